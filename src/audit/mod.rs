@@ -1,0 +1,144 @@
+//! The audit trail: every change a person makes to accounts, attendance, discipline or certificates is written
+//! here in the same transaction as the change itself. Append-only: no API updates or deletes a row.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::entity::audit_log;
+use crate::error::AppResult;
+use crate::pagination::{Page, PageRequest};
+
+/// Who did it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub kind: ActorKind,
+    pub id: Option<Uuid>,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActorKind {
+    Staff,
+    Trainee,
+    System,
+}
+
+impl ActorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActorKind::Staff => "staff",
+            ActorKind::Trainee => "trainee",
+            ActorKind::System => "system",
+        }
+    }
+}
+
+impl Actor {
+    pub fn system(name: &str) -> Self {
+        Self {
+            kind: ActorKind::System,
+            id: None,
+            name: name.to_owned(),
+        }
+    }
+}
+
+/// One change, ready to be recorded.
+#[derive(Debug, Clone)]
+pub struct Change<'a> {
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub entity_id: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub reason: Option<String>,
+}
+
+/// Writes one audit row. Call it on the same connection (transaction) that makes the change.
+pub async fn record<C: ConnectionTrait>(
+    conn: &C,
+    at: DateTime<Utc>,
+    actor: &Actor,
+    change: Change<'_>,
+) -> AppResult<()> {
+    audit_log::Entity::insert(audit_log::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        at: Set(at),
+        actor_kind: Set(actor.kind.as_str().to_owned()),
+        actor_id: Set(actor.id),
+        actor_name: Set(actor.name.clone()),
+        action: Set(change.action.to_owned()),
+        entity: Set(change.entity.to_owned()),
+        entity_id: Set(change.entity_id),
+        before: Set(change.before),
+        after: Set(change.after),
+        reason: Set(change.reason),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
+}
+
+/// An audit row as shown to administrators.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AuditEntry {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    pub actor_kind: String,
+    pub actor_id: Option<Uuid>,
+    pub actor_name: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub reason: Option<String>,
+}
+
+impl From<audit_log::Model> for AuditEntry {
+    fn from(m: audit_log::Model) -> Self {
+        Self {
+            id: m.id,
+            at: m.at,
+            actor_kind: m.actor_kind,
+            actor_id: m.actor_id,
+            actor_name: m.actor_name,
+            action: m.action,
+            entity: m.entity,
+            entity_id: m.entity_id,
+            before: m.before,
+            after: m.after,
+            reason: m.reason,
+        }
+    }
+}
+
+/// Newest first, optionally narrowed to one entity.
+pub async fn list<C: ConnectionTrait>(
+    conn: &C,
+    entity: Option<&str>,
+    entity_id: Option<&str>,
+    page: PageRequest,
+) -> AppResult<Page<AuditEntry>> {
+    let mut query = audit_log::Entity::find();
+    if let Some(entity) = entity {
+        query = query.filter(audit_log::Column::Entity.eq(entity));
+    }
+    if let Some(entity_id) = entity_id {
+        query = query.filter(audit_log::Column::EntityId.eq(entity_id));
+    }
+    let total = query.clone().count(conn).await?;
+    let rows = query
+        .order_by_desc(audit_log::Column::At)
+        .order_by_desc(audit_log::Column::Id)
+        .offset(page.offset())
+        .limit(page.limit())
+        .all(conn)
+        .await?;
+    Ok(page.wrap(rows.into_iter().map(AuditEntry::from).collect(), total))
+}

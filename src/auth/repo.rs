@@ -1,0 +1,119 @@
+//! Queries over `staff_account` and `auth_token`. Generic over the connection so they run inside transactions.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use crate::entity::{auth_token, staff_account};
+use crate::error::AppResult;
+
+pub const SUBJECT_STAFF: &str = "staff";
+
+pub async fn find_staff_by_username<C: ConnectionTrait>(
+    conn: &C,
+    username: &str,
+) -> AppResult<Option<staff_account::Model>> {
+    Ok(staff_account::Entity::find()
+        .filter(staff_account::Column::Username.eq(username))
+        .one(conn)
+        .await?)
+}
+
+pub async fn find_staff<C: ConnectionTrait>(
+    conn: &C,
+    id: Uuid,
+) -> AppResult<Option<staff_account::Model>> {
+    Ok(staff_account::Entity::find_by_id(id).one(conn).await?)
+}
+
+pub async fn list_staff<C: ConnectionTrait>(
+    conn: &C,
+    offset: u64,
+    limit: u64,
+) -> AppResult<(Vec<staff_account::Model>, u64)> {
+    let total = staff_account::Entity::find().count(conn).await?;
+    let rows = staff_account::Entity::find()
+        .order_by_asc(staff_account::Column::Username)
+        .offset(offset)
+        .limit(limit)
+        .all(conn)
+        .await?;
+    Ok((rows, total))
+}
+
+pub async fn insert_token<C: ConnectionTrait>(
+    conn: &C,
+    token_hash: String,
+    subject_id: Uuid,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> AppResult<Uuid> {
+    let id = Uuid::now_v7();
+    auth_token::Entity::insert(auth_token::ActiveModel {
+        id: Set(id),
+        token_hash: Set(token_hash),
+        subject_kind: Set(SUBJECT_STAFF.to_owned()),
+        subject_id: Set(subject_id),
+        device: Set(None),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        revoked_at: Set(None),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok(id)
+}
+
+/// A live (not revoked, not expired) token and the staff account it belongs to.
+pub async fn find_live_staff_token<C: ConnectionTrait>(
+    conn: &C,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Option<(auth_token::Model, staff_account::Model)>> {
+    let Some(token) = auth_token::Entity::find()
+        .filter(auth_token::Column::TokenHash.eq(token_hash))
+        .filter(auth_token::Column::RevokedAt.is_null())
+        .filter(auth_token::Column::ExpiresAt.gt(now))
+        .filter(auth_token::Column::SubjectKind.eq(SUBJECT_STAFF))
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let staff = find_staff(conn, token.subject_id).await?;
+    Ok(staff.map(|s| (token, s)))
+}
+
+pub async fn revoke_token<C: ConnectionTrait>(
+    conn: &C,
+    token_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    auth_token::Entity::update_many()
+        .col_expr(auth_token::Column::RevokedAt, Expr::value(now))
+        .filter(auth_token::Column::Id.eq(token_id))
+        .filter(auth_token::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Kills every live token of a staff account (disable, password change).
+pub async fn revoke_all_staff_tokens<C: ConnectionTrait>(
+    conn: &C,
+    staff_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
+    let result = auth_token::Entity::update_many()
+        .col_expr(auth_token::Column::RevokedAt, Expr::value(now))
+        .filter(auth_token::Column::SubjectKind.eq(SUBJECT_STAFF))
+        .filter(auth_token::Column::SubjectId.eq(staff_id))
+        .filter(auth_token::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
+}

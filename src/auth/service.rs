@@ -1,0 +1,298 @@
+//! Use cases: logging in and out, authenticating a bearer token, and administering staff accounts.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait, SqlErr, TransactionTrait,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::model::{DisplayName, Password, Principal, Role, StaffAccount, Username};
+use super::{password, repo, token};
+use crate::audit::{self, Actor, Change};
+use crate::entity::staff_account;
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::kv::{Decision, Quota, RateLimiter};
+use crate::pagination::{Page, PageRequest};
+
+/// What a successful login hands back.
+#[derive(Debug, Clone)]
+pub struct LoginOutcome {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub staff: StaffAccount,
+}
+
+pub struct LoginLimits {
+    pub per_account: Quota,
+    pub per_address: Quota,
+}
+
+/// Checks the rate limits first, then the password. A wrong username and a wrong password get the same answer.
+#[tracing::instrument(skip_all)]
+pub async fn login(
+    db: &DatabaseConnection,
+    limiter: &dyn RateLimiter,
+    limits: &LoginLimits,
+    client_addr: &str,
+    username: &str,
+    password_raw: &str,
+    now: DateTime<Utc>,
+    ttl: chrono::Duration,
+) -> AppResult<LoginOutcome> {
+    let username_key = username.trim().to_lowercase();
+    for (bucket, key, quota) in [
+        ("login_addr", client_addr, limits.per_address),
+        ("login_acct", username_key.as_str(), limits.per_account),
+    ] {
+        if let Decision::Limited { retry_after } = limiter.check(bucket, key, quota).await {
+            tracing::info!(bucket, "login rate-limited");
+            return Err(AppError::rate_limited(retry_after));
+        }
+    }
+    let account = repo::find_staff_by_username(db, &username_key).await?;
+    let ok = password::verify(
+        account.as_ref().map(|a| a.password_hash.clone()),
+        password_raw,
+    )
+    .await?;
+    let account = match account {
+        Some(account) if ok => account,
+        _ => return Err(AppError::new(ErrorCode::InvalidCredentials)),
+    };
+    if account.disabled {
+        return Err(AppError::new(ErrorCode::AccountDisabled));
+    }
+    let (plain, hash) = token::generate();
+    let expires_at = now + ttl;
+    repo::insert_token(db, hash, account.id, now, expires_at).await?;
+    tracing::info!(staff_id = %account.id, "staff logged in");
+    Ok(LoginOutcome {
+        token: plain,
+        expires_at,
+        staff: StaffAccount::from_model(&account),
+    })
+}
+
+/// The principal behind a bearer token, or `invalid_token`.
+pub async fn authenticate(
+    db: &DatabaseConnection,
+    bearer: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Principal> {
+    let hash = token::hash(bearer);
+    match repo::find_live_staff_token(db, &hash, now).await? {
+        Some((token, staff)) if !staff.disabled => Ok(Principal {
+            token_id: token.id,
+            staff: StaffAccount::from_model(&staff),
+        }),
+        _ => Err(AppError::new(ErrorCode::InvalidToken)),
+    }
+}
+
+pub async fn logout(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    repo::revoke_token(db, principal.token_id, now).await
+}
+
+/// A new staff or admin account.
+pub struct NewStaff {
+    pub username: Username,
+    pub display_name: DisplayName,
+    pub password: Password,
+    pub role: Role,
+}
+
+pub async fn create_staff(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    new: NewStaff,
+    now: DateTime<Utc>,
+) -> AppResult<StaffAccount> {
+    let hash = password::hash(new.password.as_ref()).await?;
+    let model = staff_account::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        username: Set(new.username.as_ref().to_owned()),
+        display_name: Set(new.display_name.as_ref().to_owned()),
+        password_hash: Set(hash),
+        role: Set(new.role.as_str().to_owned()),
+        disabled: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    let actor = actor.clone();
+    let created = db
+        .transaction::<_, StaffAccount, AppError>(|txn| {
+            Box::pin(async move {
+                let inserted = model.insert(txn).await.map_err(|e| match e.sql_err() {
+                    Some(SqlErr::UniqueConstraintViolation(_)) => {
+                        AppError::new(ErrorCode::UsernameTaken)
+                    }
+                    _ => AppError::from(e),
+                })?;
+                let account = StaffAccount::from_model(&inserted);
+                audit::record(
+                    txn,
+                    now,
+                    &actor,
+                    Change {
+                        action: "staff.create",
+                        entity: "staff_account",
+                        entity_id: account.id.to_string(),
+                        before: None,
+                        after: Some(staff_json(&account)),
+                        reason: None,
+                    },
+                )
+                .await?;
+                Ok(account)
+            })
+        })
+        .await?;
+    Ok(created)
+}
+
+pub async fn list_staff(
+    db: &DatabaseConnection,
+    page: PageRequest,
+) -> AppResult<Page<StaffAccount>> {
+    let (rows, total) = repo::list_staff(db, page.offset(), page.limit()).await?;
+    Ok(page.wrap(rows.iter().map(StaffAccount::from_model).collect(), total))
+}
+
+pub async fn get_staff(db: &DatabaseConnection, id: Uuid) -> AppResult<StaffAccount> {
+    repo::find_staff(db, id)
+        .await?
+        .map(|m| StaffAccount::from_model(&m))
+        .ok_or_else(|| AppError::with_message(ErrorCode::NotFound, "该账号不存在"))
+}
+
+/// Disables or re-enables an account. Disabling kills every token at once.
+pub async fn set_disabled(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+    disabled: bool,
+    reason: Option<String>,
+    now: DateTime<Utc>,
+) -> AppResult<StaffAccount> {
+    if disabled && actor.id == Some(id) {
+        return Err(AppError::with_message(
+            ErrorCode::Forbidden,
+            "不能停用自己的账号",
+        ));
+    }
+    let actor = actor.clone();
+    Ok(db
+        .transaction::<_, StaffAccount, AppError>(|txn| {
+            Box::pin(async move {
+                let existing = repo::find_staff(txn, id)
+                    .await?
+                    .ok_or_else(|| AppError::with_message(ErrorCode::NotFound, "该账号不存在"))?;
+                let before = StaffAccount::from_model(&existing);
+                let mut active: staff_account::ActiveModel = existing.into();
+                active.disabled = Set(disabled);
+                active.updated_at = Set(now);
+                let updated = StaffAccount::from_model(&active.update(txn).await?);
+                if disabled {
+                    repo::revoke_all_staff_tokens(txn, id, now).await?;
+                }
+                audit::record(
+                    txn,
+                    now,
+                    &actor,
+                    Change {
+                        action: if disabled {
+                            "staff.disable"
+                        } else {
+                            "staff.enable"
+                        },
+                        entity: "staff_account",
+                        entity_id: id.to_string(),
+                        before: Some(staff_json(&before)),
+                        after: Some(staff_json(&updated)),
+                        reason,
+                    },
+                )
+                .await?;
+                Ok(updated)
+            })
+        })
+        .await?)
+}
+
+/// Sets a new password (an admin's reset, or the owner's change) and kills every token of the account.
+pub async fn set_password(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+    new_password: &Password,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let hash = password::hash(new_password.as_ref()).await?;
+    let actor = actor.clone();
+    db.transaction::<_, (), AppError>(|txn| {
+        Box::pin(async move {
+            let existing = repo::find_staff(txn, id)
+                .await?
+                .ok_or_else(|| AppError::with_message(ErrorCode::NotFound, "该账号不存在"))?;
+            let mut active: staff_account::ActiveModel = existing.into();
+            active.password_hash = Set(hash);
+            active.updated_at = Set(now);
+            active.update(txn).await?;
+            let revoked = repo::revoke_all_staff_tokens(txn, id, now).await?;
+            audit::record(
+                txn,
+                now,
+                &actor,
+                Change {
+                    action: "staff.password_set",
+                    entity: "staff_account",
+                    entity_id: id.to_string(),
+                    before: None,
+                    after: Some(json!({ "tokens_revoked": revoked })),
+                    reason: None,
+                },
+            )
+            .await?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(())
+}
+
+/// The owner changes their own password; the current one must be right.
+pub async fn change_own_password(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    current: &str,
+    new_password: &Password,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let stored = staff_account::Entity::find_by_id(principal.staff.id)
+        .one(db)
+        .await?
+        .map(|m| m.password_hash);
+    if !password::verify(stored, current).await? {
+        return Err(AppError::with_message(
+            ErrorCode::InvalidCredentials,
+            "当前密码不正确",
+        ));
+    }
+    set_password(
+        db,
+        &principal.actor(),
+        principal.staff.id,
+        new_password,
+        now,
+    )
+    .await
+}
+
+fn staff_json(a: &StaffAccount) -> serde_json::Value {
+    json!({ "username": a.username, "display_name": a.display_name, "role": a.role, "disabled": a.disabled })
+}

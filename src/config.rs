@@ -1,0 +1,255 @@
+//! Settings: built-in defaults, then an optional TOML file, then environment variables.
+//!
+//! `ROLLCALL__SECTION__KEY=value` overrides any key (e.g. `ROLLCALL__SERVER__PORT=9000`); the conventional
+//! `DATABASE_URL`, `REDIS_URL` and `PORT` are honoured too. With nothing configured rollcall runs embedded: a SQLite
+//! file under `./data/` and in-process stand-ins for Redis.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub redis: RedisSettings,
+    pub security: SecuritySettings,
+    pub log: LogSettings,
+    pub rate_limits: RateLimitSettings,
+    /// Where embedded state lives: the SQLite file and the generated secret.
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    /// The address people reach rollcall on (QR codes and links are built from it).
+    pub public_base_url: String,
+    /// Trust `X-Forwarded-For` / `Forwarded` for the client address. Turn on only behind your own proxy.
+    pub trust_forwarded_for: bool,
+    /// Largest JSON body accepted, in bytes.
+    pub max_json_bytes: usize,
+    /// Actix worker threads; 0 means one per core.
+    pub workers: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    /// Empty means the embedded SQLite file `{data_dir}/rollcall.sqlite`.
+    pub url: String,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RedisSettings {
+    /// Empty means in-process stand-ins (one instance only).
+    pub url: String,
+    /// Every key and channel starts with this, so several deployments (or tests) can share one Redis.
+    pub key_prefix: String,
+    /// Each Redis call gives up after this long; the caller then falls back or degrades.
+    pub timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SecuritySettings {
+    /// Master secret for signing (QR tokens, screen links). Required when the database is not embedded.
+    pub master_secret: Option<SecretString>,
+    /// How long a staff login lasts.
+    pub staff_token_ttl_hours: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogSettings {
+    /// `human` or `json`.
+    pub format: String,
+    /// A tracing filter; `RUST_LOG` wins when set.
+    pub filter: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct QuotaSettings {
+    /// Requests allowed at once.
+    pub burst: u32,
+    /// One more request is allowed every this many milliseconds.
+    pub replenish_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RateLimitSettings {
+    pub login_per_account: QuotaSettings,
+    pub login_per_address: QuotaSettings,
+}
+
+const DEFAULTS: &str = r#"
+data_dir = "data"
+
+[server]
+host = "127.0.0.1"
+port = 8080
+public_base_url = ""
+trust_forwarded_for = false
+max_json_bytes = 65536
+workers = 0
+
+[database]
+url = ""
+max_connections = 10
+
+[redis]
+url = ""
+key_prefix = "rollcall:"
+timeout_ms = 250
+
+[security]
+staff_token_ttl_hours = 12
+
+[log]
+format = "human"
+filter = "info,sqlx=warn,sea_orm=warn"
+
+[rate_limits.login_per_account]
+burst = 5
+replenish_ms = 60000
+
+[rate_limits.login_per_address]
+burst = 30
+replenish_ms = 2000
+"#;
+
+/// Which storage the process runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseKind {
+    Sqlite,
+    Postgres,
+}
+
+impl Settings {
+    /// Defaults, then `rollcall.toml` (or the file named by `ROLLCALL_CONFIG`), then the environment.
+    pub fn load() -> anyhow::Result<Self> {
+        let file = std::env::var("ROLLCALL_CONFIG").unwrap_or_else(|_| "rollcall.toml".to_owned());
+        let mut builder = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
+            .add_source(
+                config::File::with_name(&file)
+                    .format(config::FileFormat::Toml)
+                    .required(false),
+            )
+            .add_source(
+                config::Environment::with_prefix("ROLLCALL")
+                    .prefix_separator("__")
+                    .separator("__"),
+            );
+        for (var, key) in [("DATABASE_URL", "database.url"), ("REDIS_URL", "redis.url")] {
+            if let Ok(value) = std::env::var(var) {
+                builder = builder.set_override(key, value)?;
+            }
+        }
+        if let Ok(port) = std::env::var("PORT") {
+            builder = builder.set_override(
+                "server.port",
+                port.parse::<i64>().context("PORT must be a number")?,
+            )?;
+        }
+        let settings: Settings = builder
+            .build()?
+            .try_deserialize()
+            .context("invalid configuration")?;
+        Ok(settings.finish())
+    }
+
+    /// The built-in defaults alone (tests start from here and override what they need).
+    pub fn defaults() -> anyhow::Result<Self> {
+        let settings: Settings = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
+            .build()?
+            .try_deserialize()?;
+        Ok(settings.finish())
+    }
+
+    fn finish(mut self) -> Self {
+        if self.database.url.is_empty() {
+            let file = self.data_dir.join("rollcall.sqlite");
+            self.database.url = format!("sqlite://{}?mode=rwc", file.display());
+        }
+        self
+    }
+
+    pub fn database_kind(&self) -> DatabaseKind {
+        if self.database.url.starts_with("sqlite:") {
+            DatabaseKind::Sqlite
+        } else {
+            DatabaseKind::Postgres
+        }
+    }
+
+    pub fn uses_redis(&self) -> bool {
+        !self.redis.url.is_empty()
+    }
+
+    pub fn public_base_url(&self, bound_port: u16) -> String {
+        if self.server.public_base_url.is_empty() {
+            format!("http://{}:{}", self.server.host, bound_port)
+        } else {
+            self.server.public_base_url.trim_end_matches('/').to_owned()
+        }
+    }
+
+    /// The master secret: configured, or (embedded only) generated once and kept in the data dir so a restart does
+    /// not invalidate what was signed. A shared database without a configured secret is refused: every instance
+    /// must sign with the same key.
+    pub fn master_secret(&self) -> anyhow::Result<SecretString> {
+        if let Some(secret) = &self.security.master_secret {
+            anyhow::ensure!(
+                secret.expose_secret().len() >= 32,
+                "security.master_secret must be at least 32 characters"
+            );
+            return Ok(secret.clone());
+        }
+        anyhow::ensure!(
+            self.database_kind() == DatabaseKind::Sqlite,
+            "security.master_secret (ROLLCALL__SECURITY__MASTER_SECRET) is required when DATABASE_URL points to a \
+             shared database; refusing to start"
+        );
+        load_or_create_secret(&self.data_dir.join("master.key"))
+    }
+}
+
+fn load_or_create_secret(path: &Path) -> anyhow::Result<SecretString> {
+    if let Ok(existing) = std::fs::read_to_string(path) {
+        let existing = existing.trim().to_owned();
+        anyhow::ensure!(
+            existing.len() >= 32,
+            "{} is too short; delete it to regenerate",
+            path.display()
+        );
+        return Ok(SecretString::from(existing));
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let mut bytes = [0u8; 32];
+    rand::Rng::fill(&mut rand::rng(), &mut bytes);
+    let secret = hex::encode(bytes);
+    write_private(path, &secret).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(SecretString::from(secret))
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}

@@ -1,0 +1,4 @@
+//! sea-orm entities, one per table. Domain modules wrap these; no entity type crosses the HTTP boundary.
+pub mod audit_log;
+pub mod auth_token;
+pub mod staff_account;

@@ -1,0 +1,202 @@
+//! The one error type of rollcall. It carries a stable machine code, a Chinese message for the person using the
+//! app, and (for the log only) the cause. It knows nothing about HTTP: `http::error` maps codes to statuses.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::time::Duration;
+
+/// Stable, machine-readable error codes. Clients switch on these; never rename one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    NotFound,
+    MethodNotAllowed,
+    InvalidJson,
+    InvalidQuery,
+    InvalidPath,
+    UnsupportedMediaType,
+    PayloadTooLarge,
+    ValidationFailed,
+    AuthRequired,
+    InvalidToken,
+    InvalidCredentials,
+    AccountDisabled,
+    Forbidden,
+    UsernameTaken,
+    RateLimited,
+    ServiceUnavailable,
+    InternalError,
+}
+
+impl ErrorCode {
+    /// Every code, for the OpenAPI document and for tests that check the list stays stable.
+    pub const ALL: &'static [ErrorCode] = &[
+        ErrorCode::NotFound,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::InvalidJson,
+        ErrorCode::InvalidQuery,
+        ErrorCode::InvalidPath,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::ValidationFailed,
+        ErrorCode::AuthRequired,
+        ErrorCode::InvalidToken,
+        ErrorCode::InvalidCredentials,
+        ErrorCode::AccountDisabled,
+        ErrorCode::Forbidden,
+        ErrorCode::UsernameTaken,
+        ErrorCode::RateLimited,
+        ErrorCode::ServiceUnavailable,
+        ErrorCode::InternalError,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::InvalidJson => "invalid_json",
+            ErrorCode::InvalidQuery => "invalid_query",
+            ErrorCode::InvalidPath => "invalid_path",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::ValidationFailed => "validation_failed",
+            ErrorCode::AuthRequired => "auth_required",
+            ErrorCode::InvalidToken => "invalid_token",
+            ErrorCode::InvalidCredentials => "invalid_credentials",
+            ErrorCode::AccountDisabled => "account_disabled",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::UsernameTaken => "username_taken",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::ServiceUnavailable => "service_unavailable",
+            ErrorCode::InternalError => "internal_error",
+        }
+    }
+
+    /// The default Chinese message; call sites may give a more specific one.
+    pub fn default_message(self) -> &'static str {
+        match self {
+            ErrorCode::NotFound => "请求的内容不存在",
+            ErrorCode::MethodNotAllowed => "该地址不支持此请求方式",
+            ErrorCode::InvalidJson => "请求内容格式不正确",
+            ErrorCode::InvalidQuery => "请求参数格式不正确",
+            ErrorCode::InvalidPath => "请求地址中的参数不正确",
+            ErrorCode::UnsupportedMediaType => "请求内容类型不受支持，请使用 JSON",
+            ErrorCode::PayloadTooLarge => "提交的内容过大",
+            ErrorCode::ValidationFailed => "提交的信息有误，请检查后重试",
+            ErrorCode::AuthRequired => "请先登录",
+            ErrorCode::InvalidToken => "登录已失效，请重新登录",
+            ErrorCode::InvalidCredentials => "用户名或密码错误",
+            ErrorCode::AccountDisabled => "该账号已停用，请联系管理员",
+            ErrorCode::Forbidden => "您没有权限进行此操作",
+            ErrorCode::UsernameTaken => "该用户名已被使用",
+            ErrorCode::RateLimited => "操作过于频繁，请稍后再试",
+            ErrorCode::ServiceUnavailable => "服务暂时不可用，请稍后再试",
+            ErrorCode::InternalError => "系统繁忙，请稍后再试",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error on its way to the person using the app.
+pub struct AppError {
+    pub code: ErrorCode,
+    pub message: Cow<'static, str>,
+    /// When set, the client may retry after this long (rate limits, busy upstreams).
+    pub retry_after: Option<Duration>,
+    /// The cause, for the log. Never sent to the client.
+    pub source: Option<anyhow::Error>,
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn new(code: ErrorCode) -> Self {
+        Self {
+            code,
+            message: Cow::Borrowed(code.default_message()),
+            retry_after: None,
+            source: None,
+        }
+    }
+
+    pub fn with_message(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            message: message.into(),
+            ..Self::new(code)
+        }
+    }
+
+    /// A field-level validation failure with a Chinese explanation.
+    pub fn validation(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::with_message(ErrorCode::ValidationFailed, message)
+    }
+
+    pub fn rate_limited(retry_after: Duration) -> Self {
+        Self {
+            retry_after: Some(retry_after),
+            ..Self::new(ErrorCode::RateLimited)
+        }
+    }
+
+    pub fn internal(source: impl Into<anyhow::Error>) -> Self {
+        Self {
+            source: Some(source.into()),
+            ..Self::new(ErrorCode::InternalError)
+        }
+    }
+
+    pub fn caused_by(mut self, source: impl Into<anyhow::Error>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+}
+
+impl fmt::Debug for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)?;
+        if let Some(source) = &self.source {
+            write!(f, "; caused by: {source:#}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for AppError {}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        let code = match &err {
+            sea_orm::DbErr::Conn(_) | sea_orm::DbErr::ConnectionAcquire(_) => {
+                ErrorCode::ServiceUnavailable
+            }
+            _ => ErrorCode::InternalError,
+        };
+        AppError::new(code).caused_by(err)
+    }
+}
+
+impl From<sea_orm::TransactionError<AppError>> for AppError {
+    fn from(err: sea_orm::TransactionError<AppError>) -> Self {
+        match err {
+            sea_orm::TransactionError::Connection(db) => db.into(),
+            sea_orm::TransactionError::Transaction(app) => app,
+        }
+    }
+}
+
+impl From<tokio::task::JoinError> for AppError {
+    fn from(err: tokio::task::JoinError) -> Self {
+        AppError::internal(err)
+    }
+}

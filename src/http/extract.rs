@@ -1,0 +1,91 @@
+//! Request extractors: the authenticated caller, and the client address.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+
+use crate::auth::Principal;
+use crate::auth::service;
+use crate::error::{AppError, ErrorCode};
+use crate::state::AppState;
+
+/// Any logged-in caller.
+pub struct Auth(pub Principal);
+
+/// A logged-in administrator; anyone else gets 403.
+pub struct Admin(pub Principal);
+
+fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("AppState missing from app data")))
+}
+
+fn bearer(req: &HttpRequest) -> Result<String, AppError> {
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| AppError::new(ErrorCode::AuthRequired))?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| AppError::new(ErrorCode::InvalidToken))?;
+    Ok(token.to_owned())
+}
+
+async fn principal_of(req: HttpRequest) -> Result<Principal, AppError> {
+    let state = app_state(&req)?;
+    let token = bearer(&req)?;
+    service::authenticate(&state.db, &token, state.clock.now()).await
+}
+
+impl FromRequest for Auth {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { principal_of(req).await.map(Auth) })
+    }
+}
+
+impl FromRequest for Admin {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let principal = principal_of(req).await?;
+            if !principal.is_admin() {
+                return Err(AppError::with_message(
+                    ErrorCode::Forbidden,
+                    "仅管理员可以进行此操作",
+                ));
+            }
+            Ok(Admin(principal))
+        })
+    }
+}
+
+/// The client's address: the peer address, or the proxy-reported one when `trust_forwarded_for` is on.
+pub fn client_addr(req: &HttpRequest, state: &AppState) -> String {
+    let info = req.connection_info();
+    let addr = if state.settings.server.trust_forwarded_for {
+        info.realip_remote_addr()
+    } else {
+        info.peer_addr()
+    };
+    let addr = addr.unwrap_or("unknown");
+    // Strip the port of "ip:port" (but not the colons of a bare IPv6 address).
+    match addr.parse::<std::net::SocketAddr>() {
+        Ok(sock) => sock.ip().to_string(),
+        Err(_) => addr.to_owned(),
+    }
+}

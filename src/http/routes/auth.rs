@@ -1,0 +1,138 @@
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::service::{self, LoginLimits};
+use crate::auth::{Password, StaffAccount};
+use crate::error::AppResult;
+use crate::http::error::ErrorBody;
+use crate::http::extract::{Auth, client_addr};
+use crate::state::AppState;
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct LoginResponse {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: StaffAccount,
+}
+
+/// Staff or admin login with username and password.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, body = LoginResponse),
+        (status = 400, body = ErrorBody, description = "`invalid_json`"),
+        (status = 401, body = ErrorBody, description = "`invalid_credentials`: wrong username or password (same answer for both)"),
+        (status = 403, body = ErrorBody, description = "`account_disabled`"),
+        (status = 429, body = ErrorBody, description = "`rate_limited`, with `Retry-After`: too many attempts for this account or address"),
+    )
+)]
+#[post("/auth/login")]
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<LoginRequest>,
+) -> AppResult<web::Json<LoginResponse>> {
+    let limits = LoginLimits {
+        per_account: state.settings.rate_limits.login_per_account.into(),
+        per_address: state.settings.rate_limits.login_per_address.into(),
+    };
+    let ttl = chrono::Duration::hours(state.settings.security.staff_token_ttl_hours);
+    let outcome = service::login(
+        &state.db,
+        state.infra.limiter.as_ref(),
+        &limits,
+        &client_addr(&req, &state),
+        &body.username,
+        &body.password,
+        state.clock.now(),
+        ttl,
+    )
+    .await?;
+    Ok(web::Json(LoginResponse {
+        token: outcome.token,
+        expires_at: outcome.expires_at,
+        user: outcome.staff,
+    }))
+}
+
+/// Ends this token's session. Other sessions of the same account stay.
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "logged out"),
+        (status = 401, body = ErrorBody, description = "`auth_required` or `invalid_token`"),
+    )
+)]
+#[post("/auth/logout")]
+pub async fn logout(state: web::Data<AppState>, Auth(principal): Auth) -> AppResult<HttpResponse> {
+    service::logout(&state.db, &principal, state.clock.now()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MeResponse {
+    pub user: StaffAccount,
+}
+
+/// The logged-in caller.
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = MeResponse),
+        (status = 401, body = ErrorBody, description = "`auth_required` or `invalid_token`"),
+    )
+)]
+#[get("/me")]
+pub async fn me(Auth(principal): Auth) -> web::Json<MeResponse> {
+    web::Json(MeResponse {
+        user: principal.staff,
+    })
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// Changes the caller's own password. Every session of the account ends, this one included.
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 204, description = "changed; log in again"),
+        (status = 400, body = ErrorBody, description = "`validation_failed`: the new password is too short or too long"),
+        (status = 401, body = ErrorBody, description = "`invalid_credentials`: the current password is wrong; `invalid_token`"),
+    )
+)]
+#[put("/me/password")]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    Auth(principal): Auth,
+    body: web::Json<ChangePasswordRequest>,
+) -> AppResult<HttpResponse> {
+    let new_password = Password::parse(&body.new_password)?;
+    service::change_own_password(
+        &state.db,
+        &principal,
+        &body.current_password,
+        &new_password,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

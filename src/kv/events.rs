@@ -1,0 +1,152 @@
+//! Publish/subscribe for live events. With Redis, each instance subscribes once (a pattern over the deployment's
+//! event channels) and fans messages out to its local subscribers through bounded tokio broadcast channels;
+//! without Redis, the same fan-out serves one instance.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use parking_lot::Mutex;
+use redis::AsyncCommands;
+use tokio::sync::broadcast;
+
+use super::KvResult;
+use super::redis::RedisHandle;
+use crate::config::RedisSettings;
+
+/// Messages buffered per topic for a slow subscriber before it starts missing some (it then sees `Lagged`).
+const TOPIC_BUFFER: usize = 256;
+
+#[async_trait::async_trait]
+pub trait EventBus: Send + Sync + 'static {
+    /// Sends to every subscriber of `topic` on every instance. On failure the local subscribers still get it.
+    async fn publish(&self, topic: &str, payload: &str) -> KvResult<()>;
+    fn subscribe(&self, topic: &str) -> broadcast::Receiver<Arc<str>>;
+}
+
+/// Local subscribers by topic.
+#[derive(Default)]
+pub struct Fanout {
+    topics: Mutex<HashMap<String, broadcast::Sender<Arc<str>>>>,
+}
+
+impl Fanout {
+    pub fn deliver(&self, topic: &str, payload: Arc<str>) {
+        let mut topics = self.topics.lock();
+        if let Some(sender) = topics.get(topic)
+            && sender.send(payload).is_err()
+        {
+            // Nobody listens any more: forget the topic so the map does not grow without bound.
+            topics.remove(topic);
+        }
+    }
+
+    pub fn subscribe(&self, topic: &str) -> broadcast::Receiver<Arc<str>> {
+        self.topics
+            .lock()
+            .entry(topic.to_owned())
+            .or_insert_with(|| broadcast::channel(TOPIC_BUFFER).0)
+            .subscribe()
+    }
+}
+
+#[derive(Default)]
+pub struct MemoryEventBus {
+    fanout: Fanout,
+}
+
+#[async_trait::async_trait]
+impl EventBus for MemoryEventBus {
+    async fn publish(&self, topic: &str, payload: &str) -> KvResult<()> {
+        self.fanout.deliver(topic, Arc::from(payload));
+        Ok(())
+    }
+
+    fn subscribe(&self, topic: &str) -> broadcast::Receiver<Arc<str>> {
+        self.fanout.subscribe(topic)
+    }
+}
+
+pub struct RedisEventBus {
+    handle: RedisHandle,
+    fanout: Arc<Fanout>,
+}
+
+impl RedisEventBus {
+    /// Starts the instance's one subscription; it reconnects by itself when Redis goes away and comes back.
+    pub async fn start(handle: RedisHandle, _settings: &RedisSettings) -> anyhow::Result<Self> {
+        let fanout = Arc::new(Fanout::default());
+        let channel_prefix = handle.key("ev:");
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+        tokio::spawn(listen(
+            handle.client.clone(),
+            channel_prefix,
+            fanout.clone(),
+            ready_tx,
+        ));
+        // Wait for the first subscription so an event published right after start-up is not missed.
+        let _ = tokio::time::timeout(handle.timeout * 8, ready_rx).await;
+        Ok(Self { handle, fanout })
+    }
+}
+
+async fn listen(
+    client: redis::Client,
+    channel_prefix: String,
+    fanout: Arc<Fanout>,
+    ready: tokio::sync::oneshot::Sender<()>,
+) {
+    let mut ready = Some(ready);
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        match client.get_async_pubsub().await {
+            Ok(mut pubsub) => match pubsub.psubscribe(format!("{channel_prefix}*")).await {
+                Ok(()) => {
+                    backoff = Duration::from_millis(100);
+                    if let Some(ready) = ready.take() {
+                        let _ = ready.send(());
+                    }
+                    tracing::info!("subscribed to live events on Redis");
+                    let mut messages = pubsub.on_message();
+                    while let Some(msg) = messages.next().await {
+                        let channel = msg.get_channel_name();
+                        let Some(topic) = channel.strip_prefix(channel_prefix.as_str()) else {
+                            continue;
+                        };
+                        match msg.get_payload::<String>() {
+                            Ok(payload) => fanout.deliver(topic, Arc::from(payload)),
+                            Err(err) => tracing::warn!(error = %err, "unreadable event payload"),
+                        }
+                    }
+                    tracing::warn!("Redis event subscription ended; reconnecting");
+                }
+                Err(err) => tracing::warn!(error = %err, "cannot subscribe to Redis events"),
+            },
+            Err(err) => tracing::warn!(error = %err, "cannot connect to Redis for events"),
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+}
+
+#[async_trait::async_trait]
+impl EventBus for RedisEventBus {
+    async fn publish(&self, topic: &str, payload: &str) -> KvResult<()> {
+        let channel = self.handle.key(&format!("ev:{topic}"));
+        let owned = payload.to_owned();
+        let result = self
+            .handle
+            .run(|mut c| async move { c.publish::<_, _, i64>(channel, owned).await })
+            .await;
+        if let Err(err) = &result {
+            tracing::warn!(error = %err, topic, "cannot publish event to Redis; delivering locally only");
+            self.fanout.deliver(topic, Arc::from(payload));
+        }
+        result.map(|_| ())
+    }
+
+    fn subscribe(&self, topic: &str) -> broadcast::Receiver<Arc<str>> {
+        self.fanout.subscribe(topic)
+    }
+}

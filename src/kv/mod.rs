@@ -1,0 +1,70 @@
+//! Redis, behind small traits with in-process twins. Redis is optional at run time and never the truth: without it
+//! the twins serve one instance; when it fails, callers degrade (the limiter falls back to in-process limits).
+
+pub mod events;
+pub mod memory;
+pub mod rate_limit;
+pub mod redis;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::clock::Clock;
+use crate::config::RedisSettings;
+
+pub use events::EventBus;
+pub use rate_limit::{Decision, Quota, RateLimiter};
+
+#[derive(Debug, thiserror::Error)]
+pub enum KvError {
+    #[error("redis: {0}")]
+    Redis(#[from] ::redis::RedisError),
+    #[error("redis call timed out")]
+    Timeout,
+}
+
+pub type KvResult<T> = Result<T, KvError>;
+
+/// Key-value with expiry. Keys are given without the deployment prefix; implementations add it.
+#[async_trait::async_trait]
+pub trait Kv: Send + Sync + 'static {
+    async fn get(&self, key: &str) -> KvResult<Option<String>>;
+    async fn set(&self, key: &str, value: &str, ttl: Duration) -> KvResult<()>;
+    /// Sets only when absent; true when this call set it.
+    async fn set_nx(&self, key: &str, value: &str, ttl: Duration) -> KvResult<bool>;
+    async fn del(&self, key: &str) -> KvResult<()>;
+    async fn ping(&self) -> KvResult<()>;
+    /// `redis` or `memory`, for the readiness report.
+    fn backend(&self) -> &'static str;
+}
+
+/// The three Redis-backed services, wired to Redis or to their in-process twins.
+#[derive(Clone)]
+pub struct Infra {
+    pub kv: Arc<dyn Kv>,
+    pub limiter: Arc<dyn RateLimiter>,
+    pub events: Arc<dyn EventBus>,
+}
+
+impl Infra {
+    pub fn in_process(clock: Arc<dyn Clock>) -> Self {
+        Self {
+            kv: Arc::new(memory::MemoryKv::new(clock.clone())),
+            limiter: Arc::new(rate_limit::MemoryRateLimiter::new(clock)),
+            events: Arc::new(events::MemoryEventBus::default()),
+        }
+    }
+
+    pub async fn connect(settings: &RedisSettings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        if settings.url.is_empty() {
+            return Ok(Self::in_process(clock));
+        }
+        let handle = redis::RedisHandle::connect(settings).await?;
+        let events = events::RedisEventBus::start(handle.clone(), settings).await?;
+        Ok(Self {
+            kv: Arc::new(redis::RedisKv::new(handle.clone())),
+            limiter: Arc::new(rate_limit::RedisRateLimiter::new(handle, clock)),
+            events: Arc::new(events),
+        })
+    }
+}

@@ -1,0 +1,161 @@
+//! Builds the application: database (with migrations), Redis or its twins, and the HTTP server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::{Server, Service};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
+use anyhow::Context;
+use futures_util::FutureExt;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use tracing_actix_web::{RequestId, TracingLogger};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::clock::Clock;
+use crate::config::{DatabaseKind, Settings};
+use crate::http::{self, RouteTable, openapi};
+use crate::kv::Infra;
+use crate::state::AppState;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects everything, runs migrations and binds the port (0 picks a free one).
+    pub async fn build(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let state = build_state(settings, clock).await?;
+        Self::with_state(state)
+    }
+
+    pub fn with_state(state: AppState) -> anyhow::Result<Self> {
+        let settings = &state.settings;
+        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
+            .with_context(|| {
+                format!(
+                    "cannot bind {}:{}",
+                    settings.server.host, settings.server.port
+                )
+            })?;
+        let port = listener.local_addr()?.port();
+        let server = run(listener, state.clone())?;
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Opens the database and runs pending migrations.
+pub async fn connect_database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    if settings.database_kind() == DatabaseKind::Sqlite {
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("cannot create data dir {}", settings.data_dir.display()))?;
+    }
+    let mut options = ConnectOptions::new(settings.database.url.clone());
+    options
+        .max_connections(settings.database.max_connections)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(5))
+        .sqlx_logging(false);
+    let db = Database::connect(options)
+        .await
+        .context("cannot connect to the database")?;
+    if settings.database_kind() == DatabaseKind::Sqlite {
+        // WAL lets readers proceed while a check-in is written; the setting persists in the file.
+        db.execute_unprepared("PRAGMA journal_mode=WAL;").await?;
+    }
+    Migrator::up(&db, None)
+        .await
+        .context("database migration failed")?;
+    Ok(db)
+}
+
+pub async fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
+    let master_secret = settings.master_secret()?;
+    let db = connect_database(&settings).await?;
+    let infra = Infra::connect(&settings.redis, clock.clone()).await?;
+    Ok(AppState {
+        db,
+        infra,
+        clock,
+        settings: Arc::new(settings),
+        master_secret,
+    })
+}
+
+fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+    let doc = openapi::document();
+    let routes = RouteTable::from_doc(&doc);
+    let max_json = state.settings.server.max_json_bytes;
+    let workers = state.settings.server.workers;
+    let data = web::Data::new(state);
+    let mut server = HttpServer::new(move || {
+        let (app, _) = App::new()
+            .into_utoipa_app()
+            .openapi(openapi::ApiDoc::openapi_base())
+            .service(utoipa_actix_web::scope("/api/v1").configure(http::routes::configure))
+            .split_for_parts();
+        app.app_data(data.clone())
+            .app_data(web::Data::new(routes.clone()))
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(max_json)
+                    .error_handler(http::error::json_error),
+            )
+            .app_data(web::QueryConfig::default().error_handler(http::error::query_error))
+            .app_data(web::PathConfig::default().error_handler(http::error::path_error))
+            .service(SwaggerUi::new("/api-docs/{_:.*}").url("/api-docs/openapi.json", doc.clone()))
+            .route(
+                "/api-docs",
+                web::get().to(|| async { redirect("/api-docs/") }),
+            )
+            .default_service(web::to(http::fallback))
+            .wrap_fn(|req, srv| {
+                let request_id = req.extensions().get::<RequestId>().copied();
+                srv.call(req).map(move |res| {
+                    res.map(|mut res| {
+                        if let Some(id) = request_id
+                            && let Ok(value) = HeaderValue::from_str(&id.to_string())
+                        {
+                            res.headers_mut()
+                                .insert(HeaderName::from_static("x-request-id"), value);
+                        }
+                        res
+                    })
+                })
+            })
+            .wrap(TracingLogger::default())
+    })
+    .listen(listener)?
+    .shutdown_timeout(10);
+    if workers > 0 {
+        server = server.workers(workers);
+    }
+    Ok(server.run())
+}
+
+fn redirect(to: &'static str) -> HttpResponse {
+    HttpResponse::Found()
+        .insert_header(("Location", to))
+        .finish()
+}

@@ -1,0 +1,20 @@
+//! What every request handler can reach.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+use secrecy::SecretString;
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::kv::Infra;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub infra: Infra,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Arc<Settings>,
+    /// Signs QR tokens and screen links. Never logged.
+    pub master_secret: SecretString,
+}

@@ -26,9 +26,7 @@ pub struct TestClock {
 
 impl TestClock {
     pub fn new(start: DateTime<Utc>) -> Self {
-        Self {
-            now: Mutex::new(start),
-        }
+        Self { now: Mutex::new(start) }
     }
 
     pub fn advance(&self, by: Duration) {

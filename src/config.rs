@@ -132,31 +132,17 @@ impl Settings {
         let file = std::env::var("ROLLCALL_CONFIG").unwrap_or_else(|_| "rollcall.toml".to_owned());
         let mut builder = config::Config::builder()
             .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
-            .add_source(
-                config::File::with_name(&file)
-                    .format(config::FileFormat::Toml)
-                    .required(false),
-            )
-            .add_source(
-                config::Environment::with_prefix("ROLLCALL")
-                    .prefix_separator("__")
-                    .separator("__"),
-            );
+            .add_source(config::File::with_name(&file).format(config::FileFormat::Toml).required(false))
+            .add_source(config::Environment::with_prefix("ROLLCALL").prefix_separator("__").separator("__"));
         for (var, key) in [("DATABASE_URL", "database.url"), ("REDIS_URL", "redis.url")] {
             if let Ok(value) = std::env::var(var) {
                 builder = builder.set_override(key, value)?;
             }
         }
         if let Ok(port) = std::env::var("PORT") {
-            builder = builder.set_override(
-                "server.port",
-                port.parse::<i64>().context("PORT must be a number")?,
-            )?;
+            builder = builder.set_override("server.port", port.parse::<i64>().context("PORT must be a number")?)?;
         }
-        let settings: Settings = builder
-            .build()?
-            .try_deserialize()
-            .context("invalid configuration")?;
+        let settings: Settings = builder.build()?.try_deserialize().context("invalid configuration")?;
         Ok(settings.finish())
     }
 
@@ -178,11 +164,7 @@ impl Settings {
     }
 
     pub fn database_kind(&self) -> DatabaseKind {
-        if self.database.url.starts_with("sqlite:") {
-            DatabaseKind::Sqlite
-        } else {
-            DatabaseKind::Postgres
-        }
+        if self.database.url.starts_with("sqlite:") { DatabaseKind::Sqlite } else { DatabaseKind::Postgres }
     }
 
     pub fn uses_redis(&self) -> bool {
@@ -220,11 +202,7 @@ impl Settings {
 fn load_or_create_secret(path: &Path) -> anyhow::Result<SecretString> {
     if let Ok(existing) = std::fs::read_to_string(path) {
         let existing = existing.trim().to_owned();
-        anyhow::ensure!(
-            existing.len() >= 32,
-            "{} is too short; delete it to regenerate",
-            path.display()
-        );
+        anyhow::ensure!(existing.len() >= 32, "{} is too short; delete it to regenerate", path.display());
         return Ok(SecretString::from(existing));
     }
     if let Some(dir) = path.parent() {
@@ -241,11 +219,7 @@ fn load_or_create_secret(path: &Path) -> anyhow::Result<SecretString> {
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
     file.write_all(contents.as_bytes())
 }
 

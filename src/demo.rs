@@ -20,10 +20,9 @@ pub async fn seed(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<()> {
         "demo mode runs on the embedded SQLite database only; unset DATABASE_URL"
     );
     let actor = Actor::system("demo");
-    for ((username, password), display_name, role) in [
-        (ADMIN, "演示管理员", Role::Admin),
-        (STAFF, "演示班主任", Role::Staff),
-    ] {
+    for ((username, password), display_name, role) in
+        [(ADMIN, "演示管理员", Role::Admin), (STAFF, "演示班主任", Role::Staff)]
+    {
         ensure_account(state, &actor, username, password, display_name, role, now).await?;
     }
     Ok(())
@@ -38,10 +37,7 @@ async fn ensure_account(
     role: Role,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    if repo::find_staff_by_username(&state.db, username)
-        .await?
-        .is_some()
-    {
+    if repo::find_staff_by_username(&state.db, username).await?.is_some() {
         return Ok(());
     }
     let new = NewStaff {

@@ -116,19 +116,11 @@ pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     pub fn new(code: ErrorCode) -> Self {
-        Self {
-            code,
-            message: Cow::Borrowed(code.default_message()),
-            retry_after: None,
-            source: None,
-        }
+        Self { code, message: Cow::Borrowed(code.default_message()), retry_after: None, source: None }
     }
 
     pub fn with_message(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
-        Self {
-            message: message.into(),
-            ..Self::new(code)
-        }
+        Self { message: message.into(), ..Self::new(code) }
     }
 
     /// A field-level validation failure with a Chinese explanation.
@@ -137,17 +129,11 @@ impl AppError {
     }
 
     pub fn rate_limited(retry_after: Duration) -> Self {
-        Self {
-            retry_after: Some(retry_after),
-            ..Self::new(ErrorCode::RateLimited)
-        }
+        Self { retry_after: Some(retry_after), ..Self::new(ErrorCode::RateLimited) }
     }
 
     pub fn internal(source: impl Into<anyhow::Error>) -> Self {
-        Self {
-            source: Some(source.into()),
-            ..Self::new(ErrorCode::InternalError)
-        }
+        Self { source: Some(source.into()), ..Self::new(ErrorCode::InternalError) }
     }
 
     pub fn caused_by(mut self, source: impl Into<anyhow::Error>) -> Self {
@@ -177,9 +163,7 @@ impl std::error::Error for AppError {}
 impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
         let code = match &err {
-            sea_orm::DbErr::Conn(_) | sea_orm::DbErr::ConnectionAcquire(_) => {
-                ErrorCode::ServiceUnavailable
-            }
+            sea_orm::DbErr::Conn(_) | sea_orm::DbErr::ConnectionAcquire(_) => ErrorCode::ServiceUnavailable,
             _ => ErrorCode::InternalError,
         };
         AppError::new(code).caused_by(err)

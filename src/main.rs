@@ -12,11 +12,7 @@ use rollcall::startup::{self, Application};
 use rollcall::{demo, http, telemetry};
 
 #[derive(Parser)]
-#[command(
-    name = "rollcall",
-    version,
-    about = "Attendance for cadre training bases"
-)]
+#[command(name = "rollcall", version, about = "Attendance for cadre training bases")]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -69,27 +65,20 @@ async fn main() -> anyhow::Result<()> {
             startup::connect_database(&settings).await?;
             tracing::info!("migrations applied");
         }
-        Command::CreateAdmin {
-            username,
-            display_name,
-        } => {
+        Command::CreateAdmin { username, display_name } => {
             let password = match std::env::var("ROLLCALL_ADMIN_PASSWORD") {
                 Ok(p) => p,
                 Err(_) => {
                     eprintln!("password for {username}:");
                     let mut line = String::new();
-                    std::io::stdin()
-                        .lock()
-                        .read_line(&mut line)
-                        .context("cannot read the password")?;
+                    std::io::stdin().lock().read_line(&mut line).context("cannot read the password")?;
                     line.trim_end_matches(['\r', '\n']).to_owned()
                 }
             };
             let db = startup::connect_database(&settings).await?;
             let new = NewStaff {
                 username: Username::parse(&username).map_err(|e| anyhow::anyhow!("{e}"))?,
-                display_name: DisplayName::parse(&display_name)
-                    .map_err(|e| anyhow::anyhow!("{e}"))?,
+                display_name: DisplayName::parse(&display_name).map_err(|e| anyhow::anyhow!("{e}"))?,
                 password: Password::parse(&password).map_err(|e| anyhow::anyhow!("{e}"))?,
                 role: Role::Admin,
             };

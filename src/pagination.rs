@@ -25,10 +25,7 @@ impl From<PageQuery> for PageRequest {
     fn from(q: PageQuery) -> Self {
         PageRequest {
             page: q.page.unwrap_or(1).max(1),
-            per_page: q
-                .per_page
-                .unwrap_or(DEFAULT_PER_PAGE)
-                .clamp(1, MAX_PER_PAGE),
+            per_page: q.per_page.unwrap_or(DEFAULT_PER_PAGE).clamp(1, MAX_PER_PAGE),
         }
     }
 }
@@ -43,12 +40,7 @@ impl PageRequest {
     }
 
     pub fn wrap<T>(self, items: Vec<T>, total: u64) -> Page<T> {
-        Page {
-            items,
-            total,
-            page: self.page,
-            per_page: self.per_page,
-        }
+        Page { items, total, page: self.page, per_page: self.per_page }
     }
 }
 

@@ -37,19 +37,10 @@ impl Application {
     pub fn with_state(state: AppState) -> anyhow::Result<Self> {
         let settings = &state.settings;
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
-            .with_context(|| {
-                format!(
-                    "cannot bind {}:{}",
-                    settings.server.host, settings.server.port
-                )
-            })?;
+            .with_context(|| format!("cannot bind {}:{}", settings.server.host, settings.server.port))?;
         let port = listener.local_addr()?.port();
         let server = run(listener, state.clone())?;
-        Ok(Self {
-            port,
-            server,
-            state,
-        })
+        Ok(Self { port, server, state })
     }
 
     pub fn port(&self) -> u16 {
@@ -77,16 +68,12 @@ pub async fn connect_database(settings: &Settings) -> anyhow::Result<DatabaseCon
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5))
         .sqlx_logging(false);
-    let db = Database::connect(options)
-        .await
-        .context("cannot connect to the database")?;
+    let db = Database::connect(options).await.context("cannot connect to the database")?;
     if settings.database_kind() == DatabaseKind::Sqlite {
         // WAL lets readers proceed while a check-in is written; the setting persists in the file.
         db.execute_unprepared("PRAGMA journal_mode=WAL;").await?;
     }
-    Migrator::up(&db, None)
-        .await
-        .context("database migration failed")?;
+    Migrator::up(&db, None).await.context("database migration failed")?;
     Ok(db)
 }
 
@@ -94,13 +81,7 @@ pub async fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::R
     let master_secret = settings.master_secret()?;
     let db = connect_database(&settings).await?;
     let infra = Infra::connect(&settings.redis, clock.clone()).await?;
-    Ok(AppState {
-        db,
-        infra,
-        clock,
-        settings: Arc::new(settings),
-        master_secret,
-    })
+    Ok(AppState { db, infra, clock, settings: Arc::new(settings), master_secret })
 }
 
 fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
@@ -117,18 +98,11 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .split_for_parts();
         app.app_data(data.clone())
             .app_data(web::Data::new(routes.clone()))
-            .app_data(
-                web::JsonConfig::default()
-                    .limit(max_json)
-                    .error_handler(http::error::json_error),
-            )
+            .app_data(web::JsonConfig::default().limit(max_json).error_handler(http::error::json_error))
             .app_data(web::QueryConfig::default().error_handler(http::error::query_error))
             .app_data(web::PathConfig::default().error_handler(http::error::path_error))
             .service(SwaggerUi::new("/api-docs/{_:.*}").url("/api-docs/openapi.json", doc.clone()))
-            .route(
-                "/api-docs",
-                web::get().to(|| async { redirect("/api-docs/") }),
-            )
+            .route("/api-docs", web::get().to(|| async { redirect("/api-docs/") }))
             .default_service(web::to(http::fallback))
             .wrap_fn(|req, srv| {
                 let request_id = req.extensions().get::<RequestId>().copied();
@@ -137,8 +111,7 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                         if let Some(id) = request_id
                             && let Ok(value) = HeaderValue::from_str(&id.to_string())
                         {
-                            res.headers_mut()
-                                .insert(HeaderName::from_static("x-request-id"), value);
+                            res.headers_mut().insert(HeaderName::from_static("x-request-id"), value);
                         }
                         res
                     })
@@ -155,7 +128,5 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
 }
 
 fn redirect(to: &'static str) -> HttpResponse {
-    HttpResponse::Found()
-        .insert_header(("Location", to))
-        .finish()
+    HttpResponse::Found().insert_header(("Location", to)).finish()
 }

@@ -3,8 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -40,11 +39,7 @@ impl ActorKind {
 
 impl Actor {
     pub fn system(name: &str) -> Self {
-        Self {
-            kind: ActorKind::System,
-            id: None,
-            name: name.to_owned(),
-        }
+        Self { kind: ActorKind::System, id: None, name: name.to_owned() }
     }
 }
 

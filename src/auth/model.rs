@@ -41,13 +41,9 @@ pub struct Username(String);
 impl Username {
     pub fn parse(raw: &str) -> AppResult<Self> {
         let value = raw.trim().to_lowercase();
-        let ok_chars = value
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
+        let ok_chars = value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
         if !(3..=32).contains(&value.len()) || !ok_chars {
-            return Err(AppError::validation(
-                "用户名须为 3 到 32 位小写字母、数字或 . _ -",
-            ));
+            return Err(AppError::validation("用户名须为 3 到 32 位小写字母、数字或 . _ -"));
         }
         Ok(Self(value))
     }
@@ -143,10 +139,6 @@ impl Principal {
     }
 
     pub fn actor(&self) -> Actor {
-        Actor {
-            kind: ActorKind::Staff,
-            id: Some(self.staff.id),
-            name: self.staff.display_name.clone(),
-        }
+        Actor { kind: ActorKind::Staff, id: Some(self.staff.id), name: self.staff.display_name.clone() }
     }
 }

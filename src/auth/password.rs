@@ -3,9 +3,7 @@
 use std::sync::OnceLock;
 
 use argon2::Argon2;
-use argon2::password_hash::{
-    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
-};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 
 use crate::error::{AppError, AppResult};
 
@@ -35,11 +33,8 @@ pub async fn verify(stored: Option<String>, password: &str) -> AppResult<bool> {
                 dummy.clone()
             }
         };
-        let parsed = PasswordHash::new(&stored)
-            .map_err(|e| AppError::internal(anyhow::anyhow!("bad hash: {e}")))?;
-        Ok(Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok())
+        let parsed = PasswordHash::new(&stored).map_err(|e| AppError::internal(anyhow::anyhow!("bad hash: {e}")))?;
+        Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
     })
     .await?
 }

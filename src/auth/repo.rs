@@ -3,8 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -17,16 +16,10 @@ pub async fn find_staff_by_username<C: ConnectionTrait>(
     conn: &C,
     username: &str,
 ) -> AppResult<Option<staff_account::Model>> {
-    Ok(staff_account::Entity::find()
-        .filter(staff_account::Column::Username.eq(username))
-        .one(conn)
-        .await?)
+    Ok(staff_account::Entity::find().filter(staff_account::Column::Username.eq(username)).one(conn).await?)
 }
 
-pub async fn find_staff<C: ConnectionTrait>(
-    conn: &C,
-    id: Uuid,
-) -> AppResult<Option<staff_account::Model>> {
+pub async fn find_staff<C: ConnectionTrait>(conn: &C, id: Uuid) -> AppResult<Option<staff_account::Model>> {
     Ok(staff_account::Entity::find_by_id(id).one(conn).await?)
 }
 
@@ -88,11 +81,7 @@ pub async fn find_live_staff_token<C: ConnectionTrait>(
     Ok(staff.map(|s| (token, s)))
 }
 
-pub async fn revoke_token<C: ConnectionTrait>(
-    conn: &C,
-    token_id: Uuid,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
+pub async fn revoke_token<C: ConnectionTrait>(conn: &C, token_id: Uuid, now: DateTime<Utc>) -> AppResult<()> {
     auth_token::Entity::update_many()
         .col_expr(auth_token::Column::RevokedAt, Expr::value(now))
         .filter(auth_token::Column::Id.eq(token_id))

@@ -1,9 +1,7 @@
 //! Use cases: logging in and out, authenticating a bearer token, and administering staff accounts.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait, SqlErr, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait, SqlErr, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -23,6 +21,14 @@ pub struct LoginOutcome {
     pub staff: StaffAccount,
 }
 
+/// What a login attempt brings.
+pub struct Credentials<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    /// The client address, for the per-address limit.
+    pub client_addr: &'a str,
+}
+
 pub struct LoginLimits {
     pub per_account: Quota,
     pub per_address: Quota,
@@ -34,28 +40,22 @@ pub async fn login(
     db: &DatabaseConnection,
     limiter: &dyn RateLimiter,
     limits: &LoginLimits,
-    client_addr: &str,
-    username: &str,
-    password_raw: &str,
+    credentials: &Credentials<'_>,
     now: DateTime<Utc>,
     ttl: chrono::Duration,
 ) -> AppResult<LoginOutcome> {
+    let Credentials { username, password: password_raw, client_addr } = *credentials;
     let username_key = username.trim().to_lowercase();
-    for (bucket, key, quota) in [
-        ("login_addr", client_addr, limits.per_address),
-        ("login_acct", username_key.as_str(), limits.per_account),
-    ] {
+    for (bucket, key, quota) in
+        [("login_addr", client_addr, limits.per_address), ("login_acct", username_key.as_str(), limits.per_account)]
+    {
         if let Decision::Limited { retry_after } = limiter.check(bucket, key, quota).await {
             tracing::info!(bucket, "login rate-limited");
             return Err(AppError::rate_limited(retry_after));
         }
     }
     let account = repo::find_staff_by_username(db, &username_key).await?;
-    let ok = password::verify(
-        account.as_ref().map(|a| a.password_hash.clone()),
-        password_raw,
-    )
-    .await?;
+    let ok = password::verify(account.as_ref().map(|a| a.password_hash.clone()), password_raw).await?;
     let account = match account {
         Some(account) if ok => account,
         _ => return Err(AppError::new(ErrorCode::InvalidCredentials)),
@@ -67,34 +67,21 @@ pub async fn login(
     let expires_at = now + ttl;
     repo::insert_token(db, hash, account.id, now, expires_at).await?;
     tracing::info!(staff_id = %account.id, "staff logged in");
-    Ok(LoginOutcome {
-        token: plain,
-        expires_at,
-        staff: StaffAccount::from_model(&account),
-    })
+    Ok(LoginOutcome { token: plain, expires_at, staff: StaffAccount::from_model(&account) })
 }
 
 /// The principal behind a bearer token, or `invalid_token`.
-pub async fn authenticate(
-    db: &DatabaseConnection,
-    bearer: &str,
-    now: DateTime<Utc>,
-) -> AppResult<Principal> {
+pub async fn authenticate(db: &DatabaseConnection, bearer: &str, now: DateTime<Utc>) -> AppResult<Principal> {
     let hash = token::hash(bearer);
     match repo::find_live_staff_token(db, &hash, now).await? {
-        Some((token, staff)) if !staff.disabled => Ok(Principal {
-            token_id: token.id,
-            staff: StaffAccount::from_model(&staff),
-        }),
+        Some((token, staff)) if !staff.disabled => {
+            Ok(Principal { token_id: token.id, staff: StaffAccount::from_model(&staff) })
+        }
         _ => Err(AppError::new(ErrorCode::InvalidToken)),
     }
 }
 
-pub async fn logout(
-    db: &DatabaseConnection,
-    principal: &Principal,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
+pub async fn logout(db: &DatabaseConnection, principal: &Principal, now: DateTime<Utc>) -> AppResult<()> {
     repo::revoke_token(db, principal.token_id, now).await
 }
 
@@ -128,9 +115,7 @@ pub async fn create_staff(
         .transaction::<_, StaffAccount, AppError>(|txn| {
             Box::pin(async move {
                 let inserted = model.insert(txn).await.map_err(|e| match e.sql_err() {
-                    Some(SqlErr::UniqueConstraintViolation(_)) => {
-                        AppError::new(ErrorCode::UsernameTaken)
-                    }
+                    Some(SqlErr::UniqueConstraintViolation(_)) => AppError::new(ErrorCode::UsernameTaken),
                     _ => AppError::from(e),
                 })?;
                 let account = StaffAccount::from_model(&inserted);
@@ -155,10 +140,7 @@ pub async fn create_staff(
     Ok(created)
 }
 
-pub async fn list_staff(
-    db: &DatabaseConnection,
-    page: PageRequest,
-) -> AppResult<Page<StaffAccount>> {
+pub async fn list_staff(db: &DatabaseConnection, page: PageRequest) -> AppResult<Page<StaffAccount>> {
     let (rows, total) = repo::list_staff(db, page.offset(), page.limit()).await?;
     Ok(page.wrap(rows.iter().map(StaffAccount::from_model).collect(), total))
 }
@@ -180,10 +162,7 @@ pub async fn set_disabled(
     now: DateTime<Utc>,
 ) -> AppResult<StaffAccount> {
     if disabled && actor.id == Some(id) {
-        return Err(AppError::with_message(
-            ErrorCode::Forbidden,
-            "不能停用自己的账号",
-        ));
+        return Err(AppError::with_message(ErrorCode::Forbidden, "不能停用自己的账号"));
     }
     let actor = actor.clone();
     Ok(db
@@ -205,11 +184,7 @@ pub async fn set_disabled(
                     now,
                     &actor,
                     Change {
-                        action: if disabled {
-                            "staff.disable"
-                        } else {
-                            "staff.enable"
-                        },
+                        action: if disabled { "staff.disable" } else { "staff.enable" },
                         entity: "staff_account",
                         entity_id: id.to_string(),
                         before: Some(staff_json(&before)),
@@ -273,24 +248,11 @@ pub async fn change_own_password(
     new_password: &Password,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let stored = staff_account::Entity::find_by_id(principal.staff.id)
-        .one(db)
-        .await?
-        .map(|m| m.password_hash);
+    let stored = staff_account::Entity::find_by_id(principal.staff.id).one(db).await?.map(|m| m.password_hash);
     if !password::verify(stored, current).await? {
-        return Err(AppError::with_message(
-            ErrorCode::InvalidCredentials,
-            "当前密码不正确",
-        ));
+        return Err(AppError::with_message(ErrorCode::InvalidCredentials, "当前密码不正确"));
     }
-    set_password(
-        db,
-        &principal.actor(),
-        principal.staff.id,
-        new_password,
-        now,
-    )
-    .await
+    set_password(db, &principal.actor(), principal.staff.id, new_password, now).await
 }
 
 fn staff_json(a: &StaffAccount) -> serde_json::Value {

@@ -32,8 +32,7 @@ pub async fn readiness(state: &AppState) -> Readiness {
         crate::config::DatabaseKind::Sqlite => "sqlite",
         crate::config::DatabaseKind::Postgres => "postgres",
     };
-    let db_ok = match tokio::time::timeout(std::time::Duration::from_secs(2), state.db.ping()).await
-    {
+    let db_ok = match tokio::time::timeout(std::time::Duration::from_secs(2), state.db.ping()).await {
         Ok(Ok(())) => true,
         Ok(Err(err)) => {
             tracing::warn!(error = %err, "database ping failed");
@@ -60,9 +59,5 @@ pub async fn readiness(state: &AppState) -> Readiness {
         status: if ok { "ok" } else { "unavailable" }.to_owned(),
         backend: backend.to_owned(),
     };
-    Readiness {
-        status,
-        database: component(db_ok, db_backend),
-        redis: component(kv_ok, state.infra.kv.backend()),
-    }
+    Readiness { status, database: component(db_ok, db_backend), redis: component(kv_ok, state.infra.kv.backend()) }
 }

@@ -21,15 +21,12 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
     match code {
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
         ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-        ErrorCode::InvalidJson
-        | ErrorCode::InvalidQuery
-        | ErrorCode::InvalidPath
-        | ErrorCode::ValidationFailed => StatusCode::BAD_REQUEST,
+        ErrorCode::InvalidJson | ErrorCode::InvalidQuery | ErrorCode::InvalidPath | ErrorCode::ValidationFailed => {
+            StatusCode::BAD_REQUEST
+        }
         ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        ErrorCode::AuthRequired | ErrorCode::InvalidToken | ErrorCode::InvalidCredentials => {
-            StatusCode::UNAUTHORIZED
-        }
+        ErrorCode::AuthRequired | ErrorCode::InvalidToken | ErrorCode::InvalidCredentials => StatusCode::UNAUTHORIZED,
         ErrorCode::AccountDisabled | ErrorCode::Forbidden => StatusCode::FORBIDDEN,
         ErrorCode::UsernameTaken => StatusCode::CONFLICT,
         ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -59,10 +56,7 @@ impl ResponseError for AppError {
         if status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }
-        response.json(ErrorBody {
-            code: self.code,
-            message: self.message.to_string(),
-        })
+        response.json(ErrorBody { code: self.code, message: self.message.to_string() })
     }
 }
 
@@ -70,13 +64,9 @@ impl ResponseError for AppError {
 pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     use actix_web::error::JsonPayloadError as E;
     let app = match &err {
-        E::OverflowKnownLength { .. } | E::Overflow { .. } => {
-            AppError::new(ErrorCode::PayloadTooLarge)
-        }
+        E::OverflowKnownLength { .. } | E::Overflow { .. } => AppError::new(ErrorCode::PayloadTooLarge),
         E::ContentType => AppError::new(ErrorCode::UnsupportedMediaType),
-        E::Deserialize(de) => {
-            AppError::with_message(ErrorCode::InvalidJson, describe_json_error(de))
-        }
+        E::Deserialize(de) => AppError::with_message(ErrorCode::InvalidJson, describe_json_error(de)),
         _ => AppError::new(ErrorCode::InvalidJson),
     };
     app.caused_by(anyhow::anyhow!("{err}")).into()
@@ -98,17 +88,10 @@ fn describe_json_error(err: &serde_json::Error) -> String {
     }
 }
 
-pub fn query_error(
-    err: actix_web::error::QueryPayloadError,
-    _req: &HttpRequest,
-) -> actix_web::Error {
-    AppError::new(ErrorCode::InvalidQuery)
-        .caused_by(anyhow::anyhow!("{err}"))
-        .into()
+pub fn query_error(err: actix_web::error::QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    AppError::new(ErrorCode::InvalidQuery).caused_by(anyhow::anyhow!("{err}")).into()
 }
 
 pub fn path_error(err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
-    AppError::new(ErrorCode::InvalidPath)
-        .caused_by(anyhow::anyhow!("{err}"))
-        .into()
+    AppError::new(ErrorCode::InvalidPath).caused_by(anyhow::anyhow!("{err}")).into()
 }

@@ -64,10 +64,7 @@ impl FromRequest for Admin {
         Box::pin(async move {
             let principal = principal_of(req).await?;
             if !principal.is_admin() {
-                return Err(AppError::with_message(
-                    ErrorCode::Forbidden,
-                    "仅管理员可以进行此操作",
-                ));
+                return Err(AppError::with_message(ErrorCode::Forbidden, "仅管理员可以进行此操作"));
             }
             Ok(Admin(principal))
         })
@@ -77,11 +74,7 @@ impl FromRequest for Admin {
 /// The client's address: the peer address, or the proxy-reported one when `trust_forwarded_for` is on.
 pub fn client_addr(req: &HttpRequest, state: &AppState) -> String {
     let info = req.connection_info();
-    let addr = if state.settings.server.trust_forwarded_for {
-        info.realip_remote_addr()
-    } else {
-        info.peer_addr()
-    };
+    let addr = if state.settings.server.trust_forwarded_for { info.realip_remote_addr() } else { info.peer_addr() };
     let addr = addr.unwrap_or("unknown");
     // Strip the port of "ip:port" (but not the colons of a bare IPv6 address).
     match addr.parse::<std::net::SocketAddr>() {

@@ -26,11 +26,7 @@ impl RouteTable {
             .paths
             .iter()
             .map(|(path, item)| {
-                let segments = path
-                    .trim_matches('/')
-                    .split('/')
-                    .map(str::to_owned)
-                    .collect();
+                let segments = path.trim_matches('/').split('/').map(str::to_owned).collect();
                 let methods = [
                     (Method::GET, item.get.is_some()),
                     (Method::POST, item.post.is_some()),
@@ -44,9 +40,7 @@ impl RouteTable {
                 (segments, methods)
             })
             .collect();
-        Self {
-            routes: Arc::new(routes),
-        }
+        Self { routes: Arc::new(routes) }
     }
 
     /// The methods allowed on `path`, when some documented route has that shape.
@@ -55,10 +49,7 @@ impl RouteTable {
         let mut allowed: Vec<Method> = Vec::new();
         for (template, methods) in self.routes.iter() {
             let matches = template.len() == parts.len()
-                && template
-                    .iter()
-                    .zip(&parts)
-                    .all(|(t, p)| (t.starts_with('{') && !p.is_empty()) || t == p);
+                && template.iter().zip(&parts).all(|(t, p)| (t.starts_with('{') && !p.is_empty()) || t == p);
             if matches {
                 allowed.extend(methods.iter().cloned());
             }
@@ -71,22 +62,13 @@ impl RouteTable {
 pub async fn fallback(req: HttpRequest, table: web::Data<RouteTable>) -> HttpResponse {
     match table.allowed(req.path()) {
         Some(methods) if !methods.contains(req.method()) => {
-            let allow = methods
-                .iter()
-                .map(Method::as_str)
-                .collect::<Vec<_>>()
-                .join(", ");
-            let mut response = actix_web::ResponseError::error_response(&AppError::new(
-                ErrorCode::MethodNotAllowed,
-            ));
+            let allow = methods.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
+            let mut response = actix_web::ResponseError::error_response(&AppError::new(ErrorCode::MethodNotAllowed));
             if let Ok(value) = header::HeaderValue::from_str(&allow) {
                 response.headers_mut().insert(header::ALLOW, value);
             }
             response
         }
-        _ => actix_web::ResponseError::error_response(&AppError::with_message(
-            ErrorCode::NotFound,
-            "请求的地址不存在",
-        )),
+        _ => actix_web::ResponseError::error_response(&AppError::with_message(ErrorCode::NotFound, "请求的地址不存在")),
     }
 }

@@ -43,11 +43,7 @@ impl Fanout {
     }
 
     pub fn subscribe(&self, topic: &str) -> broadcast::Receiver<Arc<str>> {
-        self.topics
-            .lock()
-            .entry(topic.to_owned())
-            .or_insert_with(|| broadcast::channel(TOPIC_BUFFER).0)
-            .subscribe()
+        self.topics.lock().entry(topic.to_owned()).or_insert_with(|| broadcast::channel(TOPIC_BUFFER).0).subscribe()
     }
 }
 
@@ -79,12 +75,7 @@ impl RedisEventBus {
         let fanout = Arc::new(Fanout::default());
         let channel_prefix = handle.key("ev:");
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-        tokio::spawn(listen(
-            handle.client.clone(),
-            channel_prefix,
-            fanout.clone(),
-            ready_tx,
-        ));
+        tokio::spawn(listen(handle.client.clone(), channel_prefix, fanout.clone(), ready_tx));
         // Wait for the first subscription so an event published right after start-up is not missed.
         let _ = tokio::time::timeout(handle.timeout * 8, ready_rx).await;
         Ok(Self { handle, fanout })
@@ -135,10 +126,7 @@ impl EventBus for RedisEventBus {
     async fn publish(&self, topic: &str, payload: &str) -> KvResult<()> {
         let channel = self.handle.key(&format!("ev:{topic}"));
         let owned = payload.to_owned();
-        let result = self
-            .handle
-            .run(|mut c| async move { c.publish::<_, _, i64>(channel, owned).await })
-            .await;
+        let result = self.handle.run(|mut c| async move { c.publish::<_, _, i64>(channel, owned).await }).await;
         if let Err(err) = &result {
             tracing::warn!(error = %err, topic, "cannot publish event to Redis; delivering locally only");
             self.fanout.deliver(topic, Arc::from(payload));

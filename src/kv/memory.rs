@@ -17,10 +17,7 @@ pub struct MemoryKv {
 
 impl MemoryKv {
     pub fn new(clock: Arc<dyn Clock>) -> Self {
-        Self {
-            clock,
-            entries: Mutex::new(HashMap::new()),
-        }
+        Self { clock, entries: Mutex::new(HashMap::new()) }
     }
 
     fn expiry(&self, ttl: Duration) -> DateTime<Utc> {
@@ -40,10 +37,7 @@ impl Kv for MemoryKv {
     async fn get(&self, key: &str) -> KvResult<Option<String>> {
         let now = self.clock.now();
         let entries = self.entries.lock();
-        Ok(entries
-            .get(key)
-            .filter(|(_, until)| *until > now)
-            .map(|(value, _)| value.clone()))
+        Ok(entries.get(key).filter(|(_, until)| *until > now).map(|(value, _)| value.clone()))
     }
 
     async fn set(&self, key: &str, value: &str, ttl: Duration) -> KvResult<()> {
@@ -59,10 +53,7 @@ impl Kv for MemoryKv {
         let until = self.expiry(ttl);
         let mut entries = self.entries.lock();
         Self::sweep(&mut entries, now);
-        if entries
-            .get(key)
-            .is_some_and(|(_, existing)| *existing > now)
-        {
+        if entries.get(key).is_some_and(|(_, existing)| *existing > now) {
             return Ok(false);
         }
         entries.insert(key.to_owned(), (value.to_owned(), until));

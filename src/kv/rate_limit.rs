@@ -23,10 +23,7 @@ pub struct Quota {
 
 impl From<QuotaSettings> for Quota {
     fn from(s: QuotaSettings) -> Self {
-        Quota {
-            burst: s.burst.max(1),
-            replenish: Duration::from_millis(s.replenish_ms.max(1)),
-        }
+        Quota { burst: s.burst.max(1), replenish: Duration::from_millis(s.replenish_ms.max(1)) }
     }
 }
 
@@ -45,20 +42,13 @@ pub trait RateLimiter: Send + Sync + 'static {
 /// One GCRA step. `tat` is the stored theoretical arrival time (ms), `None` when unknown. Returns the decision and,
 /// when allowed, the new TAT to store.
 pub fn gcra(now_ms: i64, tat: Option<i64>, quota: Quota) -> (Decision, Option<i64>) {
-    let interval = i64::try_from(quota.replenish.as_millis())
-        .unwrap_or(i64::MAX / 4)
-        .max(1);
+    let interval = i64::try_from(quota.replenish.as_millis()).unwrap_or(i64::MAX / 4).max(1);
     let tat = tat.unwrap_or(now_ms).max(now_ms);
     let new_tat = tat.saturating_add(interval);
     let allow_at = new_tat.saturating_sub(interval.saturating_mul(i64::from(quota.burst)));
     if now_ms < allow_at {
         let wait = u64::try_from(allow_at - now_ms).unwrap_or(0);
-        (
-            Decision::Limited {
-                retry_after: Duration::from_millis(wait),
-            },
-            None,
-        )
+        (Decision::Limited { retry_after: Duration::from_millis(wait) }, None)
     } else {
         (Decision::Allowed, Some(new_tat))
     }
@@ -71,10 +61,7 @@ pub struct MemoryRateLimiter {
 
 impl MemoryRateLimiter {
     pub fn new(clock: Arc<dyn Clock>) -> Self {
-        Self {
-            clock,
-            tats: Mutex::new(HashMap::new()),
-        }
+        Self { clock, tats: Mutex::new(HashMap::new()) }
     }
 
     fn check_now(&self, full_key: String, quota: Quota) -> Decision {
@@ -121,12 +108,7 @@ pub struct RedisRateLimiter {
 
 impl RedisRateLimiter {
     pub fn new(handle: RedisHandle, clock: Arc<dyn Clock>) -> Self {
-        Self {
-            handle,
-            script: redis::Script::new(GCRA_LUA),
-            fallback: MemoryRateLimiter::new(clock.clone()),
-            clock,
-        }
+        Self { handle, script: redis::Script::new(GCRA_LUA), fallback: MemoryRateLimiter::new(clock.clone()), clock }
     }
 }
 
@@ -135,27 +117,17 @@ impl RateLimiter for RedisRateLimiter {
     async fn check(&self, bucket: &str, key: &str, quota: Quota) -> Decision {
         let full_key = self.handle.key(&format!("rl:{bucket}:{key}"));
         let now = self.clock.now().timestamp_millis();
-        let interval = i64::try_from(quota.replenish.as_millis())
-            .unwrap_or(i64::MAX / 4)
-            .max(1);
+        let interval = i64::try_from(quota.replenish.as_millis()).unwrap_or(i64::MAX / 4).max(1);
         let script = &self.script;
         let result = self
             .handle
             .run(|mut c| async move {
-                script
-                    .key(&full_key)
-                    .arg(now)
-                    .arg(interval)
-                    .arg(quota.burst)
-                    .invoke_async::<i64>(&mut c)
-                    .await
+                script.key(&full_key).arg(now).arg(interval).arg(quota.burst).invoke_async::<i64>(&mut c).await
             })
             .await;
         match result {
             Ok(wait) if wait < 0 => Decision::Allowed,
-            Ok(wait) => Decision::Limited {
-                retry_after: Duration::from_millis(u64::try_from(wait).unwrap_or(0)),
-            },
+            Ok(wait) => Decision::Limited { retry_after: Duration::from_millis(u64::try_from(wait).unwrap_or(0)) },
             Err(err) => {
                 tracing::warn!(error = %err, bucket, "rate limiter cannot reach Redis; using in-process limits");
                 self.fallback.check(bucket, key, quota).await
@@ -168,10 +140,7 @@ impl RateLimiter for RedisRateLimiter {
 mod tests {
     use super::*;
 
-    const Q: Quota = Quota {
-        burst: 3,
-        replenish: Duration::from_secs(10),
-    };
+    const Q: Quota = Quota { burst: 3, replenish: Duration::from_secs(10) };
 
     fn run(times: &[i64]) -> Vec<Decision> {
         let mut tat = None;
@@ -191,12 +160,7 @@ mod tests {
     fn a_burst_is_allowed_then_the_next_waits_one_interval() {
         let decisions = run(&[0, 0, 0, 0]);
         assert_eq!(&decisions[..3], &[Decision::Allowed; 3]);
-        assert_eq!(
-            decisions[3],
-            Decision::Limited {
-                retry_after: Duration::from_secs(10)
-            }
-        );
+        assert_eq!(decisions[3], Decision::Limited { retry_after: Duration::from_secs(10) });
     }
 
     #[test]
@@ -209,9 +173,7 @@ mod tests {
                 Decision::Allowed,
                 Decision::Allowed,
                 Decision::Allowed,
-                Decision::Limited {
-                    retry_after: Duration::from_secs(10)
-                },
+                Decision::Limited { retry_after: Duration::from_secs(10) },
                 Decision::Allowed
             ]
         );

@@ -27,19 +27,11 @@ impl RedisHandle {
             .set_connection_timeout(Some(timeout * 4))
             .set_response_timeout(Some(timeout))
             .set_number_of_retries(1);
-        let conn = tokio::time::timeout(
-            timeout * 8,
-            ConnectionManager::new_with_config(client.clone(), config),
-        )
-        .await
-        .context("timed out connecting to Redis")?
-        .context("cannot connect to Redis")?;
-        Ok(Self {
-            client,
-            conn,
-            prefix: settings.key_prefix.clone(),
-            timeout,
-        })
+        let conn = tokio::time::timeout(timeout * 8, ConnectionManager::new_with_config(client.clone(), config))
+            .await
+            .context("timed out connecting to Redis")?
+            .context("cannot connect to Redis")?;
+        Ok(Self { client, conn, prefix: settings.key_prefix.clone(), timeout })
     }
 
     pub fn key(&self, key: &str) -> String {
@@ -77,17 +69,13 @@ fn ttl_ms(ttl: Duration) -> u64 {
 impl Kv for RedisKv {
     async fn get(&self, key: &str) -> KvResult<Option<String>> {
         let key = self.handle.key(key);
-        self.handle
-            .run(|mut c| async move { c.get(key).await })
-            .await
+        self.handle.run(|mut c| async move { c.get(key).await }).await
     }
 
     async fn set(&self, key: &str, value: &str, ttl: Duration) -> KvResult<()> {
         let key = self.handle.key(key);
         let value = value.to_owned();
-        self.handle
-            .run(|mut c| async move { c.pset_ex(key, value, ttl_ms(ttl)).await })
-            .await
+        self.handle.run(|mut c| async move { c.pset_ex(key, value, ttl_ms(ttl)).await }).await
     }
 
     async fn set_nx(&self, key: &str, value: &str, ttl: Duration) -> KvResult<bool> {
@@ -110,15 +98,11 @@ impl Kv for RedisKv {
 
     async fn del(&self, key: &str) -> KvResult<()> {
         let key = self.handle.key(key);
-        self.handle
-            .run(|mut c| async move { c.del(key).await })
-            .await
+        self.handle.run(|mut c| async move { c.del(key).await }).await
     }
 
     async fn ping(&self) -> KvResult<()> {
-        self.handle
-            .run(|mut c| async move { redis::cmd("PING").query_async::<String>(&mut c).await })
-            .await?;
+        self.handle.run(|mut c| async move { redis::cmd("PING").query_async::<String>(&mut c).await }).await?;
         Ok(())
     }
 

@@ -38,11 +38,6 @@ pub async fn list(
     query: web::Query<AuditQuery>,
 ) -> AppResult<web::Json<Page<AuditEntry>>> {
     let q = query.into_inner();
-    let page = PageRequest::from(PageQuery {
-        page: q.page,
-        per_page: q.per_page,
-    });
-    Ok(web::Json(
-        audit::list(&state.db, q.entity.as_deref(), q.entity_id.as_deref(), page).await?,
-    ))
+    let page = PageRequest::from(PageQuery { page: q.page, per_page: q.per_page });
+    Ok(web::Json(audit::list(&state.db, q.entity.as_deref(), q.entity_id.as_deref(), page).await?))
 }

@@ -2,7 +2,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::service::{self, LoginLimits};
+use crate::auth::service::{self, Credentials, LoginLimits};
 use crate::auth::{Password, StaffAccount};
 use crate::error::AppResult;
 use crate::http::error::ErrorBody;
@@ -51,18 +51,12 @@ pub async fn login(
         &state.db,
         state.infra.limiter.as_ref(),
         &limits,
-        &client_addr(&req, &state),
-        &body.username,
-        &body.password,
+        &Credentials { username: &body.username, password: &body.password, client_addr: &client_addr(&req, &state) },
         state.clock.now(),
         ttl,
     )
     .await?;
-    Ok(web::Json(LoginResponse {
-        token: outcome.token,
-        expires_at: outcome.expires_at,
-        user: outcome.staff,
-    }))
+    Ok(web::Json(LoginResponse { token: outcome.token, expires_at: outcome.expires_at, user: outcome.staff }))
 }
 
 /// Ends this token's session. Other sessions of the same account stay.
@@ -96,9 +90,7 @@ pub struct MeResponse {
 )]
 #[get("/me")]
 pub async fn me(Auth(principal): Auth) -> web::Json<MeResponse> {
-    web::Json(MeResponse {
-        user: principal.staff,
-    })
+    web::Json(MeResponse { user: principal.staff })
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -126,13 +118,7 @@ pub async fn change_password(
     body: web::Json<ChangePasswordRequest>,
 ) -> AppResult<HttpResponse> {
     let new_password = Password::parse(&body.new_password)?;
-    service::change_own_password(
-        &state.db,
-        &principal,
-        &body.current_password,
-        &new_password,
-        state.clock.now(),
-    )
-    .await?;
+    service::change_own_password(&state.db, &principal, &body.current_password, &new_password, state.clock.now())
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

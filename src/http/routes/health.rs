@@ -15,10 +15,7 @@ pub struct Health {
 #[utoipa::path(tag = "health", responses((status = 200, body = Health)))]
 #[get("/health")]
 pub async fn health() -> web::Json<Health> {
-    web::Json(Health {
-        status: "ok",
-        version: env!("CARGO_PKG_VERSION"),
-    })
+    web::Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") })
 }
 
 /// Database and Redis status: `degraded` (200) when Redis is down, 503 when the database is.

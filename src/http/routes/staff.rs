@@ -67,9 +67,7 @@ pub async fn list(
     _admin: Admin,
     query: web::Query<PageQuery>,
 ) -> AppResult<web::Json<Page<StaffAccount>>> {
-    Ok(web::Json(
-        service::list_staff(&state.db, query.into_inner().into()).await?,
-    ))
+    Ok(web::Json(service::list_staff(&state.db, query.into_inner().into()).await?))
 }
 
 /// One account. Admins only.
@@ -91,9 +89,7 @@ pub async fn get(
     _admin: Admin,
     path: web::Path<Uuid>,
 ) -> AppResult<web::Json<StaffAccount>> {
-    Ok(web::Json(
-        service::get_staff(&state.db, path.into_inner()).await?,
-    ))
+    Ok(web::Json(service::get_staff(&state.db, path.into_inner()).await?))
 }
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]
@@ -124,15 +120,8 @@ pub async fn disable(
     body: Option<web::Json<ReasonRequest>>,
 ) -> AppResult<web::Json<StaffAccount>> {
     let reason = body.and_then(|b| b.into_inner().reason);
-    let updated = service::set_disabled(
-        &state.db,
-        &admin.actor(),
-        path.into_inner(),
-        true,
-        reason,
-        state.clock.now(),
-    )
-    .await?;
+    let updated =
+        service::set_disabled(&state.db, &admin.actor(), path.into_inner(), true, reason, state.clock.now()).await?;
     Ok(web::Json(updated))
 }
 
@@ -157,15 +146,8 @@ pub async fn enable(
     body: Option<web::Json<ReasonRequest>>,
 ) -> AppResult<web::Json<StaffAccount>> {
     let reason = body.and_then(|b| b.into_inner().reason);
-    let updated = service::set_disabled(
-        &state.db,
-        &admin.actor(),
-        path.into_inner(),
-        false,
-        reason,
-        state.clock.now(),
-    )
-    .await?;
+    let updated =
+        service::set_disabled(&state.db, &admin.actor(), path.into_inner(), false, reason, state.clock.now()).await?;
     Ok(web::Json(updated))
 }
 
@@ -197,13 +179,6 @@ pub async fn reset_password(
     body: web::Json<ResetPasswordRequest>,
 ) -> AppResult<HttpResponse> {
     let password = Password::parse(&body.new_password)?;
-    service::set_password(
-        &state.db,
-        &admin.actor(),
-        path.into_inner(),
-        &password,
-        state.clock.now(),
-    )
-    .await?;
+    service::set_password(&state.db, &admin.actor(), path.into_inner(), &password, state.clock.now()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,0 +1,61 @@
+//! The command line: creating the first admin on a real deployment, and the demo's refusal outside SQLite.
+
+use std::process::Command;
+
+use crate::helpers::{Backend, TestDb, backend, spawn_on, test_settings};
+
+#[tokio::test]
+async fn create_admin_makes_an_account_that_can_log_in() {
+    let db = TestDb::create().await;
+    let settings = test_settings(&db);
+    let output = Command::new(env!("CARGO_BIN_EXE_rollcall"))
+        .args(["create-admin", "--username", "chief", "--display-name", "教务处长"])
+        .env("DATABASE_URL", &db.url)
+        .env("ROLLCALL__DATA_DIR", db.data_dir())
+        .env("ROLLCALL__SECURITY__MASTER_SECRET", crate::helpers::MASTER_SECRET)
+        .env("ROLLCALL_ADMIN_PASSWORD", "first admin password")
+        .env("ROLLCALL_CONFIG", "/nonexistent/rollcall.toml")
+        .env_remove("REDIS_URL")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let app = spawn_on(db, settings).await;
+    let response = app.login("chief", "first admin password").await;
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["user"]["role"], "admin");
+}
+
+#[tokio::test]
+async fn demo_accounts_are_refused_outside_the_embedded_database() {
+    if backend() != Backend::Postgres {
+        return;
+    }
+    let app = crate::helpers::spawn_app().await;
+    let result = rollcall::demo::seed(&app.state, chrono::Utc::now()).await;
+    assert!(result.is_err(), "demo seeding must refuse PostgreSQL");
+    assert_eq!(app.login("demo-admin", "demo-admin-pass").await.status(), 401);
+}
+
+#[tokio::test]
+async fn a_shared_database_without_a_master_secret_refuses_to_start() {
+    let mut settings = rollcall::config::Settings::defaults().unwrap();
+    settings.database.url = "postgres://postgres@127.0.0.1:5432/test".into();
+    settings.security.master_secret = None;
+    let err = settings.master_secret().unwrap_err().to_string();
+    assert!(err.contains("master_secret"), "{err}");
+}
+
+#[tokio::test]
+async fn the_embedded_secret_is_generated_once_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = rollcall::config::Settings::defaults().unwrap();
+    settings.data_dir = dir.path().to_path_buf();
+    settings.database.url = format!("sqlite://{}?mode=rwc", dir.path().join("x.sqlite").display());
+    settings.security.master_secret = None;
+    use secrecy::ExposeSecret;
+    let first = settings.master_secret().unwrap().expose_secret().to_owned();
+    let second = settings.master_secret().unwrap().expose_secret().to_owned();
+    assert_eq!(first, second);
+    assert!(first.len() >= 32);
+}

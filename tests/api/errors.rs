@@ -1,0 +1,123 @@
+//! Every error is JSON `{code, message}` with the right status.
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::{error_body, spawn_app};
+
+#[tokio::test]
+async fn an_unknown_route_is_a_json_404() {
+    let app = spawn_app().await;
+    for path in ["/nothing-here", "/api/v1/nope", "/api/v1/staff/abc/def/ghi"] {
+        let (status, code, _) = error_body(app.get(path, None).await).await;
+        assert_eq!((status, code.as_str()), (404, "not_found"), "for {path}");
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_method_on_a_known_route_is_a_json_405_with_allow() {
+    let app = spawn_app().await;
+    let cases = [
+        (Method::POST, "/api/v1/health", "GET"),
+        (Method::GET, "/api/v1/auth/login", "POST"),
+        (Method::DELETE, "/api/v1/staff", "GET, POST"),
+        (Method::PATCH, "/api/v1/staff/0190f0a1-0000-7000-8000-000000000000/password", "PUT"),
+    ];
+    for (method, path, allow) in cases {
+        let response = app.client.request(method.clone(), app.url(path)).send().await.unwrap();
+        let allow_header = response.headers().get("allow").map(|v| v.to_str().unwrap().to_owned());
+        let (status, code, _) = error_body(response).await;
+        assert_eq!((status, code.as_str()), (405, "method_not_allowed"), "{method} {path}");
+        let mut got: Vec<String> = allow_header.unwrap().split(", ").map(str::to_owned).collect();
+        got.sort();
+        let mut want: Vec<String> = allow.split(", ").map(str::to_owned).collect();
+        want.sort();
+        assert_eq!(got, want, "Allow for {path}");
+    }
+}
+
+#[tokio::test]
+async fn malformed_bodies_get_a_400_that_names_the_problem() {
+    let app = spawn_app().await;
+    let cases: [(&str, &str, &str); 5] = [
+        ("{not json", "invalid_json", "not JSON at all"),
+        ("", "invalid_json", "empty body"),
+        (r#"{"username": "a"}"#, "invalid_json", "missing field"),
+        (r#"{"username": 1, "password": "x"}"#, "invalid_json", "wrong type"),
+        (r#"{"username": "a", "password": "b", "extra": 1}"#, "invalid_json", "unknown field"),
+    ];
+    for (body, want, why) in cases {
+        let response = app
+            .client
+            .post(app.url("/api/v1/auth/login"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let (status, code, message) = error_body(response).await;
+        assert_eq!((status, code.as_str()), (400, want), "{why}: {message}");
+    }
+}
+
+#[tokio::test]
+async fn a_missing_field_is_named_in_the_message() {
+    let app = spawn_app().await;
+    let response = app.post_json("/api/v1/auth/login", None, &json!({"username": "a"})).await;
+    let (_, _, message) = error_body(response).await;
+    assert!(message.contains("password"), "{message}");
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_a_413() {
+    let app = spawn_app().await;
+    let huge = "x".repeat(70 * 1024);
+    let response = app.post_json("/api/v1/auth/login", None, &json!({"username": huge, "password": "p"})).await;
+    let (status, code, _) = error_body(response).await;
+    assert_eq!((status, code.as_str()), (413, "payload_too_large"));
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_is_a_415() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("content-type", "text/plain")
+        .body("username=a&password=b")
+        .send()
+        .await
+        .unwrap();
+    let (status, code, _) = error_body(response).await;
+    assert_eq!((status, code.as_str()), (415, "unsupported_media_type"));
+}
+
+#[tokio::test]
+async fn bad_query_and_path_parameters_are_400s() {
+    let app = spawn_app().await;
+    let (_, token) = app.admin().await;
+    let cases = [
+        ("/api/v1/staff?page=first", "invalid_query"),
+        ("/api/v1/staff?colour=blue", "invalid_query"),
+        ("/api/v1/staff/not-a-uuid", "invalid_path"),
+    ];
+    for (path, want) in cases {
+        let (status, code, _) = error_body(app.get(path, Some(&token)).await).await;
+        assert_eq!((status, code.as_str()), (400, want), "{path}");
+    }
+}
+
+#[test]
+fn error_codes_are_stable_snake_case_strings() {
+    use rollcall::error::ErrorCode;
+    for code in ErrorCode::ALL {
+        let serialized = serde_json::to_value(code).unwrap();
+        assert_eq!(serialized, json!(code.as_str()), "serde and as_str agree for {code:?}");
+        assert!(code.as_str().chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+        assert!(!code.default_message().is_empty());
+    }
+    let mut names: Vec<_> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), ErrorCode::ALL.len(), "codes are unique");
+}

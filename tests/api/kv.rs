@@ -1,0 +1,86 @@
+//! The Redis-backed services and their in-process twins behave alike.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use rollcall::clock::TestClock;
+use rollcall::kv::{Decision, Infra, Quota};
+
+use crate::helpers::{Backend, backend, redis_url};
+
+async fn infra(prefix: &str, clock: Arc<TestClock>) -> Infra {
+    let mut settings = rollcall::config::Settings::defaults().unwrap().redis;
+    if backend() == Backend::Postgres {
+        settings.url = redis_url();
+        settings.key_prefix = prefix.to_owned();
+    }
+    Infra::connect(&settings, clock).await.unwrap()
+}
+
+fn clock() -> Arc<TestClock> {
+    Arc::new(TestClock::new(Utc.with_ymd_and_hms(2026, 11, 26, 8, 0, 0).unwrap()))
+}
+
+fn prefix() -> String {
+    format!("t:{}:", uuid::Uuid::new_v4().simple())
+}
+
+#[tokio::test]
+async fn values_expire_after_their_ttl() {
+    let clock = clock();
+    let kv = infra(&prefix(), clock.clone()).await.kv;
+    kv.set("a", "1", Duration::from_secs(60)).await.unwrap();
+    assert_eq!(kv.get("a").await.unwrap().as_deref(), Some("1"));
+    assert!(!kv.set_nx("a", "2", Duration::from_secs(60)).await.unwrap(), "set_nx keeps the first value");
+    assert!(kv.set_nx("b", "2", Duration::from_secs(60)).await.unwrap());
+    kv.del("a").await.unwrap();
+    assert_eq!(kv.get("a").await.unwrap(), None);
+    if backend() == Backend::Embedded {
+        // Redis expires on its own clock; the twin follows the injected one.
+        clock.advance(chrono::Duration::seconds(61));
+        assert_eq!(kv.get("b").await.unwrap(), None);
+    }
+}
+
+#[tokio::test]
+async fn the_limiter_allows_a_burst_then_asks_to_wait() {
+    let clock = clock();
+    let limiter = infra(&prefix(), clock.clone()).await.limiter;
+    let quota = Quota { burst: 2, replenish: Duration::from_secs(30) };
+    assert_eq!(limiter.check("b", "k", quota).await, Decision::Allowed);
+    assert_eq!(limiter.check("b", "k", quota).await, Decision::Allowed);
+    assert_eq!(limiter.check("b", "k", quota).await, Decision::Limited { retry_after: Duration::from_secs(30) });
+    assert_eq!(limiter.check("b", "other", quota).await, Decision::Allowed, "keys are independent");
+    clock.advance(chrono::Duration::seconds(30));
+    assert_eq!(limiter.check("b", "k", quota).await, Decision::Allowed);
+}
+
+#[tokio::test]
+async fn two_instances_share_limits_through_redis() {
+    if backend() != Backend::Postgres {
+        return; // one instance only without Redis
+    }
+    let clock = clock();
+    let p = prefix();
+    let a = infra(&p, clock.clone()).await.limiter;
+    let b = infra(&p, clock.clone()).await.limiter;
+    let quota = Quota { burst: 1, replenish: Duration::from_secs(10) };
+    assert_eq!(a.check("x", "k", quota).await, Decision::Allowed);
+    assert!(matches!(b.check("x", "k", quota).await, Decision::Limited { .. }));
+}
+
+#[tokio::test]
+async fn an_event_published_on_one_instance_reaches_subscribers_on_another() {
+    let clock = clock();
+    let p = prefix();
+    let a = infra(&p, clock.clone()).await.events;
+    // Without Redis there is one instance: publisher and subscriber share it.
+    let b = if backend() == Backend::Postgres { infra(&p, clock).await.events } else { a.clone() };
+    let mut rx = b.subscribe("class:42");
+    let mut other = b.subscribe("class:43");
+    a.publish("class:42", r#"{"kind":"checked_in"}"#).await.unwrap();
+    let got = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await.expect("event within 2 s").unwrap();
+    assert_eq!(&*got, r#"{"kind":"checked_in"}"#);
+    assert!(other.try_recv().is_err(), "other topics see nothing");
+}

@@ -1,0 +1,15 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is how they fail
+
+//! The integration suite: one binary, one module per area. Every test starts its own app on a fresh database.
+//! `ROLLCALL_TEST_BACKEND=postgres` runs the same tests against PostgreSQL + Redis.
+
+mod audit;
+mod auth;
+mod cli;
+mod deploy;
+mod errors;
+mod health;
+mod helpers;
+mod kv;
+mod openapi;
+mod staff;

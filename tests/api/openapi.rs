@@ -1,0 +1,48 @@
+//! The committed OpenAPI document matches the code, and documents errors.
+
+use serde_json::Value;
+
+const COMMITTED: &str = "api-docs/openapi.json";
+
+#[test]
+fn the_committed_openapi_document_matches_the_code() {
+    let generated = rollcall::http::openapi::document_json().unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(COMMITTED);
+    if std::env::var("UPDATE_API_DOCS").is_ok_and(|v| v == "1") {
+        std::fs::write(&path, &generated).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "{COMMITTED} is out of date with the code. Regenerate it with:\n    \
+         cargo run -- openapi > {COMMITTED}\nor: UPDATE_API_DOCS=1 cargo test --test api openapi"
+    );
+}
+
+#[test]
+fn every_operation_outside_health_documents_its_errors_with_the_error_body() {
+    let doc: Value = serde_json::from_str(&rollcall::http::openapi::document_json().unwrap()).unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.len() >= 10, "routes are collected: {:?}", paths.keys());
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            if path.ends_with("/health") || path.ends_with("/ready") {
+                continue;
+            }
+            let responses = op["responses"].as_object().unwrap();
+            let errors: Vec<_> = responses.iter().filter(|(status, _)| status.starts_with('4')).collect();
+            assert!(!errors.is_empty(), "{method} {path} lists no 4xx responses");
+            for (status, response) in errors {
+                let schema = &response["content"]["application/json"]["schema"]["$ref"];
+                assert_eq!(schema, "#/components/schemas/ErrorBody", "{method} {path} {status}");
+                assert!(
+                    response["description"].as_str().unwrap().contains('`'),
+                    "{method} {path} {status} names its codes"
+                );
+            }
+        }
+    }
+    let codes = doc["components"]["schemas"]["ErrorCode"]["enum"].as_array().unwrap();
+    assert_eq!(codes.len(), rollcall::error::ErrorCode::ALL.len(), "every error code is listed");
+}

@@ -1,7 +1,7 @@
 //! Time is injected: QR rotation, lateness, token expiry and rate limits read this clock, so tests advance it
 //! instead of sleeping.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, Offset, TimeZone, Utc};
 use parking_lot::Mutex;
 
 pub trait Clock: Send + Sync + 'static {
@@ -41,5 +41,23 @@ impl TestClock {
 impl Clock for TestClock {
     fn now(&self) -> DateTime<Utc> {
         *self.now.lock()
+    }
+}
+
+/// China Standard Time (UTC+8, no daylight saving): what people at a training base read on their clocks.
+pub fn china() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(8 * 3600).unwrap_or(Utc.fix())
+}
+
+/// The local (China) date of an instant.
+pub fn local_date(at: DateTime<Utc>) -> chrono::NaiveDate {
+    at.with_timezone(&china()).date_naive()
+}
+
+/// A local (China) date and time as an instant.
+pub fn from_local(date: chrono::NaiveDate, time: chrono::NaiveTime) -> DateTime<Utc> {
+    match china().from_local_datetime(&date.and_time(time)).single() {
+        Some(t) => t.with_timezone(&Utc),
+        None => date.and_time(time).and_utc() - Duration::hours(8),
     }
 }

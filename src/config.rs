@@ -18,6 +18,7 @@ pub struct Settings {
     pub security: SecuritySettings,
     pub log: LogSettings,
     pub rate_limits: RateLimitSettings,
+    pub wechat: WechatSettings,
     /// Where embedded state lives: the SQLite file and the generated secret.
     pub data_dir: PathBuf,
 }
@@ -59,6 +60,18 @@ pub struct SecuritySettings {
     pub master_secret: Option<SecretString>,
     /// How long a staff login lasts.
     pub staff_token_ttl_hours: i64,
+    /// How long a trainee stays logged in on their phone.
+    pub trainee_token_ttl_days: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct WechatSettings {
+    /// `https://api.weixin.qq.com`; tests point it at a fake server.
+    pub base_url: String,
+    /// The mini program's AppID; empty turns WeChat login off (invite codes still work).
+    pub appid: String,
+    pub secret: Option<SecretString>,
+    pub timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -81,6 +94,8 @@ pub struct QuotaSettings {
 pub struct RateLimitSettings {
     pub login_per_account: QuotaSettings,
     pub login_per_address: QuotaSettings,
+    /// Invite-code attempts per client address (guessing).
+    pub invite_per_address: QuotaSettings,
 }
 
 const DEFAULTS: &str = r#"
@@ -105,6 +120,12 @@ timeout_ms = 250
 
 [security]
 staff_token_ttl_hours = 12
+trainee_token_ttl_days = 30
+
+[wechat]
+base_url = "https://api.weixin.qq.com"
+appid = ""
+timeout_ms = 3000
 
 [log]
 format = "human"
@@ -117,6 +138,10 @@ replenish_ms = 60000
 [rate_limits.login_per_address]
 burst = 30
 replenish_ms = 2000
+
+[rate_limits.invite_per_address]
+burst = 10
+replenish_ms = 6000
 "#;
 
 /// Which storage the process runs on.

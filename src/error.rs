@@ -26,6 +26,19 @@ pub enum ErrorCode {
     RateLimited,
     ServiceUnavailable,
     InternalError,
+    ClassCodeTaken,
+    AlreadyEnrolled,
+    ReasonRequired,
+    ImportRejected,
+    FileUnreadable,
+    InviteCodeInvalid,
+    DeviceAlreadyBound,
+    WechatAlreadyBound,
+    BindingTicketInvalid,
+    WechatCodeInvalid,
+    WechatUserBlocked,
+    WechatUnavailable,
+    SessionLocked,
 }
 
 impl ErrorCode {
@@ -48,6 +61,19 @@ impl ErrorCode {
         ErrorCode::RateLimited,
         ErrorCode::ServiceUnavailable,
         ErrorCode::InternalError,
+        ErrorCode::ClassCodeTaken,
+        ErrorCode::AlreadyEnrolled,
+        ErrorCode::ReasonRequired,
+        ErrorCode::ImportRejected,
+        ErrorCode::FileUnreadable,
+        ErrorCode::InviteCodeInvalid,
+        ErrorCode::DeviceAlreadyBound,
+        ErrorCode::WechatAlreadyBound,
+        ErrorCode::BindingTicketInvalid,
+        ErrorCode::WechatCodeInvalid,
+        ErrorCode::WechatUserBlocked,
+        ErrorCode::WechatUnavailable,
+        ErrorCode::SessionLocked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -69,6 +95,19 @@ impl ErrorCode {
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::ServiceUnavailable => "service_unavailable",
             ErrorCode::InternalError => "internal_error",
+            ErrorCode::ClassCodeTaken => "class_code_taken",
+            ErrorCode::AlreadyEnrolled => "already_enrolled",
+            ErrorCode::ReasonRequired => "reason_required",
+            ErrorCode::ImportRejected => "import_rejected",
+            ErrorCode::FileUnreadable => "file_unreadable",
+            ErrorCode::InviteCodeInvalid => "invite_code_invalid",
+            ErrorCode::DeviceAlreadyBound => "device_already_bound",
+            ErrorCode::WechatAlreadyBound => "wechat_already_bound",
+            ErrorCode::BindingTicketInvalid => "binding_ticket_invalid",
+            ErrorCode::WechatCodeInvalid => "wechat_code_invalid",
+            ErrorCode::WechatUserBlocked => "wechat_user_blocked",
+            ErrorCode::WechatUnavailable => "wechat_unavailable",
+            ErrorCode::SessionLocked => "session_locked",
         }
     }
 
@@ -92,6 +131,19 @@ impl ErrorCode {
             ErrorCode::RateLimited => "操作过于频繁，请稍后再试",
             ErrorCode::ServiceUnavailable => "服务暂时不可用，请稍后再试",
             ErrorCode::InternalError => "系统繁忙，请稍后再试",
+            ErrorCode::ClassCodeTaken => "该培训班编号已被使用",
+            ErrorCode::AlreadyEnrolled => "该学员已在本班名单中",
+            ErrorCode::ReasonRequired => "此项修改必须填写原因",
+            ErrorCode::ImportRejected => "导入文件中有错误，未导入任何数据，请先预检并修正",
+            ErrorCode::FileUnreadable => "无法读取上传的文件，请上传 .xlsx 或 .csv 文件",
+            ErrorCode::InviteCodeInvalid => "邀请码不正确，请核对后重新输入",
+            ErrorCode::DeviceAlreadyBound => "该邀请码已在另一部手机上使用，请联系班主任重置",
+            ErrorCode::WechatAlreadyBound => "该学员已绑定其他微信账号，请联系班主任重置",
+            ErrorCode::BindingTicketInvalid => "绑定已超时，请重新进入小程序",
+            ErrorCode::WechatCodeInvalid => "微信登录凭证无效，请重新进入小程序",
+            ErrorCode::WechatUserBlocked => "您的微信账号存在风险，暂时无法登录",
+            ErrorCode::WechatUnavailable => "微信服务繁忙，请稍后再试",
+            ErrorCode::SessionLocked => "该课程已开始签到，不能删除；如需调整请修改课程并填写原因",
         }
     }
 }

@@ -15,6 +15,7 @@ use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::wechat::WechatClient;
 use crate::clock::Clock;
 use crate::config::{DatabaseKind, Settings};
 use crate::http::{self, RouteTable, openapi};
@@ -39,6 +40,13 @@ impl Application {
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| format!("cannot bind {}:{}", settings.server.host, settings.server.port))?;
         let port = listener.local_addr()?.port();
+        let mut state = state;
+        if state.settings.server.port == 0 {
+            // Links must carry the port actually bound.
+            let mut settings = (*state.settings).clone();
+            settings.server.port = port;
+            state.settings = Arc::new(settings);
+        }
         let server = run(listener, state.clone())?;
         Ok(Self { port, server, state })
     }
@@ -81,7 +89,8 @@ pub async fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::R
     let master_secret = settings.master_secret()?;
     let db = connect_database(&settings).await?;
     let infra = Infra::connect(&settings.redis, clock.clone()).await?;
-    Ok(AppState { db, infra, clock, settings: Arc::new(settings), master_secret })
+    let wechat = WechatClient::new(&settings.wechat)?;
+    Ok(AppState { db, infra, clock, settings: Arc::new(settings), master_secret, wechat })
 }
 
 fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
@@ -103,6 +112,7 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .app_data(web::PathConfig::default().error_handler(http::error::path_error))
             .service(SwaggerUi::new("/api-docs/{_:.*}").url("/api-docs/openapi.json", doc.clone()))
             .route("/api-docs", web::get().to(|| async { redirect("/api-docs/") }))
+            .configure(crate::web::configure)
             .default_service(web::to(http::fallback))
             .wrap_fn(|req, srv| {
                 let request_id = req.extensions().get::<RequestId>().copied();

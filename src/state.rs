@@ -5,6 +5,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 use secrecy::SecretString;
 
+use crate::auth::wechat::WechatClient;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::kv::Infra;
@@ -17,4 +18,12 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Signs QR tokens and screen links. Never logged.
     pub master_secret: SecretString,
+    pub wechat: WechatClient,
+}
+
+impl AppState {
+    /// The address people reach rollcall on, for links and QR codes.
+    pub fn base_url(&self) -> String {
+        self.settings.public_base_url(self.settings.server.port)
+    }
 }

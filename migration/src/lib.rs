@@ -4,6 +4,11 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_create_staff_account;
 mod m20261126_000002_create_auth_token;
 mod m20261126_000003_create_audit_log;
+mod m20261126_000004_create_training_class;
+mod m20261126_000005_create_class_staff;
+mod m20261126_000006_create_person;
+mod m20261126_000007_create_enrollment;
+mod m20261126_000008_create_class_session;
 
 pub struct Migrator;
 
@@ -14,6 +19,11 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_create_staff_account::Migration),
             Box::new(m20261126_000002_create_auth_token::Migration),
             Box::new(m20261126_000003_create_audit_log::Migration),
+            Box::new(m20261126_000004_create_training_class::Migration),
+            Box::new(m20261126_000005_create_class_staff::Migration),
+            Box::new(m20261126_000006_create_person::Migration),
+            Box::new(m20261126_000007_create_enrollment::Migration),
+            Box::new(m20261126_000008_create_class_session::Migration),
         ]
     }
 }

@@ -6,5 +6,6 @@ pub mod password;
 pub mod repo;
 pub mod service;
 pub mod token;
+pub mod wechat;
 
-pub use model::{DisplayName, Password, Principal, Role, StaffAccount, Username};
+pub use model::{DisplayName, Password, Principal, Role, StaffAccount, StaffPrincipal, TraineePrincipal, Username};

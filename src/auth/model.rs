@@ -126,14 +126,46 @@ impl StaffAccount {
     }
 }
 
-/// The authenticated caller of a request.
+/// The authenticated caller of a request: a staff member (or admin), or a trainee.
 #[derive(Debug, Clone)]
-pub struct Principal {
+pub enum Principal {
+    Staff(StaffPrincipal),
+    Trainee(TraineePrincipal),
+}
+
+impl Principal {
+    pub fn token_id(&self) -> Uuid {
+        match self {
+            Principal::Staff(s) => s.token_id,
+            Principal::Trainee(t) => t.token_id,
+        }
+    }
+}
+
+/// A logged-in trainee: one person, across every class they are enrolled in.
+#[derive(Debug, Clone)]
+pub struct TraineePrincipal {
+    pub token_id: Uuid,
+    pub person_id: Uuid,
+    pub name: String,
+    /// The device the token was issued to (H5 login), if any.
+    pub device: Option<String>,
+}
+
+impl TraineePrincipal {
+    pub fn actor(&self) -> Actor {
+        Actor { kind: ActorKind::Trainee, id: Some(self.person_id), name: self.name.clone() }
+    }
+}
+
+/// A logged-in staff member or admin.
+#[derive(Debug, Clone)]
+pub struct StaffPrincipal {
     pub token_id: Uuid,
     pub staff: StaffAccount,
 }
 
-impl Principal {
+impl StaffPrincipal {
     pub fn is_admin(&self) -> bool {
         self.staff.role == Role::Admin
     }

@@ -11,6 +11,7 @@ use crate::entity::{auth_token, staff_account};
 use crate::error::AppResult;
 
 pub const SUBJECT_STAFF: &str = "staff";
+pub const SUBJECT_TRAINEE: &str = "trainee";
 
 pub async fn find_staff_by_username<C: ConnectionTrait>(
     conn: &C,
@@ -38,20 +39,27 @@ pub async fn list_staff<C: ConnectionTrait>(
     Ok((rows, total))
 }
 
+/// What a new token is for.
+pub struct NewToken<'a> {
+    pub token_hash: String,
+    pub subject_kind: &'a str,
+    pub subject_id: Uuid,
+    pub device: Option<String>,
+}
+
 pub async fn insert_token<C: ConnectionTrait>(
     conn: &C,
-    token_hash: String,
-    subject_id: Uuid,
+    token: NewToken<'_>,
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
 ) -> AppResult<Uuid> {
     let id = Uuid::now_v7();
     auth_token::Entity::insert(auth_token::ActiveModel {
         id: Set(id),
-        token_hash: Set(token_hash),
-        subject_kind: Set(SUBJECT_STAFF.to_owned()),
-        subject_id: Set(subject_id),
-        device: Set(None),
+        token_hash: Set(token.token_hash),
+        subject_kind: Set(token.subject_kind.to_owned()),
+        subject_id: Set(token.subject_id),
+        device: Set(token.device),
         created_at: Set(now),
         expires_at: Set(expires_at),
         revoked_at: Set(None),
@@ -61,24 +69,18 @@ pub async fn insert_token<C: ConnectionTrait>(
     Ok(id)
 }
 
-/// A live (not revoked, not expired) token and the staff account it belongs to.
-pub async fn find_live_staff_token<C: ConnectionTrait>(
+/// A live (not revoked, not expired) token.
+pub async fn find_live_token<C: ConnectionTrait>(
     conn: &C,
     token_hash: &str,
     now: DateTime<Utc>,
-) -> AppResult<Option<(auth_token::Model, staff_account::Model)>> {
-    let Some(token) = auth_token::Entity::find()
+) -> AppResult<Option<auth_token::Model>> {
+    Ok(auth_token::Entity::find()
         .filter(auth_token::Column::TokenHash.eq(token_hash))
         .filter(auth_token::Column::RevokedAt.is_null())
         .filter(auth_token::Column::ExpiresAt.gt(now))
-        .filter(auth_token::Column::SubjectKind.eq(SUBJECT_STAFF))
         .one(conn)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let staff = find_staff(conn, token.subject_id).await?;
-    Ok(staff.map(|s| (token, s)))
+        .await?)
 }
 
 pub async fn revoke_token<C: ConnectionTrait>(conn: &C, token_id: Uuid, now: DateTime<Utc>) -> AppResult<()> {
@@ -97,10 +99,25 @@ pub async fn revoke_all_staff_tokens<C: ConnectionTrait>(
     staff_id: Uuid,
     now: DateTime<Utc>,
 ) -> AppResult<u64> {
-    let result = auth_token::Entity::update_many()
+    revoke_subject_tokens(conn, SUBJECT_STAFF, staff_id, None, now).await
+}
+
+/// Kills the live tokens of a subject; with `device`, only those issued to that device.
+pub async fn revoke_subject_tokens<C: ConnectionTrait>(
+    conn: &C,
+    subject_kind: &str,
+    subject_id: Uuid,
+    device: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
+    let mut update = auth_token::Entity::update_many()
         .col_expr(auth_token::Column::RevokedAt, Expr::value(now))
-        .filter(auth_token::Column::SubjectKind.eq(SUBJECT_STAFF))
-        .filter(auth_token::Column::SubjectId.eq(staff_id))
+        .filter(auth_token::Column::SubjectKind.eq(subject_kind))
+        .filter(auth_token::Column::SubjectId.eq(subject_id));
+    if let Some(device) = device {
+        update = update.filter(auth_token::Column::Device.eq(device));
+    }
+    let result = update
         .filter(auth_token::Column::RevokedAt.is_null())
         .exec(conn)
         .await?;

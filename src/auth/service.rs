@@ -5,10 +5,10 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrai
 use serde_json::json;
 use uuid::Uuid;
 
-use super::model::{DisplayName, Password, Principal, Role, StaffAccount, Username};
+use super::model::{DisplayName, Password, Principal, Role, StaffAccount, StaffPrincipal, TraineePrincipal, Username};
 use super::{password, repo, token};
 use crate::audit::{self, Actor, Change};
-use crate::entity::staff_account;
+use crate::entity::{person, staff_account};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::kv::{Decision, Quota, RateLimiter};
 use crate::pagination::{Page, PageRequest};
@@ -65,24 +65,38 @@ pub async fn login(
     }
     let (plain, hash) = token::generate();
     let expires_at = now + ttl;
-    repo::insert_token(db, hash, account.id, now, expires_at).await?;
+    let token = repo::NewToken { token_hash: hash, subject_kind: repo::SUBJECT_STAFF, subject_id: account.id, device: None };
+    repo::insert_token(db, token, now, expires_at).await?;
     tracing::info!(staff_id = %account.id, "staff logged in");
     Ok(LoginOutcome { token: plain, expires_at, staff: StaffAccount::from_model(&account) })
 }
 
 /// The principal behind a bearer token, or `invalid_token`.
 pub async fn authenticate(db: &DatabaseConnection, bearer: &str, now: DateTime<Utc>) -> AppResult<Principal> {
-    let hash = token::hash(bearer);
-    match repo::find_live_staff_token(db, &hash, now).await? {
-        Some((token, staff)) if !staff.disabled => {
-            Ok(Principal { token_id: token.id, staff: StaffAccount::from_model(&staff) })
+    let invalid = || AppError::new(ErrorCode::InvalidToken);
+    let token = repo::find_live_token(db, &token::hash(bearer), now).await?.ok_or_else(invalid)?;
+    match token.subject_kind.as_str() {
+        repo::SUBJECT_STAFF => match repo::find_staff(db, token.subject_id).await? {
+            Some(staff) if !staff.disabled => {
+                Ok(Principal::Staff(StaffPrincipal { token_id: token.id, staff: StaffAccount::from_model(&staff) }))
+            }
+            _ => Err(invalid()),
+        },
+        repo::SUBJECT_TRAINEE => {
+            let person = person::Entity::find_by_id(token.subject_id).one(db).await?.ok_or_else(invalid)?;
+            Ok(Principal::Trainee(TraineePrincipal {
+                token_id: token.id,
+                person_id: person.id,
+                name: person.name,
+                device: token.device,
+            }))
         }
-        _ => Err(AppError::new(ErrorCode::InvalidToken)),
+        _ => Err(invalid()),
     }
 }
 
 pub async fn logout(db: &DatabaseConnection, principal: &Principal, now: DateTime<Utc>) -> AppResult<()> {
-    repo::revoke_token(db, principal.token_id, now).await
+    repo::revoke_token(db, principal.token_id(), now).await
 }
 
 /// A new staff or admin account.
@@ -243,7 +257,7 @@ pub async fn set_password(
 /// The owner changes their own password; the current one must be right.
 pub async fn change_own_password(
     db: &DatabaseConnection,
-    principal: &Principal,
+    principal: &StaffPrincipal,
     current: &str,
     new_password: &Password,
     now: DateTime<Utc>,

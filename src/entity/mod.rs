@@ -1,4 +1,9 @@
 //! sea-orm entities, one per table. Domain modules wrap these; no entity type crosses the HTTP boundary.
 pub mod audit_log;
 pub mod auth_token;
+pub mod class_session;
+pub mod class_staff;
+pub mod enrollment;
+pub mod person;
 pub mod staff_account;
+pub mod training_class;

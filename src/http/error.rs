@@ -32,6 +32,19 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::ClassCodeTaken
+        | ErrorCode::AlreadyEnrolled
+        | ErrorCode::DeviceAlreadyBound
+        | ErrorCode::WechatAlreadyBound
+        | ErrorCode::SessionLocked => StatusCode::CONFLICT,
+        ErrorCode::ReasonRequired
+        | ErrorCode::FileUnreadable
+        | ErrorCode::BindingTicketInvalid
+        | ErrorCode::WechatCodeInvalid => StatusCode::BAD_REQUEST,
+        ErrorCode::ImportRejected => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::InviteCodeInvalid => StatusCode::UNAUTHORIZED,
+        ErrorCode::WechatUserBlocked => StatusCode::FORBIDDEN,
+        ErrorCode::WechatUnavailable => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 

@@ -7,16 +7,22 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 
-use crate::auth::Principal;
 use crate::auth::service;
+use crate::auth::{Principal, StaffPrincipal, TraineePrincipal};
 use crate::error::{AppError, ErrorCode};
 use crate::state::AppState;
 
 /// Any logged-in caller.
 pub struct Auth(pub Principal);
 
+/// A logged-in staff member or administrator; trainees get 403.
+pub struct Staff(pub StaffPrincipal);
+
 /// A logged-in administrator; anyone else gets 403.
-pub struct Admin(pub Principal);
+pub struct Admin(pub StaffPrincipal);
+
+/// A logged-in trainee; staff get 403.
+pub struct Trainee(pub TraineePrincipal);
 
 fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
     req.app_data::<web::Data<AppState>>()
@@ -55,6 +61,23 @@ impl FromRequest for Auth {
     }
 }
 
+async fn staff_of(req: HttpRequest) -> Result<StaffPrincipal, AppError> {
+    match principal_of(req).await? {
+        Principal::Staff(staff) => Ok(staff),
+        Principal::Trainee(_) => Err(AppError::with_message(ErrorCode::Forbidden, "仅工作人员可以进行此操作")),
+    }
+}
+
+impl FromRequest for Staff {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { staff_of(req).await.map(Staff) })
+    }
+}
+
 impl FromRequest for Admin {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
@@ -62,11 +85,26 @@ impl FromRequest for Admin {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let principal = principal_of(req).await?;
-            if !principal.is_admin() {
+            let staff = staff_of(req).await?;
+            if !staff.is_admin() {
                 return Err(AppError::with_message(ErrorCode::Forbidden, "仅管理员可以进行此操作"));
             }
-            Ok(Admin(principal))
+            Ok(Admin(staff))
+        })
+    }
+}
+
+impl FromRequest for Trainee {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            match principal_of(req).await? {
+                Principal::Trainee(trainee) => Ok(Trainee(trainee)),
+                Principal::Staff(_) => Err(AppError::with_message(ErrorCode::Forbidden, "此功能仅供学员使用")),
+            }
         })
     }
 }

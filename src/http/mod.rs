@@ -3,6 +3,7 @@
 pub mod error;
 pub mod extract;
 pub mod openapi;
+pub mod upload;
 pub mod routes;
 
 use std::sync::Arc;

@@ -23,6 +23,10 @@ use crate::http::error::ErrorBody;
         (name = "health", description = "Liveness and readiness"),
         (name = "auth", description = "Logging in and out"),
         (name = "staff", description = "Staff and admin accounts"),
+        (name = "trainee", description = "Trainee login (WeChat or invite code) and their own views"),
+        (name = "classes", description = "Training classes (培训班) and their staff"),
+        (name = "timetable", description = "Sessions of a class"),
+        (name = "roster", description = "Trainees of a class: import, export, invite codes"),
         (name = "audit", description = "The audit trail"),
     )
 )]

@@ -3,10 +3,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::service::{self, Credentials, LoginLimits};
-use crate::auth::{Password, StaffAccount};
+use crate::auth::{Password, Principal, StaffAccount};
 use crate::error::AppResult;
 use crate::http::error::ErrorBody;
-use crate::http::extract::{Auth, client_addr};
+use crate::http::extract::{Auth, Staff, client_addr};
+use crate::trainee::{self, TraineeMe};
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -74,9 +75,15 @@ pub async fn logout(state: web::Data<AppState>, Auth(principal): Auth) -> AppRes
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// `kind` says which of `user` (staff, admin) or `trainee` is present.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct MeResponse {
-    pub user: StaffAccount,
+    /// `staff` or `trainee`.
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<StaffAccount>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trainee: Option<TraineeMe>,
 }
 
 /// The logged-in caller.
@@ -89,8 +96,13 @@ pub struct MeResponse {
     )
 )]
 #[get("/me")]
-pub async fn me(Auth(principal): Auth) -> web::Json<MeResponse> {
-    web::Json(MeResponse { user: principal.staff })
+pub async fn me(state: web::Data<AppState>, Auth(principal): Auth) -> AppResult<web::Json<MeResponse>> {
+    Ok(web::Json(match principal {
+        Principal::Staff(s) => MeResponse { kind: "staff", user: Some(s.staff), trainee: None },
+        Principal::Trainee(t) => {
+            MeResponse { kind: "trainee", user: None, trainee: Some(trainee::service::me(&state.db, t.person_id).await?) }
+        }
+    }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -109,12 +121,13 @@ pub struct ChangePasswordRequest {
         (status = 204, description = "changed; log in again"),
         (status = 400, body = ErrorBody, description = "`validation_failed`: the new password is too short or too long"),
         (status = 401, body = ErrorBody, description = "`invalid_credentials`: the current password is wrong; `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: trainees have no password"),
     )
 )]
 #[put("/me/password")]
 pub async fn change_password(
     state: web::Data<AppState>,
-    Auth(principal): Auth,
+    Staff(principal): Staff,
     body: web::Json<ChangePasswordRequest>,
 ) -> AppResult<HttpResponse> {
     let new_password = Password::parse(&body.new_password)?;

@@ -2,8 +2,12 @@
 
 pub mod audit;
 pub mod auth;
+pub mod classes;
 pub mod health;
+pub mod roster;
+pub mod sessions;
 pub mod staff;
+pub mod trainee;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -15,11 +19,37 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(auth::logout)
         .service(auth::me)
         .service(auth::change_password)
+        .service(trainee::invite_login)
+        .service(trainee::wechat_login)
+        .service(trainee::bind)
+        .service(trainee::my_sessions)
         .service(staff::create)
         .service(staff::list)
         .service(staff::get)
         .service(staff::disable)
         .service(staff::enable)
         .service(staff::reset_password)
+        .service(classes::create)
+        .service(classes::list)
+        .service(classes::get)
+        .service(classes::update)
+        .service(classes::staff)
+        .service(classes::assign_staff)
+        .service(classes::unassign_staff)
+        .service(sessions::create)
+        .service(sessions::create_batch)
+        .service(sessions::import)
+        .service(sessions::list)
+        .service(sessions::get)
+        .service(sessions::update)
+        .service(sessions::remove)
+        .service(roster::list)
+        .service(roster::add)
+        .service(roster::import)
+        .service(roster::withdraw)
+        .service(roster::export_xlsx)
+        .service(roster::export_csv)
+        .service(roster::invites)
+        .service(roster::reset_invite)
         .service(audit::list);
 }

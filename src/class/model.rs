@@ -1,0 +1,145 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::entity::training_class;
+use crate::error::{AppError, AppResult};
+
+/// 主体班, 专题班, 委托班 (commissioned by another unit), 在线班.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClassKind {
+    Main,
+    Topic,
+    Commissioned,
+    Online,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClassStatus {
+    Draft,
+    Open,
+    Finished,
+}
+
+/// 班主任 (head teacher) or 组织员 (organiser).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffRole {
+    HeadTeacher,
+    Organiser,
+}
+
+macro_rules! str_enum {
+    ($t:ty { $($v:ident => $s:literal),+ $(,)? }) => {
+        impl $t {
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$v => $s),+ }
+            }
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($s => Some(Self::$v),)+ _ => None }
+            }
+        }
+    };
+}
+pub(crate) use str_enum;
+
+str_enum!(ClassKind { Main => "main", Topic => "topic", Commissioned => "commissioned", Online => "online" });
+str_enum!(ClassStatus { Draft => "draft", Open => "open", Finished => "finished" });
+str_enum!(StaffRole { HeadTeacher => "head_teacher", Organiser => "organiser" });
+
+impl ClassKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            ClassKind::Main => "主体班",
+            ClassKind::Topic => "专题班",
+            ClassKind::Commissioned => "委托班",
+            ClassKind::Online => "在线班",
+        }
+    }
+}
+
+/// Class code: 1–32 letters, digits or `-`, e.g. `2026-QN-01`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassCode(String);
+
+impl ClassCode {
+    pub fn parse(raw: &str) -> AppResult<Self> {
+        let v = raw.trim();
+        if v.is_empty() || v.len() > 32 || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(AppError::validation("培训班编号须为 1 到 32 位字母、数字或 -"));
+        }
+        Ok(Self(v.to_owned()))
+    }
+}
+
+impl AsRef<str> for ClassCode {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Trimmed, non-empty, at most `max` characters; `field` names it in the error.
+pub fn required_text(raw: &str, max: usize, field: &str) -> AppResult<String> {
+    let v = raw.trim();
+    if v.is_empty() {
+        return Err(AppError::validation(format!("{field}不能为空")));
+    }
+    if v.chars().count() > max {
+        return Err(AppError::validation(format!("{field}不能超过 {max} 个字")));
+    }
+    Ok(v.to_owned())
+}
+
+/// Like [`required_text`] but empty means none.
+pub fn optional_text(raw: Option<&str>, max: usize, field: &str) -> AppResult<Option<String>> {
+    match raw.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => required_text(v, max, field).map(Some),
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ClassView {
+    pub id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub kind: ClassKind,
+    /// Chinese name of the kind, e.g. 主体班.
+    pub kind_label: String,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    /// 主办/委托单位.
+    pub organiser: Option<String>,
+    pub venue: Option<String>,
+    pub status: ClassStatus,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&training_class::Model> for ClassView {
+    fn from(m: &training_class::Model) -> Self {
+        let kind = ClassKind::parse(&m.kind).unwrap_or(ClassKind::Main);
+        Self {
+            id: m.id,
+            code: m.code.clone(),
+            name: m.name.clone(),
+            kind,
+            kind_label: kind.label().to_owned(),
+            start_date: m.start_date,
+            end_date: m.end_date,
+            organiser: m.organiser.clone(),
+            venue: m.venue.clone(),
+            status: ClassStatus::parse(&m.status).unwrap_or(ClassStatus::Draft),
+            created_at: m.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StaffAssignment {
+    pub staff_id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub role: StaffRole,
+}

@@ -1,0 +1,33 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "class_session")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub class_id: Uuid,
+    pub title: String,
+    pub kind: String,
+    pub starts_at: DateTimeUtc,
+    pub ends_at: DateTimeUtc,
+    /// 学时 × 100.
+    pub credit_centi: i32,
+    pub venue: Option<String>,
+    pub geo_lat: Option<f64>,
+    pub geo_lng: Option<f64>,
+    pub geo_radius_m: Option<i32>,
+    pub geo_coord: Option<String>,
+    pub open_before_min: i32,
+    pub late_after_min: i32,
+    pub close_after_min: i32,
+    pub checkout_required: bool,
+    pub counts_toward_attendance: bool,
+    pub rotation_seconds: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,27 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "enrollment")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub class_id: Uuid,
+    pub person_id: Uuid,
+    pub student_no: Option<String>,
+    pub status: String,
+    /// Random per enrolment; the invite code is derived from it and the master secret, so the printed sheet can be
+    /// regenerated while the database alone never reveals a code.
+    pub invite_salt: String,
+    #[sea_orm(unique)]
+    pub invite_code_hash: String,
+    pub device_id: Option<String>,
+    pub wechat_openid: Option<String>,
+    pub bound_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

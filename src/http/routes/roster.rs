@@ -1,0 +1,307 @@
+use actix_multipart::Multipart;
+use actix_web::http::header;
+use actix_web::{HttpResponse, delete, get, post, web};
+use chrono::Duration;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::class::access::class_scope;
+use crate::error::AppResult;
+use crate::http::error::ErrorBody;
+use crate::http::extract::Staff;
+use crate::http::routes::sessions::DryRunQuery;
+use crate::http::upload::{UploadForm, read_file};
+use crate::pagination::{Page, PageQuery, PageRequest};
+use crate::roster::PersonFields;
+use crate::roster::model::RawPerson;
+use crate::roster::service::{self, ImportReport, InviteView};
+use crate::roster::RosterEntry;
+use crate::state::AppState;
+use crate::tabular;
+use crate::web::print;
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RosterQuery {
+    /// Part of a name, phone number or unit.
+    pub q: Option<String>,
+    /// `active` or `withdrawn`; default both.
+    pub status: Option<String>,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+/// The class roster, in import order.
+#[utoipa::path(
+    tag = "roster",
+    security(("bearer" = [])),
+    params(("class_id" = Uuid, Path), RosterQuery),
+    responses(
+        (status = 200, body = Page<RosterEntry>),
+        (status = 400, body = ErrorBody, description = "`invalid_query`"),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: trainees"),
+        (status = 404, body = ErrorBody, description = "`not_found`: no such class, or not yours"),
+    )
+)]
+#[get("/classes/{class_id}/roster")]
+pub async fn list(
+    state: web::Data<AppState>,
+    Staff(who): Staff,
+    path: web::Path<Uuid>,
+    query: web::Query<RosterQuery>,
+) -> AppResult<web::Json<Page<RosterEntry>>> {
+    let scope = class_scope(&state.db, &who, path.into_inner()).await?;
+    let q = query.into_inner();
+    let page = PageRequest::from(PageQuery { page: q.page, per_page: q.per_page });
+    Ok(web::Json(service::list(&state.db, &scope, q.q.as_deref(), q.status.as_deref(), page).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddTraineeRequest {
+    pub name: String,
+    /// 男 or 女.
+    pub gender: Option<String>,
+    pub phone: String,
+    /// 选派单位.
+    pub unit: String,
+    pub post: Option<String>,
+    pub rank: Option<String>,
+    pub student_no: Option<String>,
+}
+
+/// Adds one trainee by hand. A person already known (by phone) is reused.
+#[utoipa::path(
+    tag = "roster",
+    security(("bearer" = [])),
+    params(("class_id" = Uuid, Path)),
+    request_body = AddTraineeRequest,
+    responses(
+        (status = 201, body = RosterEntry),
+        (status = 400, body = ErrorBody, description = "`validation_failed`: names the field; `invalid_json`"),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: trainees"),
+        (status = 404, body = ErrorBody, description = "`not_found`"),
+        (status = 409, body = ErrorBody, description = "`already_enrolled`"),
+    )
+)]
+#[post("/classes/{class_id}/roster")]
+pub async fn add(
+    state: web::Data<AppState>,
+    Staff(who): Staff,
+    path: web::Path<Uuid>,
+    body: web::Json<AddTraineeRequest>,
+) -> AppResult<HttpResponse> {
+    let scope = class_scope(&state.db, &who, path.into_inner()).await?;
+    let b = body.into_inner();
+    let raw = RawPerson {
+        name: &b.name,
+        gender: b.gender.as_deref().unwrap_or(""),
+        phone: &b.phone,
+        unit: &b.unit,
+        post: b.post.as_deref().unwrap_or(""),
+        rank: b.rank.as_deref().unwrap_or(""),
+        student_no: b.student_no.as_deref().unwrap_or(""),
+    };
+    let fields = PersonFields::parse(&raw).map_err(|(_, e)| e)?;
+    let entry =
+        service::add_one(&state.db, &state.master_secret, &who.actor(), &scope, fields, state.clock.now()).await?;
+    Ok(HttpResponse::Created().json(entry))
+}
+
+/// Imports a roster from XLSX or CSV with Chinese headers (姓名, 性别, 手机号, 单位, 职务, 职级, 学号). With
+/// `dry_run=true` it reports every bad row and changes nothing; otherwise it imports all rows or none.
+#[utoipa::path(
+    tag = "roster",
+    security(("bearer" = [])),
+    params(("class_id" = Uuid, Path), DryRunQuery),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, body = ImportReport),
+        (status = 400, body = ErrorBody, description = "`file_unreadable`"),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: trainees"),
+        (status = 404, body = ErrorBody, description = "`not_found`"),
+        (status = 413, body = ErrorBody, description = "`payload_too_large`"),
+        (status = 422, body = ErrorBody, description = "`import_rejected`: the file has errors; nothing was imported"),
+    )
+)]
+#[post("/classes/{class_id}/roster/import")]
+pub async fn import(
+    state: web::Data<AppState>,
+    Staff(who): Staff,
+    path: web::Path<Uuid>,
+    query: web::Query<DryRunQuery>,
+    payload: Multipart,
+) -> AppResult<web::Json<ImportReport>> {
+    let scope = class_scope(&state.db, &who, path.into_inner()).await?;
+    let bytes = read_file(payload).await?;
+    let actor = who.actor();
+    let report =
+        service::import(&state.db, &state.master_secret, &actor, &scope, &bytes, query.dry_run, state.clock.now())
+            .await?;
+    Ok(web::Json(report))
+}
+
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonBody {
+    /// Why; kept in the audit trail.
+    pub reason: Option<String>,
+}
+
+/// Takes a trainee off the class. The enrolment is kept as `withdrawn`; adding them again restores it.
+#[utoipa::path(
+    tag = "roster",
+    security(("bearer" = [])),
+    params(("class_id" = Uuid, Path), ("enrollment_id" = Uuid, Path)),
+    request_body = ReasonBody,
+    responses(
+        (status = 200, body = RosterEntry),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: trainees"),
+        (status = 404, body = ErrorBody, description = "`not_found`"),
+    )
+)]
+#[delete("/classes/{class_id}/roster/{enrollment_id}")]
+pub async fn withdraw(
+    state: web::Data<AppState>,
+    Staff(who): Staff,
+    path: web::Path<(Uuid, Uuid)>,
+    body: Option<web::Json<ReasonBody>>,
+) -> AppResult<web::Json<RosterEntry>> {
+    let (class_id, enrollment_id) = path.into_inner();
+    let scope = class_scope(&state.db, &who, class_id).await?;
+    let reason = body.and_then(|b| b.into_inner().reason);
+    Ok(web::Json(service::withdraw(&state.db, &who.actor(), &scope, enrollment_id, reason, state.clock.now()).await?))
+}
+
+fn download(bytes: Vec<u8>, content_type: &'static str, filename: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, content_type))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            header::ContentDisposition {
+                disposition: header::DispositionType::Attachment,
+                parameters: vec![header::DispositionParam::FilenameExt(header::ExtendedValue {
+                    charset: header::Charset::Ext("UTF-8".into()),
+                    language_tag: None,
+                    value: filename.into_bytes(),
+                })],
+            },
+        ))
+        .body(bytes)
+}
+
+/// The roster as an Excel workbook.
+#[utoipa::path(
+    tag = "roster",
+    security(("bearer" = [])),
+    params(("class_id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "XLSX", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: trainees"),
+        (status = 404, body = ErrorBody, description = "`not_found`"),
+    )
+)]
+#[get("/classes/{class_id}/roster.xlsx")]
+pub async fn export_xlsx(state: web::Data<AppState>, Staff(who): Staff, path: web::Path<Uuid>) -> AppResult<HttpResponse> {
+    let scope = class_scope(&state.db, &who, path.into_inner()).await?;
+    let rows = service::export_rows(&state.db, &scope).await?;
+    let bytes = tabular::write_xlsx("学员名单", service::EXPORT_HEADERS, &rows)?;
+    let name = format!("{}-学员名单.xlsx", scope.class.code);
+    Ok(download(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name))
+}
+
+/// The roster as CSV (UTF-8 with BOM, so Excel opens it).
+#[utoipa::path(
+    tag = "roster",
+    security(("bearer" = [])),
+    params(("class_id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "CSV", content_type = "text/csv"),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: trainees"),
+        (status = 404, body = ErrorBody, description = "`not_found`"),
+    )
+)]
+#[get("/classes/{class_id}/roster.csv")]
+pub async fn export_csv(state: web::Data<AppState>, Staff(who): Staff, path: web::Path<Uuid>) -> AppResult<HttpResponse> {
+    let scope = class_scope(&state.db, &who, path.into_inner()).await?;
+    let rows = service::export_rows(&state.db, &scope).await?;
+    let bytes = tabular::write_csv(service::EXPORT_HEADERS, &rows)?;
+    Ok(download(bytes, "text/csv; charset=utf-8", format!("{}-学员名单.csv", scope.class.code)))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct InvitesResponse {
+    pub items: Vec<InviteView>,
+    /// The printable invite sheet (name, unit, code, QR); the link works without login for 24 hours.
+    pub print_url: String,
+}
+
+/// Every active trainee's invite code, and a link to the printable sheet.
+#[utoipa::path(
+    tag = "roster",
+    security(("bearer" = [])),
+    params(("class_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = InvitesResponse),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: trainees"),
+        (status = 404, body = ErrorBody, description = "`not_found`"),
+    )
+)]
+#[get("/classes/{class_id}/invites")]
+pub async fn invites(
+    state: web::Data<AppState>,
+    Staff(who): Staff,
+    path: web::Path<Uuid>,
+) -> AppResult<web::Json<InvitesResponse>> {
+    let scope = class_scope(&state.db, &who, path.into_inner()).await?;
+    let base = state.base_url();
+    let items = service::invites(&state.db, &state.master_secret, &base, scope.class.id).await?;
+    let print_url = print::invite_sheet_url(&state, scope.class.id, state.clock.now() + Duration::hours(24))?;
+    Ok(web::Json(InvitesResponse { items, print_url }))
+}
+
+/// Issues a new invite code for one trainee and unbinds their phone and WeChat account (e.g. a new phone).
+#[utoipa::path(
+    tag = "roster",
+    security(("bearer" = [])),
+    params(("class_id" = Uuid, Path), ("enrollment_id" = Uuid, Path)),
+    request_body = ReasonBody,
+    responses(
+        (status = 200, body = InviteView),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: trainees"),
+        (status = 404, body = ErrorBody, description = "`not_found`"),
+    )
+)]
+#[post("/classes/{class_id}/roster/{enrollment_id}/invite/reset")]
+pub async fn reset_invite(
+    state: web::Data<AppState>,
+    Staff(who): Staff,
+    path: web::Path<(Uuid, Uuid)>,
+    body: Option<web::Json<ReasonBody>>,
+) -> AppResult<web::Json<InviteView>> {
+    let (class_id, enrollment_id) = path.into_inner();
+    let scope = class_scope(&state.db, &who, class_id).await?;
+    let reason = body.and_then(|b| b.into_inner().reason);
+    let base = state.base_url();
+    let view = service::reset_invite(
+        &state.db,
+        &state.master_secret,
+        &base,
+        &who.actor(),
+        &scope,
+        enrollment_id,
+        reason,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(web::Json(view))
+}

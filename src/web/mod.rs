@@ -1,0 +1,28 @@
+//! Server-rendered pages (Chinese, mobile-first, no external CDN): the printable invite sheet and the H5 binding
+//! page. Registered outside `/api/v1`.
+
+pub mod bind;
+pub mod print;
+
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/print/classes/{class_id}/invites").route(web::get().to(print::invite_sheet)))
+        .service(web::resource("/h5/bind").route(web::get().to(bind::page)));
+}
+
+/// Escapes text for HTML.
+pub fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+}
+
+/// A QR code as inline SVG.
+pub fn qr_svg(data: &str, size: u32) -> crate::error::AppResult<String> {
+    let code = qrcode::QrCode::with_error_correction_level(data.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| crate::error::AppError::internal(anyhow::anyhow!("qr: {e}")))?;
+    Ok(code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(size, size)
+        .quiet_zone(true)
+        .build())
+}

@@ -1,44 +1,62 @@
-//! Demo mode: a training base to click through, created on the embedded database only.
+//! Demo mode: a training base to click through, created on the embedded database only. A class running today,
+//! today's timetable, 30 trainees with their invite codes.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
+use uuid::Uuid;
 
 use crate::audit::Actor;
 use crate::auth::service::{self, NewStaff};
-use crate::auth::{DisplayName, Password, Role, Username, repo};
+use crate::auth::{DisplayName, Password, Role, StaffAccount, StaffPrincipal, Username, repo};
+use crate::class::access::class_scope;
+use crate::class::service::{self as classes, ClassInput};
+use crate::class::{ClassKind, ClassStatus, StaffRole};
+use crate::clock::{from_local, local_date};
 use crate::config::DatabaseKind;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
+use crate::roster::model::{PersonFields, RawPerson};
+use crate::roster::service as roster;
 use crate::state::AppState;
+use crate::timetable::model::SessionInput;
+use crate::timetable::service as timetable;
+use crate::timetable::{CoordSystem, Geofence, SessionKind};
 
 pub const ADMIN: (&str, &str) = ("demo-admin", "demo-admin-pass");
 pub const STAFF: (&str, &str) = ("demo-staff", "demo-staff-pass");
+pub const CLASS_CODE: &str = "DEMO-2026-QN";
 
-/// Creates the demo accounts if they are missing. Refuses anything but the embedded SQLite database so a demo
-/// account can never appear in a production database.
-pub async fn seed(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<()> {
+/// What the demo made, for the start-up banner.
+pub struct Demo {
+    pub class_id: Uuid,
+}
+
+/// Creates the demo accounts and class if they are missing. Refuses anything but the embedded SQLite database so
+/// demo accounts can never appear in a production database.
+pub async fn seed(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Demo> {
     anyhow::ensure!(
         state.settings.database_kind() == DatabaseKind::Sqlite,
         "demo mode runs on the embedded SQLite database only; unset DATABASE_URL"
     );
     let actor = Actor::system("demo");
-    for ((username, password), display_name, role) in
-        [(ADMIN, "演示管理员", Role::Admin), (STAFF, "演示班主任", Role::Staff)]
-    {
-        ensure_account(state, &actor, username, password, display_name, role, now).await?;
-    }
-    Ok(())
+    let admin = ensure_account(state, &actor, ADMIN, "演示管理员", Role::Admin, now).await.map_err(to_anyhow)?;
+    let staff = ensure_account(state, &actor, STAFF, "演示班主任", Role::Staff, now).await.map_err(to_anyhow)?;
+    let class_id = ensure_class(state, &actor, admin, staff, now).await.map_err(to_anyhow)?;
+    Ok(Demo { class_id })
+}
+
+fn to_anyhow(e: AppError) -> anyhow::Error {
+    anyhow::anyhow!("{e:?}")
 }
 
 async fn ensure_account(
     state: &AppState,
     actor: &Actor,
-    username: &str,
-    password: &str,
+    (username, password): (&str, &str),
     display_name: &str,
     role: Role,
     now: DateTime<Utc>,
-) -> AppResult<()> {
-    if repo::find_staff_by_username(&state.db, username).await?.is_some() {
-        return Ok(());
+) -> AppResult<StaffAccount> {
+    if let Some(existing) = repo::find_staff_by_username(&state.db, username).await? {
+        return Ok(StaffAccount::from_model(&existing));
     }
     let new = NewStaff {
         username: Username::parse(username)?,
@@ -46,6 +64,151 @@ async fn ensure_account(
         password: Password::parse(password)?,
         role,
     };
-    service::create_staff(&state.db, actor, new, now).await?;
-    Ok(())
+    service::create_staff(&state.db, actor, new, now).await
+}
+
+async fn ensure_class(
+    state: &AppState,
+    actor: &Actor,
+    admin: StaffAccount,
+    staff: StaffAccount,
+    now: DateTime<Utc>,
+) -> AppResult<Uuid> {
+    let admin = StaffPrincipal { token_id: Uuid::nil(), staff: admin };
+    let existing =
+        classes::list_classes(&state.db, &admin, None, crate::pagination::PageRequest { page: 1, per_page: 200 })
+            .await?
+            .items
+            .into_iter()
+            .find(|c| c.code == CLASS_CODE);
+    if let Some(class) = existing {
+        return Ok(class.id);
+    }
+    let today = local_date(now);
+    let input = ClassInput {
+        code: Some(CLASS_CODE.to_owned()),
+        name: Some("2026年秋季中青年干部培训班".to_owned()),
+        kind: Some(ClassKind::Main),
+        start_date: Some(today - Duration::days(2)),
+        end_date: Some(today + Duration::days(11)),
+        organiser: Some(Some("中共某某市委组织部".to_owned())),
+        venue: Some(Some("市委党校 主教学楼 301 教室".to_owned())),
+        status: Some(ClassStatus::Open),
+    };
+    let class = classes::create_class(&state.db, actor, input, now).await?;
+    let scope = class_scope(&state.db, &admin, class.id).await?;
+    classes::assign_staff(&state.db, actor, &scope, staff.id, StaffRole::HeadTeacher, now).await?;
+
+    let at = |h: u32, m: u32| from_local(today, NaiveTime::from_hms_opt(h, m, 0).unwrap_or(NaiveTime::MIN));
+    let classroom = Geofence { lat: 30.657_34, lng: 104.065_73, radius_m: 300, coord: CoordSystem::Gcj02 };
+    let sessions = [
+        ("晨读：《习近平谈治国理政》选读", SessionKind::Morning, at(7, 30), at(8, 0), 0.5, "主教学楼前广场", None),
+        (
+            "专题讲授：全面从严治党的新形势新任务",
+            SessionKind::Lecture,
+            at(8, 30),
+            at(11, 30),
+            3.0,
+            "主教学楼 301 教室",
+            Some(classroom),
+        ),
+        (
+            "现场教学：红色教育基地",
+            SessionKind::Onsite,
+            at(14, 30),
+            at(17, 30),
+            3.0,
+            "市革命历史纪念馆",
+            Some(Geofence { lat: 30.672_10, lng: 104.081_20, radius_m: 500, coord: CoordSystem::Gcj02 }),
+        ),
+        (
+            "结构化研讨：推动高质量发展的实践路径",
+            SessionKind::Discussion,
+            at(19, 0),
+            at(20, 30),
+            1.5,
+            "研讨室 A",
+            Some(classroom),
+        ),
+    ];
+    for (title, kind, starts, ends, credit, venue, geofence) in sessions {
+        let input = SessionInput {
+            title: Some(title.to_owned()),
+            kind: Some(kind),
+            starts_at: Some(starts),
+            ends_at: Some(ends),
+            credit_hours: Some(credit),
+            venue: Some(Some(venue.to_owned())),
+            geofence: Some(geofence),
+            ..SessionInput::default()
+        };
+        timetable::create(&state.db, actor, &scope, input, now).await?;
+    }
+    for (i, t) in trainees().iter().enumerate() {
+        let phone = format!("1390000{:04}", i + 1);
+        let no = format!("2026QN{:03}", i + 1);
+        let raw =
+            RawPerson { name: &t.0, gender: t.1, phone: &phone, unit: t.2, post: t.3, rank: t.4, student_no: &no };
+        let fields = PersonFields::parse(&raw).map_err(|(_, e)| e)?;
+        roster::add_one(&state.db, &state.master_secret, actor, &scope, fields, now).await?;
+    }
+    Ok(class.id)
+}
+
+/// 30 plausible trainees: name, gender, unit, post, rank.
+fn trainees() -> Vec<(String, &'static str, &'static str, &'static str, &'static str)> {
+    const SURNAMES: [&str; 15] =
+        ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "周", "吴", "徐", "孙", "马", "朱", "胡"];
+    const GIVEN: [(&str, &str); 30] = [
+        ("建国", "男"),
+        ("丽华", "女"),
+        ("志强", "男"),
+        ("秀英", "女"),
+        ("海峰", "男"),
+        ("晓燕", "女"),
+        ("卫东", "男"),
+        ("静", "女"),
+        ("明", "男"),
+        ("婷婷", "女"),
+        ("俊杰", "男"),
+        ("桂芳", "女"),
+        ("立新", "男"),
+        ("雪梅", "女"),
+        ("文博", "男"),
+        ("慧敏", "女"),
+        ("国庆", "男"),
+        ("丹", "女"),
+        ("振华", "男"),
+        ("玉兰", "女"),
+        ("宏伟", "男"),
+        ("佳琪", "女"),
+        ("永刚", "男"),
+        ("春霞", "女"),
+        ("鹏", "男"),
+        ("红梅", "女"),
+        ("德明", "男"),
+        ("思远", "男"),
+        ("凤英", "女"),
+        ("浩然", "男"),
+    ];
+    const UNITS: [(&str, &str, &str); 10] = [
+        ("市发展和改革委员会", "综合科科长", "正科级"),
+        ("市财政局", "预算科副科长", "副科级"),
+        ("市教育局", "办公室主任", "正科级"),
+        ("市卫生健康委员会", "医政医管科科长", "正科级"),
+        ("市住房和城乡建设局", "副局长", "副处级"),
+        ("高新区管委会", "经济发展局副局长", "副处级"),
+        ("青羊区委组织部", "干部科科长", "正科级"),
+        ("锦江区人民政府", "办公室副主任", "副处级"),
+        ("市生态环境局", "法规科科长", "正科级"),
+        ("市农业农村局", "乡村振兴科副科长", "副科级"),
+    ];
+    GIVEN
+        .iter()
+        .enumerate()
+        .map(|(i, (given, gender))| {
+            let (unit, post, rank) = UNITS[i % UNITS.len()];
+            (format!("{}{}", SURNAMES[i % SURNAMES.len()], given), *gender, unit, post, rank)
+        })
+        .collect()
 }

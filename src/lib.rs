@@ -2,8 +2,8 @@
 
 pub mod audit;
 pub mod auth;
-pub mod clock;
 pub mod class;
+pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod demo;

@@ -51,14 +51,14 @@ async fn main() -> anyhow::Result<()> {
     match command {
         Command::Serve => {
             let app = Application::build(settings, clock).await?;
-            announce(&app, false);
+            announce(&app, None);
             app.run_until_stopped().await?;
         }
         Command::Demo => {
             let state = startup::build_state(settings, clock.clone()).await?;
-            demo::seed(&state, clock.now()).await?;
+            let demo = demo::seed(&state, clock.now()).await?;
             let app = Application::with_state(state)?;
-            announce(&app, true);
+            announce(&app, Some(&demo));
             app.run_until_stopped().await?;
         }
         Command::Migrate => {
@@ -92,15 +92,20 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn announce(app: &Application, demo: bool) {
+fn announce(app: &Application, demo: Option<&demo::Demo>) {
     let base = app.state().settings.public_base_url(app.port());
     println!();
     println!("rollcall is listening on {base}");
     println!("  health:      {base}/api/v1/health");
     println!("  API docs:    {base}/api-docs/");
-    if demo {
+    if let Some(demo) = demo {
         println!("  demo admin:  {} / {}", demo::ADMIN.0, demo::ADMIN.1);
         println!("  demo staff:  {} / {}", demo::STAFF.0, demo::STAFF.1);
+        let until = SystemClock.now() + chrono::Duration::hours(24);
+        match rollcall::web::print::invite_sheet_url(app.state(), demo.class_id, until) {
+            Ok(url) => println!("  invite sheet of the demo class (30 trainees): {url}"),
+            Err(err) => eprintln!("cannot sign the invite sheet link: {err:?}"),
+        }
     }
     println!();
 }

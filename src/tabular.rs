@@ -17,7 +17,7 @@ pub struct Sheet {
 
 impl Sheet {
     /// The cell of `row` under header index `col`, trimmed ("" when the row is short).
-    pub fn cell<'a>(cells: &'a [String], col: Option<usize>) -> &'a str {
+    pub fn cell(cells: &[String], col: Option<usize>) -> &str {
         col.and_then(|c| cells.get(c)).map(|s| s.trim()).unwrap_or("")
     }
 }
@@ -85,16 +85,16 @@ fn read_csv(bytes: &[u8]) -> AppResult<Vec<Vec<String>>> {
         Err(_) => {
             let (decoded, _, had_errors) = encoding_rs::GBK.decode(bytes);
             if had_errors {
-                return Err(AppError::with_message(ErrorCode::FileUnreadable, "文件编码无法识别，请另存为 UTF-8 CSV 或 xlsx"));
+                return Err(AppError::with_message(
+                    ErrorCode::FileUnreadable,
+                    "文件编码无法识别，请另存为 UTF-8 CSV 或 xlsx",
+                ));
             }
             decoded.into_owned()
         }
     };
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
-    reader
-        .records()
-        .map(|r| r.map(|rec| rec.iter().map(str::to_owned).collect()).map_err(unreadable))
-        .collect()
+    reader.records().map(|r| r.map(|rec| rec.iter().map(str::to_owned).collect()).map_err(unreadable)).collect()
 }
 
 /// CSV with a UTF-8 BOM, for Excel.

@@ -117,9 +117,6 @@ pub async fn revoke_subject_tokens<C: ConnectionTrait>(
     if let Some(device) = device {
         update = update.filter(auth_token::Column::Device.eq(device));
     }
-    let result = update
-        .filter(auth_token::Column::RevokedAt.is_null())
-        .exec(conn)
-        .await?;
+    let result = update.filter(auth_token::Column::RevokedAt.is_null()).exec(conn).await?;
     Ok(result.rows_affected)
 }

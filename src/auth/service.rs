@@ -65,7 +65,8 @@ pub async fn login(
     }
     let (plain, hash) = token::generate();
     let expires_at = now + ttl;
-    let token = repo::NewToken { token_hash: hash, subject_kind: repo::SUBJECT_STAFF, subject_id: account.id, device: None };
+    let token =
+        repo::NewToken { token_hash: hash, subject_kind: repo::SUBJECT_STAFF, subject_id: account.id, device: None };
     repo::insert_token(db, token, now, expires_at).await?;
     tracing::info!(staff_id = %account.id, "staff logged in");
     Ok(LoginOutcome { token: plain, expires_at, staff: StaffAccount::from_model(&account) })

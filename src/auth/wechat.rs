@@ -43,7 +43,11 @@ impl WechatClient {
             http,
             base_url: settings.base_url.trim_end_matches('/').to_owned(),
             appid: settings.appid.clone(),
-            secret: settings.secret.clone().map(|s| secrecy::ExposeSecret::expose_secret(&s).to_owned()).unwrap_or_default(),
+            secret: settings
+                .secret
+                .clone()
+                .map(|s| secrecy::ExposeSecret::expose_secret(&s).to_owned())
+                .unwrap_or_default(),
         })
     }
 
@@ -72,10 +76,13 @@ impl WechatClient {
         let status = response.status();
         let body = response.bytes().await.map_err(unavailable)?;
         if !status.is_success() {
-            return Err(AppError::new(ErrorCode::WechatUnavailable).caused_by(anyhow::anyhow!("jscode2session HTTP {status}")));
+            return Err(
+                AppError::new(ErrorCode::WechatUnavailable).caused_by(anyhow::anyhow!("jscode2session HTTP {status}"))
+            );
         }
-        let answer: Code2Session = serde_json::from_slice(&body)
-            .map_err(|e| AppError::new(ErrorCode::WechatUnavailable).caused_by(anyhow::anyhow!("jscode2session body: {e}")))?;
+        let answer: Code2Session = serde_json::from_slice(&body).map_err(|e| {
+            AppError::new(ErrorCode::WechatUnavailable).caused_by(anyhow::anyhow!("jscode2session body: {e}"))
+        })?;
         match (answer.errcode.unwrap_or(0), answer.openid) {
             (0, Some(openid)) if !openid.is_empty() => Ok(WechatIdentity { openid, unionid: answer.unionid }),
             (code, _) => {
@@ -85,7 +92,10 @@ impl WechatClient {
                     40029 | 40163 => AppError::new(ErrorCode::WechatCodeInvalid),
                     45011 => AppError::rate_limited(Duration::from_secs(60)),
                     40226 => AppError::new(ErrorCode::WechatUserBlocked),
-                    -1 => AppError { retry_after: Some(Duration::from_secs(2)), ..AppError::new(ErrorCode::WechatUnavailable) },
+                    -1 => AppError {
+                        retry_after: Some(Duration::from_secs(2)),
+                        ..AppError::new(ErrorCode::WechatUnavailable)
+                    },
                     _ => AppError::new(ErrorCode::WechatUnavailable),
                 }
                 .caused_by(cause))

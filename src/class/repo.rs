@@ -50,8 +50,5 @@ pub async fn class_staff<C: ConnectionTrait>(
         .await?;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.staff_id).collect();
     let accounts = staff_account::Entity::find().filter(staff_account::Column::Id.is_in(ids)).all(conn).await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|r| accounts.iter().find(|a| a.id == r.staff_id).cloned().map(|a| (r, a)))
-        .collect())
+    Ok(rows.into_iter().filter_map(|r| accounts.iter().find(|a| a.id == r.staff_id).cloned().map(|a| (r, a))).collect())
 }

@@ -9,7 +9,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::access::{ClassScope, class_not_found};
-use super::model::{ClassCode, ClassKind, ClassStatus, ClassView, StaffAssignment, StaffRole, optional_text, required_text};
+use super::model::{
+    ClassCode, ClassKind, ClassStatus, ClassView, StaffAssignment, StaffRole, optional_text, required_text,
+};
 use super::repo;
 use crate::audit::{self, Actor, Change};
 use crate::auth::StaffPrincipal;

@@ -3,8 +3,8 @@
 pub mod error;
 pub mod extract;
 pub mod openapi;
-pub mod upload;
 pub mod routes;
+pub mod upload;
 
 use std::sync::Arc;
 

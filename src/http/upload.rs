@@ -19,11 +19,13 @@ pub struct UploadForm {
 /// The bytes of the form field `file` (or of the first file field).
 pub async fn read_file(mut payload: Multipart) -> AppResult<Vec<u8>> {
     let unreadable = |e: actix_multipart::MultipartError| {
-        AppError::with_message(ErrorCode::FileUnreadable, "上传内容不完整，请重新上传").caused_by(anyhow::anyhow!("{e}"))
+        AppError::with_message(ErrorCode::FileUnreadable, "上传内容不完整，请重新上传")
+            .caused_by(anyhow::anyhow!("{e}"))
     };
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(unreadable)?;
-        let is_file = field.name() == Some("file") || field.content_disposition().and_then(|d| d.get_filename()).is_some();
+        let is_file =
+            field.name() == Some("file") || field.content_disposition().and_then(|d| d.get_filename()).is_some();
         let mut bytes = Vec::new();
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(unreadable)?;

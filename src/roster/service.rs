@@ -55,7 +55,10 @@ async fn people_by_phone<C: ConnectionTrait>(conn: &C, phones: &[String]) -> App
     Ok(found)
 }
 
-async fn class_enrollments<C: ConnectionTrait>(conn: &C, class_id: Uuid) -> AppResult<HashMap<Uuid, enrollment::Model>> {
+async fn class_enrollments<C: ConnectionTrait>(
+    conn: &C,
+    class_id: Uuid,
+) -> AppResult<HashMap<Uuid, enrollment::Model>> {
     let rows = enrollment::Entity::find().filter(enrollment::Column::ClassId.eq(class_id)).all(conn).await?;
     Ok(rows.into_iter().map(|e| (e.person_id, e)).collect())
 }
@@ -141,7 +144,8 @@ pub async fn import(
         dry_run,
         imported: false,
         total_rows: parsed.total_rows,
-        valid_rows: parsed.total_rows - parsed.errors.iter().map(|e| e.row).collect::<HashSet<_>>().len().min(parsed.total_rows),
+        valid_rows: parsed.total_rows
+            - parsed.errors.iter().map(|e| e.row).collect::<HashSet<_>>().len().min(parsed.total_rows),
         new_people: plan.iter().filter(|(_, p)| p.is_none()).count(),
         known_people: plan.iter().filter(|(_, p)| p.is_some()).count(),
         already_enrolled: already,
@@ -182,7 +186,9 @@ pub async fn import(
                 };
                 match enrolled.get(&person_id) {
                     Some(withdrawn) => reactivate(txn, withdrawn, fields.student_no.clone(), now).await?,
-                    None => enrolments.push(new_enrollment(&secret, class_id, person_id, fields.student_no.clone(), now)?),
+                    None => {
+                        enrolments.push(new_enrollment(&secret, class_id, person_id, fields.student_no.clone(), now)?)
+                    }
                 }
             }
             for chunk in people.chunks(CHUNK) {
@@ -508,10 +514,15 @@ pub async fn invites(
 }
 
 /// Issues a new invite code and unbinds the old phone and WeChat account (their tokens stop working).
+/// How invite codes are derived and where their binding links point.
+pub struct InviteKeys<'a> {
+    pub secret: &'a SecretString,
+    pub base_url: &'a str,
+}
+
 pub async fn reset_invite(
     db: &DatabaseConnection,
-    secret: &SecretString,
-    base_url: &str,
+    keys: &InviteKeys<'_>,
     actor: &Actor,
     scope: &ClassScope,
     enrollment_id: Uuid,
@@ -520,16 +531,19 @@ pub async fn reset_invite(
 ) -> AppResult<InviteView> {
     let (e, p) = enrollment_in_class(db, scope, enrollment_id).await?;
     let salt = invite::new_salt();
-    let code_hash = invite::hash(&invite::derive(secret, &salt)?);
+    let code_hash = invite::hash(&invite::derive(keys.secret, &salt)?);
     let actor = actor.clone();
     let updated = db
         .transaction::<_, enrollment::Model, AppError>(|txn| {
             Box::pin(async move {
-                for device in [e.device_id.clone(), e.wechat_openid.as_ref().map(|o| wechat_device(o))].into_iter().flatten() {
+                for device in
+                    [e.device_id.clone(), e.wechat_openid.as_ref().map(|o| wechat_device(o))].into_iter().flatten()
+                {
                     auth_repo::revoke_subject_tokens(txn, auth_repo::SUBJECT_TRAINEE, e.person_id, Some(&device), now)
                         .await?;
                 }
-                let before = json!({ "device_bound": e.device_id.is_some(), "wechat_bound": e.wechat_openid.is_some() });
+                let before =
+                    json!({ "device_bound": e.device_id.is_some(), "wechat_bound": e.wechat_openid.is_some() });
                 let mut active: enrollment::ActiveModel = e.into();
                 active.invite_salt = Set(salt);
                 active.invite_code_hash = Set(code_hash);
@@ -551,7 +565,7 @@ pub async fn reset_invite(
             })
         })
         .await?;
-    invite_view(secret, base_url, &updated, &p)
+    invite_view(keys.secret, keys.base_url, &updated, &p)
 }
 
 /// The device label of tokens issued through a WeChat login.

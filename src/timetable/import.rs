@@ -49,8 +49,13 @@ const HEADERS: &[(&str, Field)] = &[
     ("备注", Field::Ignored),
 ];
 
-const REQUIRED: &[(Field, &str)] =
-    &[(Field::Date, "日期"), (Field::Start, "开始时间"), (Field::End, "结束时间"), (Field::Title, "课程名称"), (Field::Credit, "学时")];
+const REQUIRED: &[(Field, &str)] = &[
+    (Field::Date, "日期"),
+    (Field::Start, "开始时间"),
+    (Field::End, "结束时间"),
+    (Field::Title, "课程名称"),
+    (Field::Credit, "学时"),
+];
 
 pub struct Parsed {
     pub rows: Vec<(usize, SessionInput)>,

@@ -42,7 +42,9 @@ impl SessionKind {
     /// From a timetable cell: the Chinese names staff write, or the API names.
     pub fn from_label(s: &str) -> Option<Self> {
         match s.trim() {
-            "" | "讲授" | "理论课" | "党性课" | "能力课" | "专题讲座" | "讲座" => Some(SessionKind::Lecture),
+            "" | "讲授" | "理论课" | "党性课" | "能力课" | "专题讲座" | "讲座" => {
+                Some(SessionKind::Lecture)
+            }
             "现场教学" | "现场" => Some(SessionKind::Onsite),
             "研讨" | "结构化研讨" | "讨论" => Some(SessionKind::Discussion),
             "在线直播" | "直播" | "在线" => Some(SessionKind::OnlineLive),
@@ -162,7 +164,8 @@ pub struct SessionView {
 impl From<&class_session::Model> for SessionView {
     fn from(m: &class_session::Model) -> Self {
         let kind = SessionKind::parse(&m.kind).unwrap_or(SessionKind::Other);
-        let geofence = match (m.geo_lat, m.geo_lng, m.geo_radius_m, m.geo_coord.as_deref().and_then(CoordSystem::parse)) {
+        let geofence = match (m.geo_lat, m.geo_lng, m.geo_radius_m, m.geo_coord.as_deref().and_then(CoordSystem::parse))
+        {
             (Some(lat), Some(lng), Some(radius_m), Some(coord)) => Some(Geofence { lat, lng, radius_m, coord }),
             _ => None,
         };

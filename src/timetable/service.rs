@@ -23,7 +23,11 @@ use crate::roster::import::RowError;
 const DEFAULT_ROTATION_SECONDS: i32 = 10;
 
 /// Builds a validated new row from a complete input.
-pub fn new_session(scope: &ClassScope, input: SessionInput, now: DateTime<Utc>) -> AppResult<class_session::ActiveModel> {
+pub fn new_session(
+    scope: &ClassScope,
+    input: SessionInput,
+    now: DateTime<Utc>,
+) -> AppResult<class_session::ActiveModel> {
     let missing = |f: &str| AppError::validation(format!("缺少{f}"));
     let mut model = class_session::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -280,7 +284,8 @@ pub async fn list(db: &DatabaseConnection, class_ids: &[Uuid], date: Option<Naiv
             .filter(class_session::Column::StartsAt.gte(from))
             .filter(class_session::Column::StartsAt.lt(from + chrono::Duration::days(1)));
     }
-    let rows = query.order_by_asc(class_session::Column::StartsAt).order_by_asc(class_session::Column::Id).all(db).await?;
+    let rows =
+        query.order_by_asc(class_session::Column::StartsAt).order_by_asc(class_session::Column::Id).all(db).await?;
     Ok(rows.iter().map(SessionView::from).collect())
 }
 

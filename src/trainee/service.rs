@@ -47,7 +47,10 @@ pub struct TraineeLogin {
 pub enum WechatOutcome {
     LoggedIn(TraineeLogin),
     /// Not bound yet: exchange this ticket with an invite code at `/auth/bind`.
-    BindingRequired { ticket: String, expires_at: DateTime<Utc> },
+    BindingRequired {
+        ticket: String,
+        expires_at: DateTime<Utc>,
+    },
 }
 
 /// What every trainee login needs.
@@ -72,14 +75,21 @@ impl LoginContext<'_> {
     async fn token_for(&self, person_id: Uuid, device: String) -> AppResult<TraineeLogin> {
         let (plain, hash) = token::generate();
         let expires_at = self.now + self.token_ttl;
-        let new = NewToken { token_hash: hash, subject_kind: auth_repo::SUBJECT_TRAINEE, subject_id: person_id, device: Some(device) };
+        let new = NewToken {
+            token_hash: hash,
+            subject_kind: auth_repo::SUBJECT_TRAINEE,
+            subject_id: person_id,
+            device: Some(device),
+        };
         auth_repo::insert_token(self.db, new, self.now, expires_at).await?;
         Ok(TraineeLogin { token: plain, expires_at, trainee: me(self.db, person_id).await? })
     }
 
     async fn enrollment_for_code(&self, invite_code: &str) -> AppResult<enrollment::Model> {
         self.limit_guessing().await?;
-        roster::enrollment_by_code(self.db, invite_code).await?.ok_or_else(|| AppError::new(ErrorCode::InviteCodeInvalid))
+        roster::enrollment_by_code(self.db, invite_code)
+            .await?
+            .ok_or_else(|| AppError::new(ErrorCode::InviteCodeInvalid))
     }
 }
 
@@ -127,7 +137,11 @@ pub async fn login_with_invite(ctx: &LoginContext<'_>, invite_code: &str, device
 
 /// Mini program login: a `wx.login` code; a known openid logs straight in, an unknown one must bind first.
 #[tracing::instrument(skip_all)]
-pub async fn login_with_wechat(ctx: &LoginContext<'_>, wechat: &WechatClient, js_code: &str) -> AppResult<WechatOutcome> {
+pub async fn login_with_wechat(
+    ctx: &LoginContext<'_>,
+    wechat: &WechatClient,
+    js_code: &str,
+) -> AppResult<WechatOutcome> {
     if js_code.trim().is_empty() || js_code.len() > 256 {
         return Err(AppError::new(ErrorCode::WechatCodeInvalid));
     }
@@ -192,7 +206,8 @@ async fn active_enrollments(db: &DatabaseConnection, person_id: Uuid) -> AppResu
 }
 
 pub async fn me(db: &DatabaseConnection, person_id: Uuid) -> AppResult<TraineeMe> {
-    let p = person::Entity::find_by_id(person_id).one(db).await?.ok_or_else(|| AppError::new(ErrorCode::InvalidToken))?;
+    let p =
+        person::Entity::find_by_id(person_id).one(db).await?.ok_or_else(|| AppError::new(ErrorCode::InvalidToken))?;
     let enrollments = active_enrollments(db, person_id).await?;
     let classes = training_class::Entity::find()
         .filter(training_class::Column::Id.is_in(enrollments.iter().map(|e| e.class_id).collect::<Vec<_>>()))
@@ -208,7 +223,7 @@ pub async fn me(db: &DatabaseConnection, person_id: Uuid) -> AppResult<TraineeMe
             })
         })
         .collect();
-    mine.sort_by(|a, b| b.class.start_date.cmp(&a.class.start_date));
+    mine.sort_by_key(|m| std::cmp::Reverse(m.class.start_date));
     Ok(TraineeMe { person_id: p.id, name: p.name, unit: p.unit, post: p.post, enrollments: mine })
 }
 

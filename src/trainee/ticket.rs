@@ -49,7 +49,11 @@ mod tests {
         let (ticket, _) = issue(&secret, "o-abc", now).unwrap();
         assert_eq!(verify(&secret, &ticket, now).unwrap(), "o-abc");
         assert!(verify(&secret, &ticket, now + Duration::minutes(TTL_MINUTES) + Duration::seconds(1)).is_err());
-        let forged = format!("{}.{}", URL_SAFE_NO_PAD.encode(format!("{}|o-evil", now.timestamp() + 600)), ticket.split_once('.').unwrap().1);
+        let forged = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(format!("{}|o-evil", now.timestamp() + 600)),
+            ticket.split_once('.').unwrap().1
+        );
         assert!(verify(&secret, &forged, now).is_err());
         assert!(verify(&SecretString::from("x".repeat(40)), &ticket, now).is_err());
     }

@@ -20,9 +20,5 @@ pub fn esc(s: &str) -> String {
 pub fn qr_svg(data: &str, size: u32) -> crate::error::AppResult<String> {
     let code = qrcode::QrCode::with_error_correction_level(data.as_bytes(), qrcode::EcLevel::M)
         .map_err(|e| crate::error::AppError::internal(anyhow::anyhow!("qr: {e}")))?;
-    Ok(code
-        .render::<qrcode::render::svg::Color<'_>>()
-        .min_dimensions(size, size)
-        .quiet_zone(true)
-        .build())
+    Ok(code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(size, size).quiet_zone(true).build())
 }

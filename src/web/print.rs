@@ -23,7 +23,11 @@ fn signature(state: &AppState, class_id: Uuid, exp: i64) -> AppResult<String> {
 /// A link to the class's invite sheet, valid until `until`.
 pub fn invite_sheet_url(state: &AppState, class_id: Uuid, until: DateTime<Utc>) -> AppResult<String> {
     let exp = until.timestamp();
-    Ok(format!("{}/print/classes/{class_id}/invites?exp={exp}&sig={}", state.base_url(), signature(state, class_id, exp)?))
+    Ok(format!(
+        "{}/print/classes/{class_id}/invites?exp={exp}&sig={}",
+        state.base_url(),
+        signature(state, class_id, exp)?
+    ))
 }
 
 #[derive(Deserialize)]

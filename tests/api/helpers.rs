@@ -239,3 +239,84 @@ pub async fn error_body(response: reqwest::Response) -> (u16, String, String) {
     assert!(message.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "message is Chinese: {message}");
     (status, code, message)
 }
+
+/// A class with dates around the test clock's day, created through the API by a fresh admin.
+pub struct ClassFixture {
+    pub id: String,
+    pub admin_token: String,
+}
+
+impl TestApp {
+    pub async fn create_class(&self, admin_token: &str, code: &str) -> String {
+        let body = json!({
+            "code": code, "name": format!("{code} 培训班"), "kind": "main",
+            "start_date": "2026-11-23", "end_date": "2026-12-04", "status": "open"
+        });
+        let response = self.post_json("/api/v1/classes", Some(admin_token), &body).await;
+        assert_eq!(response.status(), 201, "create class {code}");
+        response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+    }
+
+    /// An admin and one class.
+    pub async fn class_fixture(&self) -> ClassFixture {
+        let (_, admin_token) = self.admin().await;
+        let id = self.create_class(&admin_token, "T-01").await;
+        ClassFixture { id, admin_token }
+    }
+
+    /// A staff member assigned to the class, and their token.
+    pub async fn assigned_staff(&self, admin_token: &str, class_id: &str) -> (Account, String) {
+        let staff = self.create_account(Role::Staff).await;
+        let response = self
+            .post_json(
+                &format!("/api/v1/classes/{class_id}/staff"),
+                Some(admin_token),
+                &json!({"staff_id": staff.id, "role": "head_teacher"}),
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+        let token = self.token_for(&staff).await;
+        (staff, token)
+    }
+
+    pub async fn upload(&self, path: &str, token: &str, file_name: &str, bytes: Vec<u8>) -> reqwest::Response {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned());
+        let form = reqwest::multipart::Form::new().part("file", part);
+        self.client.post(self.url(path)).bearer_auth(token).multipart(form).send().await.unwrap()
+    }
+
+    /// Imports a CSV roster (no dry run) and returns the report.
+    pub async fn import_roster_csv(&self, token: &str, class_id: &str, csv: &str) -> Value {
+        let response = self
+            .upload(&format!("/api/v1/classes/{class_id}/roster/import"), token, "roster.csv", csv.as_bytes().to_vec())
+            .await;
+        assert_eq!(response.status(), 200, "import roster");
+        response.json().await.unwrap()
+    }
+
+    /// The class's invite codes by trainee name.
+    pub async fn invite_codes(&self, token: &str, class_id: &str) -> Vec<(String, String)> {
+        let body: Value =
+            self.get(&format!("/api/v1/classes/{class_id}/invites"), Some(token)).await.json().await.unwrap();
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| (i["name"].as_str().unwrap().to_owned(), i["invite_code"].as_str().unwrap().to_owned()))
+            .collect()
+    }
+
+    /// Logs a trainee in on an H5 device with their invite code; returns the token.
+    pub async fn trainee_token(&self, invite_code: &str, device_id: &str) -> String {
+        let response = self
+            .post_json("/api/v1/auth/invite", None, &json!({"invite_code": invite_code, "device_id": device_id}))
+            .await;
+        assert_eq!(response.status(), 200, "invite login");
+        response.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+    }
+}
+
+pub const SMALL_ROSTER: &str = "姓名,性别,手机号,单位,职务,职级,学号\n\
+张伟,男,13800000001,市财政局,科长,正科级,A001\n\
+李娜,女,13800000002,市教育局,副科长,副科级,A002\n\
+王强,男,13800000003,高新区管委会,副局长,副处级,A003\n";

@@ -5,11 +5,16 @@
 
 mod audit;
 mod auth;
+mod classes;
 mod cli;
 mod deploy;
 mod errors;
+mod fake_wechat;
 mod health;
 mod helpers;
 mod kv;
 mod openapi;
+mod roster;
 mod staff;
+mod timetable;
+mod trainee;

@@ -7,8 +7,8 @@ use crate::auth::{Password, Principal, StaffAccount};
 use crate::error::AppResult;
 use crate::http::error::ErrorBody;
 use crate::http::extract::{Auth, Staff, client_addr};
-use crate::trainee::{self, TraineeMe};
 use crate::state::AppState;
+use crate::trainee::{self, TraineeMe};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -99,9 +99,11 @@ pub struct MeResponse {
 pub async fn me(state: web::Data<AppState>, Auth(principal): Auth) -> AppResult<web::Json<MeResponse>> {
     Ok(web::Json(match principal {
         Principal::Staff(s) => MeResponse { kind: "staff", user: Some(s.staff), trainee: None },
-        Principal::Trainee(t) => {
-            MeResponse { kind: "trainee", user: None, trainee: Some(trainee::service::me(&state.db, t.person_id).await?) }
-        }
+        Principal::Trainee(t) => MeResponse {
+            kind: "trainee",
+            user: None,
+            trainee: Some(trainee::service::me(&state.db, t.person_id).await?),
+        },
     }))
 }
 

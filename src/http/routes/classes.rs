@@ -107,7 +107,11 @@ pub async fn list(
     )
 )]
 #[get("/classes/{class_id}")]
-pub async fn get(state: web::Data<AppState>, Staff(who): Staff, path: web::Path<Uuid>) -> AppResult<web::Json<ClassView>> {
+pub async fn get(
+    state: web::Data<AppState>,
+    Staff(who): Staff,
+    path: web::Path<Uuid>,
+) -> AppResult<web::Json<ClassView>> {
     let scope = class_scope(&state.db, &who, path.into_inner()).await?;
     Ok(web::Json(ClassView::from(&scope.class)))
 }

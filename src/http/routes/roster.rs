@@ -13,9 +13,9 @@ use crate::http::routes::sessions::DryRunQuery;
 use crate::http::upload::{UploadForm, read_file};
 use crate::pagination::{Page, PageQuery, PageRequest};
 use crate::roster::PersonFields;
+use crate::roster::RosterEntry;
 use crate::roster::model::RawPerson;
 use crate::roster::service::{self, ImportReport, InviteView};
-use crate::roster::RosterEntry;
 use crate::state::AppState;
 use crate::tabular;
 use crate::web::print;
@@ -208,7 +208,11 @@ fn download(bytes: Vec<u8>, content_type: &'static str, filename: String) -> Htt
     )
 )]
 #[get("/classes/{class_id}/roster.xlsx")]
-pub async fn export_xlsx(state: web::Data<AppState>, Staff(who): Staff, path: web::Path<Uuid>) -> AppResult<HttpResponse> {
+pub async fn export_xlsx(
+    state: web::Data<AppState>,
+    Staff(who): Staff,
+    path: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
     let scope = class_scope(&state.db, &who, path.into_inner()).await?;
     let rows = service::export_rows(&state.db, &scope).await?;
     let bytes = tabular::write_xlsx("学员名单", service::EXPORT_HEADERS, &rows)?;
@@ -229,7 +233,11 @@ pub async fn export_xlsx(state: web::Data<AppState>, Staff(who): Staff, path: we
     )
 )]
 #[get("/classes/{class_id}/roster.csv")]
-pub async fn export_csv(state: web::Data<AppState>, Staff(who): Staff, path: web::Path<Uuid>) -> AppResult<HttpResponse> {
+pub async fn export_csv(
+    state: web::Data<AppState>,
+    Staff(who): Staff,
+    path: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
     let scope = class_scope(&state.db, &who, path.into_inner()).await?;
     let rows = service::export_rows(&state.db, &scope).await?;
     let bytes = tabular::write_csv(service::EXPORT_HEADERS, &rows)?;
@@ -292,16 +300,8 @@ pub async fn reset_invite(
     let scope = class_scope(&state.db, &who, class_id).await?;
     let reason = body.and_then(|b| b.into_inner().reason);
     let base = state.base_url();
-    let view = service::reset_invite(
-        &state.db,
-        &state.master_secret,
-        &base,
-        &who.actor(),
-        &scope,
-        enrollment_id,
-        reason,
-        state.clock.now(),
-    )
-    .await?;
+    let keys = service::InviteKeys { secret: &state.master_secret, base_url: &base };
+    let view =
+        service::reset_invite(&state.db, &keys, &who.actor(), &scope, enrollment_id, reason, state.clock.now()).await?;
     Ok(web::Json(view))
 }

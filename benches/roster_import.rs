@@ -77,8 +77,12 @@ async fn run(label: &str, settings: Settings) {
         }
         times.sort();
         let median: Duration = times[1];
-        println!("{label:<22} {rows:>5} rows: median {:>7.1} ms (min {:.1}, max {:.1})",
-            median.as_secs_f64() * 1e3, times[0].as_secs_f64() * 1e3, times[2].as_secs_f64() * 1e3);
+        println!(
+            "{label:<22} {rows:>5} rows: median {:>7.1} ms (min {:.1}, max {:.1})",
+            median.as_secs_f64() * 1e3,
+            times[0].as_secs_f64() * 1e3,
+            times[2].as_secs_f64() * 1e3
+        );
     }
 }
 
@@ -91,7 +95,8 @@ async fn main() {
     settings.security.master_secret = Some("bench-secret-0123456789abcdef0123456789".to_owned().into());
     run("SQLite (file, WAL)", settings.clone()).await;
 
-    let admin_url = std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let admin_url =
+        std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     let Ok(admin) = sea_orm::Database::connect(&admin_url).await else {
         println!("PostgreSQL not reachable at {admin_url}: skipped");
         return;

@@ -19,6 +19,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub rate_limits: RateLimitSettings,
     pub wechat: WechatSettings,
+    pub jobs: JobSettings,
     /// Where embedded state lives: the SQLite file and the generated secret.
     pub data_dir: PathBuf,
 }
@@ -65,6 +66,12 @@ pub struct SecuritySettings {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+pub struct JobSettings {
+    /// How often each instance looks for sessions whose check-in closed, to mark absences. 0 turns it off.
+    pub absent_scan_seconds: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
 pub struct WechatSettings {
     /// `https://api.weixin.qq.com`; tests point it at a fake server.
     pub base_url: String,
@@ -96,6 +103,10 @@ pub struct RateLimitSettings {
     pub login_per_address: QuotaSettings,
     /// Invite-code attempts per client address (guessing).
     pub invite_per_address: QuotaSettings,
+    /// Check-in scans per trainee.
+    pub checkin_per_trainee: QuotaSettings,
+    /// Check-in scans per client address. Generous: a whole class may share one classroom Wi-Fi address.
+    pub checkin_per_address: QuotaSettings,
 }
 
 const DEFAULTS: &str = r#"
@@ -142,6 +153,17 @@ replenish_ms = 2000
 [rate_limits.invite_per_address]
 burst = 10
 replenish_ms = 6000
+
+[rate_limits.checkin_per_trainee]
+burst = 10
+replenish_ms = 3000
+
+[rate_limits.checkin_per_address]
+burst = 600
+replenish_ms = 10
+
+[jobs]
+absent_scan_seconds = 15
 "#;
 
 /// Which storage the process runs on.

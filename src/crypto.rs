@@ -9,8 +9,13 @@ use crate::error::{AppError, AppResult};
 
 /// HMAC-SHA256(secret, label ‖ 0x00 ‖ each part ‖ 0x00).
 pub fn mac(secret: &SecretString, label: &str, parts: &[&[u8]]) -> AppResult<[u8; 32]> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.expose_secret().as_bytes())
-        .map_err(|e| AppError::internal(anyhow::anyhow!("hmac key: {e}")))?;
+    mac_with_key(secret.expose_secret().as_bytes(), label, parts)
+}
+
+/// The same construction under a raw key (e.g. a per-session key derived with [`mac`]).
+pub fn mac_with_key(key: &[u8], label: &str, parts: &[&[u8]]) -> AppResult<[u8; 32]> {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(key).map_err(|e| AppError::internal(anyhow::anyhow!("hmac key: {e}")))?;
     mac.update(label.as_bytes());
     mac.update(&[0]);
     for part in parts {

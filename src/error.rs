@@ -6,7 +6,7 @@ use std::fmt;
 use std::time::Duration;
 
 /// Stable, machine-readable error codes. Clients switch on these; never rename one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     NotFound,
@@ -39,6 +39,16 @@ pub enum ErrorCode {
     WechatUserBlocked,
     WechatUnavailable,
     SessionLocked,
+    QrTokenInvalid,
+    QrTokenExpired,
+    SessionNotOpen,
+    SessionClosed,
+    NotEnrolled,
+    LocationRequired,
+    OutsideGeofence,
+    DeviceMismatch,
+    DeviceShared,
+    NotCheckedIn,
 }
 
 impl ErrorCode {
@@ -74,6 +84,16 @@ impl ErrorCode {
         ErrorCode::WechatUserBlocked,
         ErrorCode::WechatUnavailable,
         ErrorCode::SessionLocked,
+        ErrorCode::QrTokenInvalid,
+        ErrorCode::QrTokenExpired,
+        ErrorCode::SessionNotOpen,
+        ErrorCode::SessionClosed,
+        ErrorCode::NotEnrolled,
+        ErrorCode::LocationRequired,
+        ErrorCode::OutsideGeofence,
+        ErrorCode::DeviceMismatch,
+        ErrorCode::DeviceShared,
+        ErrorCode::NotCheckedIn,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -108,6 +128,16 @@ impl ErrorCode {
             ErrorCode::WechatUserBlocked => "wechat_user_blocked",
             ErrorCode::WechatUnavailable => "wechat_unavailable",
             ErrorCode::SessionLocked => "session_locked",
+            ErrorCode::QrTokenInvalid => "qr_token_invalid",
+            ErrorCode::QrTokenExpired => "qr_token_expired",
+            ErrorCode::SessionNotOpen => "session_not_open",
+            ErrorCode::SessionClosed => "session_closed",
+            ErrorCode::NotEnrolled => "not_enrolled",
+            ErrorCode::LocationRequired => "location_required",
+            ErrorCode::OutsideGeofence => "outside_geofence",
+            ErrorCode::DeviceMismatch => "device_mismatch",
+            ErrorCode::DeviceShared => "device_shared",
+            ErrorCode::NotCheckedIn => "not_checked_in",
         }
     }
 
@@ -144,6 +174,16 @@ impl ErrorCode {
             ErrorCode::WechatUserBlocked => "您的微信账号存在风险，暂时无法登录",
             ErrorCode::WechatUnavailable => "微信服务繁忙，请稍后再试",
             ErrorCode::SessionLocked => "该课程已开始签到，不能删除；如需调整请修改课程并填写原因",
+            ErrorCode::QrTokenInvalid => "二维码无效，请扫描教室屏幕上的签到二维码",
+            ErrorCode::QrTokenExpired => "二维码已过期，请重新扫描屏幕上的最新二维码",
+            ErrorCode::SessionNotOpen => "签到尚未开始，请在开课前按时签到",
+            ErrorCode::SessionClosed => "签到已结束，如有特殊情况请联系班主任",
+            ErrorCode::NotEnrolled => "您不在本课程所属培训班的名单中，请联系班主任",
+            ErrorCode::LocationRequired => "本课程需要定位签到，请允许获取位置后重试",
+            ErrorCode::OutsideGeofence => "您当前不在签到范围内，请到上课地点后再签到",
+            ErrorCode::DeviceMismatch => "请使用绑定的本人手机签到",
+            ErrorCode::DeviceShared => "这部手机已为其他学员签到，每人须用本人手机签到",
+            ErrorCode::NotCheckedIn => "您还没有签到，不能签退",
         }
     }
 }

@@ -1,7 +1,9 @@
 //! rollcall: attendance, leave and completion for cadre training bases (党校, 干部学院).
 
+pub mod attendance;
 pub mod audit;
 pub mod auth;
+pub mod checkin;
 pub mod class;
 pub mod clock;
 pub mod config;
@@ -9,10 +11,12 @@ pub mod crypto;
 pub mod demo;
 pub mod entity;
 pub mod error;
+pub mod geo;
 pub mod health;
 pub mod http;
 pub mod kv;
 pub mod pagination;
+pub mod qr;
 pub mod roster;
 pub mod startup;
 pub mod state;

@@ -16,6 +16,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::wechat::WechatClient;
+use crate::checkin::AttemptLog;
 use crate::clock::Clock;
 use crate::config::{DatabaseKind, Settings};
 use crate::http::{self, RouteTable, openapi};
@@ -90,7 +91,15 @@ pub async fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::R
     let db = connect_database(&settings).await?;
     let infra = Infra::connect(&settings.redis, clock.clone()).await?;
     let wechat = WechatClient::new(&settings.wechat)?;
-    Ok(AppState { db, infra, clock, settings: Arc::new(settings), master_secret, wechat })
+    let attempts = AttemptLog::start(db.clone());
+    if settings.jobs.absent_scan_seconds > 0 {
+        crate::attendance::close::spawn(
+            db.clone(),
+            clock.clone(),
+            Duration::from_secs(settings.jobs.absent_scan_seconds),
+        );
+    }
+    Ok(AppState { db, infra, clock, settings: Arc::new(settings), master_secret, wechat, attempts })
 }
 
 fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {

@@ -6,6 +6,7 @@ use sea_orm::DatabaseConnection;
 use secrecy::SecretString;
 
 use crate::auth::wechat::WechatClient;
+use crate::checkin::AttemptLog;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::kv::Infra;
@@ -19,6 +20,8 @@ pub struct AppState {
     /// Signs QR tokens and screen links. Never logged.
     pub master_secret: SecretString,
     pub wechat: WechatClient,
+    /// Where failed check-in attempts are queued for storage.
+    pub attempts: AttemptLog,
 }
 
 impl AppState {

@@ -9,6 +9,9 @@ mod m20261126_000005_create_class_staff;
 mod m20261126_000006_create_person;
 mod m20261126_000007_create_enrollment;
 mod m20261126_000008_create_class_session;
+mod m20261126_000009_alter_class_session_add_window_state;
+mod m20261126_000010_create_attendance;
+mod m20261126_000011_create_checkin_attempt;
 
 pub struct Migrator;
 
@@ -24,6 +27,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_create_person::Migration),
             Box::new(m20261126_000007_create_enrollment::Migration),
             Box::new(m20261126_000008_create_class_session::Migration),
+            Box::new(m20261126_000009_alter_class_session_add_window_state::Migration),
+            Box::new(m20261126_000010_create_attendance::Migration),
+            Box::new(m20261126_000011_create_checkin_attempt::Migration),
         ]
     }
 }

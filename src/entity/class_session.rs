@@ -25,6 +25,12 @@ pub struct Model {
     pub rotation_seconds: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Staff opened check-in by hand (before the scheduled window, or to reopen it).
+    pub opened_at: Option<DateTimeUtc>,
+    /// Staff closed check-in by hand.
+    pub closed_at: Option<DateTimeUtc>,
+    /// When trainees without a record were marked absent after the window closed.
+    pub absences_marked_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -36,7 +36,13 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::AlreadyEnrolled
         | ErrorCode::DeviceAlreadyBound
         | ErrorCode::WechatAlreadyBound
-        | ErrorCode::SessionLocked => StatusCode::CONFLICT,
+        | ErrorCode::SessionLocked
+        | ErrorCode::SessionNotOpen
+        | ErrorCode::SessionClosed
+        | ErrorCode::DeviceShared
+        | ErrorCode::NotCheckedIn => StatusCode::CONFLICT,
+        ErrorCode::QrTokenInvalid | ErrorCode::QrTokenExpired | ErrorCode::LocationRequired => StatusCode::BAD_REQUEST,
+        ErrorCode::NotEnrolled | ErrorCode::OutsideGeofence | ErrorCode::DeviceMismatch => StatusCode::FORBIDDEN,
         ErrorCode::ReasonRequired
         | ErrorCode::FileUnreadable
         | ErrorCode::BindingTicketInvalid

@@ -27,6 +27,8 @@ use crate::http::error::ErrorBody;
         (name = "classes", description = "Training classes (培训班) and their staff"),
         (name = "timetable", description = "Sessions of a class"),
         (name = "roster", description = "Trainees of a class: import, export, invite codes"),
+        (name = "checkin", description = "Scanning the rotating QR code; the trainee's own attendance"),
+        (name = "attendance", description = "The classroom QR, opening and closing check-in, attendance lists, corrections, attempts"),
         (name = "audit", description = "The audit trail"),
     )
 )]

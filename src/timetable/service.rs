@@ -50,6 +50,9 @@ pub fn new_session(
         rotation_seconds: Set(DEFAULT_ROTATION_SECONDS),
         created_at: Set(now),
         updated_at: Set(now),
+        opened_at: Set(None),
+        closed_at: Set(None),
+        absences_marked_at: Set(None),
     };
     let input = SessionInput {
         title: Some(input.title.ok_or_else(|| missing("课程名称"))?),

@@ -74,6 +74,11 @@ impl TestDb {
     pub fn data_dir(&self) -> std::path::PathBuf {
         self._dir.path().to_path_buf()
     }
+
+    /// Another handle on the same database (for a second instance); dropping it removes nothing.
+    pub fn shared_view(&self) -> TestDb {
+        TestDb { url: self.url.clone(), _dir: tempfile::tempdir().expect("temp dir"), pg_name: None }
+    }
 }
 
 impl Drop for TestDb {
@@ -111,6 +116,7 @@ pub fn test_settings(db: &TestDb) -> Settings {
     settings.data_dir = db.data_dir();
     settings.database.url = db.url.clone();
     settings.database.max_connections = 5;
+    settings.jobs.absent_scan_seconds = 0;
     settings.security.master_secret = Some(MASTER_SECRET.to_owned().into());
     if backend() == Backend::Postgres {
         settings.redis.url = redis_url();
@@ -320,3 +326,84 @@ pub const SMALL_ROSTER: &str = "姓名,性别,手机号,单位,职务,职级,学
 张伟,男,13800000001,市财政局,科长,正科级,A001\n\
 李娜,女,13800000002,市教育局,副科长,副科级,A002\n\
 王强,男,13800000003,高新区管委会,副局长,副处级,A003\n";
+
+/// A class with a roster of `n` trainees (phones 1350000xxxx) and one session today, 09:00–12:00 China time
+/// (check-in opens 08:30 = the test clock's start, late after 09:05, closes 09:30). Optional geofence.
+pub struct CheckinFixture {
+    pub class_id: String,
+    pub session_id: String,
+    pub admin_token: String,
+    /// (name, invite code, enrolment id)
+    pub trainees: Vec<(String, String, String)>,
+    /// Trainee i's phone is this followed by i as four digits.
+    pub phone_prefix: String,
+}
+
+impl TestApp {
+    pub async fn checkin_fixture(&self, n: usize, geofence: Option<Value>) -> CheckinFixture {
+        let (_, admin) = self.admin().await;
+        let class_id =
+            self.create_class(&admin, &format!("C{}", &uuid::Uuid::new_v4().simple().to_string()[..8])).await;
+        let phone_prefix = format!("15{:05}", rand_digits());
+        let mut csv = String::from("姓名,手机号,单位\n");
+        for i in 0..n {
+            csv.push_str(&format!("学员{i:02},{phone_prefix}{i:04},测试单位{}\n", i % 3));
+        }
+        self.import_roster_csv(&admin, &class_id, &csv).await;
+        let mut body = json!({"title": "专题讲授", "kind": "lecture", "starts_at": "2026-11-26T01:00:00Z",
+            "ends_at": "2026-11-26T04:00:00Z", "credit_hours": 3});
+        if let Some(g) = geofence {
+            body["geofence"] = g;
+        }
+        let session: Value = self
+            .post_json(&format!("/api/v1/classes/{class_id}/sessions"), Some(&admin), &body)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let roster: Value = self
+            .get(&format!("/api/v1/classes/{class_id}/roster?per_page=200"), Some(&admin))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let codes = self.invite_codes(&admin, &class_id).await;
+        let trainees = codes
+            .into_iter()
+            .zip(roster["items"].as_array().unwrap())
+            .map(|((name, code), entry)| (name, code, entry["enrollment_id"].as_str().unwrap().to_owned()))
+            .collect();
+        CheckinFixture {
+            class_id,
+            session_id: session["id"].as_str().unwrap().to_owned(),
+            admin_token: admin,
+            trainees,
+            phone_prefix,
+        }
+    }
+
+    /// The session's current QR token, as the classroom screen shows it.
+    pub async fn qr_token(&self, staff_token: &str, session_id: &str) -> String {
+        let response = self.get(&format!("/api/v1/sessions/{session_id}/qr"), Some(staff_token)).await;
+        assert_eq!(response.status(), 200, "qr");
+        response.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn scan(&self, trainee_token: &str, qr: &str, nonce: &str, location: Option<Value>) -> reqwest::Response {
+        let mut body = json!({"qr_token": qr, "nonce": nonce, "kind": "in"});
+        if let Some(l) = location {
+            body["location"] = l;
+        }
+        self.post_json("/api/v1/checkins", Some(trainee_token), &body).await
+    }
+}
+
+/// Five random digits, so fixtures in one test never share a phone number.
+fn rand_digits() -> u32 {
+    (uuid::Uuid::new_v4().as_u128() % 100_000) as u32
+}
+
+/// A fresh nonce.
+pub fn nonce() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}

@@ -5,6 +5,7 @@
 
 mod audit;
 mod auth;
+mod checkin;
 mod classes;
 mod cli;
 mod deploy;

@@ -1,7 +1,9 @@
 //! Thin handlers, one file per area, registered with `.service(..)` so utoipa-actix-web documents them.
 
+pub mod attendance;
 pub mod audit;
 pub mod auth;
+pub mod checkin;
 pub mod classes;
 pub mod health;
 pub mod roster;
@@ -51,5 +53,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(roster::export_csv)
         .service(roster::invites)
         .service(roster::reset_invite)
+        .service(checkin::check_in)
+        .service(checkin::my_attendance)
+        .service(attendance::qr)
+        .service(attendance::qr_svg)
+        .service(attendance::qr_png)
+        .service(attendance::open)
+        .service(attendance::close)
+        .service(attendance::list)
+        .service(attendance::correct)
+        .service(attendance::attempts)
         .service(audit::list);
 }

@@ -1,0 +1,105 @@
+//! Absent at close: when a session's check-in window has closed, every enrolled trainee without a record is marked
+//! absent (旷课). Runs on every instance; the unique key on (session, trainee) and `ON CONFLICT DO NOTHING` make
+//! concurrent runs harmless, and a restart catches up on every session that closed while it was down.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use super::model::{AttendanceStatus, closes_at};
+use crate::clock::Clock;
+use crate::entity::{attendance, class_session, enrollment};
+use crate::error::AppResult;
+use crate::roster::model::STATUS_ACTIVE;
+
+/// Marks absences for every session whose window has closed and was not handled yet. Returns the sessions handled.
+pub async fn run_once(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<Vec<Uuid>> {
+    let candidates = class_session::Entity::find()
+        .filter(class_session::Column::AbsencesMarkedAt.is_null())
+        .filter(class_session::Column::StartsAt.lte(now))
+        .all(db)
+        .await?;
+    let mut handled = Vec::new();
+    for session in candidates.into_iter().filter(|s| closes_at(s) < now) {
+        if session.counts_toward_attendance {
+            mark_absent(db, &session, now).await?;
+        }
+        class_session::Entity::update_many()
+            .col_expr(class_session::Column::AbsencesMarkedAt, Expr::value(now))
+            .filter(class_session::Column::Id.eq(session.id))
+            .filter(class_session::Column::AbsencesMarkedAt.is_null())
+            .exec(db)
+            .await?;
+        handled.push(session.id);
+    }
+    Ok(handled)
+}
+
+async fn mark_absent(db: &DatabaseConnection, session: &class_session::Model, now: DateTime<Utc>) -> AppResult<u64> {
+    let enrolled: Vec<Uuid> = enrollment::Entity::find()
+        .filter(enrollment::Column::ClassId.eq(session.class_id))
+        .filter(enrollment::Column::Status.eq(STATUS_ACTIVE))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    let recorded: std::collections::HashSet<Uuid> = attendance::Entity::find()
+        .filter(attendance::Column::SessionId.eq(session.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.enrollment_id)
+        .collect();
+    let missing: Vec<attendance::ActiveModel> = enrolled
+        .into_iter()
+        .filter(|id| !recorded.contains(id))
+        .map(|enrollment_id| attendance::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            session_id: Set(session.id),
+            enrollment_id: Set(enrollment_id),
+            status: Set(AttendanceStatus::Absent.as_str().to_owned()),
+            checked_in_at: Set(None),
+            checked_out_at: Set(None),
+            source: Set("auto".to_owned()),
+            nonce: Set(None),
+            device: Set(None),
+            note: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .collect();
+    let mut inserted = 0;
+    for chunk in missing.chunks(50) {
+        inserted += attendance::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::columns([attendance::Column::SessionId, attendance::Column::EnrollmentId])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    if inserted > 0 {
+        tracing::info!(session_id = %session.id, inserted, "marked absent at close");
+    }
+    Ok(inserted)
+}
+
+/// Runs [`run_once`] every `every`, on the injected clock, for the life of the process.
+pub fn spawn(db: DatabaseConnection, clock: Arc<dyn Clock>, every: Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(err) = run_once(&db, clock.now()).await {
+                tracing::warn!(error = ?err, "absent-at-close run failed; will retry");
+            }
+        }
+    });
+}

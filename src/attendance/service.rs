@@ -1,0 +1,316 @@
+//! Reading and correcting attendance.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::model::{AttendanceStatus, WindowState, window_state};
+use crate::audit::{self, Actor, Change};
+use crate::class::ClassScope;
+use crate::entity::{attendance, class_session, enrollment};
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::roster::service::{all_active, people_by_id};
+use crate::timetable::model::Credit;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AttendanceEntry {
+    pub enrollment_id: Uuid,
+    pub name: String,
+    pub unit: String,
+    pub student_no: Option<String>,
+    /// `None` while the trainee has no record yet (未签到).
+    pub status: Option<AttendanceStatus>,
+    pub status_label: String,
+    pub checked_in_at: Option<DateTime<Utc>>,
+    pub checked_out_at: Option<DateTime<Utc>>,
+    /// `scan`, `staff`, `auto` or `leave`.
+    pub source: Option<String>,
+    /// The reason of the latest staff correction.
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SessionAttendance {
+    pub session_id: Uuid,
+    pub window: WindowState,
+    pub entries: Vec<AttendanceEntry>,
+}
+
+fn label(status: Option<AttendanceStatus>) -> String {
+    status.map(|s| s.label()).unwrap_or("未签到").to_owned()
+}
+
+/// Everyone on the class's roster with their status for the session, in roster order.
+pub async fn for_session(
+    db: &DatabaseConnection,
+    scope: &ClassScope,
+    session: &class_session::Model,
+    now: DateTime<Utc>,
+) -> AppResult<SessionAttendance> {
+    let roster = all_active(db, scope.class.id).await?;
+    let rows: HashMap<Uuid, attendance::Model> = attendance::Entity::find()
+        .filter(attendance::Column::SessionId.eq(session.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.enrollment_id, a))
+        .collect();
+    let entries = roster
+        .iter()
+        .map(|(e, p)| {
+            let row = rows.get(&e.id);
+            let status = row.and_then(|r| AttendanceStatus::parse(&r.status));
+            AttendanceEntry {
+                enrollment_id: e.id,
+                name: p.name.clone(),
+                unit: p.unit.clone(),
+                student_no: e.student_no.clone(),
+                status,
+                status_label: label(status),
+                checked_in_at: row.and_then(|r| r.checked_in_at),
+                checked_out_at: row.and_then(|r| r.checked_out_at),
+                source: row.map(|r| r.source.clone()),
+                note: row.and_then(|r| r.note.clone()),
+            }
+        })
+        .collect();
+    Ok(SessionAttendance { session_id: session.id, window: window_state(session, now), entries })
+}
+
+/// A staff correction: sets the status with a mandatory reason; before, after, who and when go to the audit trail
+/// in the same transaction.
+/// One staff correction of one trainee's record.
+pub struct Correction<'a> {
+    pub enrollment_id: Uuid,
+    pub status: AttendanceStatus,
+    pub reason: &'a str,
+}
+
+pub async fn correct(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    scope: &ClassScope,
+    session: &class_session::Model,
+    correction: Correction<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<AttendanceEntry> {
+    let Correction { enrollment_id, status, reason } = correction;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::with_message(ErrorCode::ReasonRequired, "修改考勤必须填写原因"));
+    }
+    if reason.chars().count() > 500 {
+        return Err(AppError::validation("原因不能超过 500 个字"));
+    }
+    let e = enrollment::Entity::find_by_id(enrollment_id)
+        .filter(enrollment::Column::ClassId.eq(scope.class.id))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::with_message(ErrorCode::NotFound, "本班名单中没有该学员"))?;
+    let session_id = session.id;
+    let actor = actor.clone();
+    let reason = reason.to_owned();
+    let row = db
+        .transaction::<_, attendance::Model, AppError>(|txn| {
+            Box::pin(async move {
+                let existing = attendance::Entity::find()
+                    .filter(attendance::Column::SessionId.eq(session_id))
+                    .filter(attendance::Column::EnrollmentId.eq(enrollment_id))
+                    .one(txn)
+                    .await?;
+                let before = existing.as_ref().map(|r| json!({ "status": r.status, "source": r.source }));
+                let row = match existing {
+                    Some(r) => {
+                        let mut active: attendance::ActiveModel = r.into();
+                        active.status = Set(status.as_str().to_owned());
+                        active.source = Set("staff".to_owned());
+                        active.note = Set(Some(reason.clone()));
+                        active.updated_at = Set(now);
+                        active.update(txn).await?
+                    }
+                    None => {
+                        attendance::ActiveModel {
+                            id: Set(Uuid::now_v7()),
+                            session_id: Set(session_id),
+                            enrollment_id: Set(enrollment_id),
+                            status: Set(status.as_str().to_owned()),
+                            checked_in_at: Set(None),
+                            checked_out_at: Set(None),
+                            source: Set("staff".to_owned()),
+                            nonce: Set(None),
+                            device: Set(None),
+                            note: Set(Some(reason.clone())),
+                            created_at: Set(now),
+                            updated_at: Set(now),
+                        }
+                        .insert(txn)
+                        .await?
+                    }
+                };
+                let change = Change {
+                    action: "attendance.correct",
+                    entity: "attendance",
+                    entity_id: row.id.to_string(),
+                    before,
+                    after: Some(json!({
+                        "session_id": session_id, "enrollment_id": enrollment_id,
+                        "status": status.as_str(), "source": "staff"
+                    })),
+                    reason: Some(reason),
+                };
+                audit::record(txn, now, &actor, change).await?;
+                Ok(row)
+            })
+        })
+        .await?;
+    let people = people_by_id(db, vec![e.person_id]).await?;
+    let p = people.get(&e.person_id).ok_or_else(|| AppError::internal(anyhow::anyhow!("person missing")))?;
+    let status = AttendanceStatus::parse(&row.status);
+    Ok(AttendanceEntry {
+        enrollment_id,
+        name: p.name.clone(),
+        unit: p.unit.clone(),
+        student_no: e.student_no.clone(),
+        status,
+        status_label: label(status),
+        checked_in_at: row.checked_in_at,
+        checked_out_at: row.checked_out_at,
+        source: Some(row.source),
+        note: row.note,
+    })
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MySessionAttendance {
+    pub session_id: Uuid,
+    pub class_id: Uuid,
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub credit_hours: f64,
+    pub status: Option<AttendanceStatus>,
+    pub status_label: String,
+    pub checked_in_at: Option<DateTime<Utc>>,
+    pub checked_out_at: Option<DateTime<Utc>>,
+    /// Why staff changed the record, if they did.
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct Totals {
+    pub present: u32,
+    pub late: u32,
+    pub early_leave: u32,
+    pub absent: u32,
+    pub leave: u32,
+    /// 学时 earned: sessions attended (present, late or left early) that count toward attendance.
+    pub credit_hours_earned: f64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MyAttendance {
+    pub sessions: Vec<MySessionAttendance>,
+    pub totals: Totals,
+}
+
+/// A trainee's record across their classes' sessions that have started.
+pub async fn mine(db: &DatabaseConnection, person_id: Uuid, now: DateTime<Utc>) -> AppResult<MyAttendance> {
+    let enrollments = enrollment::Entity::find()
+        .filter(enrollment::Column::PersonId.eq(person_id))
+        .filter(enrollment::Column::Status.eq(crate::roster::model::STATUS_ACTIVE))
+        .all(db)
+        .await?;
+    let class_ids: Vec<Uuid> = enrollments.iter().map(|e| e.class_id).collect();
+    let rows: HashMap<Uuid, attendance::Model> = attendance::Entity::find()
+        .filter(attendance::Column::EnrollmentId.is_in(enrollments.iter().map(|e| e.id).collect::<Vec<_>>()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.session_id, a))
+        .collect();
+    // Sessions that have started, and any with a record already (checked in early, or leave entered ahead).
+    let sessions: Vec<class_session::Model> = class_session::Entity::find()
+        .filter(class_session::Column::ClassId.is_in(class_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|s| s.starts_at <= now || rows.contains_key(&s.id))
+        .collect();
+    let mut totals = Totals::default();
+    let mut earned_centi = 0i64;
+    let mut list: Vec<MySessionAttendance> = sessions
+        .iter()
+        .map(|s| {
+            let row = rows.get(&s.id);
+            let status = row.and_then(|r| AttendanceStatus::parse(&r.status));
+            if s.counts_toward_attendance {
+                match status {
+                    Some(AttendanceStatus::Present) => totals.present += 1,
+                    Some(AttendanceStatus::Late) => totals.late += 1,
+                    Some(AttendanceStatus::EarlyLeave) => totals.early_leave += 1,
+                    Some(AttendanceStatus::Absent) => totals.absent += 1,
+                    Some(AttendanceStatus::Leave) => totals.leave += 1,
+                    None => {}
+                }
+                if matches!(
+                    status,
+                    Some(AttendanceStatus::Present | AttendanceStatus::Late | AttendanceStatus::EarlyLeave)
+                ) {
+                    earned_centi += i64::from(s.credit_centi);
+                }
+            }
+            MySessionAttendance {
+                session_id: s.id,
+                class_id: s.class_id,
+                title: s.title.clone(),
+                starts_at: s.starts_at,
+                credit_hours: Credit(s.credit_centi).hours(),
+                status,
+                status_label: label(status),
+                checked_in_at: row.and_then(|r| r.checked_in_at),
+                checked_out_at: row.and_then(|r| r.checked_out_at),
+                note: row.and_then(|r| r.note.clone()),
+            }
+        })
+        .collect();
+    list.sort_by_key(|s| s.starts_at);
+    totals.credit_hours_earned = earned_centi as f64 / 100.0;
+    Ok(MyAttendance { sessions: list, totals })
+}
+
+/// Staff open check-in now (before the scheduled window, or again after a close), or close it now.
+pub async fn set_window(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    session: class_session::Model,
+    open: bool,
+    now: DateTime<Utc>,
+) -> AppResult<class_session::Model> {
+    let before = json!({ "window": window_state(&session, now) });
+    let mut active: class_session::ActiveModel = session.into();
+    if open {
+        active.opened_at = Set(Some(now));
+        active.closed_at = Set(None);
+    } else {
+        active.closed_at = Set(Some(now));
+    }
+    active.updated_at = Set(now);
+    let txn = db.begin().await?;
+    let updated = active.update(&txn).await?;
+    let change = Change {
+        action: if open { "session.open" } else { "session.close" },
+        entity: "class_session",
+        entity_id: updated.id.to_string(),
+        before: Some(before),
+        after: Some(json!({ "window": window_state(&updated, now) })),
+        reason: None,
+    };
+    audit::record(&txn, now, actor, change).await?;
+    txn.commit().await?;
+    Ok(updated)
+}

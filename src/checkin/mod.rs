@@ -1,0 +1,7 @@
+//! The check-in path: a trainee scans the classroom QR code and is marked present or late, exactly once.
+
+pub mod attempts;
+pub mod service;
+
+pub use attempts::AttemptLog;
+pub use service::{CheckinAnswer, CheckinKind, CheckinRequest, CheckinResult, Location};

@@ -1,0 +1,491 @@
+//! The hot path. Each check is pure where it can be; the one write is a single transaction holding the
+//! attendance fact and its attempt row, and the answer goes out only after it commits.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, SqlErr, TransactionTrait};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::attempts::AttemptLog;
+use crate::attendance::model::{
+    AttendanceStatus, WindowState, checkout_open, is_early_leave, status_for_check_in, window_state,
+};
+use crate::auth::TraineePrincipal;
+use crate::entity::{attendance, checkin_attempt, class_session, enrollment};
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::geo;
+use crate::kv::{Decision, Kv, Quota, RateLimiter};
+use crate::qr::{Freshness, QrToken};
+use crate::roster::model::STATUS_ACTIVE;
+use crate::roster::service::wechat_device;
+use crate::timetable::CoordSystem;
+
+/// Reported accuracy is allowed for up to this much: a phone claiming ±2 km does not get a 2 km fence.
+pub const ACCURACY_CAP_M: f64 = 100.0;
+/// How long a nonce's answer is remembered.
+const NONCE_TTL: Duration = Duration::from_secs(600);
+/// How long the first answer of a (session, trainee) is cached.
+const ANSWER_TTL: Duration = Duration::from_secs(6 * 3600);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckinKind {
+    In,
+    Out,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Location {
+    pub lat: f64,
+    pub lng: f64,
+    pub accuracy_m: Option<f64>,
+    /// What the phone reported in: `wx.getLocation` gives WGS-84 by default, GCJ-02 with `type: "gcj02"`.
+    pub coord: CoordSystem,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckinRequest {
+    /// The token from the scanned QR (or the whole `…/c/{token}` URL).
+    pub qr_token: String,
+    /// Chosen by the phone per scan (8–64 letters, digits, `-`, `_`); a retry with the same nonce gets the same
+    /// answer.
+    pub nonce: String,
+    pub kind: CheckinKind,
+    pub location: Option<Location>,
+}
+
+/// What the trainee is told.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CheckinResult {
+    pub session_id: Uuid,
+    pub session_title: String,
+    pub kind: CheckinKind,
+    pub status: AttendanceStatus,
+    /// Chinese label of the status, e.g. 出勤, 迟到.
+    pub status_label: String,
+    pub checked_in_at: Option<DateTime<Utc>>,
+    pub checked_out_at: Option<DateTime<Utc>>,
+    /// True when this scan found an earlier one already recorded.
+    pub already_checked_in: bool,
+}
+
+/// The answer and whether it created the fact (201) or found it (200).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckinAnswer {
+    pub created: bool,
+    pub result: CheckinResult,
+}
+
+/// A nonce's remembered answer: the same request again gets exactly this.
+#[derive(Serialize, Deserialize)]
+enum Remembered {
+    Ok(CheckinAnswer),
+    Err(ErrorCode),
+}
+
+/// Everything about the caller and the request that is not in the body.
+pub struct Caller<'a> {
+    pub trainee: &'a TraineePrincipal,
+    pub client_addr: &'a str,
+    pub user_agent: Option<&'a str>,
+    pub now: DateTime<Utc>,
+}
+
+pub struct Deps<'a> {
+    pub db: &'a DatabaseConnection,
+    pub kv: &'a dyn Kv,
+    pub limiter: &'a dyn RateLimiter,
+    pub attempts: &'a AttemptLog,
+    pub secret: &'a SecretString,
+    pub per_trainee: Quota,
+    pub per_address: Quota,
+}
+
+/// What is known so far about an attempt, for its log row.
+#[derive(Default)]
+struct Trace {
+    session_id: Option<Uuid>,
+    enrollment_id: Option<Uuid>,
+    token_step: Option<i64>,
+    distance_m: Option<f64>,
+}
+
+fn check_nonce(nonce: &str) -> AppResult<()> {
+    let ok =
+        (8..=64).contains(&nonce.len()) && nonce.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::validation("请求标识（nonce）格式不正确，请刷新页面后重试"))
+    }
+}
+
+/// The token part of what was scanned: a bare token or a `…/c/{token}` URL.
+fn token_text(scanned: &str) -> &str {
+    let s = scanned.trim();
+    let s = s.split(['?', '#']).next().unwrap_or(s);
+    s.rsplit_once("/c/").map(|(_, t)| t.trim_end_matches('/')).unwrap_or(s)
+}
+
+/// Handles one scan. Failures are logged as attempts and remembered by nonce like successes.
+#[tracing::instrument(skip_all, fields(person_id = %caller.trainee.person_id))]
+pub async fn check_in(deps: &Deps<'_>, caller: &Caller<'_>, req: &CheckinRequest) -> AppResult<CheckinAnswer> {
+    check_nonce(&req.nonce)?;
+    let nonce_key = format!("nonce:{}:{}", caller.trainee.person_id, req.nonce);
+    match deps.kv.get(&nonce_key).await {
+        Ok(Some(stored)) => {
+            if let Ok(remembered) = serde_json::from_str::<Remembered>(&stored) {
+                return match remembered {
+                    Remembered::Ok(answer) => Ok(answer),
+                    Remembered::Err(code) => Err(AppError::new(code)),
+                };
+            }
+        }
+        Ok(None) => {}
+        Err(err) => tracing::warn!(error = %err, "nonce cache unavailable"),
+    }
+    let mut trace = Trace::default();
+    let outcome = run(deps, caller, req, &mut trace).await;
+    let remembered = match &outcome {
+        Ok(answer) => Some(Remembered::Ok(answer.clone())),
+        // Limits and outages are not answers about this scan: a retry may go through.
+        Err(e)
+            if matches!(e.code, ErrorCode::RateLimited | ErrorCode::ServiceUnavailable | ErrorCode::InternalError) =>
+        {
+            None
+        }
+        Err(e) => Some(Remembered::Err(e.code)),
+    };
+    if let Some(remembered) = remembered
+        && let Ok(json) = serde_json::to_string(&remembered)
+        && let Err(err) = deps.kv.set(&nonce_key, &json, NONCE_TTL).await
+    {
+        tracing::warn!(error = %err, "could not remember a nonce's answer");
+    }
+    if let Err(e) = &outcome {
+        deps.attempts.record_failure(attempt_row(caller, req, &trace, e.code.as_str()));
+    }
+    outcome
+}
+
+fn attempt_row(caller: &Caller<'_>, req: &CheckinRequest, trace: &Trace, result: &str) -> checkin_attempt::ActiveModel {
+    let loc = req.location;
+    checkin_attempt::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        at: Set(caller.now),
+        session_id: Set(trace.session_id),
+        enrollment_id: Set(trace.enrollment_id),
+        person_id: Set(Some(caller.trainee.person_id)),
+        kind: Set(match req.kind {
+            CheckinKind::In => "in",
+            CheckinKind::Out => "out",
+        }
+        .to_owned()),
+        result: Set(result.to_owned()),
+        client_addr: Set(Some(caller.client_addr.chars().take(64).collect())),
+        user_agent: Set(caller.user_agent.map(|u| u.chars().take(256).collect())),
+        device: Set(caller.trainee.device.clone()),
+        lat: Set(loc.map(|l| l.lat)),
+        lng: Set(loc.map(|l| l.lng)),
+        accuracy_m: Set(loc.and_then(|l| l.accuracy_m)),
+        coord: Set(loc.map(|l| l.coord.as_str().to_owned())),
+        distance_m: Set(trace.distance_m),
+        token_step: Set(trace.token_step),
+        nonce: Set(Some(req.nonce.clone())),
+    }
+}
+
+async fn limit(deps: &Deps<'_>, caller: &Caller<'_>) -> AppResult<()> {
+    let person = caller.trainee.person_id.to_string();
+    for (bucket, key, quota) in
+        [("checkin_person", person.as_str(), deps.per_trainee), ("checkin_addr", caller.client_addr, deps.per_address)]
+    {
+        if let Decision::Limited { retry_after } = deps.limiter.check(bucket, key, quota).await {
+            return Err(AppError::rate_limited(retry_after));
+        }
+    }
+    Ok(())
+}
+
+async fn run(
+    deps: &Deps<'_>,
+    caller: &Caller<'_>,
+    req: &CheckinRequest,
+    trace: &mut Trace,
+) -> AppResult<CheckinAnswer> {
+    limit(deps, caller).await?;
+    let token = QrToken::parse(deps.secret, token_text(&req.qr_token))?
+        .ok_or_else(|| AppError::new(ErrorCode::QrTokenInvalid))?;
+    trace.session_id = Some(token.session_id);
+    trace.token_step = i64::try_from(token.step).ok();
+    let session = class_session::Entity::find_by_id(token.session_id)
+        .one(deps.db)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::QrTokenInvalid))?;
+    match token.freshness(caller.now, u32::try_from(session.rotation_seconds).unwrap_or(10)) {
+        Freshness::Fresh => {}
+        Freshness::Expired => return Err(AppError::new(ErrorCode::QrTokenExpired)),
+        Freshness::Future => return Err(AppError::new(ErrorCode::QrTokenInvalid)),
+    }
+    let enrollment = enrollment::Entity::find()
+        .filter(enrollment::Column::ClassId.eq(session.class_id))
+        .filter(enrollment::Column::PersonId.eq(caller.trainee.person_id))
+        .filter(enrollment::Column::Status.eq(STATUS_ACTIVE))
+        .one(deps.db)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotEnrolled))?;
+    trace.enrollment_id = Some(enrollment.id);
+    match req.kind {
+        CheckinKind::In => match window_state(&session, caller.now) {
+            WindowState::Open => {}
+            WindowState::NotOpen => return Err(AppError::new(ErrorCode::SessionNotOpen)),
+            WindowState::Closed => return Err(AppError::new(ErrorCode::SessionClosed)),
+        },
+        CheckinKind::Out => {
+            if !checkout_open(&session, caller.now) {
+                let code =
+                    if caller.now < session.starts_at { ErrorCode::SessionNotOpen } else { ErrorCode::SessionClosed };
+                return Err(AppError::new(code));
+            }
+        }
+    }
+    let device = check_device(caller.trainee, &enrollment)?;
+    check_location(&session, req.location, trace)?;
+    match req.kind {
+        CheckinKind::In => record_check_in(deps, caller, req, &session, &enrollment, device, trace).await,
+        CheckinKind::Out => record_check_out(deps, caller, req, &session, &enrollment, trace).await,
+    }
+}
+
+/// The phone must be the one bound to this enrolment (by invite code, or the bound WeChat account).
+fn check_device(trainee: &TraineePrincipal, e: &enrollment::Model) -> AppResult<String> {
+    let device = trainee.device.clone().ok_or_else(|| AppError::new(ErrorCode::DeviceMismatch))?;
+    let bound_h5 = e.device_id.as_deref() == Some(device.as_str());
+    let bound_wx = e.wechat_openid.as_deref().is_some_and(|o| wechat_device(o) == device);
+    if bound_h5 || bound_wx { Ok(device) } else { Err(AppError::new(ErrorCode::DeviceMismatch)) }
+}
+
+fn check_location(session: &class_session::Model, location: Option<Location>, trace: &mut Trace) -> AppResult<()> {
+    let view = crate::timetable::SessionView::from(session);
+    let Some(fence) = view.geofence else { return Ok(()) };
+    let loc = location.ok_or_else(|| AppError::new(ErrorCode::LocationRequired))?;
+    if !(-90.0..=90.0).contains(&loc.lat) || !(-180.0..=180.0).contains(&loc.lng) {
+        return Err(AppError::new(ErrorCode::LocationRequired));
+    }
+    let (lat, lng) = geo::convert(loc.lat, loc.lng, loc.coord, fence.coord);
+    let distance = geo::distance_m(lat, lng, fence.lat, fence.lng);
+    trace.distance_m = Some((distance * 10.0).round() / 10.0);
+    let slack = loc.accuracy_m.filter(|a| a.is_finite() && *a > 0.0).unwrap_or(0.0).min(ACCURACY_CAP_M);
+    if distance - slack > f64::from(fence.radius_m) {
+        return Err(AppError::new(ErrorCode::OutsideGeofence));
+    }
+    Ok(())
+}
+
+fn result_of(
+    session: &class_session::Model,
+    row: &attendance::Model,
+    kind: CheckinKind,
+    already: bool,
+) -> CheckinResult {
+    let status = AttendanceStatus::parse(&row.status).unwrap_or(AttendanceStatus::Present);
+    CheckinResult {
+        session_id: session.id,
+        session_title: session.title.clone(),
+        kind,
+        status,
+        status_label: status.label().to_owned(),
+        checked_in_at: row.checked_in_at,
+        checked_out_at: row.checked_out_at,
+        already_checked_in: already,
+    }
+}
+
+/// The answer to a scan that found an existing record: the first answer again for the same nonce, else "already".
+fn answer_for_existing(session: &class_session::Model, row: &attendance::Model, req: &CheckinRequest) -> CheckinAnswer {
+    let same = row.nonce.as_deref() == Some(req.nonce.as_str());
+    CheckinAnswer { created: same, result: result_of(session, row, CheckinKind::In, !same) }
+}
+
+fn answer_key(session_id: Uuid, enrollment_id: Uuid) -> String {
+    format!("att:{session_id}:{enrollment_id}")
+}
+
+async fn record_check_in(
+    deps: &Deps<'_>,
+    caller: &Caller<'_>,
+    req: &CheckinRequest,
+    session: &class_session::Model,
+    e: &enrollment::Model,
+    device: String,
+    trace: &Trace,
+) -> AppResult<CheckinAnswer> {
+    let key = answer_key(session.id, e.id);
+    if let Ok(Some(cached)) = deps.kv.get(&key).await
+        && let Ok(row) = serde_json::from_str::<CachedRow>(&cached)
+    {
+        return Ok(answer_for_existing(session, &row.into_model(session.id, e.id), req));
+    }
+    let status = status_for_check_in(session, caller.now);
+    let row = attendance::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        session_id: Set(session.id),
+        enrollment_id: Set(e.id),
+        status: Set(status.as_str().to_owned()),
+        checked_in_at: Set(Some(caller.now)),
+        checked_out_at: Set(None),
+        source: Set("scan".to_owned()),
+        nonce: Set(Some(req.nonce.clone())),
+        device: Set(Some(device)),
+        note: Set(None),
+        created_at: Set(caller.now),
+        updated_at: Set(caller.now),
+    };
+    let txn = deps.db.begin().await?;
+    let inserted = attendance::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([attendance::Column::SessionId, attendance::Column::EnrollmentId])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await;
+    let inserted = match inserted {
+        Ok(n) => n == 1,
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            drop(txn);
+            // Either this trainee raced themselves (then the record exists), or the phone checked in someone else.
+            return match find(deps.db, session.id, e.id).await? {
+                Some(existing) => Ok(answer_for_existing(session, &existing, req)),
+                None => Err(AppError::new(ErrorCode::DeviceShared)),
+            };
+        }
+        Err(err) => return Err(err.into()),
+    };
+    if !inserted {
+        drop(txn);
+        let existing = find(deps.db, session.id, e.id)
+            .await?
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("conflicting attendance row vanished")))?;
+        cache_row(deps, &key, &existing).await;
+        return Ok(answer_for_existing(session, &existing, req));
+    }
+    checkin_attempt::Entity::insert(attempt_row(caller, req, trace, "ok")).exec_without_returning(&txn).await?;
+    txn.commit().await?;
+    let stored = find(deps.db, session.id, e.id)
+        .await?
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("committed attendance row not found")))?;
+    cache_row(deps, &key, &stored).await;
+    Ok(CheckinAnswer { created: true, result: result_of(session, &stored, CheckinKind::In, false) })
+}
+
+async fn record_check_out(
+    deps: &Deps<'_>,
+    caller: &Caller<'_>,
+    req: &CheckinRequest,
+    session: &class_session::Model,
+    e: &enrollment::Model,
+    trace: &Trace,
+) -> AppResult<CheckinAnswer> {
+    let existing = find(deps.db, session.id, e.id).await?.filter(|r| r.checked_in_at.is_some());
+    let Some(existing) = existing else { return Err(AppError::new(ErrorCode::NotCheckedIn)) };
+    if existing.checked_out_at.is_some() {
+        return Ok(CheckinAnswer { created: false, result: result_of(session, &existing, CheckinKind::Out, true) });
+    }
+    let mut active: attendance::ActiveModel = existing.clone().into();
+    active.checked_out_at = Set(Some(caller.now));
+    let current = AttendanceStatus::parse(&existing.status);
+    if is_early_leave(session, caller.now)
+        && matches!(current, Some(AttendanceStatus::Present | AttendanceStatus::Late))
+    {
+        active.status = Set(AttendanceStatus::EarlyLeave.as_str().to_owned());
+    }
+    active.updated_at = Set(caller.now);
+    let txn = deps.db.begin().await?;
+    // Only the first check-out wins: the update is conditional on none having been recorded.
+    let updated = attendance::Entity::update_many()
+        .set(active)
+        .filter(attendance::Column::Id.eq(existing.id))
+        .filter(attendance::Column::CheckedOutAt.is_null())
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected == 1 {
+        checkin_attempt::Entity::insert(attempt_row(caller, req, trace, "ok")).exec_without_returning(&txn).await?;
+    }
+    txn.commit().await?;
+    let stored = find(deps.db, session.id, e.id)
+        .await?
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("attendance row vanished")))?;
+    deps.kv.del(&answer_key(session.id, e.id)).await.ok();
+    Ok(CheckinAnswer {
+        created: updated.rows_affected == 1,
+        result: result_of(session, &stored, CheckinKind::Out, updated.rows_affected == 0),
+    })
+}
+
+async fn find(db: &DatabaseConnection, session_id: Uuid, enrollment_id: Uuid) -> AppResult<Option<attendance::Model>> {
+    Ok(attendance::Entity::find()
+        .filter(attendance::Column::SessionId.eq(session_id))
+        .filter(attendance::Column::EnrollmentId.eq(enrollment_id))
+        .one(db)
+        .await?)
+}
+
+/// The parts of a check-in row the cached answer needs.
+#[derive(Serialize, Deserialize)]
+struct CachedRow {
+    status: String,
+    checked_in_at: Option<DateTime<Utc>>,
+    checked_out_at: Option<DateTime<Utc>>,
+    nonce: Option<String>,
+}
+
+impl CachedRow {
+    fn into_model(self, session_id: Uuid, enrollment_id: Uuid) -> attendance::Model {
+        attendance::Model {
+            id: Uuid::nil(),
+            session_id,
+            enrollment_id,
+            status: self.status,
+            checked_in_at: self.checked_in_at,
+            checked_out_at: self.checked_out_at,
+            source: "scan".to_owned(),
+            nonce: self.nonce,
+            device: None,
+            note: None,
+            created_at: DateTime::<Utc>::MIN_UTC,
+            updated_at: DateTime::<Utc>::MIN_UTC,
+        }
+    }
+}
+
+/// Caches the first answer of a (session, trainee). Only scan records are cached: a staff correction must show.
+async fn cache_row(deps: &Deps<'_>, key: &str, row: &attendance::Model) {
+    if row.source != "scan" || row.checked_out_at.is_some() {
+        return;
+    }
+    let cached = CachedRow {
+        status: row.status.clone(),
+        checked_in_at: row.checked_in_at,
+        checked_out_at: row.checked_out_at,
+        nonce: row.nonce.clone(),
+    };
+    if let Ok(json) = serde_json::to_string(&cached)
+        && let Err(err) = deps.kv.set(key, &json, ANSWER_TTL).await
+    {
+        tracing::warn!(error = %err, "could not cache a check-in answer");
+    }
+}
+
+/// Drops the cached answer of a (session, trainee) after a correction.
+pub async fn forget(kv: &dyn Kv, session_id: Uuid, enrollment_id: Uuid) {
+    if let Err(err) = kv.del(&answer_key(session_id, enrollment_id)).await {
+        tracing::warn!(error = %err, "could not drop a cached check-in answer");
+    }
+}

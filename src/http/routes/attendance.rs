@@ -1,0 +1,270 @@
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, post, put, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::attendance::model::{AttendanceStatus, WindowState, checkout_open, window_state};
+use crate::attendance::service::{self as attendance, AttendanceEntry, SessionAttendance};
+use crate::checkin::attempts::{self as attempt_log, AttemptView};
+use crate::entity::class_session;
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::http::error::ErrorBody;
+use crate::http::extract::Staff;
+use crate::pagination::{Page, PageQuery, PageRequest};
+use crate::qr::token as qr_token;
+use crate::state::AppState;
+use crate::timetable::SessionView;
+use crate::timetable::service::session_scope;
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct QrView {
+    pub token: String,
+    /// What the QR encodes: opens the H5 check-in page; the mini program reads the token from it.
+    pub url: String,
+    /// When the screen should show the next code.
+    pub expires_at: DateTime<Utc>,
+    pub rotation_seconds: i32,
+    /// The check-in window; a closed one still shows a code while check-out is possible.
+    pub window: WindowState,
+    /// What a scan now does: `check_in` or `check_out`.
+    pub mode: &'static str,
+}
+
+fn current_qr(state: &AppState, session: &class_session::Model) -> AppResult<QrView> {
+    let now = state.clock.now();
+    let window = window_state(session, now);
+    let mode = match window {
+        WindowState::Open => "check_in",
+        _ if checkout_open(session, now) => "check_out",
+        WindowState::NotOpen => return Err(AppError::new(ErrorCode::SessionNotOpen)),
+        WindowState::Closed => return Err(AppError::new(ErrorCode::SessionClosed)),
+    };
+    let rotation = u32::try_from(session.rotation_seconds).unwrap_or(10);
+    let step = qr_token::step_at(now, rotation);
+    let token = qr_token::mint(&state.master_secret, session.id, step)?;
+    Ok(QrView {
+        url: format!("{}/c/{token}", state.base_url()),
+        token,
+        expires_at: qr_token::step_ends(step, rotation),
+        rotation_seconds: session.rotation_seconds,
+        window,
+        mode,
+    })
+}
+
+/// The session's current QR token, while check-in (or, after it, check-out) is open.
+#[utoipa::path(
+    tag = "attendance",
+    security(("bearer" = [])),
+    params(("session_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = QrView),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: trainees"),
+        (status = 404, body = ErrorBody, description = "`not_found`"),
+        (status = 409, body = ErrorBody, description = "`session_not_open`, `session_closed`"),
+    )
+)]
+#[get("/sessions/{session_id}/qr")]
+pub async fn qr(state: web::Data<AppState>, Staff(who): Staff, path: web::Path<Uuid>) -> AppResult<web::Json<QrView>> {
+    let (_, session) = session_scope(&state.db, &who, path.into_inner()).await?;
+    Ok(web::Json(current_qr(&state, &session)?))
+}
+
+fn no_store(content_type: &'static str, body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, content_type))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body)
+}
+
+/// The current QR as SVG.
+#[utoipa::path(
+    tag = "attendance",
+    security(("bearer" = [])),
+    params(("session_id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "SVG", content_type = "image/svg+xml"),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`"),
+        (status = 404, body = ErrorBody, description = "`not_found`"),
+        (status = 409, body = ErrorBody, description = "`session_not_open`, `session_closed`"),
+    )
+)]
+#[get("/sessions/{session_id}/qr.svg")]
+pub async fn qr_svg(state: web::Data<AppState>, Staff(who): Staff, path: web::Path<Uuid>) -> AppResult<HttpResponse> {
+    let (_, session) = session_scope(&state.db, &who, path.into_inner()).await?;
+    let view = current_qr(&state, &session)?;
+    Ok(no_store("image/svg+xml", crate::web::qr_svg(&view.url, 480)?.into_bytes()))
+}
+
+/// The current QR as PNG.
+#[utoipa::path(
+    tag = "attendance",
+    security(("bearer" = [])),
+    params(("session_id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "PNG", content_type = "image/png"),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`"),
+        (status = 404, body = ErrorBody, description = "`not_found`"),
+        (status = 409, body = ErrorBody, description = "`session_not_open`, `session_closed`"),
+    )
+)]
+#[get("/sessions/{session_id}/qr.png")]
+pub async fn qr_png(state: web::Data<AppState>, Staff(who): Staff, path: web::Path<Uuid>) -> AppResult<HttpResponse> {
+    let (_, session) = session_scope(&state.db, &who, path.into_inner()).await?;
+    let view = current_qr(&state, &session)?;
+    Ok(no_store("image/png", crate::web::qr_png(&view.url, 480)?))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct WindowView {
+    pub session: SessionView,
+    pub window: WindowState,
+}
+
+/// Opens check-in now (before the scheduled window, or again after closing).
+#[utoipa::path(
+    tag = "attendance",
+    security(("bearer" = [])),
+    params(("session_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = WindowView),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`"),
+        (status = 404, body = ErrorBody, description = "`not_found`"),
+    )
+)]
+#[post("/sessions/{session_id}/open")]
+pub async fn open(
+    state: web::Data<AppState>,
+    Staff(who): Staff,
+    path: web::Path<Uuid>,
+) -> AppResult<web::Json<WindowView>> {
+    let (_, session) = session_scope(&state.db, &who, path.into_inner()).await?;
+    let now = state.clock.now();
+    let updated = attendance::set_window(&state.db, &who.actor(), session, true, now).await?;
+    Ok(web::Json(WindowView { window: window_state(&updated, now), session: SessionView::from(&updated) }))
+}
+
+/// Closes check-in now.
+#[utoipa::path(
+    tag = "attendance",
+    security(("bearer" = [])),
+    params(("session_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = WindowView),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`"),
+        (status = 404, body = ErrorBody, description = "`not_found`"),
+    )
+)]
+#[post("/sessions/{session_id}/close")]
+pub async fn close(
+    state: web::Data<AppState>,
+    Staff(who): Staff,
+    path: web::Path<Uuid>,
+) -> AppResult<web::Json<WindowView>> {
+    let (_, session) = session_scope(&state.db, &who, path.into_inner()).await?;
+    let now = state.clock.now();
+    let updated = attendance::set_window(&state.db, &who.actor(), session, false, now).await?;
+    Ok(web::Json(WindowView { window: window_state(&updated, now), session: SessionView::from(&updated) }))
+}
+
+/// Everyone on the roster with their status and times for the session (未签到 while no record exists).
+#[utoipa::path(
+    tag = "attendance",
+    security(("bearer" = [])),
+    params(("session_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = SessionAttendance),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`"),
+        (status = 404, body = ErrorBody, description = "`not_found`"),
+    )
+)]
+#[get("/sessions/{session_id}/attendance")]
+pub async fn list(
+    state: web::Data<AppState>,
+    Staff(who): Staff,
+    path: web::Path<Uuid>,
+) -> AppResult<web::Json<SessionAttendance>> {
+    let (scope, session) = session_scope(&state.db, &who, path.into_inner()).await?;
+    Ok(web::Json(attendance::for_session(&state.db, &scope, &session, state.clock.now()).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectionRequest {
+    pub status: AttendanceStatus,
+    /// Mandatory; shown to the trainee and kept in the audit trail.
+    pub reason: String,
+}
+
+/// Corrects one trainee's status with a reason (audited with before, after, who and when).
+#[utoipa::path(
+    tag = "attendance",
+    security(("bearer" = [])),
+    params(("session_id" = Uuid, Path), ("enrollment_id" = Uuid, Path)),
+    request_body = CorrectionRequest,
+    responses(
+        (status = 200, body = AttendanceEntry),
+        (status = 400, body = ErrorBody, description = "`reason_required`, `validation_failed`, `invalid_json`"),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`"),
+        (status = 404, body = ErrorBody, description = "`not_found`"),
+    )
+)]
+#[put("/sessions/{session_id}/attendance/{enrollment_id}")]
+pub async fn correct(
+    state: web::Data<AppState>,
+    Staff(who): Staff,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<CorrectionRequest>,
+) -> AppResult<web::Json<AttendanceEntry>> {
+    let (session_id, enrollment_id) = path.into_inner();
+    let (scope, session) = session_scope(&state.db, &who, session_id).await?;
+    let now = state.clock.now();
+    let correction = attendance::Correction { enrollment_id, status: body.status, reason: &body.reason };
+    let entry = attendance::correct(&state.db, &who.actor(), &scope, &session, correction, now).await?;
+    crate::checkin::service::forget(state.infra.kv.as_ref(), session_id, enrollment_id).await;
+    Ok(web::Json(entry))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AttemptQuery {
+    /// Only this result, e.g. `outside_geofence`, `device_shared`, `ok`.
+    pub result: Option<String>,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+/// Every check-in attempt for the session, failures included, newest first: how staff spot relays and fakes.
+#[utoipa::path(
+    tag = "attendance",
+    security(("bearer" = [])),
+    params(("session_id" = Uuid, Path), AttemptQuery),
+    responses(
+        (status = 200, body = Page<AttemptView>),
+        (status = 400, body = ErrorBody, description = "`invalid_query`"),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`"),
+        (status = 404, body = ErrorBody, description = "`not_found`"),
+    )
+)]
+#[get("/sessions/{session_id}/attempts")]
+pub async fn attempts(
+    state: web::Data<AppState>,
+    Staff(who): Staff,
+    path: web::Path<Uuid>,
+    query: web::Query<AttemptQuery>,
+) -> AppResult<web::Json<Page<AttemptView>>> {
+    let (_, session) = session_scope(&state.db, &who, path.into_inner()).await?;
+    let q = query.into_inner();
+    let page = PageRequest::from(PageQuery { page: q.page, per_page: q.per_page });
+    Ok(web::Json(attempt_log::list(&state.db, session.id, q.result.as_deref(), page).await?))
+}

@@ -1,0 +1,440 @@
+//! Rotating QR check-in: relay-resistant tokens, exactly-once acknowledgement, status from the scan time,
+//! geofence and device checks, absences at close, corrections.
+
+use chrono::{Duration, TimeZone, Utc};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, error_body, nonce, spawn_app, spawn_on, test_settings};
+
+const CENTRE: (f64, f64) = (30.657_34, 104.065_73); // GCJ-02
+const METRES_PER_DEGREE_LAT: f64 = 111_195.0;
+
+fn fence() -> Value {
+    json!({"lat": CENTRE.0, "lng": CENTRE.1, "radius_m": 300, "coord": "gcj02"})
+}
+
+fn north_of(lat: f64, lng: f64, metres: f64) -> (f64, f64) {
+    (lat + metres / METRES_PER_DEGREE_LAT, lng)
+}
+
+async fn login(app: &TestApp, code: &str, i: usize) -> String {
+    app.trainee_token(code, &format!("phone-{i:04}-abcdef")).await
+}
+
+fn at(h: u32, m: u32, s: u32) -> chrono::DateTime<Utc> {
+    // China time on the test day.
+    Utc.with_ymd_and_hms(2026, 11, 26, h, m, s).unwrap() - Duration::hours(8)
+}
+
+#[tokio::test]
+async fn a_scan_checks_in_once_and_a_repeat_gets_the_first_result() {
+    let app = spawn_app().await;
+    let f = app.checkin_fixture(2, None).await;
+    let token = login(&app, &f.trainees[0].1, 0).await;
+    let qr = app.qr_token(&f.admin_token, &f.session_id).await;
+    let n = nonce();
+
+    let first = app.scan(&token, &qr, &n, None).await;
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    assert_eq!(first["status"], "present");
+    assert_eq!(first["status_label"], "出勤");
+    assert_eq!(first["already_checked_in"], false);
+
+    let replay = app.scan(&token, &qr, &n, None).await;
+    assert_eq!(replay.status(), 201, "the same nonce gets the same answer");
+    assert_eq!(replay.json::<Value>().await.unwrap(), first);
+
+    app.clock.advance(Duration::minutes(20));
+    let later_qr = app.qr_token(&f.admin_token, &f.session_id).await;
+    let again = app.scan(&token, &later_qr, &nonce(), None).await;
+    assert_eq!(again.status(), 200);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["already_checked_in"], true);
+    assert_eq!(again["status"], "present", "the first result stands, not late");
+    assert_eq!(again["checked_in_at"], first["checked_in_at"]);
+}
+
+#[tokio::test]
+async fn status_follows_the_scan_time_at_every_boundary() {
+    let app = spawn_app().await;
+    let cases = [
+        (at(8, 29, 59), Err("session_not_open")),
+        (at(8, 30, 0), Ok("present")),
+        (at(9, 0, 0), Ok("present")),
+        (at(9, 5, 0), Ok("present")),
+        (at(9, 5, 1), Ok("late")),
+        (at(9, 30, 0), Ok("late")),
+        (at(9, 30, 1), Err("session_closed")),
+    ];
+    let f = app.checkin_fixture(cases.len(), None).await;
+    for (i, (when, want)) in cases.iter().enumerate() {
+        let token = login(&app, &f.trainees[i].1, i).await;
+        app.clock.set(*when);
+        // The screen shows a code only while open; mint what it showed a moment ago for the closed cases.
+        let qr = rollcall::qr::token::mint(
+            &app.state.master_secret,
+            f.session_id.parse().unwrap(),
+            rollcall::qr::token::step_at(*when, 10),
+        )
+        .unwrap();
+        let response = app.scan(&token, &qr, &nonce(), None).await;
+        match want {
+            Ok(status) => {
+                assert_eq!(response.status(), 201, "at {when}");
+                assert_eq!(response.json::<Value>().await.unwrap()["status"], *status, "at {when}");
+            }
+            Err(code) => assert_eq!(error_body(response).await.1, *code, "at {when}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_previous_code_is_accepted_and_one_two_steps_old_is_refused() {
+    let app = spawn_app().await;
+    let f = app.checkin_fixture(3, None).await;
+    let qr = app.qr_token(&f.admin_token, &f.session_id).await; // shown at 08:30:00
+
+    app.clock.advance(Duration::seconds(10)); // the screen has moved on by one step
+    let t0 = login(&app, &f.trainees[0].1, 0).await;
+    assert_eq!(app.scan(&t0, &qr, &nonce(), None).await.status(), 201);
+
+    app.clock.advance(Duration::seconds(13)); // two steps on, beyond the clock allowance
+    let t1 = login(&app, &f.trainees[1].1, 1).await;
+    let (status, code, message) = error_body(app.scan(&t1, &qr, &nonce(), None).await).await;
+    assert_eq!((status, code.as_str()), (400, "qr_token_expired"));
+    assert!(message.contains("过期"), "{message}");
+
+    let mut tampered = qr.clone().into_bytes();
+    tampered[20] = if tampered[20] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    let t2 = login(&app, &f.trainees[2].1, 2).await;
+    assert_eq!(error_body(app.scan(&t2, &tampered, &nonce(), None).await).await.1, "qr_token_invalid");
+    let url = format!("{}/c/{}", app.address, app.qr_token(&f.admin_token, &f.session_id).await);
+    assert_eq!(app.scan(&t2, &url, &nonce(), None).await.status(), 201, "the whole scanned URL works too");
+}
+
+#[tokio::test]
+async fn fifty_concurrent_scans_by_one_trainee_make_one_record_and_one_answer() {
+    let app = spawn_app_for_bursts().await;
+    let f = app.checkin_fixture(1, None).await;
+    let token = login(&app, &f.trainees[0].1, 0).await;
+    let qr = app.qr_token(&f.admin_token, &f.session_id).await;
+    let scans = (0..50).map(|_| {
+        let (app, token, qr) = (&app, token.clone(), qr.clone());
+        async move {
+            let r = app.scan(&token, &qr, &nonce(), None).await;
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    });
+    let results = futures_util::future::join_all(scans).await;
+    assert_eq!(results.iter().filter(|(s, _)| *s == 201).count(), 1, "exactly one scan created the record");
+    assert_eq!(results.iter().filter(|(s, _)| *s == 200).count(), 49);
+    let first_time = &results[0].1["checked_in_at"];
+    assert!(results.iter().all(|(_, b)| &b["checked_in_at"] == first_time && b["status"] == "present"));
+    let list: Value = app
+        .get(&format!("/api/v1/sessions/{}/attendance", f.session_id), Some(&f.admin_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["entries"].as_array().unwrap().len(), 1);
+}
+
+async fn spawn_app_for_bursts() -> TestApp {
+    crate::helpers::spawn_app_with(|s| {
+        s.rate_limits.checkin_per_trainee.burst = 100;
+        s.database.max_connections = 10;
+    })
+    .await
+}
+
+#[tokio::test]
+async fn the_geofence_holds_at_its_boundary_in_both_coordinate_systems() {
+    let app = spawn_app().await;
+    let (wlat, wlng) = rollcall::geo::gcj02_to_wgs84(CENTRE.0, CENTRE.1);
+    let gcj = |m: f64, acc: f64| {
+        let (lat, lng) = north_of(CENTRE.0, CENTRE.1, m);
+        json!({"lat": lat, "lng": lng, "accuracy_m": acc, "coord": "gcj02"})
+    };
+    let wgs = |m: f64, acc: f64| {
+        let (lat, lng) = north_of(wlat, wlng, m);
+        json!({"lat": lat, "lng": lng, "accuracy_m": acc, "coord": "wgs84"})
+    };
+    let cases: Vec<(Option<Value>, Result<(), &str>, &str)> = vec![
+        (Some(gcj(290.0, 0.0)), Ok(()), "GCJ-02, 290 m"),
+        (Some(gcj(310.0, 0.0)), Err("outside_geofence"), "GCJ-02, 310 m"),
+        (Some(gcj(310.0, 20.0)), Ok(()), "GCJ-02, 310 m ± 20 m"),
+        (Some(gcj(450.0, 5000.0)), Err("outside_geofence"), "accuracy is capped at 100 m"),
+        (Some(wgs(290.0, 0.0)), Ok(()), "WGS-84, 290 m after conversion"),
+        (Some(wgs(310.0, 0.0)), Err("outside_geofence"), "WGS-84, 310 m after conversion"),
+        (
+            Some(json!({"lat": CENTRE.0, "lng": CENTRE.1, "accuracy_m": 10, "coord": "wgs84"})),
+            Err("outside_geofence"),
+            "GCJ-02 numbers sent as WGS-84 land hundreds of metres away",
+        ),
+        (None, Err("location_required"), "no position"),
+    ];
+    let f = app.checkin_fixture(cases.len(), Some(fence())).await;
+    for (i, (location, want, why)) in cases.into_iter().enumerate() {
+        let token = login(&app, &f.trainees[i].1, i).await;
+        let qr = app.qr_token(&f.admin_token, &f.session_id).await;
+        let response = app.scan(&token, &qr, &nonce(), location).await;
+        match want {
+            Ok(()) => assert_eq!(response.status(), 201, "{why}"),
+            Err(code) => assert_eq!(error_body(response).await.1, code, "{why}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_phone_cannot_check_in_two_trainees_nor_a_trainee_check_in_unbound() {
+    let app = spawn_app().await;
+    let f = app.checkin_fixture(2, None).await;
+    // A friend bound both invite codes on one phone.
+    let mine = app.trainee_token(&f.trainees[0].1, "shared-phone-0001").await;
+    let friend = app.trainee_token(&f.trainees[1].1, "shared-phone-0001").await;
+    let qr = app.qr_token(&f.admin_token, &f.session_id).await;
+    assert_eq!(app.scan(&mine, &qr, &nonce(), None).await.status(), 201);
+    let (status, code, _) = error_body(app.scan(&friend, &qr, &nonce(), None).await).await;
+    assert_eq!((status, code.as_str()), (409, "device_shared"));
+
+    // The same person in another class, whose phone is bound only in the first class.
+    let (_, admin) = app.admin().await;
+    let other = app.create_class(&admin, "OTHER-1").await;
+    let same_person = format!("姓名,手机号,单位\n学员00,{}0000,测试单位0\n", f.phone_prefix);
+    app.import_roster_csv(&admin, &other, &same_person).await;
+    let other_session: Value = app
+        .post_json(
+            &format!("/api/v1/classes/{other}/sessions"),
+            Some(&admin),
+            &json!({"title": "研讨", "kind": "discussion", "starts_at": "2026-11-26T01:00:00Z", "ends_at": "2026-11-26T02:00:00Z", "credit_hours": 1}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let other_qr = app.qr_token(&admin, other_session["id"].as_str().unwrap()).await;
+    let (status, code, _) = error_body(app.scan(&mine, &other_qr, &nonce(), None).await).await;
+    assert_eq!((status, code.as_str()), (403, "device_mismatch"));
+}
+
+#[tokio::test]
+async fn a_trainee_of_another_class_is_not_enrolled() {
+    let app = spawn_app().await;
+    let f = app.checkin_fixture(1, None).await;
+    let g = app.checkin_fixture(1, None).await;
+    let stranger = login(&app, &g.trainees[0].1, 7).await;
+    let qr = app.qr_token(&f.admin_token, &f.session_id).await;
+    let (status, code, _) = error_body(app.scan(&stranger, &qr, &nonce(), None).await).await;
+    assert_eq!((status, code.as_str()), (403, "not_enrolled"));
+}
+
+#[tokio::test]
+async fn scanning_too_fast_is_rate_limited() {
+    let app = spawn_app().await;
+    let f = app.checkin_fixture(1, None).await;
+    let token = login(&app, &f.trainees[0].1, 0).await;
+    let qr = app.qr_token(&f.admin_token, &f.session_id).await;
+    for i in 0..10 {
+        assert!(app.scan(&token, &qr, &nonce(), None).await.status().is_success(), "scan {i}");
+    }
+    let response = app.scan(&token, &qr, &nonce(), None).await;
+    assert!(response.headers().contains_key("retry-after"));
+    assert_eq!(error_body(response).await.1, "rate_limited");
+}
+
+#[tokio::test]
+async fn failed_attempts_are_recorded_for_staff() {
+    let app = spawn_app().await;
+    let f = app.checkin_fixture(1, Some(fence())).await;
+    let token = login(&app, &f.trainees[0].1, 0).await;
+    let qr = app.qr_token(&f.admin_token, &f.session_id).await;
+    let far = json!({"lat": CENTRE.0 + 0.05, "lng": CENTRE.1, "accuracy_m": 15, "coord": "gcj02"});
+    assert_eq!(error_body(app.scan(&token, &qr, &nonce(), Some(far)).await).await.1, "outside_geofence");
+    let path = format!("/api/v1/sessions/{}/attempts?result=outside_geofence", f.session_id);
+    let mut page = Value::Null;
+    for _ in 0..100 {
+        page = app.get(&path, Some(&f.admin_token)).await.json().await.unwrap();
+        if page["total"] == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await; // the batch writer is asynchronous
+    }
+    assert_eq!(page["total"], 1, "{page}");
+    let attempt = &page["items"][0];
+    assert!(attempt["distance_m"].as_f64().unwrap() > 5000.0);
+    assert_eq!(attempt["device"], "phone-0000-abcdef");
+    assert!(attempt["token_step"].is_i64());
+
+    let ok = json!({"lat": CENTRE.0, "lng": CENTRE.1, "accuracy_m": 15, "coord": "gcj02"});
+    assert_eq!(app.scan(&token, &qr, &nonce(), Some(ok)).await.status(), 201);
+    let all: Value = app
+        .get(&format!("/api/v1/sessions/{}/attempts", f.session_id), Some(&f.admin_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(all["items"][0]["result"], "ok", "the success is stored with the check-in itself");
+}
+
+#[tokio::test]
+async fn a_correction_needs_a_reason_is_audited_and_shows_to_the_trainee() {
+    let app = spawn_app().await;
+    let f = app.checkin_fixture(2, None).await;
+    let token = login(&app, &f.trainees[0].1, 0).await;
+    let path = format!("/api/v1/sessions/{}/attendance/{}", f.session_id, f.trainees[0].2);
+
+    let (status, code, _) = error_body(
+        app.send_json(reqwest::Method::PUT, &path, Some(&f.admin_token), &json!({"status": "leave", "reason": "  "}))
+            .await,
+    )
+    .await;
+    assert_eq!((status, code.as_str()), (400, "reason_required"));
+
+    let response = app
+        .send_json(
+            reqwest::Method::PUT,
+            &path,
+            Some(&f.admin_token),
+            &json!({"status": "leave", "reason": "因公出差，已补请假条"}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let mine: Value = app.get("/api/v1/me/attendance", Some(&token)).await.json().await.unwrap();
+    assert_eq!(mine["sessions"][0]["status"], "leave");
+    assert_eq!(mine["sessions"][0]["note"], "因公出差，已补请假条");
+    assert_eq!(mine["totals"]["leave"], 1);
+
+    let audit: Value = app.get("/api/v1/audit?entity=attendance", Some(&f.admin_token)).await.json().await.unwrap();
+    let entry = &audit["items"][0];
+    assert_eq!(entry["action"], "attendance.correct");
+    assert_eq!(entry["before"], Value::Null, "there was no record before");
+    assert_eq!(entry["after"]["status"], "leave");
+    assert_eq!(entry["after"]["enrollment_id"], f.trainees[0].2.as_str());
+    assert_eq!(entry["reason"], "因公出差，已补请假条");
+}
+
+#[tokio::test]
+async fn checking_out_early_marks_early_leave_and_earns_the_hours() {
+    let app = spawn_app().await;
+    let f = app.checkin_fixture(1, None).await;
+    let token = login(&app, &f.trainees[0].1, 0).await;
+    let qr = app.qr_token(&f.admin_token, &f.session_id).await;
+    assert_eq!(app.scan(&token, &qr, &nonce(), None).await.status(), 201);
+
+    let out = |qr: String| json!({"qr_token": qr, "nonce": nonce(), "kind": "out"});
+    app.clock.set(at(11, 30, 0));
+    let qr = app.qr_token(&f.admin_token, &f.session_id).await;
+    let response = app.post_json("/api/v1/checkins", Some(&token), &out(qr.clone())).await;
+    assert_eq!(response.status(), 201);
+    assert_eq!(response.json::<Value>().await.unwrap()["status"], "early_leave");
+    assert_eq!(app.post_json("/api/v1/checkins", Some(&token), &out(qr)).await.status(), 200, "one check-out");
+
+    let mine: Value = app.get("/api/v1/me/attendance", Some(&token)).await.json().await.unwrap();
+    assert_eq!(mine["totals"]["early_leave"], 1);
+    assert_eq!(mine["totals"]["credit_hours_earned"], 3.0);
+}
+
+#[tokio::test]
+async fn the_screen_gets_a_code_only_while_check_in_is_open_and_staff_can_open_early() {
+    let app = spawn_app().await;
+    let f = app.checkin_fixture(1, None).await;
+    app.clock.set(at(8, 0, 0));
+    let path = format!("/api/v1/sessions/{}/qr", f.session_id);
+    assert_eq!(error_body(app.get(&path, Some(&f.admin_token)).await).await.1, "session_not_open");
+
+    let opened: Value = app
+        .post_json(&format!("/api/v1/sessions/{}/open", f.session_id), Some(&f.admin_token), &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(opened["window"], "open");
+    let qr: Value = app.get(&path, Some(&f.admin_token)).await.json().await.unwrap();
+    assert!(qr["url"].as_str().unwrap().ends_with(&format!("/c/{}", qr["token"].as_str().unwrap())));
+    assert_eq!(qr["rotation_seconds"], 10);
+
+    let svg = app.get(&format!("{path}.svg"), Some(&f.admin_token)).await;
+    assert_eq!(svg.headers()["content-type"], "image/svg+xml");
+    assert!(svg.text().await.unwrap().contains("<svg"));
+    let png = app.get(&format!("{path}.png"), Some(&f.admin_token)).await;
+    assert_eq!(png.headers()["content-type"], "image/png");
+    assert!(png.bytes().await.unwrap().starts_with(b"\x89PNG"));
+
+    app.post_json(&format!("/api/v1/sessions/{}/close", f.session_id), Some(&f.admin_token), &json!({})).await;
+    assert_eq!(error_body(app.get(&path, Some(&f.admin_token)).await).await.1, "session_closed");
+}
+
+#[tokio::test]
+async fn absences_are_marked_once_at_close_with_two_instances_running() {
+    let app = spawn_app().await;
+    let f = app.checkin_fixture(5, None).await;
+    let token = login(&app, &f.trainees[0].1, 0).await;
+    let qr = app.qr_token(&f.admin_token, &f.session_id).await;
+    assert_eq!(app.scan(&token, &qr, &nonce(), None).await.status(), 201);
+
+    // A second instance on the same database (and, on the PostgreSQL run, the same Redis).
+    let mut settings = test_settings(&app._db);
+    settings.redis.key_prefix = app.state.settings.redis.key_prefix.clone();
+    let second_db = app._db.shared_view();
+    let other = spawn_on(second_db, settings).await;
+
+    let before_close = at(9, 30, 0);
+    assert!(rollcall::attendance::close::run_once(&app.state.db, before_close).await.unwrap().is_empty());
+
+    let after_close = at(9, 30, 1);
+    app.clock.set(after_close);
+    let (a, b) = tokio::join!(
+        rollcall::attendance::close::run_once(&app.state.db, after_close),
+        rollcall::attendance::close::run_once(&other.state.db, after_close)
+    );
+    let handled = a.unwrap().len() + b.unwrap().len();
+    assert!(handled >= 1, "the session was handled");
+    let list: Value = app
+        .get(&format!("/api/v1/sessions/{}/attendance", f.session_id), Some(&f.admin_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let statuses: Vec<&str> =
+        list["entries"].as_array().unwrap().iter().map(|e| e["status"].as_str().unwrap_or("none")).collect();
+    assert_eq!(statuses, vec!["present", "absent", "absent", "absent", "absent"]);
+    assert_eq!(list["window"], "closed");
+
+    // Running again (a restart, another instance) changes nothing.
+    rollcall::attendance::close::run_once(&other.state.db, at(10, 0, 0)).await.unwrap();
+    let again: Value = app
+        .get(&format!("/api/v1/sessions/{}/attendance", f.session_id), Some(&f.admin_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["entries"], list["entries"]);
+}
+
+#[tokio::test]
+async fn a_restart_catches_up_on_sessions_that_closed_while_it_was_down() {
+    let app = spawn_app().await;
+    let f = app.checkin_fixture(2, None).await;
+    let second: Value = app
+        .post_json(
+            &format!("/api/v1/classes/{}/sessions", f.class_id),
+            Some(&f.admin_token),
+            &json!({"title": "下午研讨", "kind": "discussion", "starts_at": "2026-11-26T06:30:00Z", "ends_at": "2026-11-26T09:30:00Z", "credit_hours": 3}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    // Nothing ran all day; the first run in the evening handles both sessions.
+    let handled = rollcall::attendance::close::run_once(&app.state.db, at(20, 0, 0)).await.unwrap();
+    assert_eq!(handled.len(), 2);
+    let list: Value = app
+        .get(&format!("/api/v1/sessions/{}/attendance", second["id"].as_str().unwrap()), Some(&f.admin_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(list["entries"].as_array().unwrap().iter().all(|e| e["status"] == "absent" && e["source"] == "auto"));
+}

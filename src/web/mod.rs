@@ -1,14 +1,16 @@
-//! Server-rendered pages (Chinese, mobile-first, no external CDN): the printable invite sheet and the H5 binding
-//! page. Registered outside `/api/v1`.
+//! Server-rendered pages (Chinese, mobile-first, no external CDN): the printable invite sheet, the H5 binding page
+//! and the H5 check-in page behind every classroom QR code. Registered outside `/api/v1`.
 
 pub mod bind;
 pub mod print;
+pub mod scan;
 
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/print/classes/{class_id}/invites").route(web::get().to(print::invite_sheet)))
-        .service(web::resource("/h5/bind").route(web::get().to(bind::page)));
+        .service(web::resource("/h5/bind").route(web::get().to(bind::page)))
+        .service(web::resource("/c/{token}").route(web::get().to(scan::page)));
 }
 
 /// Escapes text for HTML.

@@ -43,9 +43,15 @@ async fn main() {
     let now = chrono::Utc::now();
     let today = rollcall::clock::local_date(now);
     let code = format!("LOAD-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-    let (s, class) = post(&client, &api("/classes"), Some(&admin), &json!({
-        "code": code, "name": "压力测试班", "kind": "main", "start_date": today, "end_date": today, "status": "open"
-    })).await;
+    let (s, class) = post(
+        &client,
+        &api("/classes"),
+        Some(&admin),
+        &json!({
+            "code": code, "name": "压力测试班", "kind": "main", "start_date": today, "end_date": today, "status": "open"
+        }),
+    )
+    .await;
     assert_eq!(s, 201, "class: {class}");
     let class_id = class["id"].as_str().unwrap().to_owned();
 
@@ -57,7 +63,13 @@ async fn main() {
     let form = reqwest::multipart::Form::new()
         .part("file", reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("roster.csv"));
     let t = Instant::now();
-    let resp = client.post(api(&format!("/classes/{class_id}/roster/import"))).bearer_auth(&admin).multipart(form).send().await.unwrap();
+    let resp = client
+        .post(api(&format!("/classes/{class_id}/roster/import")))
+        .bearer_auth(&admin)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200, "import: {}", resp.text().await.unwrap());
     println!("seeded {n} trainees in {:.2} s", t.elapsed().as_secs_f64());
 
@@ -69,8 +81,17 @@ async fn main() {
     assert_eq!(s, 201, "session: {session}");
     let session_id = session["id"].as_str().unwrap().to_owned();
 
-    let invites: Value = client.get(api(&format!("/classes/{class_id}/invites"))).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
-    let codes: Vec<String> = invites["items"].as_array().unwrap().iter().map(|i| i["invite_code"].as_str().unwrap().to_owned()).collect();
+    let invites: Value = client
+        .get(api(&format!("/classes/{class_id}/invites")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let codes: Vec<String> =
+        invites["items"].as_array().unwrap().iter().map(|i| i["invite_code"].as_str().unwrap().to_owned()).collect();
     let t = Instant::now();
     let queue = Arc::new(Mutex::new(codes.into_iter().enumerate().collect::<Vec<_>>()));
     let tokens = Arc::new(Mutex::new(Vec::with_capacity(n)));
@@ -80,7 +101,13 @@ async fn main() {
         workers.push(tokio::spawn(async move {
             loop {
                 let Some((i, code)) = queue.lock().await.pop() else { break };
-                let (s, body) = post(&client, &url, None, &json!({"invite_code": code, "device_id": format!("load-device-{i:06}")})).await;
+                let (s, body) = post(
+                    &client,
+                    &url,
+                    None,
+                    &json!({"invite_code": code, "device_id": format!("load-device-{i:06}")}),
+                )
+                .await;
                 assert_eq!(s, 200, "bind: {body}");
                 tokens.lock().await.push(body["token"].as_str().unwrap().to_owned());
             }
@@ -159,7 +186,15 @@ async fn main() {
     if let Some(f) = failures.first() {
         println!("first failure: {f}");
     }
-    let list: Value = client.get(api(&format!("/sessions/{session_id}/attendance"))).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
+    let list: Value = client
+        .get(api(&format!("/sessions/{session_id}/attendance")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let present = list["entries"].as_array().unwrap().iter().filter(|e| e["status"] == "present").count();
     println!("stored: {present} present of {n}");
     assert_eq!(present, lat.len(), "every acknowledged check-in is stored");

@@ -23,7 +23,7 @@ button:disabled{background:#aaa}
 #result{text-align:center;padding:28px 16px}
 #result-icon{font-size:64px;line-height:1}
 #result-title{font-size:28px;font-weight:700;margin:10px 0 6px}
-#result-detail{font-size:17px;color:#444;line-height:1.7}
+#result-detail{font-size:17px;color:#444;line-height:1.7;white-space:pre-line}
 .ok #result-title{color:#17692f} .err #result-title{color:#a61b1b}
 #status{color:#666;text-align:center;font-size:16px;padding:26px 0}
 .hidden{display:none}

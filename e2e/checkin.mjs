@@ -1,0 +1,250 @@
+// End-to-end test of the H5 check-in page (/c/{token}) in headless Chromium, at a phone viewport with a faked
+// position. Run by tests/api/browser.rs against a server it started; usable by hand too:
+//
+//   node e2e/checkin.mjs BASE_URL INVITE_CODE CURRENT_TOKEN EXPIRED_TOKEN LAT LNG SCREENSHOT_DIR
+//
+// Both scenarios share one browser context, so the second one runs on a phone that the first one bound:
+//   1. bind + check in: empty localStorage -> bind form -> invite code -> 签到成功;
+//   2. expired code: an old QR token -> the server's expiry message.
+// Prints one summary line; exits 0 when both pass, 1 on a failed assertion, 2 on bad arguments.
+
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const CHROMIUM = process.env.ROLLCALL_E2E_CHROMIUM || '/usr/bin/chromium';
+const WAIT_MS = 15_000;
+const EXPIRED_MESSAGE = '二维码已过期，请重新扫描屏幕上的最新二维码';
+
+const usage = 'usage: node e2e/checkin.mjs BASE_URL INVITE_CODE CURRENT_TOKEN EXPIRED_TOKEN LAT LNG SCREENSHOT_DIR';
+const argv = process.argv.slice(2);
+if (argv.length !== 7) {
+  console.error(usage);
+  process.exit(2);
+}
+const [baseArg, inviteCode, currentToken, expiredToken, latArg, lngArg, screenshotDir] = argv;
+const base = baseArg.replace(/\/+$/, '');
+const latitude = Number(latArg);
+const longitude = Number(lngArg);
+if (!Number.isFinite(latitude) || !Number.isFinite(longitude)) {
+  console.error(`latitude and longitude must be numbers, got ${latArg} ${lngArg}\n${usage}`);
+  process.exit(2);
+}
+
+class AssertionFailed extends Error {}
+
+function check(condition, message) {
+  if (!condition) throw new AssertionFailed(message);
+}
+
+// What the page shows, for failure messages.
+async function describe(page) {
+  return page.evaluate(() => {
+    const text = (id) => {
+      const el = document.getElementById(id);
+      if (!el) return `#${id} missing`;
+      return `${el.classList.contains('hidden') ? 'hidden' : 'shown'} ${JSON.stringify(el.innerText.trim())}`;
+    };
+    const result = document.getElementById('result');
+    return [
+      `url=${location.href}`,
+      `#status: ${text('status')}`,
+      `#bind: ${text('bind')}`,
+      `#bind-error: ${text('bind-error')}`,
+      `#result (class "${result ? result.className : ''}"): ${text('result')}`,
+    ].join('\n  ');
+  });
+}
+
+// Watches a page: uncaught errors, console errors, and the check-in requests it sends.
+function watch(page) {
+  const seen = { errors: [], checkins: [] };
+  page.on('pageerror', (e) => seen.errors.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    const where = m.location().url || '';
+    if (m.type() === 'error' && !where.endsWith('/favicon.ico')) seen.errors.push(`console error: ${m.text()} (${where})`);
+  });
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/checkins') {
+      try {
+        seen.checkins.push(JSON.parse(r.postData() || 'null'));
+      } catch {
+        seen.checkins.push({ unparseable: r.postData() });
+      }
+    }
+  });
+  return seen;
+}
+
+// Waits until the result card is shown (or the bind error, which would otherwise leave us waiting).
+async function waitForOutcome(page, what) {
+  try {
+    await page.waitForSelector('#result:not(.hidden), #bind-error:not(.hidden)', { state: 'visible', timeout: WAIT_MS });
+  } catch (e) {
+    throw new AssertionFailed(`${what}: no result within ${WAIT_MS} ms\n  ${await describe(page)}\n  (${e.message.split('\n')[0]})`);
+  }
+  const bindError = page.locator('#bind-error');
+  if (await bindError.isVisible()) {
+    throw new AssertionFailed(`${what}: binding failed: ${JSON.stringify(await bindError.innerText())}\n  ${await describe(page)}`);
+  }
+  return {
+    className: (await page.locator('#result').getAttribute('class')) || '',
+    title: (await page.locator('#result-title').innerText()).trim(),
+    detail: (await page.locator('#result-detail').innerText()).trim(),
+  };
+}
+
+async function screenshot(page, name) {
+  const file = path.join(screenshotDir, name);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+async function bindAndCheckIn(context) {
+  const what = 'bind + check in';
+  const page = await context.newPage();
+  const seen = watch(page);
+  try {
+    await page.goto(`${base}/c/${encodeURIComponent(currentToken)}`);
+    const stored = await page.evaluate(() => localStorage.getItem('rollcall.token'));
+    check(stored === null, `${what}: localStorage should start empty, has rollcall.token=${stored}`);
+    try {
+      await page.waitForSelector('#bind', { state: 'visible', timeout: WAIT_MS });
+    } catch {
+      throw new AssertionFailed(`${what}: the bind form did not appear for an unbound phone\n  ${await describe(page)}`);
+    }
+    check(!(await page.locator('#result').isVisible()), `${what}: a result is shown before binding\n  ${await describe(page)}`);
+
+    await page.locator('#invite-code').fill(inviteCode);
+    await page.locator('#bind-btn').click();
+    const outcome = await waitForOutcome(page, what);
+    const shot = await screenshot(page, 'checkin-success.png');
+
+    check(
+      outcome.className.split(/\s+/).includes('ok') && outcome.title === '签到成功',
+      `${what}: expected an "ok" card titled 签到成功, got class "${outcome.className}" title ${JSON.stringify(outcome.title)} ` +
+        `detail ${JSON.stringify(outcome.detail)} (screenshot ${shot})`,
+    );
+    check(
+      !(await page.locator('#bind').isVisible()),
+      `${what}: the bind form is still shown after a successful check-in (screenshot ${shot})`,
+    );
+    const token = await page.evaluate(() => localStorage.getItem('rollcall.token'));
+    check(Boolean(token), `${what}: no rollcall.token in localStorage after binding`);
+
+    // The page sent the faked position, as WGS-84, with the check-in.
+    check(seen.checkins.length >= 1, `${what}: the page sent no POST /api/v1/checkins`);
+    const loc = seen.checkins[0] && seen.checkins[0].location;
+    check(
+      loc && loc.coord === 'wgs84' && Math.abs(loc.lat - latitude) < 1e-6 && Math.abs(loc.lng - longitude) < 1e-6,
+      `${what}: the check-in should carry the faked position {lat: ${latitude}, lng: ${longitude}, coord: "wgs84"}, ` +
+        `sent ${JSON.stringify(seen.checkins[0])}`,
+    );
+    check(seen.errors.length === 0, `${what}: the page logged errors:\n  ${seen.errors.join('\n  ')}`);
+    return { detail: outcome.detail, shot };
+  } catch (e) {
+    await failureShot(page, 'checkin-success-failure.png', e);
+    throw e;
+  } finally {
+    await page.close();
+  }
+}
+
+async function expiredCode(context) {
+  const what = 'expired code';
+  const page = await context.newPage();
+  const seen = watch(page);
+  try {
+    await page.goto(`${base}/c/${encodeURIComponent(expiredToken)}`);
+    const stored = await page.evaluate(() => localStorage.getItem('rollcall.token'));
+    check(Boolean(stored), `${what}: the phone should still be bound (rollcall.token in localStorage) from scenario 1`);
+    const outcome = await waitForOutcome(page, what);
+    const shot = await screenshot(page, 'checkin-expired.png');
+
+    check(
+      !(await page.locator('#bind').isVisible()),
+      `${what}: a bound phone was asked for the invite code again (screenshot ${shot})`,
+    );
+    check(
+      outcome.className.split(/\s+/).includes('err') && outcome.title === '签到未成功',
+      `${what}: expected an "err" card titled 签到未成功, got class "${outcome.className}" title ` +
+        `${JSON.stringify(outcome.title)} detail ${JSON.stringify(outcome.detail)} (screenshot ${shot})`,
+    );
+    check(
+      outcome.detail === EXPIRED_MESSAGE,
+      `${what}: expected the detail ${JSON.stringify(EXPIRED_MESSAGE)}, got ${JSON.stringify(outcome.detail)} (screenshot ${shot})`,
+    );
+    check(seen.checkins.length >= 1, `${what}: the page sent no POST /api/v1/checkins`);
+    // A 400 answer makes Chromium log "Failed to load resource"; that is expected here, anything else is not.
+    const unexpected = seen.errors.filter((e) => !/Failed to load resource: .* 400/.test(e));
+    check(unexpected.length === 0, `${what}: the page logged errors:\n  ${unexpected.join('\n  ')}`);
+    return { detail: outcome.detail, shot };
+  } catch (e) {
+    await failureShot(page, 'checkin-expired-failure.png', e);
+    throw e;
+  } finally {
+    await page.close();
+  }
+}
+
+async function failureShot(page, name, error) {
+  try {
+    const file = await screenshot(page, name);
+    error.message += `\n  failure screenshot: ${file}`;
+  } catch {
+    // The page may already be gone; the error says enough.
+  }
+}
+
+const started = Date.now();
+let browser;
+let exitCode = 0;
+try {
+  await mkdir(screenshotDir, { recursive: true });
+  // No stale screenshot may pass for this run's.
+  for (const name of ['checkin-success.png', 'checkin-expired.png', 'checkin-success-failure.png', 'checkin-expired-failure.png']) {
+    await rm(path.join(screenshotDir, name), { force: true });
+  }
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  const context = await browser.newContext({
+    viewport: { width: 375, height: 740 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    geolocation: { latitude, longitude, accuracy: 10 },
+    permissions: ['geolocation'],
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+  });
+  context.setDefaultTimeout(WAIT_MS);
+  context.setDefaultNavigationTimeout(WAIT_MS);
+  const first = await bindAndCheckIn(context);
+  const second = await expiredCode(context);
+  await context.close();
+  console.log(
+    `e2e checkin: PASS in ${Date.now() - started} ms: bind + check in -> 签到成功 (${JSON.stringify(first.detail)}); ` +
+      `expired code -> ${JSON.stringify(second.detail)}; screenshots ${first.shot}, ${second.shot}`,
+  );
+} catch (e) {
+  exitCode = 1;
+  const kind = e instanceof AssertionFailed ? 'assertion failed' : 'error';
+  console.error(`e2e checkin: ${kind}: ${e.message}`);
+  if (!(e instanceof AssertionFailed) && e.stack) console.error(e.stack);
+  console.log(`e2e checkin: FAIL in ${Date.now() - started} ms (${kind}; see stderr)`);
+} finally {
+  if (browser) await browser.close().catch(() => {});
+}
+process.exit(exitCode);

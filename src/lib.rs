@@ -2,6 +2,7 @@
 
 pub mod attendance;
 pub mod audit;
+pub mod cache;
 pub mod auth;
 pub mod checkin;
 pub mod class;

@@ -99,7 +99,16 @@ pub async fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::R
             Duration::from_secs(settings.jobs.absent_scan_seconds),
         );
     }
-    Ok(AppState { db, infra, clock, settings: Arc::new(settings), master_secret, wechat, attempts })
+    Ok(AppState {
+        db,
+        infra,
+        clock,
+        settings: Arc::new(settings),
+        master_secret,
+        wechat,
+        attempts,
+        caches: Arc::default(),
+    })
 }
 
 fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {

@@ -74,8 +74,23 @@ pub async fn login(
 
 /// The principal behind a bearer token, or `invalid_token`.
 pub async fn authenticate(db: &DatabaseConnection, bearer: &str, now: DateTime<Utc>) -> AppResult<Principal> {
+    Ok(authenticate_hash(db, &token::hash(bearer), now).await?.0)
+}
+
+/// The principal behind a token's hash, and when the token expires.
+pub async fn authenticate_hash(
+    db: &DatabaseConnection,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> AppResult<(Principal, DateTime<Utc>)> {
     let invalid = || AppError::new(ErrorCode::InvalidToken);
-    let token = repo::find_live_token(db, &token::hash(bearer), now).await?.ok_or_else(invalid)?;
+    let token = repo::find_live_token(db, token_hash, now).await?.ok_or_else(invalid)?;
+    let expires_at = token.expires_at;
+    authenticated(db, token).await.map(|p| (p, expires_at))
+}
+
+async fn authenticated(db: &DatabaseConnection, token: crate::entity::auth_token::Model) -> AppResult<Principal> {
+    let invalid = || AppError::new(ErrorCode::InvalidToken);
     match token.subject_kind.as_str() {
         repo::SUBJECT_STAFF => match repo::find_staff(db, token.subject_id).await? {
             Some(staff) if !staff.disabled => {

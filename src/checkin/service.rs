@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, SqlErr, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, SqlErr,
+    TransactionTrait,
+};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -15,6 +18,7 @@ use crate::attendance::model::{
     AttendanceStatus, WindowState, checkout_open, is_early_leave, status_for_check_in, window_state,
 };
 use crate::auth::TraineePrincipal;
+use crate::cache::TtlCache;
 use crate::entity::{attendance, checkin_attempt, class_session, enrollment};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::geo;
@@ -99,6 +103,7 @@ pub struct Caller<'a> {
 
 pub struct Deps<'a> {
     pub db: &'a DatabaseConnection,
+    pub sessions: &'a TtlCache<Uuid, class_session::Model>,
     pub kv: &'a dyn Kv,
     pub limiter: &'a dyn RateLimiter,
     pub attempts: &'a AttemptLog,
@@ -224,10 +229,17 @@ async fn run(
         .ok_or_else(|| AppError::new(ErrorCode::QrTokenInvalid))?;
     trace.session_id = Some(token.session_id);
     trace.token_step = i64::try_from(token.step).ok();
-    let session = class_session::Entity::find_by_id(token.session_id)
-        .one(deps.db)
-        .await?
-        .ok_or_else(|| AppError::new(ErrorCode::QrTokenInvalid))?;
+    let session = match deps.sessions.get(&token.session_id) {
+        Some(s) => s,
+        None => {
+            let s = class_session::Entity::find_by_id(token.session_id)
+                .one(deps.db)
+                .await?
+                .ok_or_else(|| AppError::new(ErrorCode::QrTokenInvalid))?;
+            deps.sessions.insert(s.id, s.clone());
+            s
+        }
+    };
     match token.freshness(caller.now, u32::try_from(session.rotation_seconds).unwrap_or(10)) {
         Freshness::Fresh => {}
         Freshness::Expired => return Err(AppError::new(ErrorCode::QrTokenExpired)),
@@ -333,22 +345,22 @@ async fn record_check_in(
         return Ok(answer_for_existing(session, &row.into_model(session.id, e.id), req));
     }
     let status = status_for_check_in(session, caller.now);
-    let row = attendance::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        session_id: Set(session.id),
-        enrollment_id: Set(e.id),
-        status: Set(status.as_str().to_owned()),
-        checked_in_at: Set(Some(caller.now)),
-        checked_out_at: Set(None),
-        source: Set("scan".to_owned()),
-        nonce: Set(Some(req.nonce.clone())),
-        device: Set(Some(device)),
-        note: Set(None),
-        created_at: Set(caller.now),
-        updated_at: Set(caller.now),
+    let new_row = attendance::Model {
+        id: Uuid::now_v7(),
+        session_id: session.id,
+        enrollment_id: e.id,
+        status: status.as_str().to_owned(),
+        checked_in_at: Some(caller.now),
+        checked_out_at: None,
+        source: "scan".to_owned(),
+        nonce: Some(req.nonce.clone()),
+        device: Some(device),
+        note: None,
+        created_at: caller.now,
+        updated_at: caller.now,
     };
     let txn = deps.db.begin().await?;
-    let inserted = attendance::Entity::insert(row)
+    let inserted = attendance::Entity::insert(new_row.clone().into_active_model().reset_all())
         .on_conflict(
             OnConflict::columns([attendance::Column::SessionId, attendance::Column::EnrollmentId])
                 .do_nothing()
@@ -378,11 +390,8 @@ async fn record_check_in(
     }
     checkin_attempt::Entity::insert(attempt_row(caller, req, trace, "ok")).exec_without_returning(&txn).await?;
     txn.commit().await?;
-    let stored = find(deps.db, session.id, e.id)
-        .await?
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("committed attendance row not found")))?;
-    cache_row(deps, &key, &stored).await;
-    Ok(CheckinAnswer { created: true, result: result_of(session, &stored, CheckinKind::In, false) })
+    cache_row(deps, &key, &new_row).await;
+    Ok(CheckinAnswer { created: true, result: result_of(session, &new_row, CheckinKind::In, false) })
 }
 
 async fn record_check_out(

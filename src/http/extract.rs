@@ -7,7 +7,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 
-use crate::auth::service;
+use crate::auth::{service, token};
 use crate::auth::{Principal, StaffPrincipal, TraineePrincipal};
 use crate::error::{AppError, ErrorCode};
 use crate::state::AppState;
@@ -45,10 +45,21 @@ fn bearer(req: &HttpRequest) -> Result<String, AppError> {
     Ok(token.to_owned())
 }
 
+/// Trainee logins are cached for a few seconds (the check-in path); staff ones are always read from the database.
 async fn principal_of(req: HttpRequest) -> Result<Principal, AppError> {
     let state = app_state(&req)?;
-    let token = bearer(&req)?;
-    service::authenticate(&state.db, &token, state.clock.now()).await
+    let hash = token::hash(&bearer(&req)?);
+    let now = state.clock.now();
+    if let Some((trainee, expires_at)) = state.caches.trainee_tokens.get(&hash)
+        && expires_at > now
+    {
+        return Ok(Principal::Trainee(trainee));
+    }
+    let (principal, expires_at) = service::authenticate_hash(&state.db, &hash, now).await?;
+    if let Principal::Trainee(trainee) = &principal {
+        state.caches.trainee_tokens.insert(hash, (trainee.clone(), expires_at));
+    }
+    Ok(principal)
 }
 
 impl FromRequest for Auth {

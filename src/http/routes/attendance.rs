@@ -146,6 +146,7 @@ pub async fn open(
     let (_, session) = session_scope(&state.db, &who, path.into_inner()).await?;
     let now = state.clock.now();
     let updated = attendance::set_window(&state.db, &who.actor(), session, true, now).await?;
+    state.caches.sessions.remove(&updated.id);
     Ok(web::Json(WindowView { window: window_state(&updated, now), session: SessionView::from(&updated) }))
 }
 
@@ -170,6 +171,7 @@ pub async fn close(
     let (_, session) = session_scope(&state.db, &who, path.into_inner()).await?;
     let now = state.clock.now();
     let updated = attendance::set_window(&state.db, &who.actor(), session, false, now).await?;
+    state.caches.sessions.remove(&updated.id);
     Ok(web::Json(WindowView { window: window_state(&updated, now), session: SessionView::from(&updated) }))
 }
 

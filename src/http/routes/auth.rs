@@ -72,6 +72,7 @@ pub async fn login(
 #[post("/auth/logout")]
 pub async fn logout(state: web::Data<AppState>, Auth(principal): Auth) -> AppResult<HttpResponse> {
     service::logout(&state.db, &principal, state.clock.now()).await?;
+    state.caches.forget_token(principal.token_id());
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -41,6 +41,7 @@ pub async fn check_in(
     };
     let deps = Deps {
         db: &state.db,
+        sessions: &state.caches.sessions,
         kv: state.infra.kv.as_ref(),
         limiter: state.infra.limiter.as_ref(),
         attempts: &state.attempts,

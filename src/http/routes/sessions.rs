@@ -318,6 +318,7 @@ pub async fn update(
         rotation_seconds: b.rotation_seconds,
     };
     let view = service::update(&state.db, &who.actor(), &scope, session, input, b.reason, state.clock.now()).await?;
+    state.caches.sessions.remove(&view.id);
     Ok(web::Json(view))
 }
 
@@ -337,6 +338,7 @@ pub async fn update(
 #[delete("/sessions/{session_id}")]
 pub async fn remove(state: web::Data<AppState>, Staff(who): Staff, path: web::Path<Uuid>) -> AppResult<HttpResponse> {
     let (_, session) = service::session_scope(&state.db, &who, path.into_inner()).await?;
+    state.caches.sessions.remove(&session.id);
     service::delete(&state.db, &who.actor(), session, None, state.clock.now()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

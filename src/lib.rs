@@ -2,8 +2,8 @@
 
 pub mod attendance;
 pub mod audit;
-pub mod cache;
 pub mod auth;
+pub mod cache;
 pub mod checkin;
 pub mod class;
 pub mod clock;

@@ -8,10 +8,10 @@ use secrecy::SecretString;
 use crate::auth::TraineePrincipal;
 use crate::auth::wechat::WechatClient;
 use crate::cache::TtlCache;
-use crate::entity::class_session;
 use crate::checkin::AttemptLog;
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::entity::class_session;
 use crate::kv::Infra;
 
 #[derive(Clone)]

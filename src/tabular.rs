@@ -1,15 +1,20 @@
 //! Spreadsheets in and out: XLSX (calamine / rust_xlsxwriter) and CSV, as training bases make them. A CSV saved
 //! by Chinese Excel is often GBK, not UTF-8; both are read. Exports are UTF-8 with a BOM so Excel opens them.
 
+use std::collections::HashMap;
+use std::hash::Hash;
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
+use serde::Serialize;
 
 use crate::error::{AppError, AppResult, ErrorCode};
 
 /// A sheet as text: the header row, then the data rows (1-based row numbers as the spreadsheet shows them).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sheet {
+    /// The spreadsheet row number of the header row.
+    pub header_row: usize,
     pub headers: Vec<String>,
     /// (spreadsheet row number, cells). Entirely empty rows are left out.
     pub rows: Vec<(usize, Vec<String>)>,
@@ -26,12 +31,70 @@ impl Sheet {
 pub fn read(bytes: &[u8]) -> AppResult<Sheet> {
     let rows = if bytes.starts_with(b"PK\x03\x04") { read_xlsx(bytes)? } else { read_csv(bytes)? };
     let mut iter = rows.into_iter().enumerate().map(|(i, r)| (i + 1, r));
-    let Some((_, headers)) = iter.find(|(_, r)| r.iter().any(|c| !c.trim().is_empty())) else {
+    let Some((header_row, headers)) = iter.find(|(_, r)| r.iter().any(|c| !c.trim().is_empty())) else {
         return Err(AppError::with_message(ErrorCode::FileUnreadable, "上传的文件是空的"));
     };
     let headers = headers.into_iter().map(|h| h.trim().trim_start_matches('\u{feff}').to_owned()).collect();
     let rows = iter.filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty())).collect();
-    Ok(Sheet { headers, rows })
+    Ok(Sheet { header_row, headers, rows })
+}
+
+/// One problem in an uploaded file: the spreadsheet row, the column, and why, in Chinese.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct RowError {
+    pub row: usize,
+    pub field: String,
+    pub message: String,
+}
+
+impl RowError {
+    pub fn new(row: usize, field: &str, message: impl Into<String>) -> Self {
+        Self { row, field: field.to_owned(), message: message.into() }
+    }
+}
+
+/// Maps the header row onto known columns. `known` lists accepted spellings; `None` marks a column that is
+/// accepted and ignored (序号, 备注). Unknown, repeated and missing required headers are reported on the header row;
+/// `hint` lists the usable headers in the message.
+pub fn columns<F: Copy + Eq + Hash>(
+    sheet: &Sheet,
+    known: &[(&str, Option<F>)],
+    required: &[(F, &str)],
+    hint: &str,
+) -> Result<HashMap<F, usize>, Vec<RowError>> {
+    let mut columns = HashMap::new();
+    let mut errors = Vec::new();
+    for (i, header) in sheet.headers.iter().enumerate().filter(|(_, h)| !h.is_empty()) {
+        match known.iter().find(|(name, _)| name == header) {
+            Some((_, None)) => {}
+            Some((_, Some(field))) => {
+                if columns.insert(*field, i).is_some() {
+                    errors.push(RowError::new(sheet.header_row, header, format!("表头“{header}”重复")));
+                }
+            }
+            None => errors.push(RowError::new(
+                sheet.header_row,
+                header,
+                format!("无法识别的表头“{header}”，可用表头：{hint}"),
+            )),
+        }
+    }
+    for (field, name) in required {
+        if !columns.contains_key(field) {
+            errors.push(RowError::new(sheet.header_row, name, format!("缺少必填列“{name}”")));
+        }
+    }
+    if errors.is_empty() { Ok(columns) } else { Err(errors) }
+}
+
+/// The answer to a non-dry-run import of a file with errors: nothing was written, and the first few problems.
+pub fn rejected(errors: &[RowError]) -> AppError {
+    let first: Vec<String> =
+        errors.iter().take(3).map(|e| format!("第 {} 行{}：{}", e.row, e.field, e.message)).collect();
+    AppError::with_message(
+        ErrorCode::ImportRejected,
+        format!("文件中共有 {} 处错误，未导入任何数据。{}", errors.len(), first.join("；")),
+    )
 }
 
 fn unreadable(e: impl std::fmt::Display) -> AppError {

@@ -7,8 +7,8 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 
-use crate::auth::{service, token};
 use crate::auth::{Principal, StaffPrincipal, TraineePrincipal};
+use crate::auth::{service, token};
 use crate::error::{AppError, ErrorCode};
 use crate::state::AppState;
 

@@ -158,12 +158,7 @@ pub async fn import(
         return Ok(report);
     }
     if !report.errors.is_empty() {
-        let first: Vec<String> =
-            report.errors.iter().take(3).map(|e| format!("第 {} 行{}：{}", e.row, e.field, e.message)).collect();
-        return Err(AppError::with_message(
-            ErrorCode::ImportRejected,
-            format!("文件中共有 {} 处错误，未导入任何数据。{}", report.errors.len(), first.join("；")),
-        ));
+        return Err(tabular::rejected(&report.errors));
     }
     let class_id = scope.class.id;
     let secret = secret.clone();

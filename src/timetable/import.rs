@@ -1,13 +1,11 @@
 //! Reading a timetable spreadsheet: 日期, 开始时间, 结束时间, 课程名称, 类型, 学时, 地点, and optionally a geofence
 //! (纬度, 经度, 半径, 坐标系).
 
-use std::collections::HashMap;
-
 use chrono::{NaiveDate, NaiveTime};
 
 use super::model::{CoordSystem, Geofence, SessionInput, SessionKind};
 use crate::clock::from_local;
-use crate::roster::import::RowError;
+use crate::tabular::RowError;
 use crate::tabular::Sheet;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -23,30 +21,29 @@ enum Field {
     Lng,
     Radius,
     Coord,
-    Ignored,
 }
 
-const HEADERS: &[(&str, Field)] = &[
-    ("日期", Field::Date),
-    ("开始时间", Field::Start),
-    ("结束时间", Field::End),
-    ("课程名称", Field::Title),
-    ("课程", Field::Title),
-    ("内容", Field::Title),
-    ("类型", Field::Kind),
-    ("课程类型", Field::Kind),
-    ("学时", Field::Credit),
-    ("地点", Field::Venue),
-    ("纬度", Field::Lat),
-    ("经度", Field::Lng),
-    ("半径", Field::Radius),
-    ("半径（米）", Field::Radius),
-    ("半径(米)", Field::Radius),
-    ("坐标系", Field::Coord),
-    ("序号", Field::Ignored),
-    ("授课人", Field::Ignored),
-    ("主讲人", Field::Ignored),
-    ("备注", Field::Ignored),
+const HEADERS: &[(&str, Option<Field>)] = &[
+    ("日期", Some(Field::Date)),
+    ("开始时间", Some(Field::Start)),
+    ("结束时间", Some(Field::End)),
+    ("课程名称", Some(Field::Title)),
+    ("课程", Some(Field::Title)),
+    ("内容", Some(Field::Title)),
+    ("类型", Some(Field::Kind)),
+    ("课程类型", Some(Field::Kind)),
+    ("学时", Some(Field::Credit)),
+    ("地点", Some(Field::Venue)),
+    ("纬度", Some(Field::Lat)),
+    ("经度", Some(Field::Lng)),
+    ("半径", Some(Field::Radius)),
+    ("半径（米）", Some(Field::Radius)),
+    ("半径(米)", Some(Field::Radius)),
+    ("坐标系", Some(Field::Coord)),
+    ("序号", None),
+    ("授课人", None),
+    ("主讲人", None),
+    ("备注", None),
 ];
 
 const REQUIRED: &[(Field, &str)] = &[
@@ -74,27 +71,14 @@ pub fn parse_time(s: &str) -> Option<NaiveTime> {
 
 pub fn parse(sheet: &Sheet) -> Parsed {
     let mut parsed = Parsed { rows: Vec::new(), errors: Vec::new() };
-    let header_row = sheet.rows.first().map(|(n, _)| n.saturating_sub(1)).unwrap_or(1).max(1);
-    let mut columns: HashMap<Field, usize> = HashMap::new();
-    for (i, header) in sheet.headers.iter().enumerate() {
-        if header.is_empty() {
-            continue;
+    let hint = "日期、开始时间、结束时间、课程名称、类型、学时、地点、纬度、经度、半径、坐标系";
+    let columns = match crate::tabular::columns(sheet, HEADERS, REQUIRED, hint) {
+        Ok(c) => c,
+        Err(errors) => {
+            parsed.errors = errors;
+            return parsed;
         }
-        match HEADERS.iter().find(|(name, _)| name == header) {
-            Some((_, field)) => {
-                columns.insert(*field, i);
-            }
-            None => parsed.errors.push(RowError::new(header_row, header, format!("无法识别的表头“{header}”"))),
-        }
-    }
-    for (field, name) in REQUIRED {
-        if !columns.contains_key(field) {
-            parsed.errors.push(RowError::new(header_row, name, format!("缺少必填列“{name}”")));
-        }
-    }
-    if !parsed.errors.is_empty() {
-        return parsed;
-    }
+    };
     let col = |f: Field| columns.get(&f).copied();
     for (row, cells) in &sheet.rows {
         let cell = |f: Field| Sheet::cell(cells, col(f));

@@ -19,6 +19,7 @@ use crate::clock::{from_local, local_date};
 use crate::entity::class_session;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::roster::import::RowError;
+use crate::tabular;
 
 const DEFAULT_ROTATION_SECONDS: i32 = 10;
 
@@ -264,12 +265,7 @@ pub async fn import(
         return Ok(report);
     }
     if !report.errors.is_empty() {
-        let first: Vec<String> =
-            report.errors.iter().take(3).map(|e| format!("第 {} 行{}：{}", e.row, e.field, e.message)).collect();
-        return Err(AppError::with_message(
-            ErrorCode::ImportRejected,
-            format!("文件中共有 {} 处错误，未导入任何数据。{}", report.errors.len(), first.join("；")),
-        ));
+        return Err(tabular::rejected(&report.errors));
     }
     let txn = db.begin().await?;
     insert_all(&txn, actor, scope, rows, "session.import", now).await?;

@@ -125,6 +125,19 @@ pub struct WindowView {
     pub window: WindowState,
 }
 
+async fn set_window(
+    state: &AppState,
+    who: &crate::auth::StaffPrincipal,
+    session_id: Uuid,
+    opening: bool,
+) -> AppResult<web::Json<WindowView>> {
+    let (_, session) = session_scope(&state.db, who, session_id).await?;
+    let now = state.clock.now();
+    let updated = attendance::set_window(&state.db, &who.actor(), session, opening, now).await?;
+    state.caches.sessions.remove(&updated.id);
+    Ok(web::Json(WindowView { window: window_state(&updated, now), session: SessionView::from(&updated) }))
+}
+
 /// Opens check-in now (before the scheduled window, or again after closing).
 #[utoipa::path(
     tag = "attendance",
@@ -143,11 +156,7 @@ pub async fn open(
     Staff(who): Staff,
     path: web::Path<Uuid>,
 ) -> AppResult<web::Json<WindowView>> {
-    let (_, session) = session_scope(&state.db, &who, path.into_inner()).await?;
-    let now = state.clock.now();
-    let updated = attendance::set_window(&state.db, &who.actor(), session, true, now).await?;
-    state.caches.sessions.remove(&updated.id);
-    Ok(web::Json(WindowView { window: window_state(&updated, now), session: SessionView::from(&updated) }))
+    set_window(&state, &who, path.into_inner(), true).await
 }
 
 /// Closes check-in now.
@@ -168,11 +177,7 @@ pub async fn close(
     Staff(who): Staff,
     path: web::Path<Uuid>,
 ) -> AppResult<web::Json<WindowView>> {
-    let (_, session) = session_scope(&state.db, &who, path.into_inner()).await?;
-    let now = state.clock.now();
-    let updated = attendance::set_window(&state.db, &who.actor(), session, false, now).await?;
-    state.caches.sessions.remove(&updated.id);
-    Ok(web::Json(WindowView { window: window_state(&updated, now), session: SessionView::from(&updated) }))
+    set_window(&state, &who, path.into_inner(), false).await
 }
 
 /// Everyone on the roster with their status and times for the session (未签到 while no record exists).

@@ -16,6 +16,7 @@ pub mod geo;
 pub mod health;
 pub mod http;
 pub mod kv;
+pub mod live;
 pub mod pagination;
 pub mod qr;
 pub mod roster;

@@ -95,6 +95,7 @@ pub async fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::R
     if settings.jobs.absent_scan_seconds > 0 {
         crate::attendance::close::spawn(
             db.clone(),
+            infra.clone(),
             clock.clone(),
             Duration::from_secs(settings.jobs.absent_scan_seconds),
         );

@@ -14,10 +14,21 @@ use super::model::{AttendanceStatus, closes_at};
 use crate::clock::Clock;
 use crate::entity::{attendance, class_session, enrollment};
 use crate::error::AppResult;
+use crate::kv::Infra;
+use crate::live;
 use crate::roster::model::STATUS_ACTIVE;
 
+/// A session whose window closed, as handled by one run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Closed {
+    pub session_id: Uuid,
+    pub class_id: Uuid,
+    /// Absences this run inserted (0 when another instance got there first).
+    pub marked_absent: u64,
+}
+
 /// Marks absences for every session whose window has closed and was not handled yet. Returns the sessions handled.
-pub async fn run_once(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<Vec<Uuid>> {
+pub async fn run_once(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<Vec<Closed>> {
     let candidates = class_session::Entity::find()
         .filter(class_session::Column::AbsencesMarkedAt.is_null())
         .filter(class_session::Column::StartsAt.lte(now))
@@ -25,16 +36,14 @@ pub async fn run_once(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<
         .await?;
     let mut handled = Vec::new();
     for session in candidates.into_iter().filter(|s| closes_at(s) < now) {
-        if session.counts_toward_attendance {
-            mark_absent(db, &session, now).await?;
-        }
+        let marked_absent = if session.counts_toward_attendance { mark_absent(db, &session, now).await? } else { 0 };
         class_session::Entity::update_many()
             .col_expr(class_session::Column::AbsencesMarkedAt, Expr::value(now))
             .filter(class_session::Column::Id.eq(session.id))
             .filter(class_session::Column::AbsencesMarkedAt.is_null())
             .exec(db)
             .await?;
-        handled.push(session.id);
+        handled.push(Closed { session_id: session.id, class_id: session.class_id, marked_absent });
     }
     Ok(handled)
 }
@@ -90,15 +99,32 @@ async fn mark_absent(db: &DatabaseConnection, session: &class_session::Model, no
     Ok(inserted)
 }
 
-/// Runs [`run_once`] every `every`, on the injected clock, for the life of the process.
-pub fn spawn(db: DatabaseConnection, clock: Arc<dyn Clock>, every: Duration) {
+/// Runs [`run_once`] every `every`, on the injected clock, for the life of the process, and announces each closed
+/// window to live views.
+pub fn spawn(db: DatabaseConnection, infra: Infra, clock: Arc<dyn Clock>, every: Duration) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            if let Err(err) = run_once(&db, clock.now()).await {
-                tracing::warn!(error = ?err, "absent-at-close run failed; will retry");
+            let now = clock.now();
+            match run_once(&db, now).await {
+                Ok(closed) => {
+                    for c in closed.into_iter().filter(|c| c.marked_absent > 0) {
+                        let change = live::Change {
+                            kind: live::EventKind::WindowClosed,
+                            session_id: c.session_id,
+                            class_id: c.class_id,
+                            at: now,
+                            enrollment_id: None,
+                            name: None,
+                            status: Some(AttendanceStatus::Absent),
+                            count: Some(c.marked_absent),
+                        };
+                        live::publish(infra.kv.as_ref(), infra.events.as_ref(), change).await;
+                    }
+                }
+                Err(err) => tracing::warn!(error = ?err, "absent-at-close run failed; will retry"),
             }
         }
     });

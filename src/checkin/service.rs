@@ -68,6 +68,8 @@ pub struct CheckinRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CheckinResult {
     pub session_id: Uuid,
+    pub class_id: Uuid,
+    pub enrollment_id: Uuid,
     pub session_title: String,
     pub kind: CheckinKind,
     pub status: AttendanceStatus,
@@ -309,6 +311,8 @@ fn result_of(
     let status = AttendanceStatus::parse(&row.status).unwrap_or(AttendanceStatus::Present);
     CheckinResult {
         session_id: session.id,
+        class_id: session.class_id,
+        enrollment_id: row.enrollment_id,
         session_title: session.title.clone(),
         kind,
         status,

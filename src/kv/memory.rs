@@ -65,6 +65,16 @@ impl Kv for MemoryKv {
         Ok(())
     }
 
+    async fn incr(&self, key: &str, ttl: Duration) -> KvResult<u64> {
+        let now = self.clock.now();
+        let until = self.expiry(ttl);
+        let mut entries = self.entries.lock();
+        let current = entries.get(key).filter(|(_, t)| *t > now).and_then(|(v, _)| v.parse::<u64>().ok()).unwrap_or(0);
+        let next = current + 1;
+        entries.insert(key.to_owned(), (next.to_string(), until));
+        Ok(next)
+    }
+
     async fn ping(&self) -> KvResult<()> {
         Ok(())
     }

@@ -33,6 +33,8 @@ pub trait Kv: Send + Sync + 'static {
     /// Sets only when absent; true when this call set it.
     async fn set_nx(&self, key: &str, value: &str, ttl: Duration) -> KvResult<bool>;
     async fn del(&self, key: &str) -> KvResult<()>;
+    /// Adds one and returns the new value (starting from 1); the key expires `ttl` after the last increment.
+    async fn incr(&self, key: &str, ttl: Duration) -> KvResult<u64>;
     async fn ping(&self) -> KvResult<()>;
     /// `redis` or `memory`, for the readiness report.
     fn backend(&self) -> &'static str;

@@ -101,6 +101,21 @@ impl Kv for RedisKv {
         self.handle.run(|mut c| async move { c.del(key).await }).await
     }
 
+    async fn incr(&self, key: &str, ttl: Duration) -> KvResult<u64> {
+        let key = self.handle.key(key);
+        self.handle
+            .run(|mut c| async move {
+                let (next, _): (u64, i64) = redis::pipe()
+                    .atomic()
+                    .incr(&key, 1u64)
+                    .pexpire(&key, ttl_ms(ttl) as i64)
+                    .query_async(&mut c)
+                    .await?;
+                Ok(next)
+            })
+            .await
+    }
+
     async fn ping(&self) -> KvResult<()> {
         self.handle.run(|mut c| async move { redis::cmd("PING").query_async::<String>(&mut c).await }).await?;
         Ok(())

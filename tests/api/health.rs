@@ -1,12 +1,9 @@
 //! Liveness, readiness, and what happens when Redis goes away.
 
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
 use rollcall::auth::Role;
 use serde_json::Value;
 
-use crate::helpers::{Backend, backend, must_run_everything, spawn_app, spawn_app_with};
+use crate::helpers::{Backend, OwnRedis, backend, must_run_everything, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn health_answers_while_the_process_is_up() {
@@ -30,42 +27,6 @@ async fn ready_reports_both_backends() {
     };
     assert_eq!(body["database"]["backend"], db);
     assert_eq!(body["redis"]["backend"], kv);
-}
-
-/// A Redis server of the test's own, so stopping it disturbs nobody else.
-struct OwnRedis {
-    child: Child,
-    port: u16,
-}
-
-impl OwnRedis {
-    fn start() -> Option<OwnRedis> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .ok()?;
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Some(OwnRedis { child, port });
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        None
-    }
-
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for OwnRedis {
-    fn drop(&mut self) {
-        self.stop();
-    }
 }
 
 #[tokio::test]

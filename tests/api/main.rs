@@ -15,6 +15,7 @@ mod fake_wechat;
 mod health;
 mod helpers;
 mod kv;
+mod live;
 mod openapi;
 mod roster;
 mod staff;

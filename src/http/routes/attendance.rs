@@ -11,6 +11,7 @@ use crate::entity::class_session;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::error::ErrorBody;
 use crate::http::extract::Staff;
+use crate::live::{self, EventKind, Summary, counts, current_id};
 use crate::pagination::{Page, PageQuery, PageRequest};
 use crate::qr::token as qr_token;
 use crate::state::AppState;
@@ -135,6 +136,18 @@ async fn set_window(
     let now = state.clock.now();
     let updated = attendance::set_window(&state.db, &who.actor(), session, opening, now).await?;
     state.caches.sessions.remove(&updated.id);
+    let kind = if opening { EventKind::WindowOpened } else { EventKind::WindowClosed };
+    let change = live::Change {
+        kind,
+        session_id: updated.id,
+        class_id: updated.class_id,
+        at: now,
+        enrollment_id: None,
+        name: None,
+        status: None,
+        count: None,
+    };
+    live::publish(state.infra.kv.as_ref(), state.infra.events.as_ref(), change).await;
     Ok(web::Json(WindowView { window: window_state(&updated, now), session: SessionView::from(&updated) }))
 }
 
@@ -237,6 +250,17 @@ pub async fn correct(
     let correction = attendance::Correction { enrollment_id, status: body.status, reason: &body.reason };
     let entry = attendance::correct(&state.db, &who.actor(), &scope, &session, correction, now).await?;
     crate::checkin::service::forget(state.infra.kv.as_ref(), session_id, enrollment_id).await;
+    let change = live::Change {
+        kind: EventKind::StatusChanged,
+        session_id,
+        class_id: scope.class.id,
+        at: now,
+        enrollment_id: Some(enrollment_id),
+        name: Some(entry.name.clone()),
+        status: entry.status,
+        count: None,
+    };
+    live::publish(state.infra.kv.as_ref(), state.infra.events.as_ref(), change).await;
     Ok(web::Json(entry))
 }
 
@@ -274,4 +298,53 @@ pub async fn attempts(
     let q = query.into_inner();
     let page = PageRequest::from(PageQuery { page: q.page, per_page: q.per_page });
     Ok(web::Json(attempt_log::list(&state.db, session.id, q.result.as_deref(), page).await?))
+}
+
+/// Counts by status and everyone's line: cheap enough to poll every few seconds.
+#[utoipa::path(
+    tag = "attendance",
+    security(("bearer" = [])),
+    params(("session_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = Summary),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`"),
+        (status = 404, body = ErrorBody, description = "`not_found`"),
+    )
+)]
+#[get("/sessions/{session_id}/attendance/summary")]
+pub async fn summary(
+    state: web::Data<AppState>,
+    Staff(who): Staff,
+    path: web::Path<Uuid>,
+) -> AppResult<web::Json<Summary>> {
+    let (scope, session) = session_scope(&state.db, &who, path.into_inner()).await?;
+    let event_id = current_id(state.infra.kv.as_ref(), session.id).await;
+    let attendance = attendance::for_session(&state.db, &scope, &session, state.clock.now()).await?;
+    Ok(web::Json(Summary { event_id, counts: counts(&attendance), attendance }))
+}
+
+/// Server-Sent Events for one session: `snapshot` first (a `Summary`), then `checked_in`, `checked_out`,
+/// `status_changed`, `window_opened`, `window_closed` (each an `AttendanceEvent`), with keep-alives. Events from
+/// every server instance arrive here. A client that falls behind gets a fresh `snapshot`.
+#[utoipa::path(
+    tag = "attendance",
+    security(("bearer" = [])),
+    params(("session_id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "an event stream", content_type = "text/event-stream"),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`"),
+        (status = 404, body = ErrorBody, description = "`not_found`"),
+    )
+)]
+#[get("/sessions/{session_id}/live")]
+pub async fn live_stream(
+    state: web::Data<AppState>,
+    Staff(who): Staff,
+    path: web::Path<Uuid>,
+) -> AppResult<impl actix_web::Responder> {
+    let (scope, session) = session_scope(&state.db, &who, path.into_inner()).await?;
+    let stream = live::stream::session_stream(state.get_ref().clone(), scope, session);
+    Ok(actix_web_lab::sse::Sse::from_stream(stream).with_keep_alive(live::stream::KEEP_ALIVE))
 }

@@ -3,10 +3,11 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
 use crate::attendance::service::{self as attendance, MyAttendance};
 use crate::checkin::service::{self, Caller, Deps};
-use crate::checkin::{CheckinRequest, CheckinResult};
+use crate::checkin::{CheckinKind, CheckinRequest, CheckinResult};
 use crate::error::AppResult;
 use crate::http::error::ErrorBody;
 use crate::http::extract::{Trainee, client_addr};
+use crate::live::{self, EventKind};
 use crate::state::AppState;
 
 /// Check in (or out) by the scanned QR token. 201 when this scan recorded it; 200 with `already_checked_in: true`
@@ -50,6 +51,24 @@ pub async fn check_in(
         per_address: state.settings.rate_limits.checkin_per_address.into(),
     };
     let answer = service::check_in(&deps, &caller, &body).await?;
+    if answer.created && !answer.result.already_checked_in {
+        let r = &answer.result;
+        let kind = match r.kind {
+            CheckinKind::In => EventKind::CheckedIn,
+            CheckinKind::Out => EventKind::CheckedOut,
+        };
+        let change = live::Change {
+            kind,
+            session_id: r.session_id,
+            class_id: r.class_id,
+            at: caller.now,
+            enrollment_id: Some(r.enrollment_id),
+            name: Some(trainee.name.clone()),
+            status: Some(r.status),
+            count: None,
+        };
+        live::publish(state.infra.kv.as_ref(), state.infra.events.as_ref(), change).await;
+    }
     Ok(if answer.created { HttpResponse::Created() } else { HttpResponse::Ok() }.json(answer.result))
 }
 

@@ -63,5 +63,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(attendance::list)
         .service(attendance::correct)
         .service(attendance::attempts)
+        .service(attendance::summary)
+        .service(attendance::live_stream)
         .service(audit::list);
 }

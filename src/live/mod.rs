@@ -1,0 +1,152 @@
+//! Live attendance: events published after each committed change, carried between instances by Redis pub/sub
+//! (or the in-process bus), and the snapshot a live view starts from.
+
+pub mod stream;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::attendance::model::AttendanceStatus;
+use crate::attendance::service::SessionAttendance;
+use crate::kv::{EventBus, Kv};
+
+/// What changed. Sent as the SSE event name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    CheckedIn,
+    CheckedOut,
+    StatusChanged,
+    WindowOpened,
+    WindowClosed,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::CheckedIn => "checked_in",
+            EventKind::CheckedOut => "checked_out",
+            EventKind::StatusChanged => "status_changed",
+            EventKind::WindowOpened => "window_opened",
+            EventKind::WindowClosed => "window_closed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AttendanceEvent {
+    /// Increases by one per event of a session, across instances (a Redis counter; per instance without Redis).
+    pub id: u64,
+    #[serde(rename = "type")]
+    pub kind: EventKind,
+    pub session_id: Uuid,
+    pub class_id: Uuid,
+    pub at: DateTime<Utc>,
+    pub enrollment_id: Option<Uuid>,
+    pub name: Option<String>,
+    pub status: Option<AttendanceStatus>,
+    /// How many records changed at once (absences marked at close).
+    pub count: Option<u64>,
+}
+
+/// The fields of an event before it gets its id.
+pub struct Change {
+    pub kind: EventKind,
+    pub session_id: Uuid,
+    pub class_id: Uuid,
+    pub at: DateTime<Utc>,
+    pub enrollment_id: Option<Uuid>,
+    pub name: Option<String>,
+    pub status: Option<AttendanceStatus>,
+    pub count: Option<u64>,
+}
+
+pub fn session_topic(session_id: Uuid) -> String {
+    format!("session:{session_id}")
+}
+
+pub fn class_topic(class_id: Uuid) -> String {
+    format!("class:{class_id}")
+}
+
+fn seq_key(session_id: Uuid) -> String {
+    format!("evseq:{session_id}")
+}
+
+/// Used when the shared counter cannot be reached: ids stay increasing on this instance.
+static LOCAL_SEQ: AtomicU64 = AtomicU64::new(1 << 40);
+
+/// Publishes a committed change to every instance. Never fails the caller: a change that was stored is stored,
+/// whatever happens to its announcement.
+pub async fn publish(kv: &dyn Kv, events: &dyn EventBus, change: Change) {
+    let id = match kv.incr(&seq_key(change.session_id), Duration::from_secs(7 * 24 * 3600)).await {
+        Ok(id) => id,
+        Err(err) => {
+            tracing::warn!(error = %err, "event counter unavailable; using a local id");
+            LOCAL_SEQ.fetch_add(1, Ordering::Relaxed)
+        }
+    };
+    let event = AttendanceEvent {
+        id,
+        kind: change.kind,
+        session_id: change.session_id,
+        class_id: change.class_id,
+        at: change.at,
+        enrollment_id: change.enrollment_id,
+        name: change.name,
+        status: change.status,
+        count: change.count,
+    };
+    let Ok(json) = serde_json::to_string(&event) else { return };
+    for topic in [session_topic(event.session_id), class_topic(event.class_id)] {
+        if let Err(err) = events.publish(&topic, &json).await {
+            tracing::warn!(error = %err, topic, "live event delivered on this instance only");
+        }
+    }
+}
+
+/// The current event id of a session (the id a snapshot is taken at).
+pub async fn current_id(kv: &dyn Kv, session_id: Uuid) -> u64 {
+    kv.get(&seq_key(session_id)).await.ok().flatten().and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct Counts {
+    pub expected: u64,
+    pub present: u64,
+    pub late: u64,
+    pub early_leave: u64,
+    pub leave: u64,
+    pub absent: u64,
+    /// No record yet (未签到).
+    pub not_yet: u64,
+}
+
+/// The snapshot a live view starts from: counts by status and everyone's line.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Summary {
+    /// The event id this snapshot reflects; later events have larger ids.
+    pub event_id: u64,
+    pub counts: Counts,
+    #[serde(flatten)]
+    pub attendance: SessionAttendance,
+}
+
+pub fn counts(a: &SessionAttendance) -> Counts {
+    let mut c = Counts { expected: a.entries.len() as u64, ..Counts::default() };
+    for e in &a.entries {
+        match e.status {
+            Some(AttendanceStatus::Present) => c.present += 1,
+            Some(AttendanceStatus::Late) => c.late += 1,
+            Some(AttendanceStatus::EarlyLeave) => c.early_leave += 1,
+            Some(AttendanceStatus::Leave) => c.leave += 1,
+            Some(AttendanceStatus::Absent) => c.absent += 1,
+            None => c.not_yet += 1,
+        }
+    }
+    c
+}

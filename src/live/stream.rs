@@ -1,0 +1,79 @@
+//! The SSE stream of one session: a `snapshot` first, then each event as it happens, with keep-alives. A client
+//! that falls behind (its bounded buffer overflowed) gets a fresh snapshot instead of the events it missed, so a slow
+//! or dead client never slows check-ins: publishing never waits for a subscriber.
+
+use std::time::Duration;
+
+use actix_web_lab::sse;
+use futures_util::Stream;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::{Summary, counts, current_id, session_topic};
+use crate::attendance::service::for_session;
+use crate::class::ClassScope;
+use crate::entity::class_session;
+use crate::state::AppState;
+
+pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+async fn snapshot(state: &AppState, scope: &ClassScope, session: &class_session::Model) -> Option<sse::Event> {
+    let event_id = current_id(state.infra.kv.as_ref(), session.id).await;
+    match for_session(&state.db, scope, session, state.clock.now()).await {
+        Ok(attendance) => {
+            let summary = Summary { event_id, counts: counts(&attendance), attendance };
+            sse::Data::new_json(&summary).ok().map(|d| d.event("snapshot").id(event_id.to_string()).into())
+        }
+        Err(err) => {
+            tracing::warn!(error = ?err, "live snapshot failed");
+            None
+        }
+    }
+}
+
+/// The stream for one client. Subscribes before taking the snapshot, so nothing falls between the two.
+pub fn session_stream(
+    state: AppState,
+    scope: ClassScope,
+    session: class_session::Model,
+) -> impl Stream<Item = Result<sse::Event, std::convert::Infallible>> {
+    let mut rx = state.infra.events.subscribe(&session_topic(session.id));
+    async_stream(move |tx| async move {
+        if let Some(first) = snapshot(&state, &scope, &session).await
+            && tx.send(first).await.is_err()
+        {
+            return;
+        }
+        loop {
+            let event = match rx.recv().await {
+                Ok(json) => {
+                    let value: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+                    let name = value["type"].as_str().unwrap_or("message").to_owned();
+                    let id = value["id"].as_u64().unwrap_or(0);
+                    sse::Event::from(sse::Data::new(json.to_string()).event(name).id(id.to_string()))
+                }
+                Err(RecvError::Lagged(skipped)) => {
+                    tracing::debug!(skipped, "live client fell behind; sending a fresh snapshot");
+                    match snapshot(&state, &scope, &session).await {
+                        Some(s) => s,
+                        None => continue,
+                    }
+                }
+                Err(RecvError::Closed) => return,
+            };
+            if tx.send(event).await.is_err() {
+                return; // the client went away
+            }
+        }
+    })
+}
+
+/// A stream fed by a task through a small bounded channel: when the client stops reading, the task stops.
+fn async_stream<F, Fut>(body: F) -> impl Stream<Item = Result<sse::Event, std::convert::Infallible>>
+where
+    F: FnOnce(tokio::sync::mpsc::Sender<sse::Event>) -> Fut,
+    Fut: std::future::Future<Output = ()> + 'static,
+{
+    let (tx, rx) = tokio::sync::mpsc::channel(16);
+    actix_web::rt::spawn(body(tx));
+    futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (Ok(e), rx)) })
+}

@@ -111,3 +111,53 @@ async fn corrections_and_window_changes_are_streamed() {
         .await;
     assert_eq!(stream.next(Duration::from_secs(1)).await.expect("window_closed").event, "window_closed");
 }
+
+#[tokio::test]
+async fn two_hundred_subscribers_all_see_a_check_in_within_a_second() {
+    let app = spawn_app().await;
+    let f = app.checkin_fixture(6, None).await;
+    let qr = app.qr_token(&f.admin_token, &f.session_id).await;
+    let mut tokens = Vec::new();
+    for (i, t) in f.trainees.iter().enumerate() {
+        tokens.push(app.trainee_token(&t.1, &format!("phone-many-{i:04}")).await);
+    }
+    let timed_scan = |token: String| {
+        let (app, qr) = (&app, qr.clone());
+        async move {
+            let started = std::time::Instant::now();
+            assert_eq!(app.scan(&token, &qr, &nonce(), None).await.status(), 201);
+            started.elapsed()
+        }
+    };
+    let quiet = [timed_scan(tokens[0].clone()).await, timed_scan(tokens[1].clone()).await, timed_scan(tokens[2].clone()).await];
+
+    let mut streams = Vec::new();
+    for _ in 0..200 {
+        streams.push(open_stream(&app, &f.admin_token, &f.session_id).await);
+    }
+    for s in &mut streams {
+        assert_eq!(s.next(Duration::from_secs(5)).await.expect("snapshot").event, "snapshot");
+    }
+    let busy = [timed_scan(tokens[3].clone()).await, timed_scan(tokens[4].clone()).await, timed_scan(tokens[5].clone()).await];
+    let deliveries = futures_util::future::join_all(streams.iter_mut().map(|s| async move {
+        let mut seen = 0;
+        while seen < 3 {
+            let e = s.next(Duration::from_secs(1)).await?;
+            if e.event == "checked_in" {
+                seen += 1;
+            }
+        }
+        Some(seen)
+    }))
+    .await;
+    assert!(deliveries.iter().all(|d| *d == Some(3)), "every subscriber got all three check-ins within 1 s");
+    let median = |mut v: [std::time::Duration; 3]| {
+        v.sort();
+        v[1]
+    };
+    eprintln!(
+        "check-in latency: median {:?} with no subscribers, {:?} with 200 subscribers",
+        median(quiet),
+        median(busy)
+    );
+}

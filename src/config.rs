@@ -20,6 +20,7 @@ pub struct Settings {
     pub rate_limits: RateLimitSettings,
     pub wechat: WechatSettings,
     pub jobs: JobSettings,
+    pub screen: ScreenSettings,
     /// Where embedded state lives: the SQLite file and the generated secret.
     pub data_dir: PathBuf,
 }
@@ -63,6 +64,12 @@ pub struct SecuritySettings {
     pub staff_token_ttl_hours: i64,
     /// How long a trainee stays logged in on their phone.
     pub trainee_token_ttl_days: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ScreenSettings {
+    /// Show arrivals on the classroom screen as 张*明 rather than in full.
+    pub mask_names: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -164,6 +171,9 @@ replenish_ms = 10
 
 [jobs]
 absent_scan_seconds = 15
+
+[screen]
+mask_names = true
 "#;
 
 /// Which storage the process runs on.

@@ -12,6 +12,7 @@ mod m20261126_000008_create_class_session;
 mod m20261126_000009_alter_class_session_add_window_state;
 mod m20261126_000010_create_attendance;
 mod m20261126_000011_create_checkin_attempt;
+mod m20261126_000012_create_screen_link;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000009_alter_class_session_add_window_state::Migration),
             Box::new(m20261126_000010_create_attendance::Migration),
             Box::new(m20261126_000011_create_checkin_attempt::Migration),
+            Box::new(m20261126_000012_create_screen_link::Migration),
         ]
     }
 }

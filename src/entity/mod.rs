@@ -7,5 +7,6 @@ pub mod class_session;
 pub mod class_staff;
 pub mod enrollment;
 pub mod person;
+pub mod screen_link;
 pub mod staff_account;
 pub mod training_class;

@@ -28,6 +28,7 @@ use crate::http::error::ErrorBody;
         (name = "timetable", description = "Sessions of a class"),
         (name = "roster", description = "Trainees of a class: import, export, invite codes"),
         (name = "checkin", description = "Scanning the rotating QR code; the trainee's own attendance"),
+        (name = "screen", description = "Screen links and what the classroom screen shows"),
         (name = "attendance", description = "The classroom QR, opening and closing check-in, attendance lists, corrections, attempts"),
         (name = "audit", description = "The audit trail"),
     )

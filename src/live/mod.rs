@@ -1,6 +1,7 @@
 //! Live attendance: events published after each committed change, carried between instances by Redis pub/sub
 //! (or the in-process bus), and the snapshot a live view starts from.
 
+pub mod screen;
 pub mod stream;
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -4,13 +4,15 @@
 pub mod bind;
 pub mod print;
 pub mod scan;
+pub mod screen;
 
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/print/classes/{class_id}/invites").route(web::get().to(print::invite_sheet)))
         .service(web::resource("/h5/bind").route(web::get().to(bind::page)))
-        .service(web::resource("/c/{token}").route(web::get().to(scan::page)));
+        .service(web::resource("/c/{token}").route(web::get().to(scan::page)))
+        .service(web::resource("/screen/{session_id}").route(web::get().to(screen::page)));
 }
 
 /// Escapes text for HTML.

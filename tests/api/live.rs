@@ -129,7 +129,8 @@ async fn two_hundred_subscribers_all_see_a_check_in_within_a_second() {
             started.elapsed()
         }
     };
-    let quiet = [timed_scan(tokens[0].clone()).await, timed_scan(tokens[1].clone()).await, timed_scan(tokens[2].clone()).await];
+    let quiet =
+        [timed_scan(tokens[0].clone()).await, timed_scan(tokens[1].clone()).await, timed_scan(tokens[2].clone()).await];
 
     let mut streams = Vec::new();
     for _ in 0..200 {
@@ -138,7 +139,8 @@ async fn two_hundred_subscribers_all_see_a_check_in_within_a_second() {
     for s in &mut streams {
         assert_eq!(s.next(Duration::from_secs(5)).await.expect("snapshot").event, "snapshot");
     }
-    let busy = [timed_scan(tokens[3].clone()).await, timed_scan(tokens[4].clone()).await, timed_scan(tokens[5].clone()).await];
+    let busy =
+        [timed_scan(tokens[3].clone()).await, timed_scan(tokens[4].clone()).await, timed_scan(tokens[5].clone()).await];
     let deliveries = futures_util::future::join_all(streams.iter_mut().map(|s| async move {
         let mut seen = 0;
         while seen < 3 {

@@ -18,6 +18,7 @@ mod kv;
 mod live;
 mod openapi;
 mod roster;
+mod screen;
 mod staff;
 mod timetable;
 mod trainee;

@@ -1,57 +1,24 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, put, web};
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::attendance::model::{AttendanceStatus, WindowState, checkout_open, window_state};
+use crate::attendance::model::{AttendanceStatus, WindowState, window_state};
 use crate::attendance::service::{self as attendance, AttendanceEntry, SessionAttendance};
 use crate::checkin::attempts::{self as attempt_log, AttemptView};
 use crate::entity::class_session;
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::error::AppResult;
 use crate::http::error::ErrorBody;
 use crate::http::extract::Staff;
 use crate::live::{self, EventKind, Summary, counts, current_id};
 use crate::pagination::{Page, PageQuery, PageRequest};
-use crate::qr::token as qr_token;
+use crate::qr::display::{self as qr_display, QrView};
 use crate::state::AppState;
 use crate::timetable::SessionView;
 use crate::timetable::service::session_scope;
 
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct QrView {
-    pub token: String,
-    /// What the QR encodes: opens the H5 check-in page; the mini program reads the token from it.
-    pub url: String,
-    /// When the screen should show the next code.
-    pub expires_at: DateTime<Utc>,
-    pub rotation_seconds: i32,
-    /// The check-in window; a closed one still shows a code while check-out is possible.
-    pub window: WindowState,
-    /// What a scan now does: `check_in` or `check_out`.
-    pub mode: &'static str,
-}
-
 fn current_qr(state: &AppState, session: &class_session::Model) -> AppResult<QrView> {
-    let now = state.clock.now();
-    let window = window_state(session, now);
-    let mode = match window {
-        WindowState::Open => "check_in",
-        _ if checkout_open(session, now) => "check_out",
-        WindowState::NotOpen => return Err(AppError::new(ErrorCode::SessionNotOpen)),
-        WindowState::Closed => return Err(AppError::new(ErrorCode::SessionClosed)),
-    };
-    let rotation = u32::try_from(session.rotation_seconds).unwrap_or(10);
-    let step = qr_token::step_at(now, rotation);
-    let token = qr_token::mint(&state.master_secret, session.id, step)?;
-    Ok(QrView {
-        url: format!("{}/c/{token}", state.base_url()),
-        token,
-        expires_at: qr_token::step_ends(step, rotation),
-        rotation_seconds: session.rotation_seconds,
-        window,
-        mode,
-    })
+    qr_display::current(&state.master_secret, &state.base_url(), session, state.clock.now())
 }
 
 /// The session's current QR token, while check-in (or, after it, check-out) is open.

@@ -7,6 +7,7 @@ pub mod checkin;
 pub mod classes;
 pub mod health;
 pub mod roster;
+pub mod screen;
 pub mod sessions;
 pub mod staff;
 pub mod trainee;
@@ -65,5 +66,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(attendance::attempts)
         .service(attendance::summary)
         .service(attendance::live_stream)
+        .service(screen::create_link)
+        .service(screen::list_links)
+        .service(screen::revoke_link)
+        .service(screen::screen_state)
         .service(audit::list);
 }

@@ -109,6 +109,7 @@ pub async fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::R
         wechat,
         attempts,
         caches: Arc::default(),
+        live_recent: Arc::default(),
     })
 }
 

@@ -26,6 +26,8 @@ pub struct AppState {
     /// Where failed check-in attempts are queued for storage.
     pub attempts: AttemptLog,
     pub caches: Arc<Caches>,
+    /// Recent live events per session, for SSE clients that reconnect.
+    pub live_recent: Arc<crate::live::stream::Recent>,
 }
 
 /// In-process caches on the check-in path. A change on this instance drops its entries at once; other instances

@@ -163,3 +163,48 @@ async fn two_hundred_subscribers_all_see_a_check_in_within_a_second() {
         median(busy)
     );
 }
+
+async fn open_stream_after(app: &TestApp, token: &str, session_id: &str, last_event_id: &str) -> SseReader {
+    let response = app
+        .client
+        .get(app.url(&format!("/api/v1/sessions/{session_id}/live")))
+        .bearer_auth(token)
+        .header("last-event-id", last_event_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    SseReader::new(response)
+}
+
+#[tokio::test]
+async fn a_reconnect_with_last_event_id_resumes_or_gets_a_fresh_snapshot() {
+    let app = spawn_app().await;
+    let f = app.checkin_fixture(3, None).await;
+    let qr = app.qr_token(&f.admin_token, &f.session_id).await;
+    let mut tokens = Vec::new();
+    for (i, t) in f.trainees.iter().enumerate() {
+        tokens.push(app.trainee_token(&t.1, &format!("phone-resume-{i:03}")).await);
+    }
+    // Two check-ins while nobody watches: this instance has not seen them.
+    for t in &tokens[..2] {
+        assert_eq!(app.scan(t, &qr, &nonce(), None).await.status(), 201);
+    }
+    let mut behind = open_stream_after(&app, &f.admin_token, &f.session_id, "1").await;
+    let first = behind.next(Duration::from_secs(2)).await.unwrap();
+    assert_eq!(first.event, "snapshot", "too far behind: a fresh snapshot");
+    assert_eq!(first.data["counts"]["present"], 2);
+
+    // A watcher stays connected; a client that saw up to the third event reconnects after the fourth.
+    assert_eq!(app.scan(&tokens[2], &qr, &nonce(), None).await.status(), 201);
+    let third = behind.next(Duration::from_secs(1)).await.unwrap();
+    assert_eq!(third.id, "3");
+    let path = format!("/api/v1/sessions/{}/attendance/{}", f.session_id, f.trainees[0].2);
+    let body = serde_json::json!({"status": "late", "reason": "迟到 10 分钟，班主任核实"});
+    app.send_json(reqwest::Method::PUT, &path, Some(&f.admin_token), &body).await;
+    assert_eq!(behind.next(Duration::from_secs(1)).await.unwrap().id, "4");
+
+    let mut resumed = open_stream_after(&app, &f.admin_token, &f.session_id, "3").await;
+    let missed = resumed.next(Duration::from_secs(2)).await.unwrap();
+    assert_eq!((missed.event.as_str(), missed.id.as_str()), ("status_changed", "4"), "resumes after event 3");
+}

@@ -293,7 +293,8 @@ pub async fn summary(
 
 /// Server-Sent Events for one session: `snapshot` first (a `Summary`), then `checked_in`, `checked_out`,
 /// `status_changed`, `window_opened`, `window_closed` (each an `AttendanceEvent`), with keep-alives. Events from
-/// every server instance arrive here. A client that falls behind gets a fresh `snapshot`.
+/// every server instance arrive here. A client that reconnects with `Last-Event-ID` gets what it missed (or a
+/// fresh `snapshot` when too far behind); one that falls behind gets a fresh `snapshot`.
 #[utoipa::path(
     tag = "attendance",
     security(("bearer" = [])),
@@ -308,10 +309,13 @@ pub async fn summary(
 #[get("/sessions/{session_id}/live")]
 pub async fn live_stream(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     Staff(who): Staff,
     path: web::Path<Uuid>,
 ) -> AppResult<impl actix_web::Responder> {
     let (scope, session) = session_scope(&state.db, &who, path.into_inner()).await?;
-    let stream = live::stream::session_stream(state.get_ref().clone(), scope, session);
+    let last_event_id =
+        req.headers().get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+    let stream = live::stream::session_stream(state.get_ref().clone(), scope, session, last_event_id);
     Ok(actix_web_lab::sse::Sse::from_stream(stream).with_keep_alive(live::stream::KEEP_ALIVE))
 }

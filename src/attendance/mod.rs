@@ -3,6 +3,7 @@
 
 pub mod close;
 pub mod model;
+pub mod notice;
 pub mod service;
 
 pub use model::{AttendanceStatus, WindowState};

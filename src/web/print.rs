@@ -1,8 +1,8 @@
-//! The printable invite sheet: one card per trainee with name, unit, invite code and a QR of the binding link.
-//! Opened from a signed, expiring link so a browser can print it without a staff login.
+//! Print pages, opened from signed, expiring links so a browser can print them without a staff login: the invite
+//! sheet (one card per trainee with name, unit, invite code and a QR of the binding link) and the daily notice.
 
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -13,25 +13,49 @@ use crate::error::{AppError, AppResult, ErrorCode};
 use crate::roster::service as roster;
 use crate::state::AppState;
 
-const LABEL: &str = "print-invites";
-
-fn signature(state: &AppState, class_id: Uuid, exp: i64) -> AppResult<String> {
-    let mac = crypto::mac(&state.master_secret, LABEL, &[class_id.as_bytes(), exp.to_string().as_bytes()])?;
+/// Signs (what, class, extra, expiry) for a print link; `what` keeps one kind of link from opening another.
+fn signature(state: &AppState, what: &str, class_id: Uuid, extra: &str, exp: i64) -> AppResult<String> {
+    let mac = crypto::mac(
+        &state.master_secret,
+        "print-link",
+        &[what.as_bytes(), class_id.as_bytes(), extra.as_bytes(), exp.to_string().as_bytes()],
+    )?;
     Ok(hex::encode(&mac[..16]))
+}
+
+fn check(state: &AppState, what: &str, class_id: Uuid, extra: &str, exp: i64, sig: &str) -> AppResult<()> {
+    let expected = signature(state, what, class_id, extra, exp)?;
+    let fresh = Utc.timestamp_opt(exp, 0).single().is_some_and(|t| t > state.clock.now());
+    if crypto::verify(expected.as_bytes(), sig.as_bytes()) && fresh {
+        Ok(())
+    } else {
+        Err(AppError::with_message(ErrorCode::Forbidden, "打印链接已失效，请在系统中重新打开"))
+    }
 }
 
 /// A link to the class's invite sheet, valid until `until`.
 pub fn invite_sheet_url(state: &AppState, class_id: Uuid, until: DateTime<Utc>) -> AppResult<String> {
     let exp = until.timestamp();
-    Ok(format!(
-        "{}/print/classes/{class_id}/invites?exp={exp}&sig={}",
-        state.base_url(),
-        signature(state, class_id, exp)?
-    ))
+    let sig = signature(state, "invites", class_id, "", exp)?;
+    Ok(format!("{}/print/classes/{class_id}/invites?exp={exp}&sig={sig}", state.base_url()))
+}
+
+/// A link to the class's daily notice for `date`, valid until `until`.
+pub fn notice_url(state: &AppState, class_id: Uuid, date: NaiveDate, until: DateTime<Utc>) -> AppResult<String> {
+    let exp = until.timestamp();
+    let sig = signature(state, "notice", class_id, &date.to_string(), exp)?;
+    Ok(format!("{}/print/classes/{class_id}/notice?date={date}&exp={exp}&sig={sig}", state.base_url()))
 }
 
 #[derive(Deserialize)]
 pub struct Signed {
+    exp: i64,
+    sig: String,
+}
+
+#[derive(Deserialize)]
+pub struct SignedDay {
+    date: NaiveDate,
     exp: i64,
     sig: String,
 }
@@ -42,11 +66,7 @@ pub async fn invite_sheet(
     query: web::Query<Signed>,
 ) -> AppResult<HttpResponse> {
     let class_id = path.into_inner();
-    let expected = signature(&state, class_id, query.exp)?;
-    let fresh = Utc.timestamp_opt(query.exp, 0).single().is_some_and(|exp| exp > state.clock.now());
-    if !crypto::verify(expected.as_bytes(), query.sig.as_bytes()) || !fresh {
-        return Err(AppError::with_message(ErrorCode::Forbidden, "打印链接已失效，请在系统中重新打开邀请码页面"));
-    }
+    check(&state, "invites", class_id, "", query.exp, &query.sig)?;
     let class = get_class(&state.db, class_id).await?;
     let invites = roster::invites(&state.db, &state.master_secret, &state.base_url(), class_id).await?;
     let mut cards = String::new();
@@ -82,6 +102,87 @@ h1{{font-size:20px;margin:0 0 4px}} .sub{{color:#666;font-size:13px;margin-botto
         title = esc(&class.name),
         code = esc(&class.code),
         count = invites.len(),
+    );
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html))
+}
+
+fn hhmm(t: DateTime<Utc>) -> String {
+    t.with_timezone(&crate::clock::china()).format("%H:%M").to_string()
+}
+
+/// The daily attendance notice (考勤公示), print-ready.
+pub async fn daily_notice(
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    query: web::Query<SignedDay>,
+) -> AppResult<HttpResponse> {
+    let class_id = path.into_inner();
+    check(&state, "notice", class_id, &query.date.to_string(), query.exp, &query.sig)?;
+    let class = get_class(&state.db, class_id).await?;
+    let scope = crate::class::ClassScope { class };
+    let notice = crate::attendance::notice::daily(&state.db, &scope, query.date).await?;
+    let mut sessions = String::new();
+    for s in &notice.sessions {
+        sessions.push_str(&format!(
+            "<tr><td>{}–{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            hhmm(s.starts_at),
+            hhmm(s.ends_at),
+            esc(&s.title),
+            s.expected,
+            s.present + s.late + s.early_leave,
+            s.late,
+            s.early_leave,
+            s.leave,
+            s.absent
+        ));
+    }
+    let section = |title: &str, lines: &[crate::attendance::notice::NoticeLine]| {
+        let body = if lines.is_empty() {
+            "<p class=\"none\">无</p>".to_owned()
+        } else {
+            let rows: String = lines
+                .iter()
+                .map(|l| {
+                    format!(
+                        "<tr><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td></tr>",
+                        esc(&l.name),
+                        esc(&l.unit),
+                        hhmm(l.starts_at),
+                        esc(&l.session_title),
+                        esc(l.note.as_deref().unwrap_or(""))
+                    )
+                })
+                .collect();
+            format!("<table><tr><th>姓名</th><th>单位</th><th>课程</th><th>说明</th></tr>{rows}</table>")
+        };
+        format!("<h2>{title}（{}）</h2>{body}", lines.len())
+    };
+    let html = format!(
+        r#"<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{name} · {date} 考勤公示</title>
+<style>
+body{{font-family:"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",serif;margin:24px;color:#222}}
+h1{{text-align:center;font-size:24px;margin:0 0 4px}} .sub{{text-align:center;color:#555;margin-bottom:18px}}
+h2{{font-size:17px;border-left:4px solid #c8161d;padding-left:8px;margin:20px 0 8px}}
+table{{width:100%;border-collapse:collapse;font-size:14px}} th,td{{border:1px solid #999;padding:5px 8px;text-align:left}}
+th{{background:#f3f3f3}} .none{{color:#777}} .foot{{margin-top:28px;text-align:right;color:#333}}
+.actions{{margin-bottom:12px}} @media print{{.actions{{display:none}} body{{margin:0}}}}
+</style></head><body>
+<div class="actions"><button onclick="window.print()">打印</button></div>
+<h1>{name}考勤公示</h1>
+<div class="sub">培训班编号 {code} ｜ {date}</div>
+<h2>课程出勤情况</h2>
+<table><tr><th>时间</th><th>课程</th><th>应到</th><th>实到</th><th>迟到</th><th>早退</th><th>请假</th><th>旷课</th></tr>{sessions}</table>
+{late}{early}{absent}{leave}
+<div class="foot">如对考勤有异议，请于当日向班主任提出。</div>
+</body></html>"#,
+        name = esc(&notice.class_name),
+        code = esc(&notice.class_code),
+        date = notice.date.format("%Y年%m月%d日"),
+        late = section("迟到", &notice.late),
+        early = section("早退", &notice.early_leave),
+        absent = section("旷课", &notice.absent),
+        leave = section("请假", &notice.leave),
     );
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html))
 }

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod checkin;
 pub mod classes;
 pub mod health;
+pub mod notice;
 pub mod roster;
 pub mod screen;
 pub mod sessions;
@@ -66,6 +67,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(attendance::attempts)
         .service(attendance::summary)
         .service(attendance::live_stream)
+        .service(notice::daily)
         .service(screen::create_link)
         .service(screen::list_links)
         .service(screen::revoke_link)

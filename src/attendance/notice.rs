@@ -1,0 +1,134 @@
+//! The daily attendance notice (考勤公示): per class and day, each session's counts and, by name, who was late, left
+//! early, was absent or on leave. Bases post it daily; the same data feeds the print page.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::model::AttendanceStatus;
+use crate::class::ClassScope;
+use crate::clock::from_local;
+use crate::entity::{attendance, class_session};
+use crate::error::AppResult;
+use crate::roster::service::all_active;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct NoticeSession {
+    pub session_id: Uuid,
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub expected: u64,
+    pub present: u64,
+    pub late: u64,
+    pub early_leave: u64,
+    pub leave: u64,
+    pub absent: u64,
+    pub not_yet: u64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct NoticeLine {
+    pub name: String,
+    pub unit: String,
+    pub session_title: String,
+    pub starts_at: DateTime<Utc>,
+    /// The reason of a staff correction, if any.
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DailyNotice {
+    pub class_id: Uuid,
+    pub class_code: String,
+    pub class_name: String,
+    pub date: NaiveDate,
+    pub sessions: Vec<NoticeSession>,
+    pub late: Vec<NoticeLine>,
+    pub early_leave: Vec<NoticeLine>,
+    pub absent: Vec<NoticeLine>,
+    pub leave: Vec<NoticeLine>,
+}
+
+pub async fn daily(db: &DatabaseConnection, scope: &ClassScope, date: NaiveDate) -> AppResult<DailyNotice> {
+    let from = from_local(date, NaiveTime::MIN);
+    let sessions = class_session::Entity::find()
+        .filter(class_session::Column::ClassId.eq(scope.class.id))
+        .filter(class_session::Column::StartsAt.gte(from))
+        .filter(class_session::Column::StartsAt.lt(from + chrono::Duration::days(1)))
+        .filter(class_session::Column::CountsTowardAttendance.eq(true))
+        .order_by_asc(class_session::Column::StartsAt)
+        .all(db)
+        .await?;
+    let roster = all_active(db, scope.class.id).await?;
+    let people: HashMap<Uuid, (String, String)> =
+        roster.iter().map(|(e, p)| (e.id, (p.name.clone(), p.unit.clone()))).collect();
+    let rows = attendance::Entity::find()
+        .filter(attendance::Column::SessionId.is_in(sessions.iter().map(|s| s.id).collect::<Vec<_>>()))
+        .all(db)
+        .await?;
+    let mut notice = DailyNotice {
+        class_id: scope.class.id,
+        class_code: scope.class.code.clone(),
+        class_name: scope.class.name.clone(),
+        date,
+        sessions: Vec::new(),
+        late: Vec::new(),
+        early_leave: Vec::new(),
+        absent: Vec::new(),
+        leave: Vec::new(),
+    };
+    for s in &sessions {
+        let mut line = NoticeSession {
+            session_id: s.id,
+            title: s.title.clone(),
+            starts_at: s.starts_at,
+            ends_at: s.ends_at,
+            expected: people.len() as u64,
+            present: 0,
+            late: 0,
+            early_leave: 0,
+            leave: 0,
+            absent: 0,
+            not_yet: 0,
+        };
+        let mut recorded = 0;
+        for r in rows.iter().filter(|r| r.session_id == s.id) {
+            let Some((name, unit)) = people.get(&r.enrollment_id) else { continue };
+            recorded += 1;
+            let entry = || NoticeLine {
+                name: name.clone(),
+                unit: unit.clone(),
+                session_title: s.title.clone(),
+                starts_at: s.starts_at,
+                note: r.note.clone(),
+            };
+            match AttendanceStatus::parse(&r.status) {
+                Some(AttendanceStatus::Present) => line.present += 1,
+                Some(AttendanceStatus::Late) => {
+                    line.late += 1;
+                    notice.late.push(entry());
+                }
+                Some(AttendanceStatus::EarlyLeave) => {
+                    line.early_leave += 1;
+                    notice.early_leave.push(entry());
+                }
+                Some(AttendanceStatus::Absent) => {
+                    line.absent += 1;
+                    notice.absent.push(entry());
+                }
+                Some(AttendanceStatus::Leave) => {
+                    line.leave += 1;
+                    notice.leave.push(entry());
+                }
+                None => {}
+            }
+        }
+        line.not_yet = line.expected.saturating_sub(recorded);
+        notice.sessions.push(line);
+    }
+    Ok(notice)
+}

@@ -2,6 +2,7 @@
 //! and the H5 check-in page behind every classroom QR code. Registered outside `/api/v1`.
 
 pub mod bind;
+pub mod monitor;
 pub mod print;
 pub mod scan;
 pub mod screen;
@@ -13,7 +14,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/print/classes/{class_id}/notice").route(web::get().to(print::daily_notice)))
         .service(web::resource("/h5/bind").route(web::get().to(bind::page)))
         .service(web::resource("/c/{token}").route(web::get().to(scan::page)))
-        .service(web::resource("/screen/{session_id}").route(web::get().to(screen::page)));
+        .service(web::resource("/screen/{session_id}").route(web::get().to(screen::page)))
+        .service(web::resource("/staff/sessions/{session_id}").route(web::get().to(monitor::page)));
 }
 
 /// Escapes text for HTML.

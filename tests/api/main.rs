@@ -6,6 +6,7 @@
 mod audit;
 mod auth;
 mod browser;
+mod browser_screen;
 mod checkin;
 mod classes;
 mod cli;
@@ -16,6 +17,7 @@ mod health;
 mod helpers;
 mod kv;
 mod live;
+mod notice;
 mod openapi;
 mod roster;
 mod screen;

@@ -1,0 +1,232 @@
+// End-to-end test of the classroom big screen (/screen/{session_id}#key=…) in headless Chromium at a projector's
+// viewport. Run by tests/api/browser_screen.rs against a server it started, whose clock is a test clock:
+//
+//   node e2e/screen.mjs SCREEN_URL EXPECTED ARRIVAL_NAME SCREENSHOT_DIR
+//
+//   SCREEN_URL    the screen link's URL, key fragment included
+//   EXPECTED      how many trainees the session expects (the counter's right-hand side)
+//   ARRIVAL_NAME  the masked name the first arrival must be shown as (e.g. 学**0)
+//
+// The QR rotates on the server's clock, not on real time, so the script and its driver take turns:
+//   1. the script opens the page, waits for the first QR and the counter "0 / EXPECTED", writes screen-before.png
+//      and prints "READY <token shown>" on stdout;
+//   2. the driver advances the server clock by one rotation and checks one trainee in;
+//   3. the script waits for a different QR token and the counter "1 / EXPECTED", writes screen-after.png and
+//      checks that the arrival list shows ARRIVAL_NAME first.
+// Prints READY and one summary line on stdout; exits 0 when every check passes, 1 on a failed check or error,
+// 2 on bad arguments.
+
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const CHROMIUM = process.env.ROLLCALL_E2E_CHROMIUM || '/usr/bin/chromium';
+const WAIT_MS = 15_000;
+const SHOTS = ['screen-before.png', 'screen-after.png', 'screen-failure.png'];
+
+const usage = 'usage: node e2e/screen.mjs SCREEN_URL EXPECTED ARRIVAL_NAME SCREENSHOT_DIR';
+const argv = process.argv.slice(2);
+if (argv.length !== 4) {
+  console.error(usage);
+  process.exit(2);
+}
+const [screenUrl, expectedArg, arrivalName, screenshotDir] = argv;
+const expected = Number(expectedArg);
+const key = new URLSearchParams(new URL(screenUrl).hash.slice(1)).get('key');
+if (!Number.isInteger(expected) || expected < 1 || !key || !arrivalName) {
+  console.error(`need a screen URL with #key=…, a positive EXPECTED and an ARRIVAL_NAME, got ${JSON.stringify(argv)}\n${usage}`);
+  process.exit(2);
+}
+
+class AssertionFailed extends Error {}
+
+function check(condition, message) {
+  if (!condition) throw new AssertionFailed(message);
+}
+
+// What the page shows, for failure messages.
+async function describe(page) {
+  return page.evaluate(() => {
+    const text = (id) => {
+      const el = document.getElementById(id);
+      if (!el) return `#${id} missing`;
+      return `${el.classList.contains('hidden') ? 'hidden' : 'shown'} ${JSON.stringify(el.innerText.trim())}`;
+    };
+    const qr = document.getElementById('qr');
+    return [
+      `url=${location.origin}${location.pathname}`,
+      `#class-name: ${text('class-name')}`,
+      `#session-title: ${text('session-title')}`,
+      `#qr-box: ${text('qr-box')}`,
+      `#qr data-token=${JSON.stringify(qr ? qr.dataset.token : null)} svg=${Boolean(qr && qr.querySelector('svg'))}`,
+      `#notice: ${text('notice')}`,
+      `#counter: ${text('counter')}`,
+      `#latest: ${text('latest')}`,
+    ].join('\n  ');
+  });
+}
+
+// Watches the page: uncaught errors, console errors, and how it asks for the screen state.
+function watch(page) {
+  const seen = { errors: [], polls: [] };
+  page.on('pageerror', (e) => seen.errors.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    const where = m.location().url || '';
+    if (m.type() === 'error' && !where.endsWith('/favicon.ico')) seen.errors.push(`console error: ${m.text()} (${where})`);
+  });
+  page.on('request', (r) => {
+    const url = new URL(r.url());
+    if (url.pathname === '/api/v1/screen/state') seen.polls.push({ url: r.url(), key: r.headers()['x-screen-key'] });
+  });
+  return seen;
+}
+
+// Waits until `predicate(arg)` holds in the page; on timeout, fails with `what` and what the page shows.
+async function waitUntil(page, what, predicate, arg) {
+  try {
+    await page.waitForFunction(predicate, arg, { timeout: WAIT_MS, polling: 100 });
+  } catch (e) {
+    throw new AssertionFailed(`${what}: not within ${WAIT_MS} ms\n  ${await describe(page)}\n  (${e.message.split('\n')[0]})`);
+  }
+}
+
+const counterText = (page) => page.locator('#counter').innerText().then((t) => t.trim());
+const shownToken = (page) => page.locator('#qr').getAttribute('data-token');
+
+async function screenshot(page, name) {
+  const file = path.join(screenshotDir, name);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+async function run(context) {
+  const page = await context.newPage();
+  const seen = watch(page);
+  try {
+    await page.goto(screenUrl);
+
+    // 1. The first code and an empty counter.
+    await waitUntil(
+      page,
+      `the first QR with its countdown and the counter "0 / ${expected}"`,
+      (n) => {
+        const qr = document.getElementById('qr');
+        const counter = document.getElementById('counter');
+        const countdown = document.getElementById('countdown');
+        return Boolean(
+          qr && qr.dataset.token && qr.querySelector('svg') && countdown.innerText.trim() && counter.innerText.trim() === `0 / ${n}`,
+        );
+      },
+      expected,
+    );
+    const before = await shownToken(page);
+    const beforeShot = await screenshot(page, 'screen-before.png');
+    check(
+      await page.locator('#qr-box').isVisible(),
+      `the QR box is hidden while a code is shown (screenshot ${beforeShot})\n  ${await describe(page)}`,
+    );
+    check(
+      !(await page.locator('#notice').isVisible()),
+      `a notice is shown while check-in is open (screenshot ${beforeShot})\n  ${await describe(page)}`,
+    );
+    const mode = (await page.locator('#mode').innerText()).trim();
+    check(mode === '请扫码签到', `#mode should say 请扫码签到 while check-in is open, says ${JSON.stringify(mode)}`);
+    const title = (await page.locator('#session-title').innerText()).trim();
+    const className = (await page.locator('#class-name').innerText()).trim();
+    check(title !== '' && className !== '', `the class (${JSON.stringify(className)}) and session (${JSON.stringify(title)}) are not both shown`);
+    check((await page.locator('#latest li').count()) === 0, `#latest lists arrivals before anyone checked in\n  ${await describe(page)}`);
+
+    // 2. The driver turns the server clock by one rotation and checks a trainee in.
+    console.log(`READY ${before}`);
+
+    // 3. The page follows on its own: a new code, and the arrival counted and listed.
+    await waitUntil(
+      page,
+      `a QR other than the first and the counter "1 / ${expected}"`,
+      (first) => {
+        const qr = document.getElementById('qr');
+        const counter = document.getElementById('counter');
+        return Boolean(
+          qr && qr.dataset.token && qr.dataset.token !== first && qr.querySelector('svg') && counter.innerText.trim().startsWith('1 '),
+        );
+      },
+      before,
+    );
+    // The arrival list is drawn in the same render as the counter; wait for it anyway rather than assume.
+    await waitUntil(page, 'an arrival in #latest', () => document.querySelectorAll('#latest li').length > 0);
+    const after = await shownToken(page);
+    const afterShot = await screenshot(page, 'screen-after.png');
+    const counter = await counterText(page);
+    check(counter === `1 / ${expected}`, `the counter should read "1 / ${expected}", reads ${JSON.stringify(counter)} (screenshot ${afterShot})`);
+    const arrivals = await page.locator('#latest li').evaluateAll((lis) =>
+      lis.map((li) => Array.from(li.querySelectorAll('span'), (s) => s.innerText.trim())),
+    );
+    check(
+      arrivals.length === 1 && arrivals[0][0] === arrivalName,
+      `#latest should list exactly one arrival, ${JSON.stringify(arrivalName)}, lists ${JSON.stringify(arrivals)} (screenshot ${afterShot})`,
+    );
+
+    // The key travels in the header only, never in the query string.
+    check(seen.polls.length >= 2, `the page polled /api/v1/screen/state ${seen.polls.length} time(s)`);
+    const leaky = seen.polls.filter((p) => p.key !== key || p.url.includes(key));
+    check(leaky.length === 0, `screen-state requests without the key header, or with the key in the URL: ${JSON.stringify(leaky)}`);
+    check(seen.errors.length === 0, `the page logged errors:\n  ${seen.errors.join('\n  ')}`);
+    return { before, after, counter, arrival: arrivals[0].join(' '), shots: [beforeShot, afterShot] };
+  } catch (e) {
+    try {
+      e.message += `\n  failure screenshot: ${await screenshot(page, 'screen-failure.png')}`;
+    } catch {
+      // The page may already be gone; the error says enough.
+    }
+    throw e;
+  } finally {
+    await page.close();
+  }
+}
+
+const started = Date.now();
+let browser;
+let exitCode = 0;
+try {
+  await mkdir(screenshotDir, { recursive: true });
+  // No stale screenshot may pass for this run's.
+  for (const name of SHOTS) await rm(path.join(screenshotDir, name), { force: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  // A classroom PC or projector.
+  const context = await browser.newContext({
+    viewport: { width: 1920, height: 1080 },
+    deviceScaleFactor: 1,
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+  });
+  context.setDefaultTimeout(WAIT_MS);
+  context.setDefaultNavigationTimeout(WAIT_MS);
+  const r = await run(context);
+  await context.close();
+  console.log(
+    `e2e screen: PASS in ${Date.now() - started} ms: QR …${r.before.slice(-12)} -> …${r.after.slice(-12)}; ` +
+      `counter 0 / ${expected} -> ${r.counter}; latest ${JSON.stringify(r.arrival)}; screenshots ${r.shots.join(', ')}`,
+  );
+} catch (e) {
+  exitCode = 1;
+  const kind = e instanceof AssertionFailed ? 'assertion failed' : 'error';
+  console.error(`e2e screen: ${kind}: ${e.message}`);
+  if (!(e instanceof AssertionFailed) && e.stack) console.error(e.stack);
+  console.log(`e2e screen: FAIL in ${Date.now() - started} ms (${kind}; see stderr)`);
+} finally {
+  if (browser) await browser.close().catch(() => {});
+}
+process.exit(exitCode);

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::Mutex;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use actix_web_lab::sse;
@@ -150,4 +151,74 @@ where
     let (tx, rx) = tokio::sync::mpsc::channel(16);
     actix_web::rt::spawn(body(tx));
     futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (Ok(e), rx)) })
+}
+
+/// One session of the day in a class-level snapshot.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ClassSessionLine {
+    pub session: crate::timetable::SessionView,
+    pub window: crate::attendance::model::WindowState,
+    pub counts: super::Counts,
+}
+
+/// The day's sessions of a class with their counts.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ClassSnapshot {
+    pub class_id: Uuid,
+    pub date: chrono::NaiveDate,
+    pub sessions: Vec<ClassSessionLine>,
+}
+
+pub async fn class_snapshot(state: &AppState, scope: &ClassScope) -> crate::error::AppResult<ClassSnapshot> {
+    let now = state.clock.now();
+    let date = crate::clock::local_date(now);
+    let sessions = crate::timetable::service::list(&state.db, &[scope.class.id], Some(date)).await?;
+    let rows = crate::entity::class_session::Entity::find()
+        .filter(crate::entity::class_session::Column::Id.is_in(sessions.iter().map(|s| s.id).collect::<Vec<_>>()))
+        .all(&state.db)
+        .await?;
+    let mut lines = Vec::new();
+    for view in sessions {
+        let Some(model) = rows.iter().find(|m| m.id == view.id) else { continue };
+        let attendance = for_session(&state.db, scope, model, now).await?;
+        lines.push(ClassSessionLine { window: attendance.window, counts: counts(&attendance), session: view });
+    }
+    Ok(ClassSnapshot { class_id: scope.class.id, date, sessions: lines })
+}
+
+/// The SSE stream of a class: a `snapshot` of the day's sessions, then every event of any of its sessions.
+pub fn class_stream(
+    state: AppState,
+    scope: ClassScope,
+) -> impl Stream<Item = Result<sse::Event, std::convert::Infallible>> {
+    let mut rx = state.infra.events.subscribe(&super::class_topic(scope.class.id));
+    async_stream(move |tx| async move {
+        let snapshot = || async {
+            match class_snapshot(&state, &scope).await {
+                Ok(s) => sse::Data::new_json(&s).ok().map(|d| sse::Event::from(d.event("snapshot"))),
+                Err(err) => {
+                    tracing::warn!(error = ?err, "class snapshot failed");
+                    None
+                }
+            }
+        };
+        if let Some(first) = snapshot().await
+            && tx.send(first).await.is_err()
+        {
+            return;
+        }
+        loop {
+            let event = match rx.recv().await {
+                Ok(json) => event_of(&json).1,
+                Err(RecvError::Lagged(_)) => match snapshot().await {
+                    Some(s) => s,
+                    None => continue,
+                },
+                Err(RecvError::Closed) => return,
+            };
+            if tx.send(event).await.is_err() {
+                return;
+            }
+        }
+    })
 }

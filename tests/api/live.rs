@@ -208,3 +208,23 @@ async fn a_reconnect_with_last_event_id_resumes_or_gets_a_fresh_snapshot() {
     let missed = resumed.next(Duration::from_secs(2)).await.unwrap();
     assert_eq!((missed.event.as_str(), missed.id.as_str()), ("status_changed", "4"), "resumes after event 3");
 }
+
+#[tokio::test]
+async fn a_class_stream_shows_the_days_sessions_then_events_of_any_of_them() {
+    let app = spawn_app().await;
+    let f = app.checkin_fixture(2, None).await;
+    let response = app.get(&format!("/api/v1/classes/{}/live", f.class_id), Some(&f.admin_token)).await;
+    assert_eq!(response.status(), 200);
+    let mut stream = SseReader::new(response);
+    let snapshot = stream.next(Duration::from_secs(2)).await.expect("snapshot");
+    assert_eq!(snapshot.event, "snapshot");
+    assert_eq!(snapshot.data["sessions"][0]["session"]["id"], f.session_id.as_str());
+    assert_eq!(snapshot.data["sessions"][0]["counts"]["not_yet"], 2);
+
+    let token = app.trainee_token(&f.trainees[0].1, "phone-class-0001").await;
+    let qr = app.qr_token(&f.admin_token, &f.session_id).await;
+    assert_eq!(app.scan(&token, &qr, &nonce(), None).await.status(), 201);
+    let event = stream.next(Duration::from_secs(1)).await.expect("checked_in");
+    assert_eq!(event.event, "checked_in");
+    assert_eq!(event.data["session_id"], f.session_id.as_str());
+}

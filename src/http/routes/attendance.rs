@@ -319,3 +319,27 @@ pub async fn live_stream(
     let stream = live::stream::session_stream(state.get_ref().clone(), scope, session, last_event_id);
     Ok(actix_web_lab::sse::Sse::from_stream(stream).with_keep_alive(live::stream::KEEP_ALIVE))
 }
+
+/// Server-Sent Events for a class: a `snapshot` of the day's sessions with their counts, then every event of any
+/// of its sessions (`checked_in`, `status_changed`, `window_opened`, …), from every server instance.
+#[utoipa::path(
+    tag = "attendance",
+    security(("bearer" = [])),
+    params(("class_id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "an event stream; the snapshot is a `ClassSnapshot`", content_type = "text/event-stream"),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`"),
+        (status = 404, body = ErrorBody, description = "`not_found`"),
+    )
+)]
+#[get("/classes/{class_id}/live")]
+pub async fn class_live_stream(
+    state: web::Data<AppState>,
+    Staff(who): Staff,
+    path: web::Path<Uuid>,
+) -> AppResult<impl actix_web::Responder> {
+    let scope = crate::class::access::class_scope(&state.db, &who, path.into_inner()).await?;
+    let stream = live::stream::class_stream(state.get_ref().clone(), scope);
+    Ok(actix_web_lab::sse::Sse::from_stream(stream).with_keep_alive(live::stream::KEEP_ALIVE))
+}

@@ -67,6 +67,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(attendance::attempts)
         .service(attendance::summary)
         .service(attendance::live_stream)
+        .service(attendance::class_live_stream)
         .service(notice::daily)
         .service(screen::create_link)
         .service(screen::list_links)

@@ -2,6 +2,7 @@
 //! today's timetable, 30 trainees with their invite codes.
 
 use chrono::{DateTime, Duration, NaiveTime, Utc};
+use sea_orm::EntityTrait;
 use uuid::Uuid;
 
 use crate::audit::Actor;
@@ -27,6 +28,10 @@ pub const CLASS_CODE: &str = "DEMO-2026-QN";
 /// What the demo made, for the start-up banner.
 pub struct Demo {
     pub class_id: Uuid,
+    /// Today's session whose check-in opens next (or is open now), for the big-screen and monitor links.
+    pub session_id: Option<Uuid>,
+    /// A classroom big-screen link for that session.
+    pub screen_url: Option<String>,
 }
 
 /// Creates the demo accounts and class if they are missing. Refuses anything but the embedded SQLite database so
@@ -40,7 +45,17 @@ pub async fn seed(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Demo> 
     let admin = ensure_account(state, &actor, ADMIN, "演示管理员", Role::Admin, now).await.map_err(to_anyhow)?;
     let staff = ensure_account(state, &actor, STAFF, "演示班主任", Role::Staff, now).await.map_err(to_anyhow)?;
     let class_id = ensure_class(state, &actor, admin, staff, now).await.map_err(to_anyhow)?;
-    Ok(Demo { class_id })
+    let sessions = timetable::list(&state.db, &[class_id], Some(local_date(now))).await.map_err(to_anyhow)?;
+    let session_id = sessions.iter().find(|s| s.ends_at > now).or(sessions.last()).map(|s| s.id);
+    let mut screen_url = None;
+    if let Some(id) = session_id
+        && let Some(session) = crate::entity::class_session::Entity::find_by_id(id).one(&state.db).await?
+    {
+        let base = state.base_url();
+        let link = crate::live::screen::create(&state.db, &actor, &base, &session, now).await.map_err(to_anyhow)?;
+        screen_url = Some(link.url);
+    }
+    Ok(Demo { class_id, session_id, screen_url })
 }
 
 fn to_anyhow(e: AppError) -> anyhow::Error {

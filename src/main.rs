@@ -106,6 +106,12 @@ fn announce(app: &Application, demo: Option<&demo::Demo>) {
             Ok(url) => println!("  invite sheet of the demo class (30 trainees): {url}"),
             Err(err) => eprintln!("cannot sign the invite sheet link: {err:?}"),
         }
+        if let Some(url) = &demo.screen_url {
+            println!("  classroom big screen: {url}");
+        }
+        if let Some(session_id) = demo.session_id {
+            println!("  staff monitor (log in as demo-staff): {base}/staff/sessions/{session_id}");
+        }
     }
     println!();
 }

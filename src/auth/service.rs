@@ -10,7 +10,7 @@ use super::{password, repo, token};
 use crate::audit::{self, Actor, Change};
 use crate::entity::{person, staff_account};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::kv::{Decision, Quota, RateLimiter};
+use crate::kv::{Check, Decision, Quota, RateLimiter};
 use crate::pagination::{Page, PageRequest};
 
 /// What a successful login hands back.
@@ -46,13 +46,13 @@ pub async fn login(
 ) -> AppResult<LoginOutcome> {
     let Credentials { username, password: password_raw, client_addr } = *credentials;
     let username_key = username.trim().to_lowercase();
-    for (bucket, key, quota) in
-        [("login_addr", client_addr, limits.per_address), ("login_acct", username_key.as_str(), limits.per_account)]
-    {
-        if let Decision::Limited { retry_after } = limiter.check(bucket, key, quota).await {
-            tracing::info!(bucket, "login rate-limited");
-            return Err(AppError::rate_limited(retry_after));
-        }
+    let checks = [
+        Check { bucket: "login_addr", key: client_addr, quota: limits.per_address },
+        Check { bucket: "login_acct", key: &username_key, quota: limits.per_account },
+    ];
+    if let Decision::Limited { retry_after } = limiter.check_all(&checks).await {
+        tracing::info!("login rate-limited");
+        return Err(AppError::rate_limited(retry_after));
     }
     let account = repo::find_staff_by_username(db, &username_key).await?;
     let ok = password::verify(account.as_ref().map(|a| a.password_hash.clone()), password_raw).await?;

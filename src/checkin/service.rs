@@ -22,7 +22,7 @@ use crate::cache::TtlCache;
 use crate::entity::{attendance, checkin_attempt, class_session, enrollment};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::geo;
-use crate::kv::{Decision, Kv, Quota, RateLimiter};
+use crate::kv::{Check, Decision, Kv, Quota, RateLimiter};
 use crate::qr::{Freshness, QrToken};
 use crate::roster::model::STATUS_ACTIVE;
 use crate::roster::service::wechat_device;
@@ -210,14 +210,14 @@ fn attempt_row(caller: &Caller<'_>, req: &CheckinRequest, trace: &Trace, result:
 
 async fn limit(deps: &Deps<'_>, caller: &Caller<'_>) -> AppResult<()> {
     let person = caller.trainee.person_id.to_string();
-    for (bucket, key, quota) in
-        [("checkin_person", person.as_str(), deps.per_trainee), ("checkin_addr", caller.client_addr, deps.per_address)]
-    {
-        if let Decision::Limited { retry_after } = deps.limiter.check(bucket, key, quota).await {
-            return Err(AppError::rate_limited(retry_after));
-        }
+    let checks = [
+        Check { bucket: "checkin_person", key: &person, quota: deps.per_trainee },
+        Check { bucket: "checkin_addr", key: caller.client_addr, quota: deps.per_address },
+    ];
+    match deps.limiter.check_all(&checks).await {
+        Decision::Allowed => Ok(()),
+        Decision::Limited { retry_after } => Err(AppError::rate_limited(retry_after)),
     }
-    Ok(())
 }
 
 async fn run(

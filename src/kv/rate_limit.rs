@@ -33,10 +33,24 @@ pub enum Decision {
     Limited { retry_after: Duration },
 }
 
+/// One limit to check: a bucket (what is limited), a key (whose), and the quota.
+#[derive(Debug, Clone, Copy)]
+pub struct Check<'a> {
+    pub bucket: &'a str,
+    pub key: &'a str,
+    pub quota: Quota,
+}
+
 /// Checks never fail: a limiter that cannot reach its store falls back to in-process limits.
 #[async_trait::async_trait]
 pub trait RateLimiter: Send + Sync + 'static {
-    async fn check(&self, bucket: &str, key: &str, quota: Quota) -> Decision;
+    /// Several limits at once, in one round trip: allowed only if every one allows, and then every one is charged;
+    /// when limited, none is charged and the longest wait is returned.
+    async fn check_all(&self, checks: &[Check<'_>]) -> Decision;
+
+    async fn check(&self, bucket: &str, key: &str, quota: Quota) -> Decision {
+        self.check_all(&[Check { bucket, key, quota }]).await
+    }
 }
 
 /// One GCRA step. `tat` is the stored theoretical arrival time (ms), `None` when unknown. Returns the decision and,
@@ -64,38 +78,56 @@ impl MemoryRateLimiter {
         Self { clock, tats: Mutex::new(HashMap::new()) }
     }
 
-    fn check_now(&self, full_key: String, quota: Quota) -> Decision {
+    fn check_now(&self, checks: &[Check<'_>]) -> Decision {
         let now = self.clock.now().timestamp_millis();
         let mut tats = self.tats.lock();
         if tats.len() > 50_000 {
             tats.retain(|_, tat| *tat > now);
         }
-        let (decision, new_tat) = gcra(now, tats.get(&full_key).copied(), quota);
-        if let Some(new_tat) = new_tat {
-            tats.insert(full_key, new_tat);
+        let mut updates = Vec::with_capacity(checks.len());
+        let mut wait = Duration::ZERO;
+        for c in checks {
+            let full_key = format!("{}:{}", c.bucket, c.key);
+            match gcra(now, tats.get(&full_key).copied(), c.quota) {
+                (Decision::Limited { retry_after }, _) => wait = wait.max(retry_after),
+                (Decision::Allowed, new_tat) => updates.push((full_key, new_tat.unwrap_or(now))),
+            }
         }
-        decision
+        if !wait.is_zero() {
+            return Decision::Limited { retry_after: wait };
+        }
+        tats.extend(updates);
+        Decision::Allowed
     }
 }
 
 #[async_trait::async_trait]
 impl RateLimiter for MemoryRateLimiter {
-    async fn check(&self, bucket: &str, key: &str, quota: Quota) -> Decision {
-        self.check_now(format!("{bucket}:{key}"), quota)
+    async fn check_all(&self, checks: &[Check<'_>]) -> Decision {
+        self.check_now(checks)
     }
 }
 
-/// Mirrors [`gcra`]. KEYS[1] = key; ARGV = now_ms, interval_ms, burst.
+/// Mirrors [`gcra`] over several keys, all or nothing. KEYS = the keys; ARGV = now_ms, then interval_ms and burst
+/// for each key. Returns -1 when allowed (all charged), else the longest wait in ms (none charged).
 const GCRA_LUA: &str = r#"
 local now = tonumber(ARGV[1])
-local interval = tonumber(ARGV[2])
-local burst = tonumber(ARGV[3])
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-if tat < now then tat = now end
-local new_tat = tat + interval
-local allow_at = new_tat - interval * burst
-if now < allow_at then return allow_at - now end
-redis.call('SET', KEYS[1], new_tat, 'PX', math.max(new_tat - now, 1))
+local new_tats = {}
+local wait = 0
+for i = 1, #KEYS do
+  local interval = tonumber(ARGV[2 * i])
+  local burst = tonumber(ARGV[2 * i + 1])
+  local tat = tonumber(redis.call('GET', KEYS[i]) or now)
+  if tat < now then tat = now end
+  local new_tat = tat + interval
+  local allow_at = new_tat - interval * burst
+  if now < allow_at and allow_at - now > wait then wait = allow_at - now end
+  new_tats[i] = new_tat
+end
+if wait > 0 then return wait end
+for i = 1, #KEYS do
+  redis.call('SET', KEYS[i], new_tats[i], 'PX', math.max(new_tats[i] - now, 1))
+end
 return -1
 "#;
 
@@ -114,23 +146,22 @@ impl RedisRateLimiter {
 
 #[async_trait::async_trait]
 impl RateLimiter for RedisRateLimiter {
-    async fn check(&self, bucket: &str, key: &str, quota: Quota) -> Decision {
-        let full_key = self.handle.key(&format!("rl:{bucket}:{key}"));
+    async fn check_all(&self, checks: &[Check<'_>]) -> Decision {
         let now = self.clock.now().timestamp_millis();
-        let interval = i64::try_from(quota.replenish.as_millis()).unwrap_or(i64::MAX / 4).max(1);
-        let script = &self.script;
-        let result = self
-            .handle
-            .run(|mut c| async move {
-                script.key(&full_key).arg(now).arg(interval).arg(quota.burst).invoke_async::<i64>(&mut c).await
-            })
-            .await;
+        let mut invocation = self.script.prepare_invoke();
+        invocation.arg(now);
+        for c in checks {
+            let interval = i64::try_from(c.quota.replenish.as_millis()).unwrap_or(i64::MAX / 4).max(1);
+            invocation.key(self.handle.key(&format!("rl:{}:{}", c.bucket, c.key))).arg(interval).arg(c.quota.burst);
+        }
+        let invocation = &invocation;
+        let result = self.handle.run(|mut c| async move { invocation.invoke_async::<i64>(&mut c).await }).await;
         match result {
             Ok(wait) if wait < 0 => Decision::Allowed,
             Ok(wait) => Decision::Limited { retry_after: Duration::from_millis(u64::try_from(wait).unwrap_or(0)) },
             Err(err) => {
-                tracing::warn!(error = %err, bucket, "rate limiter cannot reach Redis; using in-process limits");
-                self.fallback.check(bucket, key, quota).await
+                tracing::warn!(error = %err, "rate limiter cannot reach Redis; using in-process limits");
+                self.fallback.check_all(checks).await
             }
         }
     }

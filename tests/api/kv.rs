@@ -84,3 +84,20 @@ async fn an_event_published_on_one_instance_reaches_subscribers_on_another() {
     assert_eq!(&*got, r#"{"kind":"checked_in"}"#);
     assert!(other.try_recv().is_err(), "other topics see nothing");
 }
+
+#[tokio::test]
+async fn several_limits_are_checked_together_and_charged_only_when_all_allow() {
+    use rollcall::kv::Check;
+    let clock = clock();
+    let limiter = infra(&prefix(), clock.clone()).await.limiter;
+    let tight = Quota { burst: 1, replenish: Duration::from_secs(60) };
+    let loose = Quota { burst: 5, replenish: Duration::from_secs(1) };
+    let both = [Check { bucket: "a", key: "k", quota: tight }, Check { bucket: "b", key: "k", quota: loose }];
+    assert_eq!(limiter.check_all(&both).await, Decision::Allowed);
+    assert_eq!(limiter.check_all(&both).await, Decision::Limited { retry_after: Duration::from_secs(60) });
+    // The refused call charged nothing: the loose bucket still has four of its five.
+    for _ in 0..4 {
+        assert_eq!(limiter.check("b", "k", loose).await, Decision::Allowed);
+    }
+    assert!(matches!(limiter.check("b", "k", loose).await, Decision::Limited { .. }));
+}

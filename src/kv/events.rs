@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use parking_lot::Mutex;
-use redis::AsyncCommands;
 use tokio::sync::broadcast;
 
 use super::KvResult;
@@ -21,7 +20,12 @@ const TOPIC_BUFFER: usize = 256;
 #[async_trait::async_trait]
 pub trait EventBus: Send + Sync + 'static {
     /// Sends to every subscriber of `topic` on every instance. On failure the local subscribers still get it.
-    async fn publish(&self, topic: &str, payload: &str) -> KvResult<()>;
+    async fn publish(&self, topic: &str, payload: &str) -> KvResult<()> {
+        self.publish_to(&[topic], payload).await
+    }
+
+    /// The same payload to several topics, in one round trip.
+    async fn publish_to(&self, topics: &[&str], payload: &str) -> KvResult<()>;
     fn subscribe(&self, topic: &str) -> broadcast::Receiver<Arc<str>>;
 }
 
@@ -54,8 +58,11 @@ pub struct MemoryEventBus {
 
 #[async_trait::async_trait]
 impl EventBus for MemoryEventBus {
-    async fn publish(&self, topic: &str, payload: &str) -> KvResult<()> {
-        self.fanout.deliver(topic, Arc::from(payload));
+    async fn publish_to(&self, topics: &[&str], payload: &str) -> KvResult<()> {
+        let payload: Arc<str> = Arc::from(payload);
+        for topic in topics {
+            self.fanout.deliver(topic, payload.clone());
+        }
         Ok(())
     }
 
@@ -123,15 +130,21 @@ async fn listen(
 
 #[async_trait::async_trait]
 impl EventBus for RedisEventBus {
-    async fn publish(&self, topic: &str, payload: &str) -> KvResult<()> {
-        let channel = self.handle.key(&format!("ev:{topic}"));
-        let owned = payload.to_owned();
-        let result = self.handle.run(|mut c| async move { c.publish::<_, _, i64>(channel, owned).await }).await;
-        if let Err(err) = &result {
-            tracing::warn!(error = %err, topic, "cannot publish event to Redis; delivering locally only");
-            self.fanout.deliver(topic, Arc::from(payload));
+    async fn publish_to(&self, topics: &[&str], payload: &str) -> KvResult<()> {
+        let mut pipe = redis::pipe();
+        for topic in topics {
+            pipe.publish(self.handle.key(&format!("ev:{topic}")), payload).ignore();
         }
-        result.map(|_| ())
+        let pipe = &pipe;
+        let result = self.handle.run(|mut c| async move { pipe.query_async::<()>(&mut c).await }).await;
+        if let Err(err) = &result {
+            tracing::warn!(error = %err, "cannot publish event to Redis; delivering locally only");
+            let payload: Arc<str> = Arc::from(payload);
+            for topic in topics {
+                self.fanout.deliver(topic, payload.clone());
+            }
+        }
+        result
     }
 
     fn subscribe(&self, topic: &str) -> broadcast::Receiver<Arc<str>> {

@@ -103,10 +103,9 @@ pub async fn publish(kv: &dyn Kv, events: &dyn EventBus, change: Change) {
         count: change.count,
     };
     let Ok(json) = serde_json::to_string(&event) else { return };
-    for topic in [session_topic(event.session_id), class_topic(event.class_id)] {
-        if let Err(err) = events.publish(&topic, &json).await {
-            tracing::warn!(error = %err, topic, "live event delivered on this instance only");
-        }
+    let (session, class) = (session_topic(event.session_id), class_topic(event.class_id));
+    if let Err(err) = events.publish_to(&[&session, &class], &json).await {
+        tracing::warn!(error = %err, "live event delivered on this instance only");
     }
 }
 

@@ -5,7 +5,8 @@ COPY . .
 RUN cargo build --release --locked --bin rollcall
 
 FROM debian:bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates && rm -rf /var/lib/apt/lists/*
+# fonts-noto-cjk: the Chinese font embedded (subset) in PDF reports.
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates fonts-noto-cjk && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --home /var/lib/rollcall rollcall && mkdir -p /var/lib/rollcall && chown rollcall /var/lib/rollcall
 COPY --from=build /src/target/release/rollcall /usr/local/bin/rollcall
 USER rollcall

@@ -21,6 +21,7 @@ pub struct Settings {
     pub wechat: WechatSettings,
     pub jobs: JobSettings,
     pub screen: ScreenSettings,
+    pub report: ReportSettings,
     /// Where embedded state lives: the SQLite file and the generated secret.
     pub data_dir: PathBuf,
 }
@@ -64,6 +65,14 @@ pub struct SecuritySettings {
     pub staff_token_ttl_hours: i64,
     /// How long a trainee stays logged in on their phone.
     pub trainee_token_ttl_days: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReportSettings {
+    /// A font with Chinese glyphs for PDFs (TrueType/OpenType, or a collection with `cjk_font_index`).
+    pub cjk_font_path: PathBuf,
+    /// The face in a font collection: 2 is Simplified Chinese in Noto Sans CJK's .ttc.
+    pub cjk_font_index: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -174,6 +183,10 @@ absent_scan_seconds = 15
 
 [screen]
 mask_names = true
+
+[report]
+cjk_font_path = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+cjk_font_index = 2
 "#;
 
 /// Which storage the process runs on.

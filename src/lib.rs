@@ -19,6 +19,7 @@ pub mod kv;
 pub mod live;
 pub mod pagination;
 pub mod qr;
+pub mod report;
 pub mod roster;
 pub mod startup;
 pub mod state;

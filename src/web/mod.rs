@@ -12,6 +12,7 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/print/classes/{class_id}/invites").route(web::get().to(print::invite_sheet)))
         .service(web::resource("/print/classes/{class_id}/notice").route(web::get().to(print::daily_notice)))
+        .service(web::resource("/print/classes/{class_id}/notice.pdf").route(web::get().to(print::daily_notice_pdf)))
         .service(web::resource("/h5/bind").route(web::get().to(bind::page)))
         .service(web::resource("/c/{token}").route(web::get().to(scan::page)))
         .service(web::resource("/screen/{session_id}").route(web::get().to(screen::page)))

@@ -40,11 +40,41 @@ pub fn invite_sheet_url(state: &AppState, class_id: Uuid, until: DateTime<Utc>) 
     Ok(format!("{}/print/classes/{class_id}/invites?exp={exp}&sig={sig}", state.base_url()))
 }
 
-/// A link to the class's daily notice for `date`, valid until `until`.
-pub fn notice_url(state: &AppState, class_id: Uuid, date: NaiveDate, until: DateTime<Utc>) -> AppResult<String> {
+/// Links to the class's daily notice for `date` (print page, PDF), valid until `until`.
+pub fn notice_urls(
+    state: &AppState,
+    class_id: Uuid,
+    date: NaiveDate,
+    until: DateTime<Utc>,
+) -> AppResult<(String, String)> {
     let exp = until.timestamp();
     let sig = signature(state, "notice", class_id, &date.to_string(), exp)?;
-    Ok(format!("{}/print/classes/{class_id}/notice?date={date}&exp={exp}&sig={sig}", state.base_url()))
+    let base = format!("{}/print/classes/{class_id}", state.base_url());
+    let query = format!("date={date}&exp={exp}&sig={sig}");
+    Ok((format!("{base}/notice?{query}"), format!("{base}/notice.pdf?{query}")))
+}
+
+/// The daily notice as a PDF (A4), from the same signed link as the print page.
+pub async fn daily_notice_pdf(
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    query: web::Query<SignedDay>,
+) -> AppResult<HttpResponse> {
+    let class_id = path.into_inner();
+    check(&state, "notice", class_id, &query.date.to_string(), query.exp, &query.sig)?;
+    let class = get_class(&state.db, class_id).await?;
+    let scope = crate::class::ClassScope { class };
+    let notice = crate::attendance::notice::daily(&state.db, &scope, query.date).await?;
+    let settings = state.settings.report.clone();
+    let bytes = tokio::task::spawn_blocking(move || {
+        let font = crate::report::pdf::font(&settings)?;
+        Ok::<_, AppError>(crate::report::pdf::daily_notice(&font, &notice))
+    })
+    .await??;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header(("Content-Disposition", format!("inline; filename=\"notice-{}.pdf\"", query.date)))
+        .body(bytes))
 }
 
 #[derive(Deserialize)]

@@ -40,6 +40,22 @@ async fn the_daily_notice_names_who_was_late_absent_or_on_leave_and_prints() {
     let html = page.text().await.unwrap();
     assert!(html.contains("考勤公示") && html.contains(&f.trainees[3].0) && html.contains("旷课（1）"), "{html}");
 
+    let font = &app.state.settings.report.cjk_font_path;
+    if !font.exists() {
+        assert!(!crate::helpers::must_run_everything(), "the PDF needs {} (fonts-noto-cjk)", font.display());
+        eprintln!("SKIPPED the PDF part: {} is not installed", font.display());
+        return;
+    }
+    let pdf = app.client.get(body["pdf_url"].as_str().unwrap()).send().await.unwrap();
+    assert_eq!(pdf.status(), 200);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let bytes = pdf.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"%PDF-"), "a PDF");
+    assert!(bytes.len() < 2_000_000, "the CJK font is subset, not embedded whole: {} bytes", bytes.len());
+    let artifacts = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    std::fs::write(artifacts.join("notice.pdf"), &bytes).unwrap();
+
     let forged = url.replace("date=2026-11-26", "date=2026-11-25");
     let (status, code, _) = error_body(app.client.get(forged).send().await.unwrap()).await;
     assert_eq!((status, code.as_str()), (403, "forbidden"), "a link signs its date");

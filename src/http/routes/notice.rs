@@ -25,6 +25,8 @@ pub struct NoticeResponse {
     pub notice: DailyNotice,
     /// The print-ready page (works without login for 24 hours).
     pub print_url: String,
+    /// The same notice as an A4 PDF (same lifetime).
+    pub pdf_url: String,
 }
 
 /// The daily attendance notice (考勤公示) of a class: each session's counts, and who was late, left early, was
@@ -52,6 +54,6 @@ pub async fn daily(
     let now = state.clock.now();
     let date = query.date.unwrap_or_else(|| local_date(now));
     let notice = notice::daily(&state.db, &scope, date).await?;
-    let print_url = print::notice_url(&state, scope.class.id, date, now + Duration::hours(24))?;
-    Ok(web::Json(NoticeResponse { notice, print_url }))
+    let (print_url, pdf_url) = print::notice_urls(&state, scope.class.id, date, now + Duration::hours(24))?;
+    Ok(web::Json(NoticeResponse { notice, print_url, pdf_url }))
 }

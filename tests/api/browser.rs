@@ -2,46 +2,22 @@
 //! a phone viewport with a faked position inside the session's geofence. Needs node, /usr/bin/chromium and
 //! `npm ci --prefix e2e`; skips without them unless `ROLLCALL_TEST_REQUIRE_ALL=1`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::helpers::{must_run_everything, spawn_app};
+use crate::e2e::manifest_dir;
+use crate::helpers::spawn_app;
 
-const CHROMIUM: &str = "/usr/bin/chromium";
 /// The geofence centre, GCJ-02 (as in checkin.rs).
 const CENTRE: (f64, f64) = (30.657_34, 104.065_73);
 /// The whole script, both scenarios; it waits at most 15 s for any one step.
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(120);
 
-fn manifest_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// What the browser test needs and is not there.
-async fn missing_prerequisites() -> Vec<String> {
-    let mut missing = Vec::new();
-    let node = tokio::process::Command::new("node").arg("--version").output().await;
-    if !node.is_ok_and(|o| o.status.success()) {
-        missing.push("node (Node.js 20+) on PATH".to_owned());
-    }
-    if !Path::new(CHROMIUM).exists() {
-        missing.push(format!("{CHROMIUM} (apt-get install chromium fonts-noto-cjk)"));
-    }
-    if !manifest_dir().join("e2e/node_modules/playwright-core").is_dir() {
-        missing.push("e2e/node_modules/playwright-core (npm ci --prefix e2e)".to_owned());
-    }
-    missing
-}
-
 #[tokio::test]
 async fn the_h5_page_binds_a_phone_checks_in_and_shows_an_expired_code() {
-    let missing = missing_prerequisites().await;
-    if !missing.is_empty() {
-        let what = missing.join(", ");
-        assert!(!must_run_everything(), "ROLLCALL_TEST_REQUIRE_ALL=1 but the browser test is missing: {what}");
-        eprintln!("SKIPPED: the browser test is missing: {what}");
+    if !crate::e2e::browser_ready().await {
         return;
     }
 

@@ -5,48 +5,24 @@
 //! recorded: the leave, its reason, and the audit entry. Needs what `browser.rs` needs; skips without it unless
 //! `ROLLCALL_TEST_REQUIRE_ALL=1`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 
-use crate::helpers::{must_run_everything, nonce, spawn_app};
+use crate::e2e::manifest_dir;
+use crate::helpers::{nonce, spawn_app};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
 /// The whole exchange; the script waits at most 15 s for any one step (the page polls every 3 s).
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(90);
 const EXPECTED: usize = 3;
 const REASON: &str = "因公出差，已交请假条";
 
-fn manifest_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// What the browser test needs and is not there.
-async fn missing_prerequisites() -> Vec<String> {
-    let mut missing = Vec::new();
-    let node = tokio::process::Command::new("node").arg("--version").output().await;
-    if !node.is_ok_and(|o| o.status.success()) {
-        missing.push("node (Node.js 20+) on PATH".to_owned());
-    }
-    if !Path::new(CHROMIUM).exists() {
-        missing.push(format!("{CHROMIUM} (apt-get install chromium fonts-noto-cjk)"));
-    }
-    if !manifest_dir().join("e2e/node_modules/playwright-core").is_dir() {
-        missing.push("e2e/node_modules/playwright-core (npm ci --prefix e2e)".to_owned());
-    }
-    missing
-}
-
 #[tokio::test]
 async fn the_staff_monitor_drops_an_arrival_and_marks_leave_with_one_tap() {
-    let missing = missing_prerequisites().await;
-    if !missing.is_empty() {
-        let what = missing.join(", ");
-        assert!(!must_run_everything(), "ROLLCALL_TEST_REQUIRE_ALL=1 but the browser test is missing: {what}");
-        eprintln!("SKIPPED: the browser test is missing: {what}");
+    if !crate::e2e::browser_ready().await {
         return;
     }
 

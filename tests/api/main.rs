@@ -12,6 +12,7 @@ mod checkin;
 mod classes;
 mod cli;
 mod deploy;
+mod e2e;
 mod errors;
 mod fake_wechat;
 mod health;

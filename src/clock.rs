@@ -61,3 +61,8 @@ pub fn from_local(date: chrono::NaiveDate, time: chrono::NaiveTime) -> DateTime<
         None => date.and_time(time).and_utc() - Duration::hours(8),
     }
 }
+
+/// An instant as China-time `HH:MM`, as printed on notices.
+pub fn local_hhmm(at: DateTime<Utc>) -> String {
+    at.with_timezone(&china()).format("%H:%M").to_string()
+}

@@ -286,8 +286,7 @@ fn check_device(trainee: &TraineePrincipal, e: &enrollment::Model) -> AppResult<
 }
 
 fn check_location(session: &class_session::Model, location: Option<Location>, trace: &mut Trace) -> AppResult<()> {
-    let view = crate::timetable::SessionView::from(session);
-    let Some(fence) = view.geofence else { return Ok(()) };
+    let Some(fence) = crate::timetable::Geofence::of(session) else { return Ok(()) };
     let loc = location.ok_or_else(|| AppError::new(ErrorCode::LocationRequired))?;
     if !(-90.0..=90.0).contains(&loc.lat) || !(-180.0..=180.0).contains(&loc.lng) {
         return Err(AppError::new(ErrorCode::LocationRequired));

@@ -2,10 +2,10 @@
 
 use std::sync::{Arc, OnceLock};
 
-use chrono::{DateTime, Utc};
 use printpdf::{Mm, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, TextItem};
 
 use crate::attendance::notice::{DailyNotice, NoticeLine};
+use crate::clock::local_hhmm;
 use crate::config::ReportSettings;
 use crate::error::{AppError, AppResult, ErrorCode};
 
@@ -76,10 +76,6 @@ impl Writer {
     }
 }
 
-fn hhmm(t: DateTime<Utc>) -> String {
-    t.with_timezone(&crate::clock::china()).format("%H:%M").to_string()
-}
-
 fn section(w: &mut Writer, title: &str, lines: &[NoticeLine]) {
     w.gap(3.0);
     w.row(12.0, &[(LEFT, format!("{title}（{}人次）", lines.len()))]);
@@ -94,7 +90,7 @@ fn section(w: &mut Writer, title: &str, lines: &[NoticeLine]) {
                 (LEFT + 30.0, l.unit.chars().take(16).collect()),
                 (
                     LEFT + 86.0,
-                    format!("{} {}", hhmm(l.starts_at), l.session_title.chars().take(18).collect::<String>()),
+                    format!("{} {}", local_hhmm(l.starts_at), l.session_title.chars().take(18).collect::<String>()),
                 ),
                 (LEFT + 150.0, l.note.as_deref().unwrap_or("").chars().take(14).collect()),
             ],
@@ -116,7 +112,7 @@ pub fn daily_notice(font: &ParsedFont, notice: &DailyNotice) -> Vec<u8> {
     w.row(10.0, &columns.iter().zip(header).map(|(x, h)| (LEFT + x, h.to_owned())).collect::<Vec<_>>());
     for s in &notice.sessions {
         let cells = [
-            format!("{}–{}", hhmm(s.starts_at), hhmm(s.ends_at)),
+            format!("{}–{}", local_hhmm(s.starts_at), local_hhmm(s.ends_at)),
             s.title.chars().take(22).collect(),
             s.expected.to_string(),
             (s.present + s.late + s.early_leave).to_string(),

@@ -1,4 +1,4 @@
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -77,6 +77,14 @@ pub struct Geofence {
 }
 
 impl Geofence {
+    /// A session's geofence, when all its parts are set.
+    pub fn of(m: &class_session::Model) -> Option<Geofence> {
+        match (m.geo_lat, m.geo_lng, m.geo_radius_m, m.geo_coord.as_deref().and_then(CoordSystem::parse)) {
+            (Some(lat), Some(lng), Some(radius_m), Some(coord)) => Some(Geofence { lat, lng, radius_m, coord }),
+            _ => None,
+        }
+    }
+
     pub fn validate(self) -> AppResult<Self> {
         if !(-90.0..=90.0).contains(&self.lat) || !(-180.0..=180.0).contains(&self.lng) {
             return Err(AppError::validation("签到范围的经纬度不正确"));
@@ -116,10 +124,6 @@ impl CheckWindow {
             ));
         }
         Ok(self)
-    }
-
-    pub fn opens_at(self, starts_at: DateTime<Utc>) -> DateTime<Utc> {
-        starts_at - Duration::minutes(i64::from(self.open_before_min))
     }
 }
 
@@ -164,11 +168,7 @@ pub struct SessionView {
 impl From<&class_session::Model> for SessionView {
     fn from(m: &class_session::Model) -> Self {
         let kind = SessionKind::parse(&m.kind).unwrap_or(SessionKind::Other);
-        let geofence = match (m.geo_lat, m.geo_lng, m.geo_radius_m, m.geo_coord.as_deref().and_then(CoordSystem::parse))
-        {
-            (Some(lat), Some(lng), Some(radius_m), Some(coord)) => Some(Geofence { lat, lng, radius_m, coord }),
-            _ => None,
-        };
+        let geofence = Geofence::of(m);
         Self {
             id: m.id,
             class_id: m.class_id,

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::model::{CheckWindow, Credit, SessionInput, SessionKind, SessionView};
+use super::model::{Credit, SessionInput, SessionKind, SessionView};
 use crate::audit::{self, Actor, Change};
 use crate::auth::StaffPrincipal;
 use crate::class::access::{ClassScope, class_scope};
@@ -302,12 +302,7 @@ pub async fn session_scope(
 
 /// Whether check-in for the session has opened (from then on, results exist or may exist).
 pub fn window_opened(session: &class_session::Model, now: DateTime<Utc>) -> bool {
-    let window = CheckWindow {
-        open_before_min: session.open_before_min,
-        late_after_min: session.late_after_min,
-        close_after_min: session.close_after_min,
-    };
-    now >= window.opens_at(session.starts_at)
+    now >= crate::attendance::model::opens_at(session)
 }
 
 pub async fn update(

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::{esc, qr_svg};
 use crate::class::service::get_class;
+use crate::clock::local_hhmm;
 use crate::crypto;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::roster::service as roster;
@@ -136,10 +137,6 @@ h1{{font-size:20px;margin:0 0 4px}} .sub{{color:#666;font-size:13px;margin-botto
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html))
 }
 
-fn hhmm(t: DateTime<Utc>) -> String {
-    t.with_timezone(&crate::clock::china()).format("%H:%M").to_string()
-}
-
 /// The daily attendance notice (考勤公示), print-ready.
 pub async fn daily_notice(
     state: web::Data<AppState>,
@@ -155,8 +152,8 @@ pub async fn daily_notice(
     for s in &notice.sessions {
         sessions.push_str(&format!(
             "<tr><td>{}–{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            hhmm(s.starts_at),
-            hhmm(s.ends_at),
+            local_hhmm(s.starts_at),
+            local_hhmm(s.ends_at),
             esc(&s.title),
             s.expected,
             s.present + s.late + s.early_leave,
@@ -177,7 +174,7 @@ pub async fn daily_notice(
                         "<tr><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td></tr>",
                         esc(&l.name),
                         esc(&l.unit),
-                        hhmm(l.starts_at),
+                        local_hhmm(l.starts_at),
                         esc(&l.session_title),
                         esc(l.note.as_deref().unwrap_or(""))
                     )

@@ -13,7 +13,17 @@ pub mod sessions;
 pub mod staff;
 pub mod trainee;
 
+use serde::Deserialize;
 use utoipa_actix_web::service_config::ServiceConfig;
+
+/// An optional reason for a change, kept in the audit trail (disable an account, withdraw a trainee, reset an
+/// invite).
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonBody {
+    /// Why; kept in the audit trail.
+    pub reason: Option<String>,
+}
 
 /// Everything under `/api/v1`.
 pub fn configure(cfg: &mut ServiceConfig) {

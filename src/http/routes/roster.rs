@@ -9,6 +9,7 @@ use crate::class::access::class_scope;
 use crate::error::AppResult;
 use crate::http::error::ErrorBody;
 use crate::http::extract::Staff;
+use crate::http::routes::ReasonBody;
 use crate::http::routes::sessions::DryRunQuery;
 use crate::http::upload::{UploadForm, read_file};
 use crate::pagination::{Page, PageQuery, PageRequest};
@@ -143,13 +144,6 @@ pub async fn import(
         service::import(&state.db, &state.master_secret, &actor, &scope, &bytes, query.dry_run, state.clock.now())
             .await?;
     Ok(web::Json(report))
-}
-
-#[derive(Deserialize, Default, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReasonBody {
-    /// Why; kept in the audit trail.
-    pub reason: Option<String>,
 }
 
 /// Takes a trainee off the class. The enrolment is kept as `withdrawn`; adding them again restores it.

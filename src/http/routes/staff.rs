@@ -7,6 +7,7 @@ use crate::auth::{DisplayName, Password, Role, StaffAccount, Username};
 use crate::error::AppResult;
 use crate::http::error::ErrorBody;
 use crate::http::extract::Admin;
+use crate::http::routes::ReasonBody;
 use crate::pagination::{Page, PageQuery};
 use crate::state::AppState;
 
@@ -92,19 +93,12 @@ pub async fn get(
     Ok(web::Json(service::get_staff(&state.db, path.into_inner()).await?))
 }
 
-#[derive(Deserialize, Default, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReasonRequest {
-    /// Why; kept in the audit trail.
-    pub reason: Option<String>,
-}
-
 /// Disables an account and ends all its sessions at once. Admins only; not your own account.
 #[utoipa::path(
     tag = "staff",
     security(("bearer" = [])),
     params(("staff_id" = Uuid, Path)),
-    request_body = ReasonRequest,
+    request_body = ReasonBody,
     responses(
         (status = 200, body = StaffAccount),
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
@@ -117,7 +111,7 @@ pub async fn disable(
     state: web::Data<AppState>,
     Admin(admin): Admin,
     path: web::Path<Uuid>,
-    body: Option<web::Json<ReasonRequest>>,
+    body: Option<web::Json<ReasonBody>>,
 ) -> AppResult<web::Json<StaffAccount>> {
     let reason = body.and_then(|b| b.into_inner().reason);
     let updated =
@@ -130,7 +124,7 @@ pub async fn disable(
     tag = "staff",
     security(("bearer" = [])),
     params(("staff_id" = Uuid, Path)),
-    request_body = ReasonRequest,
+    request_body = ReasonBody,
     responses(
         (status = 200, body = StaffAccount),
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
@@ -143,7 +137,7 @@ pub async fn enable(
     state: web::Data<AppState>,
     Admin(admin): Admin,
     path: web::Path<Uuid>,
-    body: Option<web::Json<ReasonRequest>>,
+    body: Option<web::Json<ReasonBody>>,
 ) -> AppResult<web::Json<StaffAccount>> {
     let reason = body.and_then(|b| b.into_inner().reason);
     let updated =

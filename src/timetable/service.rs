@@ -302,7 +302,7 @@ pub async fn session_scope(
 
 /// Whether check-in for the session has opened (from then on, results exist or may exist).
 pub fn window_opened(session: &class_session::Model, now: DateTime<Utc>) -> bool {
-    now >= crate::attendance::model::opens_at(session)
+    session.opened_at.is_some_and(|o| o <= now) || now >= crate::attendance::model::opens_at(session)
 }
 
 pub async fn update(

@@ -225,3 +225,29 @@ async fn a_trainee_sees_the_days_timetable_of_their_classes_only() {
     let (status, code, _) = error_body(app.get("/api/v1/me/sessions?date=tomorrow", Some(&trainee)).await).await;
     assert_eq!((status, code.as_str()), (400, "invalid_query"));
 }
+
+#[tokio::test]
+async fn a_session_opened_early_by_hand_is_locked_like_one_whose_window_opened() {
+    let app = spawn_app().await;
+    let fixture = app.class_fixture().await;
+    let token = &fixture.admin_token;
+    let created: Value = app
+        .post_json(
+            &format!("/api/v1/classes/{}/sessions", fixture.id),
+            Some(token),
+            &lecture("2026-11-27T00:30:00Z", "2026-11-27T03:30:00Z"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let path = format!("/api/v1/sessions/{}", created["id"].as_str().unwrap());
+    assert_eq!(app.post_json(&format!("{path}/open"), Some(token), &json!({})).await.status(), 200);
+
+    let (status, code, _) =
+        error_body(app.send_json(Method::PATCH, &path, Some(token), &json!({"credit_hours": 2})).await).await;
+    assert_eq!((status, code.as_str()), (400, "reason_required"));
+    let (status, code, _) =
+        error_body(app.client.delete(app.url(&path)).bearer_auth(token).send().await.unwrap()).await;
+    assert_eq!((status, code.as_str()), (409, "session_locked"), "check-ins may exist: deleting would lose them");
+}

@@ -85,6 +85,8 @@ pub struct ScreenSettings {
 pub struct JobSettings {
     /// How often each instance looks for sessions whose check-in closed, to mark absences. 0 turns it off.
     pub absent_scan_seconds: u64,
+    /// How often each instance looks for notifications to deliver. 0 turns delivery off.
+    pub outbox_poll_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -95,6 +97,20 @@ pub struct WechatSettings {
     pub appid: String,
     pub secret: Option<SecretString>,
     pub timeout_ms: u64,
+    /// Subscribe-message templates by event (`leave_result`, `warning`, `certificate`). A template without an id
+    /// sends nothing to WeChat; the in-app inbox still gets the message.
+    pub templates: std::collections::BTreeMap<String, TemplateSettings>,
+}
+
+/// One subscribe-message template as chosen in the mini program console.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TemplateSettings {
+    pub id: String,
+    /// The mini program page the message opens.
+    pub page: String,
+    /// Template key (e.g. `thing1`) → rollcall variable (e.g. `title`); the variables each event offers are
+    /// listed in README.
+    pub fields: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -154,6 +170,21 @@ base_url = "https://api.weixin.qq.com"
 appid = ""
 timeout_ms = 3000
 
+[wechat.templates.leave_result]
+id = ""
+page = "pages/leave/index"
+fields = { thing1 = "leave_kind", time2 = "span_start", phrase3 = "result", thing4 = "comment" }
+
+[wechat.templates.warning]
+id = ""
+page = "pages/attendance/index"
+fields = { thing1 = "class_name", thing2 = "item", thing3 = "detail", time4 = "time" }
+
+[wechat.templates.certificate]
+id = ""
+page = "pages/certificate/index"
+fields = { thing1 = "class_name", phrase2 = "result", thing3 = "detail", time4 = "time" }
+
 [log]
 format = "human"
 filter = "info,sqlx=warn,sea_orm=warn"
@@ -180,6 +211,7 @@ replenish_ms = 10
 
 [jobs]
 absent_scan_seconds = 15
+outbox_poll_ms = 2000
 
 [screen]
 mask_names = true

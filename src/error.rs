@@ -49,6 +49,13 @@ pub enum ErrorCode {
     DeviceMismatch,
     DeviceShared,
     NotCheckedIn,
+    LeaveOverlap,
+    LeaveOutOfRange,
+    LeaveNoSessions,
+    LeaveNotPending,
+    NotYourStep,
+    AttachmentInvalid,
+    AlreadyAnnulled,
 }
 
 impl ErrorCode {
@@ -94,6 +101,13 @@ impl ErrorCode {
         ErrorCode::DeviceMismatch,
         ErrorCode::DeviceShared,
         ErrorCode::NotCheckedIn,
+        ErrorCode::LeaveOverlap,
+        ErrorCode::LeaveOutOfRange,
+        ErrorCode::LeaveNoSessions,
+        ErrorCode::LeaveNotPending,
+        ErrorCode::NotYourStep,
+        ErrorCode::AttachmentInvalid,
+        ErrorCode::AlreadyAnnulled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -138,6 +152,13 @@ impl ErrorCode {
             ErrorCode::DeviceMismatch => "device_mismatch",
             ErrorCode::DeviceShared => "device_shared",
             ErrorCode::NotCheckedIn => "not_checked_in",
+            ErrorCode::LeaveOverlap => "leave_overlap",
+            ErrorCode::LeaveOutOfRange => "leave_out_of_range",
+            ErrorCode::LeaveNoSessions => "leave_no_sessions",
+            ErrorCode::LeaveNotPending => "leave_not_pending",
+            ErrorCode::NotYourStep => "not_your_step",
+            ErrorCode::AttachmentInvalid => "attachment_invalid",
+            ErrorCode::AlreadyAnnulled => "already_annulled",
         }
     }
 
@@ -184,6 +205,13 @@ impl ErrorCode {
             ErrorCode::DeviceMismatch => "请使用绑定的本人手机签到",
             ErrorCode::DeviceShared => "这部手机已为其他学员签到，每人须用本人手机签到",
             ErrorCode::NotCheckedIn => "您还没有签到，不能签退",
+            ErrorCode::LeaveOverlap => "所选时段已有请假申请，不能重复申请",
+            ErrorCode::LeaveOutOfRange => "请假时间须在培训班起止日期之内",
+            ErrorCode::LeaveNoSessions => "所选时段内没有课程，无需请假",
+            ErrorCode::LeaveNotPending => "该请假申请已处理或已撤回，不能再操作",
+            ErrorCode::NotYourStep => "当前审批步骤不由您审批",
+            ErrorCode::AttachmentInvalid => "附件须为 JPG、PNG 或 WEBP 格式的图片",
+            ErrorCode::AlreadyAnnulled => "该违纪记录已撤销",
         }
     }
 }

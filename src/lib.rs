@@ -1,5 +1,6 @@
 //! rollcall: attendance, leave and completion for cadre training bases (党校, 干部学院).
 
+pub mod attachment;
 pub mod attendance;
 pub mod audit;
 pub mod auth;
@@ -7,16 +8,20 @@ pub mod cache;
 pub mod checkin;
 pub mod class;
 pub mod clock;
+pub mod completion;
 pub mod config;
 pub mod crypto;
 pub mod demo;
+pub mod discipline;
 pub mod entity;
 pub mod error;
 pub mod geo;
 pub mod health;
 pub mod http;
 pub mod kv;
+pub mod leave;
 pub mod live;
+pub mod notify;
 pub mod pagination;
 pub mod qr;
 pub mod report;
@@ -27,4 +32,5 @@ pub mod tabular;
 pub mod telemetry;
 pub mod timetable;
 pub mod trainee;
+pub mod warning;
 pub mod web;

@@ -21,6 +21,7 @@ use crate::clock::Clock;
 use crate::config::{DatabaseKind, Settings};
 use crate::http::{self, RouteTable, openapi};
 use crate::kv::Infra;
+use crate::notify::wechat::WechatSender;
 use crate::state::AppState;
 
 pub struct Application {
@@ -96,8 +97,17 @@ pub async fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::R
         crate::attendance::close::spawn(
             db.clone(),
             infra.clone(),
+            settings.wechat.templates.clone(),
             clock.clone(),
             Duration::from_secs(settings.jobs.absent_scan_seconds),
+        );
+    }
+    if settings.jobs.outbox_poll_ms > 0 {
+        crate::notify::outbox::spawn(
+            db.clone(),
+            WechatSender::new(&settings.wechat, infra.kv.clone())?,
+            clock.clone(),
+            Duration::from_millis(settings.jobs.outbox_poll_ms),
         );
     }
     Ok(AppState {

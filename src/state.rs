@@ -60,6 +60,11 @@ impl Caches {
 }
 
 impl AppState {
+    /// Where warnings and notifications go, as of now.
+    pub fn outlet(&self) -> crate::warning::Outlet<'_> {
+        crate::warning::Outlet { templates: &self.settings.wechat.templates, now: self.clock.now() }
+    }
+
     /// The address people reach rollcall on, for links and QR codes.
     pub fn base_url(&self) -> String {
         self.settings.public_base_url(self.settings.server.port)

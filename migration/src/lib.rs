@@ -13,6 +13,10 @@ mod m20261126_000009_alter_class_session_add_window_state;
 mod m20261126_000010_create_attendance;
 mod m20261126_000011_create_checkin_attempt;
 mod m20261126_000012_create_screen_link;
+mod m20261126_000013_create_attachment;
+mod m20261126_000014_create_leave_request;
+mod m20261126_000015_create_discipline_record;
+mod m20261126_000016_create_notification_tables;
 
 pub struct Migrator;
 
@@ -32,6 +36,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000010_create_attendance::Migration),
             Box::new(m20261126_000011_create_checkin_attempt::Migration),
             Box::new(m20261126_000012_create_screen_link::Migration),
+            Box::new(m20261126_000013_create_attachment::Migration),
+            Box::new(m20261126_000014_create_leave_request::Migration),
+            Box::new(m20261126_000015_create_discipline_record::Migration),
+            Box::new(m20261126_000016_create_notification_tables::Migration),
         ]
     }
 }

@@ -1,7 +1,9 @@
 //! Absent at close: when a session's check-in window has closed, every enrolled trainee without a record is marked
 //! absent (旷课). Runs on every instance; the unique key on (session, trainee) and `ON CONFLICT DO NOTHING` make
-//! concurrent runs harmless, and a restart catches up on every session that closed while it was down.
+//! concurrent runs harmless, and a restart catches up on every session that closed while it was down. A trainee
+//! whose leave for the session is pending is still marked absent; approving the leave turns it into `leave`.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,11 +14,13 @@ use uuid::Uuid;
 
 use super::model::{AttendanceStatus, closes_at};
 use crate::clock::Clock;
+use crate::config::TemplateSettings;
 use crate::entity::{attendance, class_session, enrollment};
 use crate::error::AppResult;
 use crate::kv::Infra;
 use crate::live;
 use crate::roster::model::STATUS_ACTIVE;
+use crate::warning;
 
 /// A session whose window closed, as handled by one run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,32 +103,51 @@ async fn mark_absent(db: &DatabaseConnection, session: &class_session::Model, no
     Ok(inserted)
 }
 
-/// Runs [`run_once`] every `every`, on the injected clock, for the life of the process, and announces each closed
-/// window to live views.
-pub fn spawn(db: DatabaseConnection, infra: Infra, clock: Arc<dyn Clock>, every: Duration) {
+/// One pass of the job: marks absences, announces each closed window to live views, and re-evaluates the
+/// warnings of every class that got new absences.
+pub async fn sweep(
+    db: &DatabaseConnection,
+    infra: &Infra,
+    templates: &BTreeMap<String, TemplateSettings>,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<Closed>> {
+    let closed = run_once(db, now).await?;
+    let mut classes = BTreeSet::new();
+    for c in closed.iter().filter(|c| c.marked_absent > 0) {
+        let change = live::Change {
+            kind: live::EventKind::WindowClosed,
+            session_id: c.session_id,
+            class_id: c.class_id,
+            at: now,
+            enrollment_id: None,
+            name: None,
+            status: Some(AttendanceStatus::Absent),
+            count: Some(c.marked_absent),
+        };
+        live::publish(infra.kv.as_ref(), infra.events.as_ref(), change).await;
+        classes.insert(c.class_id);
+    }
+    for class_id in classes {
+        warning::evaluate_after(db, warning::Outlet { templates, now }, class_id, None).await;
+    }
+    Ok(closed)
+}
+
+/// Runs [`sweep`] every `every`, on the injected clock, for the life of the process.
+pub fn spawn(
+    db: DatabaseConnection,
+    infra: Infra,
+    templates: BTreeMap<String, TemplateSettings>,
+    clock: Arc<dyn Clock>,
+    every: Duration,
+) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let now = clock.now();
-            match run_once(&db, now).await {
-                Ok(closed) => {
-                    for c in closed.into_iter().filter(|c| c.marked_absent > 0) {
-                        let change = live::Change {
-                            kind: live::EventKind::WindowClosed,
-                            session_id: c.session_id,
-                            class_id: c.class_id,
-                            at: now,
-                            enrollment_id: None,
-                            name: None,
-                            status: Some(AttendanceStatus::Absent),
-                            count: Some(c.marked_absent),
-                        };
-                        live::publish(infra.kv.as_ref(), infra.events.as_ref(), change).await;
-                    }
-                }
-                Err(err) => tracing::warn!(error = ?err, "absent-at-close run failed; will retry"),
+            if let Err(err) = sweep(&db, &infra, &templates, clock.now()).await {
+                tracing::warn!(error = ?err, "absent-at-close run failed; will retry");
             }
         }
     });

@@ -1,12 +1,20 @@
 //! sea-orm entities, one per table. Domain modules wrap these; no entity type crosses the HTTP boundary.
+pub mod attachment;
 pub mod attendance;
 pub mod audit_log;
 pub mod auth_token;
 pub mod checkin_attempt;
 pub mod class_session;
 pub mod class_staff;
+pub mod discipline_record;
 pub mod enrollment;
+pub mod inbox_message;
+pub mod leave_request;
+pub mod leave_request_session;
+pub mod leave_step;
+pub mod outbox;
 pub mod person;
 pub mod screen_link;
 pub mod staff_account;
 pub mod training_class;
+pub mod warning;

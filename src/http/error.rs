@@ -51,6 +51,13 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::InviteCodeInvalid => StatusCode::UNAUTHORIZED,
         ErrorCode::WechatUserBlocked => StatusCode::FORBIDDEN,
         ErrorCode::WechatUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::LeaveOverlap => StatusCode::CONFLICT,
+        ErrorCode::LeaveOutOfRange => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::LeaveNoSessions => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::LeaveNotPending => StatusCode::CONFLICT,
+        ErrorCode::NotYourStep => StatusCode::FORBIDDEN,
+        ErrorCode::AttachmentInvalid => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ErrorCode::AlreadyAnnulled => StatusCode::CONFLICT,
     }
 }
 

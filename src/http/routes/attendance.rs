@@ -228,6 +228,7 @@ pub async fn correct(
         count: None,
     };
     live::publish(state.infra.kv.as_ref(), state.infra.events.as_ref(), change).await;
+    crate::warning::evaluate_after(&state.db, state.outlet(), scope.class.id, Some(&[enrollment_id])).await;
     Ok(web::Json(entry))
 }
 

@@ -1,6 +1,7 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
+use crate::attendance::model::AttendanceStatus;
 use crate::attendance::service::{self as attendance, MyAttendance};
 use crate::checkin::service::{self, Caller, Deps};
 use crate::checkin::{CheckinKind, CheckinRequest, CheckinResult};
@@ -68,6 +69,14 @@ pub async fn check_in(
             count: None,
         };
         live::publish(state.infra.kv.as_ref(), state.infra.events.as_ref(), change).await;
+        if matches!(r.status, AttendanceStatus::Late | AttendanceStatus::EarlyLeave) {
+            // Lateness counts toward a warning; evaluated off the answer's path (the sweep at close catches up
+            // if this instance stops first).
+            let (state, class_id, enrollment_id) = (state.clone(), r.class_id, r.enrollment_id);
+            tokio::spawn(async move {
+                crate::warning::evaluate_after(&state.db, state.outlet(), class_id, Some(&[enrollment_id])).await;
+            });
+        }
     }
     Ok(if answer.created { HttpResponse::Created() } else { HttpResponse::Ok() }.json(answer.result))
 }

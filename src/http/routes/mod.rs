@@ -5,9 +5,13 @@ pub mod audit;
 pub mod auth;
 pub mod checkin;
 pub mod classes;
+pub mod discipline;
 pub mod health;
+pub mod leave;
 pub mod notice;
+pub mod notifications;
 pub mod roster;
+pub mod rules;
 pub mod screen;
 pub mod sessions;
 pub mod staff;
@@ -83,5 +87,27 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(screen::list_links)
         .service(screen::revoke_link)
         .service(screen::screen_state)
+        .service(leave::request)
+        .service(leave::mine)
+        .service(leave::cancel)
+        .service(leave::my_attachment)
+        .service(leave::list)
+        .service(leave::record)
+        .service(leave::get)
+        .service(leave::approve)
+        .service(leave::reject)
+        .service(leave::attachment)
+        .service(discipline::record)
+        .service(discipline::list)
+        .service(discipline::annul)
+        .service(discipline::attachment)
+        .service(discipline::mine)
+        .service(rules::get_policy)
+        .service(rules::put_policy)
+        .service(rules::at_risk)
+        .service(notifications::list)
+        .service(notifications::read)
+        .service(notifications::outbox_list)
+        .service(notifications::upload)
         .service(audit::list);
 }

@@ -1,0 +1,96 @@
+//! The facts about each trainee of a class, read from attendance and discipline records.
+
+use std::collections::HashMap;
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::attendance::model::AttendanceStatus;
+use crate::entity::{attendance, class_session, discipline_record, enrollment};
+use crate::error::AppResult;
+use crate::roster::model::STATUS_ACTIVE;
+
+/// One trainee's record in one class. 学时 in hundredths.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Facts {
+    /// The class's total 学时: every session that counts toward attendance, held or still to come.
+    pub total_centi: i64,
+    /// 学时 of sessions marked 请假.
+    pub leave_centi: i64,
+    /// Sessions marked 旷课.
+    pub absences: u32,
+    pub lates: u32,
+    pub early_leaves: u32,
+    /// 学时 of sessions attended (present, late or left early).
+    pub attended_centi: i64,
+    /// Discipline records that stand (not annulled).
+    pub discipline_records: u32,
+}
+
+/// Facts for the given enrollments of a class (every active one when `only` is `None`).
+pub async fn for_class<C: ConnectionTrait>(
+    conn: &C,
+    class_id: Uuid,
+    only: Option<&[Uuid]>,
+) -> AppResult<HashMap<Uuid, Facts>> {
+    let sessions: HashMap<Uuid, i64> = class_session::Entity::find()
+        .filter(class_session::Column::ClassId.eq(class_id))
+        .filter(class_session::Column::CountsTowardAttendance.eq(true))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, i64::from(s.credit_centi)))
+        .collect();
+    let total_centi: i64 = sessions.values().sum();
+    let ids: Vec<Uuid> = match only {
+        Some(ids) => ids.to_vec(),
+        None => enrollment::Entity::find()
+            .filter(enrollment::Column::ClassId.eq(class_id))
+            .filter(enrollment::Column::Status.eq(STATUS_ACTIVE))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|e| e.id)
+            .collect(),
+    };
+    let mut out: HashMap<Uuid, Facts> = ids.iter().map(|id| (*id, Facts { total_centi, ..Facts::default() })).collect();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let mut rows = attendance::Entity::find().filter(attendance::Column::SessionId.is_in(sessions.keys().copied()));
+    if only.is_some() {
+        rows = rows.filter(attendance::Column::EnrollmentId.is_in(ids.clone()));
+    }
+    for row in rows.all(conn).await? {
+        let (Some(f), Some(credit)) = (out.get_mut(&row.enrollment_id), sessions.get(&row.session_id)) else {
+            continue;
+        };
+        match AttendanceStatus::parse(&row.status) {
+            Some(AttendanceStatus::Present) => f.attended_centi += credit,
+            Some(AttendanceStatus::Late) => {
+                f.lates += 1;
+                f.attended_centi += credit;
+            }
+            Some(AttendanceStatus::EarlyLeave) => {
+                f.early_leaves += 1;
+                f.attended_centi += credit;
+            }
+            Some(AttendanceStatus::Leave) => f.leave_centi += credit,
+            Some(AttendanceStatus::Absent) => f.absences += 1,
+            None => {}
+        }
+    }
+    let mut records = discipline_record::Entity::find()
+        .filter(discipline_record::Column::ClassId.eq(class_id))
+        .filter(discipline_record::Column::AnnulledAt.is_null());
+    if only.is_some() {
+        records = records.filter(discipline_record::Column::EnrollmentId.is_in(ids));
+    }
+    for r in records.all(conn).await? {
+        if let Some(f) = out.get_mut(&r.enrollment_id) {
+            f.discipline_records += 1;
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,110 @@
+//! A class's rules, stored as JSON on the class (`training_class.completion_policy`). Every field has a default
+//! from the 2023 《干部教育培训工作条例》 or common base practice, so a class without a stored policy has one.
+
+use serde::{Deserialize, Serialize};
+
+use crate::entity::training_class;
+use crate::error::{AppError, AppResult};
+
+/// Who approves leave. Step 1 is the class's 班主任 (or any assigned staff member); a request longer than
+/// `admin_over_hours` 学时 needs a second step by an administrator (教务). An administrator may decide at any
+/// step, and their approval completes the chain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct LeaveApproval {
+    pub first_step: FirstApprover,
+    /// Requests over this many 学时 need an administrator's second approval; `null` means never.
+    pub admin_over_hours: Option<f64>,
+    /// How many hours back a trainee may still ask for leave themselves (after that staff record 补假).
+    pub trainee_backdate_hours: u32,
+}
+
+impl Default for LeaveApproval {
+    fn default() -> Self {
+        Self { first_step: FirstApprover::HeadTeacher, admin_over_hours: Some(4.0), trainee_backdate_hours: 24 }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FirstApprover {
+    /// Only a 班主任 assigned to the class.
+    HeadTeacher,
+    /// Any staff member assigned to the class (班主任 or 组织员).
+    ClassStaff,
+}
+
+/// Leave over `num/den` of the class's total 学时 means withdrawal (default 1/7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeaveFraction {
+    pub num: u32,
+    pub den: u32,
+}
+
+impl Default for LeaveFraction {
+    fn default() -> Self {
+        Self { num: 1, den: 7 }
+    }
+}
+
+/// The limits a trainee must stay within to complete the class.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct CompletionPolicy {
+    /// Cumulative leave over this fraction of the total 学时 withholds completion.
+    pub leave_limit: LeaveFraction,
+    /// 旷课 sessions allowed; more withholds completion. `null`: no limit.
+    pub max_absences: Option<u32>,
+    /// 迟到 and 早退 together; reaching this many warns. `null`: no warning.
+    pub max_lates: Option<u32>,
+}
+
+impl Default for CompletionPolicy {
+    fn default() -> Self {
+        Self { leave_limit: LeaveFraction::default(), max_absences: Some(2), max_lates: Some(3) }
+    }
+}
+
+/// Everything a class configures.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClassPolicy {
+    pub leave_approval: LeaveApproval,
+    pub completion: CompletionPolicy,
+}
+
+impl ClassPolicy {
+    /// The class's stored policy, or the defaults. A stored policy that no longer parses falls back to the
+    /// defaults with a log line rather than failing every request of the class.
+    pub fn of(class: &training_class::Model) -> Self {
+        match &class.completion_policy {
+            None => Self::default(),
+            Some(v) => serde_json::from_value(v.clone()).unwrap_or_else(|err| {
+                tracing::warn!(class_id = %class.id, error = %err, "stored class policy unreadable; using defaults");
+                Self::default()
+            }),
+        }
+    }
+
+    pub fn validate(&self) -> AppResult<()> {
+        let f = self.completion.leave_limit;
+        if f.den == 0 || f.num == 0 || f.num > f.den {
+            return Err(AppError::validation("请假上限须为 0 到 1 之间的分数，例如 1/7"));
+        }
+        if let Some(h) = self.leave_approval.admin_over_hours
+            && !(h.is_finite() && (0.0..=1000.0).contains(&h))
+        {
+            return Err(AppError::validation("需管理员审批的请假学时须在 0 到 1000 之间"));
+        }
+        if self.leave_approval.trainee_backdate_hours > 24 * 30 {
+            return Err(AppError::validation("学员补请假时限不能超过 30 天"));
+        }
+        Ok(())
+    }
+
+    /// `admin_over_hours` in hundredths of a 学时.
+    pub fn admin_over_centi(&self) -> Option<i64> {
+        self.leave_approval.admin_over_hours.map(|h| (h * 100.0).round() as i64)
+    }
+}

@@ -1,0 +1,162 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::class::model::str_enum;
+
+/// 病假, 事假, 公假 (official duty).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LeaveKind {
+    Sick,
+    Personal,
+    Official,
+}
+
+str_enum!(LeaveKind { Sick => "sick", Personal => "personal", Official => "official" });
+
+impl LeaveKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            LeaveKind::Sick => "病假",
+            LeaveKind::Personal => "事假",
+            LeaveKind::Official => "公假",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LeaveStatus {
+    Pending,
+    Approved,
+    Rejected,
+    Cancelled,
+}
+
+str_enum!(LeaveStatus { Pending => "pending", Approved => "approved", Rejected => "rejected", Cancelled => "cancelled" });
+
+impl LeaveStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            LeaveStatus::Pending => "待审批",
+            LeaveStatus::Approved => "已批准",
+            LeaveStatus::Rejected => "未批准",
+            LeaveStatus::Cancelled => "已撤回",
+        }
+    }
+}
+
+/// The role a step needs, or that an approver acted in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ApproverRole {
+    /// 班主任.
+    HeadTeacher,
+    /// Any staff member assigned to the class.
+    ClassStaff,
+    /// 教务 / administrator.
+    Admin,
+}
+
+str_enum!(ApproverRole { HeadTeacher => "head_teacher", ClassStaff => "class_staff", Admin => "admin" });
+
+impl ApproverRole {
+    pub fn label(self) -> &'static str {
+        match self {
+            ApproverRole::HeadTeacher => "班主任",
+            ApproverRole::ClassStaff => "班级工作人员",
+            ApproverRole::Admin => "教务管理员",
+        }
+    }
+}
+
+/// A trainee's request: the sessions by id, or a time span (every session overlapping it).
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeaveInput {
+    pub class_id: Uuid,
+    pub kind: LeaveKind,
+    pub reason: String,
+    /// The sessions to be excused. Give either this or `starts_at` + `ends_at`.
+    pub session_ids: Option<Vec<Uuid>>,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    /// An image uploaded with `POST /api/v1/attachments` (a sick note).
+    pub attachment_id: Option<Uuid>,
+}
+
+/// Leave recorded by staff after the fact (补假): approved at once, with a reason for the audit trail.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeaveRecordInput {
+    pub enrollment_id: Uuid,
+    pub kind: LeaveKind,
+    /// The trainee's reason for the leave.
+    pub reason: String,
+    pub session_ids: Option<Vec<Uuid>>,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    /// Why it is recorded after the fact; kept in the audit trail.
+    pub record_reason: String,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionInput {
+    /// Required when rejecting.
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CoveredSession {
+    pub session_id: Uuid,
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub credit_hours: f64,
+    pub counts_toward_attendance: bool,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StepView {
+    pub step: i32,
+    pub role: ApproverRole,
+    pub role_label: String,
+    pub staff_name: String,
+    /// `approved` or `rejected`.
+    pub decision: String,
+    pub comment: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LeaveView {
+    pub id: Uuid,
+    pub class_id: Uuid,
+    pub enrollment_id: Uuid,
+    pub name: String,
+    pub unit: String,
+    pub kind: LeaveKind,
+    pub kind_label: String,
+    pub reason: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub sessions: Vec<CoveredSession>,
+    /// 学时 of the covered sessions that count toward attendance.
+    pub credit_hours: f64,
+    pub status: LeaveStatus,
+    pub status_label: String,
+    /// The step waited on while pending (1-based).
+    pub step: i32,
+    pub steps_required: i32,
+    /// Who decides next, while pending.
+    pub waiting_for: Option<ApproverRole>,
+    pub waiting_for_label: Option<String>,
+    pub has_attachment: bool,
+    /// `trainee` (asked in the app) or `staff` (补假).
+    pub source: String,
+    pub steps: Vec<StepView>,
+    pub created_at: DateTime<Utc>,
+    pub decided_at: Option<DateTime<Utc>>,
+}

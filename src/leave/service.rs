@@ -853,7 +853,8 @@ pub async fn list_for_class(
     if let Some(s) = status {
         q = q.filter(leave_request::Column::Status.eq(s.as_str()));
     }
-    views(db, q.order_by_desc(leave_request::Column::CreatedAt).all(db).await?).await
+    views(db, q.order_by_desc(leave_request::Column::CreatedAt).order_by_desc(leave_request::Column::Id).all(db).await?)
+        .await
 }
 
 /// The trainee's own requests across their classes, newest first.
@@ -868,6 +869,7 @@ pub async fn mine(db: &DatabaseConnection, person_id: Uuid) -> AppResult<Vec<Lea
     let reqs = leave_request::Entity::find()
         .filter(leave_request::Column::EnrollmentId.is_in(ids))
         .order_by_desc(leave_request::Column::CreatedAt)
+        .order_by_desc(leave_request::Column::Id)
         .all(db)
         .await?;
     views(db, reqs).await

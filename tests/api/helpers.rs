@@ -227,11 +227,19 @@ impl TestApp {
 /// Test-side access to the clock's current time.
 pub trait ClockExt {
     fn now_utc(&self) -> chrono::DateTime<Utc>;
+    /// Sets the clock to a China-time wall-clock moment.
+    fn set_china(&self, y: i32, m: u32, d: u32, h: u32, min: u32);
 }
 
 impl ClockExt for TestClock {
     fn now_utc(&self) -> chrono::DateTime<Utc> {
         rollcall::clock::Clock::now(self)
+    }
+
+    fn set_china(&self, y: i32, m: u32, d: u32, h: u32, min: u32) {
+        let date = chrono::NaiveDate::from_ymd_opt(y, m, d).expect("valid date");
+        let time = chrono::NaiveTime::from_hms_opt(h, min, 0).expect("valid time");
+        self.set(rollcall::clock::from_local(date, time));
     }
 }
 
@@ -272,18 +280,33 @@ impl TestApp {
     }
 
     /// A staff member assigned to the class, and their token.
+    /// A staff account assigned to the class as 班主任 (`head_teacher`), with a token.
     pub async fn assigned_staff(&self, admin_token: &str, class_id: &str) -> (Account, String) {
+        self.staff_with_role(admin_token, class_id, "head_teacher").await
+    }
+
+    /// A staff account assigned to the class in `role` (`head_teacher` or `organiser`), with a token.
+    pub async fn staff_with_role(&self, admin_token: &str, class_id: &str, role: &str) -> (Account, String) {
         let staff = self.create_account(Role::Staff).await;
         let response = self
             .post_json(
                 &format!("/api/v1/classes/{class_id}/staff"),
                 Some(admin_token),
-                &json!({"staff_id": staff.id, "role": "head_teacher"}),
+                &json!({"staff_id": staff.id, "role": role}),
             )
             .await;
         assert_eq!(response.status(), 200);
         let token = self.token_for(&staff).await;
         (staff, token)
+    }
+
+    /// Adds a session (times in UTC, RFC 3339) and returns its id.
+    pub async fn add_session(&self, token: &str, class_id: &str, starts: &str, ends: &str, credit: f64) -> String {
+        let body = json!({"title": format!("课程 {starts}"), "kind": "lecture", "starts_at": starts,
+            "ends_at": ends, "credit_hours": credit});
+        let response = self.post_json(&format!("/api/v1/classes/{class_id}/sessions"), Some(token), &body).await;
+        assert_eq!(response.status(), 201, "add session");
+        response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
     }
 
     pub async fn upload(&self, path: &str, token: &str, file_name: &str, bytes: Vec<u8>) -> reqwest::Response {

@@ -18,6 +18,7 @@ mod fake_wechat;
 mod health;
 mod helpers;
 mod kv;
+mod leave;
 mod live;
 mod notice;
 mod openapi;

@@ -14,8 +14,10 @@ use crate::class::model::str_enum;
 #[serde(rename_all = "snake_case")]
 pub enum Threshold {
     /// Leave reached 70 % of the limit.
+    #[serde(rename = "leave_70")]
     Leave70,
     /// Leave reached the limit (still allowed, one more hour is not).
+    #[serde(rename = "leave_100")]
     Leave100,
     /// Leave is over the limit: withdrawal under the 条例.
     LeaveOver,

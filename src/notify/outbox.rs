@@ -88,35 +88,42 @@ pub async fn deliver_once(
     let claim = format!("{worker}:{}", Uuid::new_v4().simple());
     let claim: String = claim.chars().take(64).collect();
     let free = || Condition::any().add(outbox::Column::LockedUntil.is_null()).add(outbox::Column::LockedUntil.lt(now));
-    let due: Vec<Uuid> = outbox::Entity::find()
-        .select_only()
-        .column(outbox::Column::Id)
-        .filter(outbox::Column::Status.eq(PENDING))
-        .filter(outbox::Column::NextAttemptAt.lte(now))
-        .filter(free())
-        .order_by_asc(outbox::Column::NextAttemptAt)
-        .limit(BATCH)
-        .into_tuple()
-        .all(db)
-        .await?;
     let mut report = Report::default();
-    if due.is_empty() {
-        return Ok(report);
+    let mut mine = Vec::new();
+    // Another worker may claim the rows this one just read; then read again (a few times) for the rest.
+    for _ in 0..3 {
+        let due: Vec<Uuid> = outbox::Entity::find()
+            .select_only()
+            .column(outbox::Column::Id)
+            .filter(outbox::Column::Status.eq(PENDING))
+            .filter(outbox::Column::NextAttemptAt.lte(now))
+            .filter(free())
+            .order_by_asc(outbox::Column::NextAttemptAt)
+            .limit(BATCH)
+            .into_tuple()
+            .all(db)
+            .await?;
+        if due.is_empty() {
+            return Ok(report);
+        }
+        outbox::Entity::update_many()
+            .col_expr(outbox::Column::LockedBy, Expr::value(claim.clone()))
+            .col_expr(outbox::Column::LockedUntil, Expr::value(now + CLAIM))
+            .filter(outbox::Column::Id.is_in(due))
+            .filter(outbox::Column::Status.eq(PENDING))
+            .filter(free())
+            .exec(db)
+            .await?;
+        mine = outbox::Entity::find()
+            .filter(outbox::Column::LockedBy.eq(claim.as_str()))
+            .filter(outbox::Column::Status.eq(PENDING))
+            .order_by_asc(outbox::Column::NextAttemptAt)
+            .all(db)
+            .await?;
+        if !mine.is_empty() {
+            break;
+        }
     }
-    outbox::Entity::update_many()
-        .col_expr(outbox::Column::LockedBy, Expr::value(claim.clone()))
-        .col_expr(outbox::Column::LockedUntil, Expr::value(now + CLAIM))
-        .filter(outbox::Column::Id.is_in(due))
-        .filter(outbox::Column::Status.eq(PENDING))
-        .filter(free())
-        .exec(db)
-        .await?;
-    let mine = outbox::Entity::find()
-        .filter(outbox::Column::LockedBy.eq(claim.as_str()))
-        .filter(outbox::Column::Status.eq(PENDING))
-        .order_by_asc(outbox::Column::NextAttemptAt)
-        .all(db)
-        .await?;
     for row in mine {
         let attempts = row.attempts + 1;
         let outcome = match serde_json::from_value::<SubscribePayload>(row.payload.clone()) {

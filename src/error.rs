@@ -56,6 +56,7 @@ pub enum ErrorCode {
     NotYourStep,
     AttachmentInvalid,
     AlreadyAnnulled,
+    OnLeave,
 }
 
 impl ErrorCode {
@@ -108,6 +109,7 @@ impl ErrorCode {
         ErrorCode::NotYourStep,
         ErrorCode::AttachmentInvalid,
         ErrorCode::AlreadyAnnulled,
+        ErrorCode::OnLeave,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -159,6 +161,7 @@ impl ErrorCode {
             ErrorCode::NotYourStep => "not_your_step",
             ErrorCode::AttachmentInvalid => "attachment_invalid",
             ErrorCode::AlreadyAnnulled => "already_annulled",
+            ErrorCode::OnLeave => "on_leave",
         }
     }
 
@@ -212,6 +215,7 @@ impl ErrorCode {
             ErrorCode::NotYourStep => "当前审批步骤不由您审批",
             ErrorCode::AttachmentInvalid => "附件须为 JPG、PNG 或 WEBP 格式的图片",
             ErrorCode::AlreadyAnnulled => "该违纪记录已撤销",
+            ErrorCode::OnLeave => "您本节课已请假。如已到课，请联系班主任销假后再签到",
         }
     }
 }

@@ -323,9 +323,17 @@ fn result_of(
 }
 
 /// The answer to a scan that found an existing record: the first answer again for the same nonce, else "already".
-fn answer_for_existing(session: &class_session::Model, row: &attendance::Model, req: &CheckinRequest) -> CheckinAnswer {
+/// A trainee on leave for the session is told so: staff must cancel the leave before they can check in.
+fn answer_for_existing(
+    session: &class_session::Model,
+    row: &attendance::Model,
+    req: &CheckinRequest,
+) -> AppResult<CheckinAnswer> {
+    if row.status == AttendanceStatus::Leave.as_str() {
+        return Err(AppError::new(ErrorCode::OnLeave));
+    }
     let same = row.nonce.as_deref() == Some(req.nonce.as_str());
-    CheckinAnswer { created: same, result: result_of(session, row, CheckinKind::In, !same) }
+    Ok(CheckinAnswer { created: same, result: result_of(session, row, CheckinKind::In, !same) })
 }
 
 fn answer_key(session_id: Uuid, enrollment_id: Uuid) -> String {
@@ -345,7 +353,7 @@ async fn record_check_in(
     if let Ok(Some(cached)) = deps.kv.get(&key).await
         && let Ok(row) = serde_json::from_str::<CachedRow>(&cached)
     {
-        return Ok(answer_for_existing(session, &row.into_model(session.id, e.id), req));
+        return answer_for_existing(session, &row.into_model(session.id, e.id), req);
     }
     let status = status_for_check_in(session, caller.now);
     let new_row = attendance::Model {
@@ -377,7 +385,7 @@ async fn record_check_in(
             drop(txn);
             // Either this trainee raced themselves (then the record exists), or the phone checked in someone else.
             return match find(deps.db, session.id, e.id).await? {
-                Some(existing) => Ok(answer_for_existing(session, &existing, req)),
+                Some(existing) => answer_for_existing(session, &existing, req),
                 None => Err(AppError::new(ErrorCode::DeviceShared)),
             };
         }
@@ -389,7 +397,7 @@ async fn record_check_in(
             .await?
             .ok_or_else(|| AppError::internal(anyhow::anyhow!("conflicting attendance row vanished")))?;
         cache_row(deps, &key, &existing).await;
-        return Ok(answer_for_existing(session, &existing, req));
+        return answer_for_existing(session, &existing, req);
     }
     checkin_attempt::Entity::insert(attempt_row(caller, req, trace, "ok")).exec_without_returning(&txn).await?;
     txn.commit().await?;

@@ -82,6 +82,10 @@ async fn the_approval_chain_takes_each_role_at_its_step() {
     assert_eq!(done["steps"][1]["role"], "admin");
     assert_eq!(status_of(&app, &admin, &f.session_id, &enrollment).await.as_deref(), Some("leave"));
     assert_eq!(status_of(&app, &admin, &pm, &enrollment).await.as_deref(), Some("leave"));
+    // On leave, a scan is not a check-in: staff cancel the leave first.
+    let qr = app.qr_token(&admin, &f.session_id).await;
+    let (status, code_, message) = error_body(app.scan(&trainee, &qr, &nonce(), None).await).await;
+    assert_eq!((status, code_.as_str()), (409, "on_leave"), "{message}");
     // Decided is decided.
     let (status, code_, _) = error_body(decide(&app, &admin, id, "reject", Some("晚了")).await).await;
     assert_eq!((status, code_.as_str()), (409, "leave_not_pending"));

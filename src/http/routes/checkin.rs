@@ -23,7 +23,7 @@ use crate::state::AppState;
         (status = 400, body = ErrorBody, description = "`qr_token_invalid`, `qr_token_expired`, `location_required`, `validation_failed` (nonce), `invalid_json`"),
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
         (status = 403, body = ErrorBody, description = "`not_enrolled`, `outside_geofence`, `device_mismatch`, `forbidden` (not a trainee)"),
-        (status = 409, body = ErrorBody, description = "`session_not_open`, `session_closed`, `device_shared`, `not_checked_in` (check-out first)"),
+        (status = 409, body = ErrorBody, description = "`session_not_open`, `session_closed`, `device_shared`, `not_checked_in` (check-out first), `on_leave` (approved leave for the session)"),
         (status = 429, body = ErrorBody, description = "`rate_limited`, with `Retry-After`"),
     )
 )]

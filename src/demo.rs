@@ -1,5 +1,6 @@
 //! Demo mode: a training base to click through, created on the embedded database only. A class running today,
-//! today's timetable, 30 trainees with their invite codes.
+//! today's timetable, 30 trainees with their invite codes, a leave request waiting for the 班主任, leave recorded
+//! after the fact and a discipline record.
 
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use sea_orm::EntityTrait;
@@ -7,13 +8,16 @@ use uuid::Uuid;
 
 use crate::audit::Actor;
 use crate::auth::service::{self, NewStaff};
-use crate::auth::{DisplayName, Password, Role, StaffAccount, StaffPrincipal, Username, repo};
+use crate::auth::{DisplayName, Password, Role, StaffAccount, StaffPrincipal, TraineePrincipal, Username, repo};
 use crate::class::access::class_scope;
 use crate::class::service::{self as classes, ClassInput};
 use crate::class::{ClassKind, ClassStatus, StaffRole};
 use crate::clock::{from_local, local_date};
 use crate::config::DatabaseKind;
+use crate::discipline::{self, Category, DisciplineInput, Severity};
 use crate::error::{AppError, AppResult};
+use crate::leave::model::{LeaveInput, LeaveKind, LeaveRecordInput};
+use crate::leave::service as leave;
 use crate::roster::model::{PersonFields, RawPerson};
 use crate::roster::service as roster;
 use crate::state::AppState;
@@ -146,6 +150,7 @@ async fn ensure_class(
             Some(classroom),
         ),
     ];
+    let mut session_ids = Vec::new();
     for (title, kind, starts, ends, credit, venue, geofence) in sessions {
         let input = SessionInput {
             title: Some(title.to_owned()),
@@ -157,17 +162,73 @@ async fn ensure_class(
             geofence: Some(geofence),
             ..SessionInput::default()
         };
-        timetable::create(&state.db, actor, &scope, input, now).await?;
+        session_ids.push(timetable::create(&state.db, actor, &scope, input, now).await?.id);
     }
+    let mut enrolled = Vec::new();
     for (i, t) in trainees().iter().enumerate() {
         let phone = format!("1390000{:04}", i + 1);
         let no = format!("2026QN{:03}", i + 1);
         let raw =
             RawPerson { name: &t.0, gender: t.1, phone: &phone, unit: t.2, post: t.3, rank: t.4, student_no: &no };
         let fields = PersonFields::parse(&raw).map_err(|(_, e)| e)?;
-        roster::add_one(&state.db, &state.master_secret, actor, &scope, fields, now).await?;
+        enrolled.push(roster::add_one(&state.db, &state.master_secret, actor, &scope, fields, now).await?);
     }
+    seed_leave_and_discipline(state, &admin, &staff, &scope, &session_ids, &enrolled, now).await?;
     Ok(class.id)
+}
+
+/// Something in each staff list: a request waiting for the 班主任, leave recorded after the fact, a discipline
+/// record.
+async fn seed_leave_and_discipline(
+    state: &AppState,
+    admin: &StaffPrincipal,
+    staff: &StaffAccount,
+    scope: &crate::class::ClassScope,
+    sessions: &[Uuid],
+    enrolled: &[crate::roster::model::RosterEntry],
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let (Some(morning), Some(evening), Some(asker), Some(excused), Some(phone_user)) =
+        (sessions.first(), sessions.get(3), enrolled.get(4), enrolled.get(2), enrolled.get(6))
+    else {
+        return Ok(());
+    };
+    let deps = leave::Deps { db: &state.db, infra: &state.infra, templates: &state.settings.wechat.templates, now };
+    let trainee =
+        TraineePrincipal { token_id: Uuid::nil(), person_id: asker.person_id, name: asker.name.clone(), device: None };
+    let input = LeaveInput {
+        class_id: scope.class.id,
+        kind: LeaveKind::Sick,
+        reason: "感冒发烧，需到医院就诊".to_owned(),
+        session_ids: Some(vec![*evening]),
+        starts_at: None,
+        ends_at: None,
+        attachment_id: None,
+    };
+    leave::request(deps, &trainee, input).await?;
+    let head = StaffPrincipal { token_id: Uuid::nil(), staff: staff.clone() };
+    let record = LeaveRecordInput {
+        enrollment_id: excused.enrollment_id,
+        kind: LeaveKind::Official,
+        reason: "单位紧急公务".to_owned(),
+        session_ids: Some(vec![*morning]),
+        starts_at: None,
+        ends_at: None,
+        record_reason: "单位来函，班主任电话核实".to_owned(),
+    };
+    leave::record(deps, &head, scope, record).await?;
+    let ddeps = discipline::Deps { db: &state.db, templates: &state.settings.wechat.templates, now };
+    let input = DisciplineInput {
+        enrollment_id: phone_user.enrollment_id,
+        category: Category::Classroom,
+        severity: Severity::Minor,
+        occurred_at: now - Duration::days(1),
+        description: "专题讲授期间多次使用手机，经提醒后改正".to_owned(),
+        evidence: Some("授课教师反映，班主任现场确认".to_owned()),
+        attachment_id: None,
+    };
+    discipline::record(ddeps, admin, scope, input).await?;
+    Ok(())
 }
 
 /// 30 plausible trainees: name, gender, unit, post, rank.

@@ -38,6 +38,31 @@ async fn demo_accounts_are_refused_outside_the_embedded_database() {
 }
 
 #[tokio::test]
+async fn the_demo_class_has_something_in_every_staff_list_and_seeds_once() {
+    if backend() != Backend::Embedded {
+        return;
+    }
+    let app = crate::helpers::spawn_app().await;
+    let now = rollcall::clock::Clock::now(&*app.clock);
+    let demo = rollcall::demo::seed(&app.state, now).await.unwrap();
+    rollcall::demo::seed(&app.state, now).await.unwrap();
+    let token = app.login("demo-staff", "demo-staff-pass").await.json::<serde_json::Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let leave: serde_json::Value =
+        app.get(&format!("/api/v1/classes/{}/leave-requests", demo.class_id), Some(&token)).await.json().await.unwrap();
+    let statuses: Vec<&str> = leave.as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses.len(), 2, "{statuses:?}");
+    assert!(statuses.contains(&"pending") && statuses.contains(&"approved"), "{statuses:?}");
+    let discipline: serde_json::Value =
+        app.get(&format!("/api/v1/classes/{}/discipline", demo.class_id), Some(&token)).await.json().await.unwrap();
+    assert_eq!(discipline.as_array().unwrap().len(), 1);
+    let inbox: serde_json::Value = app.get("/api/v1/inbox", Some(&token)).await.json().await.unwrap();
+    assert_eq!(inbox["unread"], 1, "the 班主任 is told of the waiting request");
+}
+
+#[tokio::test]
 async fn a_shared_database_without_a_master_secret_refuses_to_start() {
     let mut settings = rollcall::config::Settings::defaults().unwrap();
     settings.database.url = "postgres://postgres@127.0.0.1:5432/test".into();

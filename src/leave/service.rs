@@ -316,6 +316,7 @@ pub async fn cancel(deps: Deps<'_>, who: &TraineePrincipal, id: Uuid) -> AppResu
         return Err(AppError::new(ErrorCode::LeaveNotPending));
     }
     let txn = db.begin().await?;
+    guard_pending(&txn, &req, deps.now).await?;
     let updated = close_request(&txn, req, LeaveStatus::Cancelled, deps.now).await?;
     let change = Change {
         action: "leave.cancel",
@@ -337,6 +338,20 @@ async fn own_request(db: &DatabaseConnection, who: &TraineePrincipal, id: Uuid) 
         return Err(not_found());
     }
     Ok(req)
+}
+
+/// Locks the request for this transaction if it is still pending at `step`; `leave_not_pending` otherwise (a
+/// concurrent decision or cancellation got there first).
+async fn guard_pending(txn: &DatabaseTransaction, req: &leave_request::Model, now: DateTime<Utc>) -> AppResult<()> {
+    use sea_orm::sea_query::Expr;
+    let touched = leave_request::Entity::update_many()
+        .col_expr(leave_request::Column::UpdatedAt, Expr::value(now))
+        .filter(leave_request::Column::Id.eq(req.id))
+        .filter(leave_request::Column::Status.eq(LeaveStatus::Pending.as_str()))
+        .filter(leave_request::Column::Step.eq(req.step))
+        .exec(txn)
+        .await?;
+    if touched.rows_affected == 1 { Ok(()) } else { Err(AppError::new(ErrorCode::LeaveNotPending)) }
 }
 
 /// Rejected or cancelled: the request keeps its record; its sessions are free for a new request.
@@ -426,6 +441,7 @@ pub async fn decide(
     let final_approval = approve && (role == ApproverRole::Admin || req.step >= req.steps_required);
     let e = enrollment::Entity::find_by_id(req.enrollment_id).one(db).await?.ok_or_else(not_found)?;
     let txn = db.begin().await?;
+    guard_pending(&txn, &req, deps.now).await?;
     // Claim the step: only one decision per step, even when two approvers click at once.
     let step = leave_step::ActiveModel {
         id: Set(Uuid::now_v7()),

@@ -331,3 +331,43 @@ async fn a_sick_note_is_checked_by_its_bytes_and_shown_to_staff_only() {
     let other = app.get(&format!("/api/v1/me/leave-requests/{id}/attachment"), Some(&neighbour)).await;
     assert_eq!(other.status(), 404);
 }
+
+#[tokio::test]
+async fn two_decisions_at_once_and_a_cancel_racing_an_approval_leave_one_outcome() {
+    let app = spawn_app().await;
+    let f = app.checkin_fixture(1, None).await;
+    let (_, head) = app.assigned_staff(&f.admin_token, &f.class_id).await;
+    let trainee = app.trainee_token(&f.trainees[0].1, "phone-race-0001").await;
+    for round in 0..3 {
+        let session = app
+            .add_session(
+                &f.admin_token,
+                &f.class_id,
+                &format!("2026-11-2{}T06:00:00Z", 7 + round),
+                &format!("2026-11-2{}T08:00:00Z", 7 + round),
+                2.0,
+            )
+            .await;
+        let body = json!({"class_id": f.class_id, "kind": "personal", "reason": "家中有事", "session_ids": [session]});
+        let req: Value = ask(&app, &trainee, body).await.json().await.unwrap();
+        let id = req["id"].as_str().unwrap().to_owned();
+        let cancel = format!("/api/v1/me/leave-requests/{id}/cancel");
+        let empty = json!({});
+        let (a, b, c) = tokio::join!(
+            decide(&app, &head, &id, "approve", None),
+            decide(&app, &f.admin_token, &id, "reject", Some("不同意")),
+            app.post_json(&cancel, Some(&trainee), &empty),
+        );
+        let mut codes = [a.status().as_u16(), b.status().as_u16(), c.status().as_u16()];
+        codes.sort();
+        assert_eq!(codes, [200, 409, 409], "round {round}: exactly one outcome");
+        let mine: Value = app.get("/api/v1/me/leave-requests", Some(&trainee)).await.json().await.unwrap();
+        let this = mine.as_array().unwrap().iter().find(|r| r["id"] == id.as_str()).unwrap();
+        let steps = this["steps"].as_array().unwrap().len();
+        match this["status"].as_str().unwrap() {
+            "cancelled" => assert_eq!(steps, 0),
+            "approved" | "rejected" => assert_eq!(steps, 1),
+            other => panic!("unexpected {other}"),
+        }
+    }
+}

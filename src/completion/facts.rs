@@ -1,12 +1,13 @@
 //! The facts about each trainee of a class, read from attendance and discipline records.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::attendance::model::AttendanceStatus;
+use crate::discipline::Severity;
 use crate::entity::{attendance, class_session, discipline_record, enrollment};
 use crate::error::AppResult;
 use crate::roster::model::STATUS_ACTIVE;
@@ -20,12 +21,35 @@ pub struct Facts {
     pub leave_centi: i64,
     /// Sessions marked 旷课.
     pub absences: u32,
+    /// Half-days (a morning, or an afternoon/evening, China time) with any 旷课.
+    pub absent_half_days: u32,
     pub lates: u32,
     pub early_leaves: u32,
     /// 学时 of sessions attended (present, late or left early).
     pub attended_centi: i64,
-    /// Discipline records that stand (not annulled).
+    /// Discipline records that stand (not annulled), and how many of them at each severity.
     pub discipline_records: u32,
+    pub minor_records: u32,
+    pub serious_records: u32,
+    pub grave_records: u32,
+}
+
+impl Facts {
+    /// Standing records at or above `severity`.
+    pub fn records_at_least(&self, severity: Severity) -> u32 {
+        match severity {
+            Severity::Minor => self.minor_records + self.serious_records + self.grave_records,
+            Severity::Serious => self.serious_records + self.grave_records,
+            Severity::Grave => self.grave_records,
+        }
+    }
+}
+
+/// The half-day a session falls in: its China date, and morning (before noon) or not.
+fn half_day(starts_at: chrono::DateTime<chrono::Utc>) -> (chrono::NaiveDate, bool) {
+    use chrono::Timelike;
+    let local = starts_at.with_timezone(&crate::clock::china());
+    (local.date_naive(), local.hour() < 12)
 }
 
 /// Facts for the given enrollments of a class (every active one when `only` is `None`).
@@ -34,15 +58,16 @@ pub async fn for_class<C: ConnectionTrait>(
     class_id: Uuid,
     only: Option<&[Uuid]>,
 ) -> AppResult<HashMap<Uuid, Facts>> {
-    let sessions: HashMap<Uuid, i64> = class_session::Entity::find()
+    let sessions: HashMap<Uuid, (i64, (chrono::NaiveDate, bool))> = class_session::Entity::find()
         .filter(class_session::Column::ClassId.eq(class_id))
         .filter(class_session::Column::CountsTowardAttendance.eq(true))
         .all(conn)
         .await?
         .into_iter()
-        .map(|s| (s.id, i64::from(s.credit_centi)))
+        .map(|s| (s.id, (i64::from(s.credit_centi), half_day(s.starts_at))))
         .collect();
-    let total_centi: i64 = sessions.values().sum();
+    let total_centi: i64 = sessions.values().map(|(c, _)| c).sum();
+    let mut half_days: HashMap<Uuid, HashSet<(chrono::NaiveDate, bool)>> = HashMap::new();
     let ids: Vec<Uuid> = match only {
         Some(ids) => ids.to_vec(),
         None => enrollment::Entity::find()
@@ -63,22 +88,30 @@ pub async fn for_class<C: ConnectionTrait>(
         rows = rows.filter(attendance::Column::EnrollmentId.is_in(ids.clone()));
     }
     for row in rows.all(conn).await? {
-        let (Some(f), Some(credit)) = (out.get_mut(&row.enrollment_id), sessions.get(&row.session_id)) else {
+        let (Some(f), Some((credit, half))) = (out.get_mut(&row.enrollment_id), sessions.get(&row.session_id)) else {
             continue;
         };
         match AttendanceStatus::parse(&row.status) {
-            Some(AttendanceStatus::Present) => f.attended_centi += credit,
+            Some(AttendanceStatus::Present) => f.attended_centi += *credit,
             Some(AttendanceStatus::Late) => {
                 f.lates += 1;
-                f.attended_centi += credit;
+                f.attended_centi += *credit;
             }
             Some(AttendanceStatus::EarlyLeave) => {
                 f.early_leaves += 1;
-                f.attended_centi += credit;
+                f.attended_centi += *credit;
             }
-            Some(AttendanceStatus::Leave) => f.leave_centi += credit,
-            Some(AttendanceStatus::Absent) => f.absences += 1,
+            Some(AttendanceStatus::Leave) => f.leave_centi += *credit,
+            Some(AttendanceStatus::Absent) => {
+                f.absences += 1;
+                half_days.entry(row.enrollment_id).or_default().insert(*half);
+            }
             None => {}
+        }
+    }
+    for (id, days) in half_days {
+        if let Some(f) = out.get_mut(&id) {
+            f.absent_half_days = days.len() as u32;
         }
     }
     let mut records = discipline_record::Entity::find()
@@ -90,6 +123,11 @@ pub async fn for_class<C: ConnectionTrait>(
     for r in records.all(conn).await? {
         if let Some(f) = out.get_mut(&r.enrollment_id) {
             f.discipline_records += 1;
+            match Severity::parse(&r.severity) {
+                Some(Severity::Grave) => f.grave_records += 1,
+                Some(Severity::Serious) => f.serious_records += 1,
+                _ => f.minor_records += 1,
+            }
         }
     }
     Ok(out)

@@ -3,6 +3,7 @@
 //! arithmetic that compares them (`standing`). Warnings, the at-risk list and certificate decisions all read
 //! the same functions, so they never disagree.
 
+pub mod decide;
 pub mod facts;
 pub mod policy;
 pub mod service;

@@ -48,21 +48,64 @@ impl Default for LeaveFraction {
     }
 }
 
-/// The limits a trainee must stay within to complete the class.
+/// What a 旷课 limit counts: sessions, or half-days (a morning, or an afternoon/evening, with any 旷课).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AbsenceUnit {
+    Sessions,
+    HalfDays,
+}
+
+impl AbsenceUnit {
+    pub fn label(self) -> &'static str {
+        match self {
+            AbsenceUnit::Sessions => "次",
+            AbsenceUnit::HalfDays => "个半天",
+        }
+    }
+}
+
+/// The limits a trainee must stay within to complete the class (结业). Defaults: the 2023 条例's 1/7 leave rule, and
+/// common base rules (more than 2 旷课 withholds; every 3 迟到/早退 count as one 旷课; a 较重 or worse 违纪 withholds).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct CompletionPolicy {
     /// Cumulative leave over this fraction of the total 学时 withholds completion.
     pub leave_limit: LeaveFraction,
-    /// 旷课 sessions allowed; more withholds completion. `null`: no limit.
+    /// 旷课 allowed (in `absence_unit`, conversions included); more withholds completion. `null`: no limit.
     pub max_absences: Option<u32>,
-    /// 迟到 and 早退 together; reaching this many warns. `null`: no warning.
+    pub absence_unit: AbsenceUnit,
+    /// Every this many 迟到 + 早退 count as one 旷课 toward `max_absences`. `null`: no conversion.
+    pub lates_per_absence: Option<u32>,
+    /// 迟到 + 早退 allowed; more withholds completion. `null`: no limit of its own.
     pub max_lates: Option<u32>,
+    /// 迟到 + 早退 reaching this many warns the trainee. `null`: no warning.
+    pub late_warning_at: Option<u32>,
+    /// A standing 违纪 record at or above this severity withholds completion. `null`: discipline never withholds.
+    pub withhold_severity: Option<crate::discipline::Severity>,
+    /// 学时 a trainee must attend at least. `null`: no minimum.
+    pub min_attended_hours: Option<f64>,
 }
 
 impl Default for CompletionPolicy {
     fn default() -> Self {
-        Self { leave_limit: LeaveFraction::default(), max_absences: Some(2), max_lates: Some(3) }
+        Self {
+            leave_limit: LeaveFraction::default(),
+            max_absences: Some(2),
+            absence_unit: AbsenceUnit::Sessions,
+            lates_per_absence: Some(3),
+            max_lates: None,
+            late_warning_at: Some(3),
+            withhold_severity: Some(crate::discipline::Severity::Serious),
+            min_attended_hours: None,
+        }
+    }
+}
+
+impl CompletionPolicy {
+    /// `min_attended_hours` in hundredths.
+    pub fn min_attended_centi(&self) -> Option<i64> {
+        self.min_attended_hours.map(|h| (h * 100.0).round() as i64)
     }
 }
 
@@ -96,6 +139,14 @@ impl ClassPolicy {
             && !(h.is_finite() && (0.0..=1000.0).contains(&h))
         {
             return Err(AppError::validation("需管理员审批的请假学时须在 0 到 1000 之间"));
+        }
+        if let Some(h) = self.completion.min_attended_hours
+            && !(h.is_finite() && (0.0..=10000.0).contains(&h))
+        {
+            return Err(AppError::validation("最低参训学时须在 0 到 10000 之间"));
+        }
+        if self.completion.lates_per_absence == Some(0) {
+            return Err(AppError::validation("迟到早退折合旷课的次数须大于 0"));
         }
         if self.leave_approval.trainee_backdate_hours > 24 * 30 {
             return Err(AppError::validation("学员补请假时限不能超过 30 天"));

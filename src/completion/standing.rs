@@ -87,6 +87,12 @@ pub fn fmt_centi(centi: i64) -> String {
     format!("{sign}{}.{:02}", c / 100, c % 100)
 }
 
+/// Hundredths of a 学时 without trailing zeros: `7.5`, `48`, `6.86`.
+pub fn trim_centi(centi: i64) -> String {
+    let s = fmt_centi(centi);
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
 /// Every line the trainee has reached, in order.
 pub fn thresholds(policy: &CompletionPolicy, f: &Facts) -> Vec<Threshold> {
     let mut out = Vec::new();
@@ -108,7 +114,7 @@ pub fn thresholds(policy: &CompletionPolicy, f: &Facts) -> Vec<Threshold> {
             out.push(Threshold::AbsenceOver);
         }
     }
-    if let Some(max) = policy.max_lates
+    if let Some(max) = policy.late_warning_at
         && max > 0
         && f.lates + f.early_leaves >= max
     {
@@ -203,7 +209,8 @@ mod tests {
 
     #[test]
     fn absence_and_lateness_lines() {
-        let policy = CompletionPolicy { max_absences: Some(2), max_lates: Some(3), ..CompletionPolicy::default() };
+        let policy =
+            CompletionPolicy { max_absences: Some(2), late_warning_at: Some(3), ..CompletionPolicy::default() };
         let mut f = Facts { total_centi: 4800, ..Facts::default() };
         assert!(thresholds(&policy, &f).is_empty());
         f.absences = 2;

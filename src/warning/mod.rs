@@ -169,7 +169,7 @@ pub struct AtRisk {
     pub max_absences: Option<u32>,
     pub lates: u32,
     pub early_leaves: u32,
-    pub max_lates: Option<u32>,
+    pub late_warning_at: Option<u32>,
     pub discipline_records: u32,
     /// Lines reached now, most serious last.
     pub thresholds: Vec<Threshold>,
@@ -212,7 +212,7 @@ pub async fn at_risk(db: &DatabaseConnection, scope: &ClassScope) -> AppResult<V
                 max_absences: policy.max_absences,
                 lates: f.lates,
                 early_leaves: f.early_leaves,
-                max_lates: policy.max_lates,
+                late_warning_at: policy.late_warning_at,
                 discipline_records: f.discipline_records,
                 breach: ts.iter().any(|t| t.is_breach()),
                 labels: ts.iter().map(|t| t.label().to_owned()).collect(),

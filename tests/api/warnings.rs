@@ -153,7 +153,7 @@ async fn absences_at_close_and_repeated_lateness_reach_their_lines() {
     let app = spawn_app().await;
     let (class_id, admin, enrollment, trainee, s) = class_with_sessions(&app, &[3.0, 3.0, 3.0, 3.0]).await;
     let (_, head) = app.assigned_staff(&admin, &class_id).await;
-    let policy = json!({"policy": {"completion": {"max_absences": 1, "max_lates": 2}}, "reason": "本班从严"});
+    let policy = json!({"policy": {"completion": {"max_absences": 1, "late_warning_at": 2}}, "reason": "本班从严"});
     let response =
         app.send_json(reqwest::Method::PUT, &format!("/api/v1/classes/{class_id}/policy"), Some(&admin), &policy).await;
     assert_eq!(response.status(), 200);

@@ -17,6 +17,7 @@ mod m20261126_000013_create_attachment;
 mod m20261126_000014_create_leave_request;
 mod m20261126_000015_create_discipline_record;
 mod m20261126_000016_create_notification_tables;
+mod m20261126_000017_create_certificate_tables;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000014_create_leave_request::Migration),
             Box::new(m20261126_000015_create_discipline_record::Migration),
             Box::new(m20261126_000016_create_notification_tables::Migration),
+            Box::new(m20261126_000017_create_certificate_tables::Migration),
         ]
     }
 }

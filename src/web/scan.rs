@@ -1,6 +1,6 @@
 //! The H5 check-in page behind every classroom QR code (`/c/{token}`): works in any phone browser and in WeChat's
 //! in-app browser. First visit binds the phone with the invite code; then it asks for the position, checks in,
-//! and shows the result large. Everything is inline: no external CDN.
+//! and shows the result large, with a link to the trainee's own page (`/h5/me`). Everything is inline: no external CDN.
 
 use actix_web::HttpResponse;
 use actix_web::http::header;
@@ -28,6 +28,7 @@ button:disabled{background:#aaa}
 #status{color:#666;text-align:center;font-size:16px;padding:26px 0}
 .hidden{display:none}
 .hint{font-size:13px;color:#888}
+#me-link{display:inline-block;margin-top:18px;font-size:15px;color:#c8161d}
 </style></head><body><main>
 <h1>课堂签到</h1>
 <div id="status" class="card">正在签到，请稍候…</div>
@@ -37,7 +38,8 @@ button:disabled{background:#aaa}
   <button id="bind-btn">绑定并签到</button>
   <p id="bind-error" class="hidden" style="color:#a61b1b"></p>
 </div>
-<div id="result" class="card hidden"><div id="result-icon"></div><div id="result-title"></div><div id="result-detail"></div></div>
+<div id="result" class="card hidden"><div id="result-icon"></div><div id="result-title"></div><div id="result-detail"></div>
+  <a id="me-link" href="/h5/me">我的考勤与请假</a></div>
 <p class="hint">签到需要获取您的位置，仅用于核对是否在上课地点。请使用本人手机签到。</p>
 </main>
 <script>

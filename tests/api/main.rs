@@ -6,6 +6,7 @@
 mod audit;
 mod auth;
 mod browser;
+mod browser_me;
 mod browser_monitor;
 mod browser_screen;
 mod checkin;

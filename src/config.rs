@@ -139,6 +139,8 @@ pub struct RateLimitSettings {
     pub checkin_per_trainee: QuotaSettings,
     /// Check-in scans per client address. Generous: a whole class may share one classroom Wi-Fi address.
     pub checkin_per_address: QuotaSettings,
+    /// Public certificate verifications per client address (against guessing codes).
+    pub verify_per_address: QuotaSettings,
 }
 
 const DEFAULTS: &str = r#"
@@ -208,6 +210,10 @@ replenish_ms = 3000
 [rate_limits.checkin_per_address]
 burst = 600
 replenish_ms = 10
+
+[rate_limits.verify_per_address]
+burst = 20
+replenish_ms = 3000
 
 [jobs]
 absent_scan_seconds = 15

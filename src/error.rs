@@ -57,6 +57,10 @@ pub enum ErrorCode {
     AttachmentInvalid,
     AlreadyAnnulled,
     OnLeave,
+    ClassNotFinished,
+    NotEligible,
+    CertificateRevoked,
+    AlreadyRevoked,
 }
 
 impl ErrorCode {
@@ -110,6 +114,10 @@ impl ErrorCode {
         ErrorCode::AttachmentInvalid,
         ErrorCode::AlreadyAnnulled,
         ErrorCode::OnLeave,
+        ErrorCode::ClassNotFinished,
+        ErrorCode::NotEligible,
+        ErrorCode::CertificateRevoked,
+        ErrorCode::AlreadyRevoked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -162,6 +170,10 @@ impl ErrorCode {
             ErrorCode::AttachmentInvalid => "attachment_invalid",
             ErrorCode::AlreadyAnnulled => "already_annulled",
             ErrorCode::OnLeave => "on_leave",
+            ErrorCode::ClassNotFinished => "class_not_finished",
+            ErrorCode::NotEligible => "not_eligible",
+            ErrorCode::CertificateRevoked => "certificate_revoked",
+            ErrorCode::AlreadyRevoked => "already_revoked",
         }
     }
 
@@ -216,6 +228,10 @@ impl ErrorCode {
             ErrorCode::AttachmentInvalid => "附件须为 JPG、PNG 或 WEBP 格式的图片",
             ErrorCode::AlreadyAnnulled => "该违纪记录已撤销",
             ErrorCode::OnLeave => "您本节课已请假。如已到课，请联系班主任销假后再签到",
+            ErrorCode::ClassNotFinished => "培训班尚未结业，请先将培训班状态设为已结业",
+            ErrorCode::NotEligible => "该学员未达到结业要求，不能发放结业证书",
+            ErrorCode::CertificateRevoked => "该证书已被撤销",
+            ErrorCode::AlreadyRevoked => "该证书已撤销",
         }
     }
 }

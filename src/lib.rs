@@ -5,6 +5,7 @@ pub mod attendance;
 pub mod audit;
 pub mod auth;
 pub mod cache;
+pub mod certificate;
 pub mod checkin;
 pub mod class;
 pub mod clock;

@@ -59,6 +59,10 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::AttachmentInvalid => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         ErrorCode::AlreadyAnnulled => StatusCode::CONFLICT,
         ErrorCode::OnLeave => StatusCode::CONFLICT,
+        ErrorCode::ClassNotFinished => StatusCode::CONFLICT,
+        ErrorCode::NotEligible => StatusCode::CONFLICT,
+        ErrorCode::CertificateRevoked => StatusCode::GONE,
+        ErrorCode::AlreadyRevoked => StatusCode::CONFLICT,
     }
 }
 

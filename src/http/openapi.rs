@@ -34,6 +34,7 @@ use crate::http::error::ErrorBody;
         (name = "discipline", description = "Discipline records (违纪) and their annulment"),
         (name = "rules", description = "A class's leave approval chain and completion limits; trainees at risk"),
         (name = "notifications", description = "The in-app inbox, WeChat delivery status, image attachments"),
+        (name = "certificates", description = "Completion decisions (结业), certificates, public verification"),
         (name = "audit", description = "The audit trail"),
     )
 )]

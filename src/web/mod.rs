@@ -8,6 +8,7 @@ pub mod monitor;
 pub mod print;
 pub mod scan;
 pub mod screen;
+pub mod verify;
 
 use actix_web::web;
 
@@ -19,7 +20,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/h5/me").route(web::get().to(me::page)))
         .service(web::resource("/c/{token}").route(web::get().to(scan::page)))
         .service(web::resource("/screen/{session_id}").route(web::get().to(screen::page)))
-        .service(web::resource("/staff/sessions/{session_id}").route(web::get().to(monitor::page)));
+        .service(web::resource("/staff/sessions/{session_id}").route(web::get().to(monitor::page)))
+        .service(web::resource("/verify/{code}").route(web::get().to(verify::show)));
 }
 
 /// Escapes text for HTML.

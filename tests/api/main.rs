@@ -9,6 +9,7 @@ mod browser;
 mod browser_me;
 mod browser_monitor;
 mod browser_screen;
+mod certificates;
 mod checkin;
 mod classes;
 mod cli;

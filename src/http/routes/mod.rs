@@ -3,6 +3,7 @@
 pub mod attendance;
 pub mod audit;
 pub mod auth;
+pub mod certificates;
 pub mod checkin;
 pub mod classes;
 pub mod discipline;
@@ -17,6 +18,8 @@ pub mod sessions;
 pub mod staff;
 pub mod trainee;
 
+use actix_web::HttpResponse;
+use actix_web::http::header;
 use serde::Deserialize;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -109,5 +112,36 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(notifications::read)
         .service(notifications::outbox_list)
         .service(notifications::upload)
+        .service(certificates::completion)
+        .service(certificates::decide)
+        .service(certificates::my_completion)
+        .service(certificates::issue_all)
+        .service(certificates::list)
+        .service(certificates::zip)
+        .service(certificates::pdf)
+        .service(certificates::revoke)
+        .service(certificates::reissue)
+        .service(certificates::mine)
+        .service(certificates::my_pdf)
+        .service(certificates::public)
         .service(audit::list);
+}
+
+/// A file to save, named in UTF-8 (Chinese names survive every browser), never cached by a shared proxy.
+pub fn download(bytes: Vec<u8>, content_type: &'static str, filename: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, content_type))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            header::ContentDisposition {
+                disposition: header::DispositionType::Attachment,
+                parameters: vec![header::DispositionParam::FilenameExt(header::ExtendedValue {
+                    charset: header::Charset::Ext("UTF-8".into()),
+                    language_tag: None,
+                    value: filename.into_bytes(),
+                })],
+            },
+        ))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(bytes)
 }

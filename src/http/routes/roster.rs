@@ -1,5 +1,4 @@
 use actix_multipart::Multipart;
-use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
@@ -18,6 +17,8 @@ use crate::roster::RosterEntry;
 use crate::roster::model::RawPerson;
 use crate::roster::service::{self, ImportReport, InviteView};
 use crate::state::AppState;
+
+use super::download;
 use crate::tabular;
 use crate::web::print;
 
@@ -170,23 +171,6 @@ pub async fn withdraw(
     let scope = class_scope(&state.db, &who, class_id).await?;
     let reason = body.and_then(|b| b.into_inner().reason);
     Ok(web::Json(service::withdraw(&state.db, &who.actor(), &scope, enrollment_id, reason, state.clock.now()).await?))
-}
-
-fn download(bytes: Vec<u8>, content_type: &'static str, filename: String) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, content_type))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            header::ContentDisposition {
-                disposition: header::DispositionType::Attachment,
-                parameters: vec![header::DispositionParam::FilenameExt(header::ExtendedValue {
-                    charset: header::Charset::Ext("UTF-8".into()),
-                    language_tag: None,
-                    value: filename.into_bytes(),
-                })],
-            },
-        ))
-        .body(bytes)
 }
 
 /// The roster as an Excel workbook.

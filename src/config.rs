@@ -22,6 +22,7 @@ pub struct Settings {
     pub jobs: JobSettings,
     pub screen: ScreenSettings,
     pub report: ReportSettings,
+    pub archive: ArchiveSettings,
     /// Where embedded state lives: the SQLite file and the generated secret.
     pub data_dir: PathBuf,
 }
@@ -73,6 +74,22 @@ pub struct ReportSettings {
     pub cjk_font_path: PathBuf,
     /// The face in a font collection: 2 is Simplified Chinese in Noto Sans CJK's .ttc.
     pub cjk_font_index: usize,
+}
+
+/// The 学时 each cadre must reach (《干部教育培训工作条例》 and local rules), by rank.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ArchiveSettings {
+    pub requirements: Vec<HoursRequirement>,
+}
+
+#[derive(Debug, Clone, Deserialize, serde::Serialize, utoipa::ToSchema)]
+pub struct HoursRequirement {
+    /// Matched against the person's 职级 (the first requirement whose `rank` the 职级 contains applies).
+    pub rank: String,
+    /// 学时 per calendar year, if any.
+    pub yearly_hours: Option<f64>,
+    /// 学时 over five calendar years (this one and the four before), if any.
+    pub five_year_hours: Option<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -221,6 +238,14 @@ outbox_poll_ms = 2000
 
 [screen]
 mask_names = true
+
+[[archive.requirements]]
+rank = "县处级"
+five_year_hours = 550
+
+[[archive.requirements]]
+rank = "乡科级"
+yearly_hours = 90
 
 [report]
 cjk_font_path = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"

@@ -1,5 +1,6 @@
 //! rollcall: attendance, leave and completion for cadre training bases (党校, 干部学院).
 
+pub mod archive;
 pub mod attachment;
 pub mod attendance;
 pub mod audit;

@@ -176,18 +176,32 @@ pub fn write_csv(headers: &[&str], rows: &[Vec<String>]) -> AppResult<Vec<u8>> {
 
 /// An XLSX workbook with one sheet; every cell is text (so phone numbers keep their digits).
 pub fn write_xlsx(sheet_name: &str, headers: &[&str], rows: &[Vec<String>]) -> AppResult<Vec<u8>> {
+    write_xlsx_sheets(&[OutSheet { name: sheet_name, headers, rows }])
+}
+
+/// One sheet of a workbook.
+pub struct OutSheet<'a> {
+    pub name: &'a str,
+    pub headers: &'a [&'a str],
+    pub rows: &'a [Vec<String>],
+}
+
+/// An XLSX workbook with several sheets; every cell is text.
+pub fn write_xlsx_sheets(sheets: &[OutSheet<'_>]) -> AppResult<Vec<u8>> {
     let xlsx_err = |e: rust_xlsxwriter::XlsxError| AppError::internal(anyhow::anyhow!("xlsx: {e}"));
     let mut workbook = rust_xlsxwriter::Workbook::new();
-    let sheet = workbook.add_worksheet();
-    sheet.set_name(sheet_name).map_err(xlsx_err)?;
     let bold = rust_xlsxwriter::Format::new().set_bold();
-    for (c, h) in headers.iter().enumerate() {
-        sheet.write_string_with_format(0, c as u16, *h, &bold).map_err(xlsx_err)?;
-        sheet.set_column_width(c as u16, 16).map_err(xlsx_err)?;
-    }
-    for (r, row) in rows.iter().enumerate() {
-        for (c, value) in row.iter().enumerate() {
-            sheet.write_string(r as u32 + 1, c as u16, value).map_err(xlsx_err)?;
+    for s in sheets {
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(s.name).map_err(xlsx_err)?;
+        for (c, h) in s.headers.iter().enumerate() {
+            sheet.write_string_with_format(0, c as u16, *h, &bold).map_err(xlsx_err)?;
+            sheet.set_column_width(c as u16, 16).map_err(xlsx_err)?;
+        }
+        for (r, row) in s.rows.iter().enumerate() {
+            for (c, value) in row.iter().enumerate() {
+                sheet.write_string(r as u32 + 1, c as u16, value).map_err(xlsx_err)?;
+            }
         }
     }
     workbook.save_to_buffer().map_err(xlsx_err)

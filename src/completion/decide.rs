@@ -228,6 +228,7 @@ mod tests {
                 minor_records: minor,
                 serious_records: serious,
                 grave_records: grave,
+                ..Facts::default()
             },
         )
     }

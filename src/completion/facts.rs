@@ -19,6 +19,11 @@ pub struct Facts {
     pub total_centi: i64,
     /// 学时 of sessions marked 请假.
     pub leave_centi: i64,
+    /// Counting sessions of the class, held or to come.
+    pub sessions: u32,
+    /// Sessions marked 出勤 (on time), and 请假.
+    pub presents: u32,
+    pub leaves: u32,
     /// Sessions marked 旷课.
     pub absences: u32,
     /// Half-days (a morning, or an afternoon/evening, China time) with any 旷课.
@@ -79,7 +84,9 @@ pub async fn for_class<C: ConnectionTrait>(
             .map(|e| e.id)
             .collect(),
     };
-    let mut out: HashMap<Uuid, Facts> = ids.iter().map(|id| (*id, Facts { total_centi, ..Facts::default() })).collect();
+    let count = sessions.len() as u32;
+    let mut out: HashMap<Uuid, Facts> =
+        ids.iter().map(|id| (*id, Facts { total_centi, sessions: count, ..Facts::default() })).collect();
     if ids.is_empty() {
         return Ok(out);
     }
@@ -92,7 +99,10 @@ pub async fn for_class<C: ConnectionTrait>(
             continue;
         };
         match AttendanceStatus::parse(&row.status) {
-            Some(AttendanceStatus::Present) => f.attended_centi += *credit,
+            Some(AttendanceStatus::Present) => {
+                f.presents += 1;
+                f.attended_centi += *credit;
+            }
             Some(AttendanceStatus::Late) => {
                 f.lates += 1;
                 f.attended_centi += *credit;
@@ -101,7 +111,10 @@ pub async fn for_class<C: ConnectionTrait>(
                 f.early_leaves += 1;
                 f.attended_centi += *credit;
             }
-            Some(AttendanceStatus::Leave) => f.leave_centi += *credit,
+            Some(AttendanceStatus::Leave) => {
+                f.leaves += 1;
+                f.leave_centi += *credit;
+            }
             Some(AttendanceStatus::Absent) => {
                 f.absences += 1;
                 half_days.entry(row.enrollment_id).or_default().insert(*half);

@@ -35,6 +35,8 @@ use crate::http::error::ErrorBody;
         (name = "rules", description = "A class's leave approval chain and completion limits; trainees at risk"),
         (name = "notifications", description = "The in-app inbox, WeChat delivery status, image attachments"),
         (name = "certificates", description = "Completion decisions (结业), certificates, public verification"),
+        (name = "reports", description = "Reports to sending units (选派单位) and the class summary"),
+        (name = "archive", description = "学时 archive (培训档案) per person across classes"),
         (name = "audit", description = "The audit trail"),
     )
 )]

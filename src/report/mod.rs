@@ -3,3 +3,4 @@
 //! a document uses.
 
 pub mod pdf;
+pub mod unit;

@@ -31,17 +31,17 @@ const PAGE_W: f32 = 210.0;
 const PAGE_H: f32 = 297.0;
 const TOP: f32 = 280.0;
 const BOTTOM: f32 = 18.0;
-const LEFT: f32 = 16.0;
+pub(crate) const LEFT: f32 = 16.0;
 
 /// Lays out lines of text top to bottom, starting a new page when one is full.
-struct Writer {
+pub(crate) struct Writer {
     font: printpdf::FontId,
     pages: Vec<Vec<Op>>,
     y: f32,
 }
 
 impl Writer {
-    fn new(font: printpdf::FontId) -> Self {
+    pub(crate) fn new(font: printpdf::FontId) -> Self {
         Self { font, pages: vec![Vec::new()], y: TOP }
     }
 
@@ -59,7 +59,7 @@ impl Writer {
     }
 
     /// One line of cells at the given x positions (mm), then moves down.
-    fn row(&mut self, size: f32, cells: &[(f32, String)]) {
+    pub(crate) fn row(&mut self, size: f32, cells: &[(f32, String)]) {
         let height = size * 0.3528 * 1.6; // points to mm, with leading
         if self.y - height < BOTTOM {
             self.pages.push(Vec::new());
@@ -71,7 +71,7 @@ impl Writer {
         self.y -= height;
     }
 
-    fn gap(&mut self, mm: f32) {
+    pub(crate) fn gap(&mut self, mm: f32) {
         self.y -= mm;
     }
 }
@@ -129,7 +129,14 @@ pub fn daily_notice(font: &ParsedFont, notice: &DailyNotice) -> Vec<u8> {
     section(&mut w, "请假", &notice.leave);
     w.gap(6.0);
     w.row(10.0, &[(LEFT + 100.0, "如对考勤有异议，请于当日向班主任提出。".to_owned())]);
-    let pages = w.pages.into_iter().map(|ops| PdfPage::new(Mm(PAGE_W), Mm(PAGE_H), ops)).collect();
-    let options = PdfSaveOptions { subset_fonts: true, ..PdfSaveOptions::default() };
-    doc.with_pages(pages).save(&options, &mut Vec::new())
+    w.save(doc)
+}
+
+impl Writer {
+    /// The pages written so far as the document's pages, saved with the font subset.
+    pub(crate) fn save(self, mut doc: PdfDocument) -> Vec<u8> {
+        let pages = self.pages.into_iter().map(|ops| PdfPage::new(Mm(PAGE_W), Mm(PAGE_H), ops)).collect();
+        let options = PdfSaveOptions { subset_fonts: true, ..PdfSaveOptions::default() };
+        doc.with_pages(pages).save(&options, &mut Vec::new())
+    }
 }

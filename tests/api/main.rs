@@ -26,6 +26,7 @@ mod live;
 mod notice;
 mod openapi;
 mod outbox;
+mod reports;
 mod roster;
 mod screen;
 mod staff;

@@ -1,5 +1,6 @@
 //! Thin handlers, one file per area, registered with `.service(..)` so utoipa-actix-web documents them.
 
+pub mod archive;
 pub mod attendance;
 pub mod audit;
 pub mod auth;
@@ -11,6 +12,7 @@ pub mod health;
 pub mod leave;
 pub mod notice;
 pub mod notifications;
+pub mod reports;
 pub mod roster;
 pub mod rules;
 pub mod screen;
@@ -124,6 +126,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(certificates::mine)
         .service(certificates::my_pdf)
         .service(certificates::public)
+        .service(reports::units)
+        .service(reports::unit_report)
+        .service(reports::summary)
+        .service(archive::mine)
+        .service(archive::person)
+        .service(archive::export)
         .service(audit::list);
 }
 

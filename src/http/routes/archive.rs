@@ -1,0 +1,99 @@
+use actix_web::{HttpResponse, get, web};
+use chrono::Datelike;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::download;
+use crate::archive::{self, EXPORT_HEADERS, PersonHours};
+use crate::error::{AppError, AppResult};
+use crate::http::error::ErrorBody;
+use crate::http::extract::{Admin, Trainee};
+use crate::state::AppState;
+use crate::tabular::{write_csv, write_xlsx};
+
+fn this_year(state: &AppState) -> i32 {
+    crate::clock::local_date(state.clock.now()).year()
+}
+
+/// The trainee's own 学时 archive: per class, per year, and over five years, against their rank's requirement.
+#[utoipa::path(
+    tag = "archive",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = PersonHours),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: staff"),
+    )
+)]
+#[get("/me/hours")]
+pub async fn mine(state: web::Data<AppState>, Trainee(who): Trainee) -> AppResult<web::Json<PersonHours>> {
+    let reqs = &state.settings.archive.requirements;
+    Ok(web::Json(archive::for_person(&state.db, reqs, who.person_id, this_year(&state)).await?))
+}
+
+/// One person's 学时 archive (administrators).
+#[utoipa::path(
+    tag = "archive",
+    security(("bearer" = [])),
+    params(("person_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = PersonHours),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: not an admin"),
+        (status = 404, body = ErrorBody, description = "`not_found`"),
+    )
+)]
+#[get("/people/{person_id}/hours")]
+pub async fn person(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    path: web::Path<Uuid>,
+) -> AppResult<web::Json<PersonHours>> {
+    let reqs = &state.settings.archive.requirements;
+    Ok(web::Json(archive::for_person(&state.db, reqs, path.into_inner(), this_year(&state)).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ArchiveQuery {
+    /// The year (default: this year); the five-year window ends with it.
+    pub year: Option<i32>,
+    /// `xlsx` (default) or `csv`.
+    pub format: Option<String>,
+}
+
+/// Everyone's 学时 for a year and the five years to it, against their requirements (administrators).
+#[utoipa::path(
+    tag = "archive",
+    security(("bearer" = [])),
+    params(ArchiveQuery),
+    responses(
+        (status = 200, description = "XLSX or CSV (UTF-8 with BOM)"),
+        (status = 400, body = ErrorBody, description = "`invalid_query`, `validation_failed`"),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: not an admin"),
+    )
+)]
+#[get("/archive/hours")]
+pub async fn export(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    query: web::Query<ArchiveQuery>,
+) -> AppResult<HttpResponse> {
+    let year = query.year.unwrap_or_else(|| this_year(&state));
+    if !(2000..=2100).contains(&year) {
+        return Err(AppError::validation("年度须在 2000 到 2100 之间"));
+    }
+    let rows = archive::export_rows(&state.db, &state.settings.archive.requirements, year).await?;
+    let name = format!("干部培训学时档案-{year}");
+    match query.format.as_deref().unwrap_or("xlsx") {
+        "xlsx" => Ok(download(
+            write_xlsx("培训学时", EXPORT_HEADERS, &rows)?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            format!("{name}.xlsx"),
+        )),
+        "csv" => Ok(download(write_csv(EXPORT_HEADERS, &rows)?, "text/csv; charset=utf-8", format!("{name}.csv"))),
+        _ => Err(AppError::validation("格式须为 xlsx 或 csv")),
+    }
+}

@@ -1,0 +1,131 @@
+use actix_web::{HttpResponse, get, web};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::download;
+use crate::class::access::class_scope;
+use crate::error::{AppError, AppResult};
+use crate::http::error::ErrorBody;
+use crate::http::extract::Staff;
+use crate::report::pdf::font;
+use crate::report::unit::{self, SESSION_HEADERS, TRAINEE_HEADERS, UnitSummary};
+use crate::state::AppState;
+use crate::tabular::write_csv;
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// The sending units (选派单位) of a class with how many of their trainees complete.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(("class_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = Vec<UnitSummary>),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: trainees"),
+        (status = 404, body = ErrorBody, description = "`not_found`"),
+    )
+)]
+#[get("/classes/{class_id}/reports/units")]
+pub async fn units(
+    state: web::Data<AppState>,
+    Staff(who): Staff,
+    path: web::Path<Uuid>,
+) -> AppResult<web::Json<Vec<UnitSummary>>> {
+    let scope = class_scope(&state.db, &who, path.into_inner()).await?;
+    Ok(web::Json(unit::units(&state.db, &scope.class).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UnitQuery {
+    /// The unit's name exactly as on the roster.
+    pub unit: String,
+    /// `xlsx` (default), `pdf` or `csv`.
+    pub format: Option<String>,
+}
+
+/// A sending unit's report: each of its trainees' attendance (sessions, present, late, early leave, leave, 旷课,
+/// 学时 earned), discipline, and completion decision with reasons.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(("class_id" = Uuid, Path), UnitQuery),
+    responses(
+        (status = 200, description = "XLSX, PDF or CSV (UTF-8 with BOM)"),
+        (status = 400, body = ErrorBody, description = "`invalid_query`, `validation_failed`: unknown format"),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: trainees"),
+        (status = 404, body = ErrorBody, description = "`not_found`: class or unit"),
+        (status = 503, body = ErrorBody, description = "`service_unavailable`: no CJK font for the PDF"),
+    )
+)]
+#[get("/classes/{class_id}/reports/unit")]
+pub async fn unit_report(
+    state: web::Data<AppState>,
+    Staff(who): Staff,
+    path: web::Path<Uuid>,
+    query: web::Query<UnitQuery>,
+) -> AppResult<HttpResponse> {
+    let scope = class_scope(&state.db, &who, path.into_inner()).await?;
+    let report = unit::unit_report(&state.db, &scope.class, &query.unit, state.clock.now()).await?;
+    let name = format!("{}-{}-培训情况报告", scope.class.code, report.unit);
+    match query.format.as_deref().unwrap_or("xlsx") {
+        "xlsx" => Ok(download(report.xlsx()?, XLSX, format!("{name}.xlsx"))),
+        "csv" => Ok(download(report.csv()?, "text/csv; charset=utf-8", format!("{name}.csv"))),
+        "pdf" => {
+            let font = font(&state.settings.report)?;
+            let bytes = tokio::task::spawn_blocking(move || report.pdf(&font)).await.map_err(AppError::internal)?;
+            Ok(download(bytes, "application/pdf", format!("{name}.pdf")))
+        }
+        _ => Err(AppError::validation("格式须为 xlsx、pdf 或 csv")),
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SummaryQuery {
+    /// `xlsx` (default, both sheets), `sessions.csv` or `trainees.csv`.
+    pub format: Option<String>,
+}
+
+/// The class summary: attendance rate per session and per trainee (sessions that have started).
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(("class_id" = Uuid, Path), SummaryQuery),
+    responses(
+        (status = 200, description = "XLSX (two sheets) or CSV (UTF-8 with BOM)"),
+        (status = 400, body = ErrorBody, description = "`invalid_query`, `validation_failed`: unknown format"),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: trainees"),
+        (status = 404, body = ErrorBody, description = "`not_found`"),
+    )
+)]
+#[get("/classes/{class_id}/reports/summary")]
+pub async fn summary(
+    state: web::Data<AppState>,
+    Staff(who): Staff,
+    path: web::Path<Uuid>,
+    query: web::Query<SummaryQuery>,
+) -> AppResult<HttpResponse> {
+    let scope = class_scope(&state.db, &who, path.into_inner()).await?;
+    let s = unit::class_summary(&state.db, &scope.class, state.clock.now()).await?;
+    let name = format!("{}-考勤汇总", scope.class.code);
+    match query.format.as_deref().unwrap_or("xlsx") {
+        "xlsx" => Ok(download(s.xlsx()?, XLSX, format!("{name}.xlsx"))),
+        "sessions.csv" => Ok(download(
+            write_csv(SESSION_HEADERS, &s.sessions)?,
+            "text/csv; charset=utf-8",
+            format!("{name}-按课程.csv"),
+        )),
+        "trainees.csv" => Ok(download(
+            write_csv(TRAINEE_HEADERS, &s.trainees)?,
+            "text/csv; charset=utf-8",
+            format!("{name}-按学员.csv"),
+        )),
+        _ => Err(AppError::validation("格式须为 xlsx、sessions.csv 或 trainees.csv")),
+    }
+}

@@ -1,0 +1,323 @@
+//! Reports to sending units (选派单位): each of the unit's trainees with their attendance, 学时, discipline and
+//! completion decision with reasons; and the class summary (attendance rate per session and per trainee). XLSX,
+//! PDF and CSV (with a BOM, for Excel).
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use printpdf::{ParsedFont, PdfDocument};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::pdf::{LEFT, Writer};
+use crate::attendance::model::AttendanceStatus;
+use crate::certificate::decision::{self, CompletionEntry};
+use crate::completion::standing::trim_centi;
+use crate::discipline::{Category, Severity};
+use crate::entity::{attendance, class_session, discipline_record, training_class};
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::tabular::{OutSheet, write_csv, write_xlsx_sheets};
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UnitSummary {
+    pub unit: String,
+    pub trainees: u32,
+    pub eligible: u32,
+    pub withheld: u32,
+}
+
+/// The units of a class with their numbers, by name.
+pub async fn units(db: &DatabaseConnection, class: &training_class::Model) -> AppResult<Vec<UnitSummary>> {
+    let mut by_unit: BTreeMap<String, UnitSummary> = BTreeMap::new();
+    for e in decision::list(db, class).await? {
+        let s = by_unit.entry(e.unit.clone()).or_insert_with(|| UnitSummary {
+            unit: e.unit.clone(),
+            trainees: 0,
+            eligible: 0,
+            withheld: 0,
+        });
+        s.trainees += 1;
+        match e.status {
+            crate::certificate::CompletionStatus::Eligible => s.eligible += 1,
+            crate::certificate::CompletionStatus::Withheld => s.withheld += 1,
+        }
+    }
+    Ok(by_unit.into_values().collect())
+}
+
+/// One unit's report.
+pub struct UnitReport {
+    pub class: training_class::Model,
+    pub unit: String,
+    pub entries: Vec<CompletionEntry>,
+    /// Standing discipline records per enrolment, as one line each.
+    pub discipline: HashMap<Uuid, Vec<String>>,
+    pub generated_at: DateTime<Utc>,
+}
+
+pub const UNIT_HEADERS: &[&str] = &[
+    "序号",
+    "姓名",
+    "学号",
+    "课程数",
+    "出勤",
+    "迟到",
+    "早退",
+    "请假",
+    "旷课",
+    "获得学时",
+    "请假学时",
+    "违纪情况",
+    "结业审核",
+    "原因",
+];
+
+pub async fn unit_report(
+    db: &DatabaseConnection,
+    class: &training_class::Model,
+    unit: &str,
+    now: DateTime<Utc>,
+) -> AppResult<UnitReport> {
+    let entries: Vec<CompletionEntry> =
+        decision::list(db, class).await?.into_iter().filter(|e| e.unit == unit.trim()).collect();
+    if entries.is_empty() {
+        return Err(AppError::with_message(ErrorCode::NotFound, "本班没有该单位的学员"));
+    }
+    let mut discipline: HashMap<Uuid, Vec<String>> = HashMap::new();
+    for r in discipline_record::Entity::find()
+        .filter(discipline_record::Column::ClassId.eq(class.id))
+        .filter(discipline_record::Column::AnnulledAt.is_null())
+        .filter(discipline_record::Column::EnrollmentId.is_in(entries.iter().map(|e| e.enrollment_id)))
+        .order_by_asc(discipline_record::Column::OccurredAt)
+        .all(db)
+        .await?
+    {
+        let category = Category::parse(&r.category).map(|c| c.label()).unwrap_or("其他");
+        let severity = Severity::parse(&r.severity).map(|s| s.label()).unwrap_or("");
+        let date = r.occurred_at.with_timezone(&crate::clock::china()).format("%-m月%-d日");
+        discipline.entry(r.enrollment_id).or_default().push(format!("{date} {category}（{severity}）"));
+    }
+    Ok(UnitReport { class: class.clone(), unit: unit.trim().to_owned(), entries, discipline, generated_at: now })
+}
+
+impl UnitReport {
+    pub fn rows(&self) -> Vec<Vec<String>> {
+        self.entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let f = &e.facts;
+                vec![
+                    (i + 1).to_string(),
+                    e.name.clone(),
+                    e.student_no.clone().unwrap_or_default(),
+                    f.sessions.to_string(),
+                    f.presents.to_string(),
+                    f.lates.to_string(),
+                    f.early_leaves.to_string(),
+                    f.leaves.to_string(),
+                    f.absences.to_string(),
+                    trim_centi(f.attended_centi),
+                    trim_centi(f.leave_centi),
+                    self.discipline.get(&e.enrollment_id).map(|d| d.join("；")).unwrap_or_else(|| "无".to_owned()),
+                    e.status_label.clone(),
+                    e.reasons.iter().map(|r| r.message.as_str()).collect::<Vec<_>>().join("；"),
+                ]
+            })
+            .collect()
+    }
+
+    fn title(&self) -> String {
+        format!("{}学员培训情况报告", self.class.name)
+    }
+
+    pub fn xlsx(&self) -> AppResult<Vec<u8>> {
+        let rows = self.rows();
+        write_xlsx_sheets(&[OutSheet { name: "学员培训情况", headers: UNIT_HEADERS, rows: &rows }])
+    }
+
+    pub fn csv(&self) -> AppResult<Vec<u8>> {
+        write_csv(UNIT_HEADERS, &self.rows())
+    }
+
+    /// An A4 letter to the unit: the table, then each trainee's details.
+    pub fn pdf(&self, font: &ParsedFont) -> Vec<u8> {
+        let mut doc = PdfDocument::new(&self.title());
+        let font_id = doc.add_font(font);
+        let mut w = Writer::new(font_id);
+        let c = &self.class;
+        w.row(17.0, &[(LEFT, self.title())]);
+        w.row(11.0, &[(LEFT, format!("致：{}", self.unit))]);
+        w.row(
+            10.0,
+            &[(
+                LEFT,
+                format!(
+                    "培训班编号 {}    培训时间 {} 至 {}    本单位参训学员 {} 人",
+                    c.code,
+                    c.start_date.format("%Y年%-m月%-d日"),
+                    c.end_date.format("%Y年%-m月%-d日"),
+                    self.entries.len()
+                ),
+            )],
+        );
+        w.gap(3.0);
+        let columns = [0.0, 20.0, 38.0, 52.0, 64.0, 76.0, 88.0, 100.0, 116.0, 136.0];
+        let header = ["姓名", "课程数", "出勤", "迟到", "早退", "请假", "旷课", "获得学时", "请假学时", "结业审核"];
+        w.row(10.0, &columns.iter().zip(header).map(|(x, h)| (LEFT + x, h.to_owned())).collect::<Vec<_>>());
+        for e in &self.entries {
+            let f = &e.facts;
+            let cells = [
+                e.name.clone(),
+                f.sessions.to_string(),
+                f.presents.to_string(),
+                f.lates.to_string(),
+                f.early_leaves.to_string(),
+                f.leaves.to_string(),
+                f.absences.to_string(),
+                trim_centi(f.attended_centi),
+                trim_centi(f.leave_centi),
+                e.status_label.clone(),
+            ];
+            w.row(10.0, &columns.iter().zip(cells).map(|(x, v)| (LEFT + x, v)).collect::<Vec<_>>());
+        }
+        w.gap(4.0);
+        w.row(12.0, &[(LEFT, "违纪与结业审核说明".to_owned())]);
+        let mut any = false;
+        for e in &self.entries {
+            let records = self.discipline.get(&e.enrollment_id);
+            if e.reasons.is_empty() && records.is_none() {
+                continue;
+            }
+            any = true;
+            w.row(10.0, &[(LEFT + 2.0, format!("{}：{}", e.name, e.status_label))]);
+            if let Some(records) = records {
+                for r in records {
+                    w.row(9.5, &[(LEFT + 8.0, format!("违纪：{r}"))]);
+                }
+            }
+            for r in &e.reasons {
+                for line in chunks(&r.message, 48) {
+                    w.row(9.5, &[(LEFT + 8.0, line)]);
+                }
+            }
+        }
+        if !any {
+            w.row(10.0, &[(LEFT + 2.0, "本单位学员均无违纪记录，均达到结业要求。".to_owned())]);
+        }
+        w.gap(8.0);
+        let organiser = c.organiser.clone().unwrap_or_else(|| "培训基地".to_owned());
+        w.row(11.0, &[(LEFT + 110.0, organiser)]);
+        let date = self.generated_at.with_timezone(&crate::clock::china()).format("%Y年%-m月%-d日").to_string();
+        w.row(11.0, &[(LEFT + 110.0, date)]);
+        w.save(doc)
+    }
+}
+
+fn chunks(text: &str, n: usize) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    chars.chunks(n.max(1)).map(|c| c.iter().collect()).collect()
+}
+
+/// The class summary: attendance rate per session and per trainee.
+pub struct ClassSummary {
+    pub sessions: Vec<Vec<String>>,
+    pub trainees: Vec<Vec<String>>,
+}
+
+pub const SESSION_HEADERS: &[&str] =
+    &["日期", "时间", "课程", "应到", "出勤", "迟到", "早退", "请假", "旷课", "出勤率"];
+pub const TRAINEE_HEADERS: &[&str] =
+    &["姓名", "单位", "已上课程", "出勤", "迟到", "早退", "请假", "旷课", "出勤率", "获得学时", "结业审核"];
+
+fn rate(attended: u32, of: u32) -> String {
+    if of == 0 { "-".to_owned() } else { format!("{:.1}%", f64::from(attended) * 100.0 / f64::from(of)) }
+}
+
+pub async fn class_summary(
+    db: &DatabaseConnection,
+    class: &training_class::Model,
+    now: DateTime<Utc>,
+) -> AppResult<ClassSummary> {
+    let entries = decision::list(db, class).await?;
+    let expected = entries.len() as u32;
+    let sessions = class_session::Entity::find()
+        .filter(class_session::Column::ClassId.eq(class.id))
+        .filter(class_session::Column::CountsTowardAttendance.eq(true))
+        .filter(class_session::Column::StartsAt.lte(now))
+        .order_by_asc(class_session::Column::StartsAt)
+        .all(db)
+        .await?;
+    let active: std::collections::HashSet<Uuid> = entries.iter().map(|e| e.enrollment_id).collect();
+    let mut counts: HashMap<Uuid, [u32; 5]> = HashMap::new();
+    for row in attendance::Entity::find()
+        .filter(attendance::Column::SessionId.is_in(sessions.iter().map(|s| s.id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|r| active.contains(&r.enrollment_id))
+    {
+        let slot = match AttendanceStatus::parse(&row.status) {
+            Some(AttendanceStatus::Present) => 0,
+            Some(AttendanceStatus::Late) => 1,
+            Some(AttendanceStatus::EarlyLeave) => 2,
+            Some(AttendanceStatus::Leave) => 3,
+            Some(AttendanceStatus::Absent) => 4,
+            None => continue,
+        };
+        counts.entry(row.session_id).or_default()[slot] += 1;
+    }
+    let china = crate::clock::china();
+    let session_rows = sessions
+        .iter()
+        .map(|s| {
+            let c = counts.get(&s.id).copied().unwrap_or_default();
+            let attended = c[0] + c[1] + c[2];
+            let local = s.starts_at.with_timezone(&china);
+            vec![
+                local.format("%Y-%m-%d").to_string(),
+                format!("{}–{}", local.format("%H:%M"), s.ends_at.with_timezone(&china).format("%H:%M")),
+                s.title.clone(),
+                expected.to_string(),
+                c[0].to_string(),
+                c[1].to_string(),
+                c[2].to_string(),
+                c[3].to_string(),
+                c[4].to_string(),
+                rate(attended, expected),
+            ]
+        })
+        .collect();
+    let held = sessions.len() as u32;
+    let trainee_rows = entries
+        .iter()
+        .map(|e| {
+            let f = &e.facts;
+            let attended = f.presents + f.lates + f.early_leaves;
+            vec![
+                e.name.clone(),
+                e.unit.clone(),
+                held.to_string(),
+                f.presents.to_string(),
+                f.lates.to_string(),
+                f.early_leaves.to_string(),
+                f.leaves.to_string(),
+                f.absences.to_string(),
+                rate(attended, held),
+                trim_centi(f.attended_centi),
+                e.status_label.clone(),
+            ]
+        })
+        .collect();
+    Ok(ClassSummary { sessions: session_rows, trainees: trainee_rows })
+}
+
+impl ClassSummary {
+    pub fn xlsx(&self) -> AppResult<Vec<u8>> {
+        write_xlsx_sheets(&[
+            OutSheet { name: "按课程", headers: SESSION_HEADERS, rows: &self.sessions },
+            OutSheet { name: "按学员", headers: TRAINEE_HEADERS, rows: &self.trainees },
+        ])
+    }
+}

@@ -236,7 +236,8 @@ async function askForLeave(page, seen, { session, kind, label, reason, image }) 
     { n: listed + 1, session: session.id },
   );
   check(!(await page.locator('#leave-error').isVisible()), `asking for ${label} failed: ${await text(page, '#leave-error')}`);
-  const answer = seen.answers.slice(before).find((a) => a.path === '/api/v1/me/leave-requests');
+  // The answer is recorded once its body is read, which may be after the page has shown it.
+  const answer = await eventually(() => seen.answers.slice(before).find((a) => a.path === '/api/v1/me/leave-requests'));
   check(answer && answer.status === 201 && answer.body?.id, `POST /me/leave-requests should answer 201 with the request, got ${JSON.stringify(answer)}`);
   const sent = seen.posts.filter((p) => p.path === '/api/v1/me/leave-requests').pop();
   const upload = seen.answers.slice(before).find((a) => a.path === '/api/v1/attachments');
@@ -368,7 +369,7 @@ async function run(context, lines) {
       () => !document.getElementById('leave-error').classList.contains('hidden') &&
         document.getElementById('leave-error').textContent !== '请选择请假类型',
     );
-    const refused = seen.answers.find((a) => a.path === '/api/v1/me/leave-requests');
+    const refused = await eventually(() => seen.answers.find((a) => a.path === '/api/v1/me/leave-requests'));
     check(
       refused && refused.status === 422 && refused.body?.code === 'leave_no_sessions' &&
         (await text(page, '#leave-error')) === refused.body.message,

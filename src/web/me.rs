@@ -1,5 +1,5 @@
 //! The trainee's self-service page (`/h5/me`), for a phone browser: their attendance and 学时, leave requests (ask,
-//! follow the approval, withdraw), discipline records and in-app messages. Logs in like the check-in page: the
+//! follow the approval, withdraw), discipline records, completion (结业) with its certificate, and in-app messages. Logs in like the check-in page: the
 //! bearer token and the device id stay in the browser's local storage, and without a token it asks for the invite
 //! code. Everything is inline: no external CDN. Times are shown in China time whatever the phone's time zone.
 
@@ -60,6 +60,12 @@ input[type=file]{font-size:14px;max-width:100%}
 .unread .title{font-weight:700} .unread .title:before{content:"● ";color:#c8161d}
 .annulled .what{text-decoration:line-through;color:#888}
 img.proof{display:block;max-width:100%;margin-top:6px;border-radius:6px}
+.verdict{font-size:24px;font-weight:700;margin:2px 0 6px}
+.why{margin-top:6px;font-size:14px;color:#555}
+.reasons{margin:4px 0 0;padding-left:18px;list-style:disc;font-size:14px;line-height:1.6;color:#a61b1b}
+.cert{border:1px solid #eee;border-radius:8px;padding:10px;margin-top:10px;font-size:15px;line-height:1.6;overflow-wrap:anywhere}
+.cert.revoked{background:#f4f4f4;color:#888;opacity:.75}
+a.small{display:inline-block;text-decoration:none}
 #bind input{width:100%;font-size:22px;letter-spacing:3px;padding:12px;border:1px solid #ccc;border-radius:8px;text-transform:uppercase}
 </style></head><body><main>
 <h1>我的考勤与请假</h1><div id="who" class="sub"></div>
@@ -71,7 +77,7 @@ img.proof{display:block;max-width:100%;margin-top:6px;border-radius:6px}
 </div>
 <div id="app" class="hidden">
   <nav class="tabs">
-    <button data-tab="attendance">考勤</button><button data-tab="leave">请假</button><button data-tab="discipline">违纪</button><button data-tab="inbox">消息<span id="inbox-badge" class="badge hidden"></span></button>
+    <button data-tab="attendance">考勤</button><button data-tab="leave">请假</button><button data-tab="discipline">违纪</button><button data-tab="completion">结业</button><button data-tab="inbox">消息<span id="inbox-badge" class="badge hidden"></span></button>
   </nav>
   <p id="load-error" class="bad hidden"></p>
   <section id="tab-attendance" class="hidden">
@@ -102,6 +108,7 @@ img.proof{display:block;max-width:100%;margin-top:6px;border-radius:6px}
   <section id="tab-discipline" class="hidden">
     <div class="card"><h2>违纪记录</h2><ul id="discipline-list" class="list"></ul></div>
   </section>
+  <section id="tab-completion" class="hidden"><div id="completion-list"></div></section>
   <section id="tab-inbox" class="hidden">
     <div class="card"><h2>消息</h2><ul id="inbox-list" class="list"></ul></div>
   </section>
@@ -110,7 +117,7 @@ img.proof{display:block;max-width:100%;margin-top:6px;border-radius:6px}
 <script>
 (function(){
   var TODAY = '{{today}}';
-  var TABS = ['attendance', 'leave', 'discipline', 'inbox'];
+  var TABS = ['attendance', 'leave', 'discipline', 'completion', 'inbox'];
   var $ = function(id){ return document.getElementById(id); };
   var token = localStorage.getItem('rollcall.token');
   var me = null, current = null, leaves = [];
@@ -340,6 +347,106 @@ img.proof{display:block;max-width:100%;margin-top:6px;border-radius:6px}
     });
   }
 
+  // --- 结业 ---
+  // "2026-11-30" → "2026年11月30日".
+  function cnDate(d){ var p = String(d).split('-'); return p.length === 3 ? +p[0] + '年' + +p[1] + '月' + +p[2] + '日' : String(d); }
+  function finished(classId){
+    return ((me && me.enrollments) || []).some(function(e){ return e.class.id === classId && e.class.status === 'finished'; });
+  }
+  // The PDF is an authenticated download: fetched with the token, handed to the phone as a file.
+  function downloadCert(c, btn, err){
+    btn.disabled = true; err.classList.add('hidden');
+    fetch('/api/v1/me/certificates/' + c.id + '/pdf', {headers: {'Authorization': 'Bearer ' + token}, cache: 'no-store'})
+      .then(function(r){
+        if(r.status === 401){ showBind(); throw new Error('auth'); }
+        if(!r.ok){
+          return r.json().catch(function(){ return {}; }).then(function(b){ throw {shown: b.message || '证书下载失败（' + r.status + '）'}; });
+        }
+        return r.blob();
+      })
+      .then(function(b){
+        var url = URL.createObjectURL(b), a = el('a');
+        a.href = url; a.download = c.serial + '_' + (c.holder_name || (me && me.name) || '结业证书') + '.pdf';
+        a.className = 'hidden'; document.body.appendChild(a); a.click(); a.remove();
+        setTimeout(function(){ URL.revokeObjectURL(url); }, 60000);
+        btn.disabled = false;
+      })
+      .catch(function(e){
+        btn.disabled = false;
+        if(e && e.message === 'auth'){ return; }
+        err.textContent = (e && e.shown) || '网络异常，证书下载失败，请稍后重试'; err.classList.remove('hidden');
+      });
+  }
+  function certItem(c){
+    var box = el('div', 'cert' + (c.revoked ? ' revoked' : '')); box.dataset.certId = c.id;
+    var row = el('div', 'row'); row.appendChild(el('b', '', '结业证书'));
+    row.appendChild(el('span', 'tag ' + (c.revoked ? 'st-cancelled' : 'st-approved'), c.revoked ? '已撤销' : '有效')); box.appendChild(row);
+    box.appendChild(el('div', 'serial', '证书编号：' + c.serial));
+    box.appendChild(el('div', 'muted', '发证日期：' + cnDate(c.issue_date) + ' · ' + c.credit_hours + ' 学时'));
+    if(c.revoked){
+      var why = (c.revoked_at ? cn(c.revoked_at).day + '撤销' : '已撤销') + (c.revoke_reason ? '，撤销原因：' + c.revoke_reason : '');
+      box.appendChild(el('div', 'muted revoke', why));
+      if(c.replaced_by){ box.appendChild(el('div', 'muted', '已换发新证书')); }
+      return box;
+    }
+    var err = el('p', 'bad hidden cert-error');
+    var dl = el('button', 'small download', '下载证书 PDF');
+    dl.onclick = function(){ downloadCert(c, dl, err); };
+    box.appendChild(dl);
+    if(c.verify_url){
+      var a = el('a', 'small verify', '在线验证'); a.href = c.verify_url; a.target = '_blank'; a.rel = 'noopener';
+      box.appendChild(a);
+    }
+    box.appendChild(err);
+    return box;
+  }
+  function renderCompletion(list, certs){
+    var root = $('completion-list'); root.innerHTML = '';
+    var shown = {};
+    list.forEach(function(x){
+      var done = finished(x.class_id), eligible = x.status === 'eligible';
+      var card = el('div', 'card completion'); card.dataset.classId = x.class_id; card.dataset.status = x.status;
+      card.appendChild(el('h2', '', x.class_name));
+      card.appendChild(el('div', 'muted phase', done ? '结业审核结果' : '当前结业审核状态'));
+      card.appendChild(el('div', 'verdict ' + (eligible ? 'good' : 'bad'), x.status_label));
+      card.appendChild(el('div', 'muted hours', '已获学时 ' + x.attended_hours));
+      if(!done){ card.appendChild(el('div', 'muted live', '培训尚未结束，以上为按目前考勤、请假和违纪情况得出的实时状态，以结业时的审核为准。')); }
+      if(!eligible){
+        card.appendChild(el('div', 'why', '不予结业的原因：'));
+        var ul = el('ul', 'reasons');
+        x.reasons.forEach(function(r){ ul.appendChild(el('li', 'reason', r.message)); });
+        if(!x.reasons.length){ ul.appendChild(el('li', 'reason', '请咨询班主任')); }
+        card.appendChild(ul);
+      }
+      var mine = certs.filter(function(c){ return c.class_id === x.class_id; });
+      // The decision names the valid certificate; should the list not have it, what the decision says is enough.
+      if(x.certificate && !mine.some(function(c){ return c.id === x.certificate.id; })){
+        mine.push({id: x.certificate.id, serial: x.certificate.serial, issue_date: x.certificate.issue_date,
+          credit_hours: x.certificate.credit_hours, revoked: false});
+      }
+      mine.sort(function(a, b){ return (a.revoked ? 1 : 0) - (b.revoked ? 1 : 0); });
+      mine.forEach(function(c){ shown[c.id] = true; card.appendChild(certItem(c)); });
+      if(done && eligible && !mine.some(function(c){ return !c.revoked; })){ card.appendChild(el('div', 'muted pending', '结业证书尚未发放')); }
+      root.appendChild(card);
+    });
+    var rest = certs.filter(function(c){ return !shown[c.id]; });
+    if(rest.length){
+      var card = el('div', 'card'); card.appendChild(el('h2', '', '其他证书'));
+      rest.forEach(function(c){ card.appendChild(certItem(c)); });
+      root.appendChild(card);
+    }
+    if(!list.length && !rest.length){
+      var none = el('div', 'card'); none.appendChild(el('div', 'empty', '暂无结业信息')); root.appendChild(none);
+    }
+  }
+  function loadCompletion(){
+    return Promise.all([api('GET', '/me/completion'), api('GET', '/me/certificates')]).then(function(r){
+      if(!r[0].ok){ message('load-error', failed(r[0])); return; }
+      if(!r[1].ok){ message('load-error', failed(r[1])); }
+      renderCompletion(r[0].body, r[1].ok ? r[1].body : []);
+    });
+  }
+
   // --- 消息 ---
   function badge(n){ var b = $('inbox-badge'); b.textContent = n > 99 ? '99+' : String(n); b.classList.toggle('hidden', !n); }
   function loadInbox(){
@@ -362,7 +469,7 @@ img.proof{display:block;max-width:100%;margin-top:6px;border-radius:6px}
     });
   }
 
-  var LOADERS = {attendance: loadAttendance, leave: loadLeave, discipline: loadDiscipline, inbox: loadInbox};
+  var LOADERS = {attendance: loadAttendance, leave: loadLeave, discipline: loadDiscipline, completion: loadCompletion, inbox: loadInbox};
   function show(tab){
     if(TABS.indexOf(tab) < 0){ tab = 'attendance'; }
     current = tab; message('load-error', '');

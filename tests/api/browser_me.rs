@@ -4,7 +4,8 @@
 //! `SUBMITTED <id>`; this test checks what the server holds, approves the 病假 as the class's 班主任 and writes
 //! `APPROVED <unread>` on the script's stdin; the script reloads and sees 已批准, the session as 请假, that many
 //! unread messages, and the approval message, which it reads. This test then checks the server recorded the read. The browser part needs what
-//! `browser.rs` needs; skips without it unless `ROLLCALL_TEST_REQUIRE_ALL=1`.
+//! `browser.rs` needs; skips without it unless `ROLLCALL_TEST_REQUIRE_ALL=1`. The 结业 tab has its own scenario,
+//! `e2e/me_cert.mjs`: completion decisions, the certificate download and its verification link.
 
 use std::path::PathBuf;
 use std::process::{ExitStatus, Stdio};
@@ -40,6 +41,20 @@ async fn the_me_page_is_html_with_the_servers_date_and_the_check_in_page_links_t
 
     let scan = app.get("/c/any-token", None).await.text().await.unwrap();
     assert!(scan.contains(r#"href="/h5/me""#), "the check-in page's result links to /h5/me");
+}
+
+#[tokio::test]
+async fn the_me_page_has_a_completion_tab_with_the_certificate_actions() {
+    let app = spawn_app().await;
+    let page = app.get("/h5/me", None).await.text().await.unwrap();
+    for part in
+        [r#"data-tab="completion">结业<"#, "当前结业审核状态", "结业审核结果", "下载证书 PDF", "在线验证", "已撤销"]
+    {
+        assert!(page.contains(part), "the page has {part}");
+    }
+    for path in ["'/me/completion'", "'/me/certificates'", "'/api/v1/me/certificates/' + c.id + '/pdf'"] {
+        assert!(page.contains(path), "the page fetches {path}");
+    }
 }
 
 /// Posts and expects `status`; returns the body.
@@ -233,4 +248,121 @@ async fn a_trainee_asks_for_leave_withdraws_one_and_sees_the_approval_on_the_pho
     let mine: Value = app.get("/api/v1/me/attendance", Some(&token)).await.json().await.unwrap();
     let morning = mine["sessions"].as_array().unwrap().iter().find(|s| s["session_id"] == f.session_id.as_str());
     assert_eq!(morning.map(|s| &s["status"]), Some(&json!("leave")), "{mine}");
+}
+
+const CERT_TIMEOUT: Duration = Duration::from_secs(90);
+const REISSUE_REASON: &str = "单位名称更正";
+const LEAVE_REASON: &str = "请假 7 学时，超过总学时 24.5 的 1/7（3.50 学时）";
+
+/// The 结业 tab in Chromium (`e2e/me_cert.mjs`): in a finished class with certificates issued (李明华's re-issued
+/// once, so one valid and one revoked), 王建国 sees 不予结业 with the leave reason; 李明华 sees 准予结业, the new
+/// serial, downloads a PDF with the token and follows 在线验证; the old certificate shows greyed as 已撤销 with the
+/// reason. In a class still running, 王建国 sees the same reason as the 当前结业审核状态.
+#[tokio::test]
+async fn a_trainee_sees_completion_and_downloads_the_certificate_on_the_phone() {
+    use crate::certificates::{attendance, class, finish, read_pdf};
+
+    if !crate::e2e::browser_ready().await {
+        return;
+    }
+    let app = spawn_app().await;
+    let c = class(&app).await;
+    attendance(&app, &c).await;
+    finish(&app, &c).await;
+    let issued = post_ok(&app, &format!("/api/v1/classes/{}/certificates", c.id), &c.admin, &json!({}), 200).await;
+    assert_eq!(issued["issued"], 2, "{issued}");
+    let first = issued["certificates"].as_array().unwrap().iter().find(|x| x["holder_name"] == "李明华").unwrap();
+    let old_serial = first["serial"].as_str().unwrap().to_owned();
+    let reissue = format!("/api/v1/certificates/{}/reissue", first["id"].as_str().unwrap());
+    let cert = post_ok(&app, &reissue, &c.admin, &json!({"reason": REISSUE_REASON}), 200).await;
+    assert_ne!(cert["serial"], old_serial.as_str(), "{cert}");
+    // A class still running, with the same attendance: the decision is live.
+    let running = class(&app).await;
+    attendance(&app, &running).await;
+
+    let li = app.trainee_token(&c.invite("李明华"), "phone-cert-e2e-li").await;
+    let wang = app.trainee_token(&c.invite("王建国"), "phone-cert-e2e-wang").await;
+    let wang_live = app.trainee_token(&running.invite("王建国"), "phone-cert-e2e-wang-live").await;
+    let pdf = app.get(&format!("/api/v1/me/certificates/{}/pdf", cert["id"].as_str().unwrap()), Some(&li)).await;
+    if pdf.status() == 503 {
+        assert!(!crate::helpers::must_run_everything(), "no CJK font for PDFs");
+        eprintln!("SKIPPED: no CJK font for certificate PDFs");
+        return;
+    }
+    assert_eq!(pdf.status(), 200);
+
+    // What the API says, which the page must show; the reason is also checked against the rule's own wording.
+    let mine = |token: String| {
+        let app = &app;
+        async move {
+            let list: Value = app.get("/api/v1/me/completion", Some(&token)).await.json().await.unwrap();
+            assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+            list[0].clone()
+        }
+    };
+    let messages = |entry: &Value| -> Vec<String> {
+        entry["reasons"].as_array().unwrap().iter().map(|r| r["message"].as_str().unwrap().to_owned()).collect()
+    };
+    let (li_done, wang_done, wang_running) =
+        (mine(li.clone()).await, mine(wang.clone()).await, mine(wang_live.clone()).await);
+    assert_eq!(li_done["status"], "eligible", "{li_done}");
+    assert_eq!(li_done["certificate"]["id"], cert["id"], "{li_done}");
+    for entry in [&wang_done, &wang_running] {
+        assert_eq!(entry["status"], "withheld", "{entry}");
+        assert_eq!(messages(entry), [LEAVE_REASON], "{entry}");
+    }
+    let code = cert["verification_code"].as_str().unwrap();
+    let verify_url = cert["verify_url"].as_str().unwrap();
+    assert!(verify_url.ends_with(&format!("/verify/{code}")), "{cert}");
+
+    let scenario = json!({"trainees": [
+        {"key": "withheld", "token": wang, "device_id": "phone-cert-e2e-wang", "via": "tab", "class_id": c.id,
+         "phase": "结业审核结果", "status": "withheld", "status_label": "不予结业",
+         "attended_hours": wang_done["attended_hours"], "reasons": messages(&wang_done),
+         "reason_contains": "请假 7 学时", "certificate": null, "revoked": null, "present": 5},
+        {"key": "live", "token": wang_live, "device_id": "phone-cert-e2e-wang-live", "via": "hash",
+         "class_id": running.id, "phase": "当前结业审核状态", "status": "withheld", "status_label": "不予结业",
+         "attended_hours": wang_running["attended_hours"], "reasons": messages(&wang_running),
+         "reason_contains": "请假 7 学时", "certificate": null, "revoked": null, "present": 5},
+        {"key": "issued", "token": li, "device_id": "phone-cert-e2e-li", "via": "hash", "class_id": c.id,
+         "phase": "结业审核结果", "status": "eligible", "status_label": "准予结业", "attended_hours": "24.5",
+         "reasons": [], "reason_contains": null,
+         "certificate": {"id": cert["id"], "serial": cert["serial"], "issue_date": "2026年11月26日",
+            "credit_hours": "24.5", "verify_url": verify_url, "code": code},
+         "revoked": {"serial": old_serial, "reason": REISSUE_REASON}, "present": 7},
+    ]});
+    let artifacts: PathBuf = manifest_dir().join("tests/artifacts");
+    let run = tokio::process::Command::new("node")
+        .current_dir(manifest_dir())
+        .arg("e2e/me_cert.mjs")
+        .arg(&app.address)
+        .arg(&artifacts)
+        .arg(scenario.to_string())
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(CERT_TIMEOUT, run)
+        .await
+        .unwrap_or_else(|_| panic!("e2e/me_cert.mjs did not finish within {CERT_TIMEOUT:?}"))
+        .expect("run node e2e/me_cert.mjs");
+    let report = format!(
+        "--- stdout ---\n{}\n--- stderr ---\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "e2e/me_cert.mjs failed ({}) {report}", out.status);
+    println!("{report}");
+    for shot in ["me-cert-withheld.png", "me-cert-live.png", "me-cert-issued.png"] {
+        let path = artifacts.join(shot);
+        assert!(path.metadata().is_ok_and(|m| m.len() > 0), "screenshot {} was not written", path.display());
+    }
+    // The file the browser saved is the certificate: a PDF with the holder and the new serial.
+    let saved = std::fs::read(artifacts.join("me-certificate.pdf")).expect("the downloaded PDF was saved");
+    assert!(saved.starts_with(b"%PDF"), "the download is a PDF");
+    if let Some((text, _)) = read_pdf(&saved, "me-certificate.png") {
+        let flat: String = text.split_whitespace().collect();
+        for expected in ["李明华", cert["serial"].as_str().unwrap()] {
+            assert!(flat.contains(expected), "{expected} in the downloaded PDF:\n{text}");
+        }
+        assert!(!flat.contains(&old_serial), "the downloaded PDF is the new certificate:\n{text}");
+    }
 }

@@ -327,7 +327,7 @@ pub async fn notify_decision<C: ConnectionTrait>(
         class_id: Some(class.id),
         title: format!("结业审核：{}", status.label()),
         body: format!("{}：{}。{detail}", class.name, status.label()),
-        link: Some("/h5/me".to_owned()),
+        link: Some("/h5/me#completion".to_owned()),
         vars,
     };
     let to = Recipient::Trainee { person_id: e.person_id, openid: e.wechat_openid.clone() };

@@ -28,6 +28,8 @@ use crate::timetable::{CoordSystem, Geofence, SessionKind};
 pub const ADMIN: (&str, &str) = ("demo-admin", "demo-admin-pass");
 pub const STAFF: (&str, &str) = ("demo-staff", "demo-staff-pass");
 pub const CLASS_CODE: &str = "DEMO-2026-QN";
+/// A class that finished two weeks ago, with its certificates issued.
+pub const FINISHED_CODE: &str = "DEMO-2026-ZT";
 
 /// What the demo made, for the start-up banner.
 pub struct Demo {
@@ -36,6 +38,8 @@ pub struct Demo {
     pub session_id: Option<Uuid>,
     /// A classroom big-screen link for that session.
     pub screen_url: Option<String>,
+    /// The public verification page of a certificate of the finished demo class.
+    pub verify_url: Option<String>,
 }
 
 /// Creates the demo accounts and class if they are missing. Refuses anything but the embedded SQLite database so
@@ -48,7 +52,8 @@ pub async fn seed(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Demo> 
     let actor = Actor::system("demo");
     let admin = ensure_account(state, &actor, ADMIN, "演示管理员", Role::Admin, now).await.map_err(to_anyhow)?;
     let staff = ensure_account(state, &actor, STAFF, "演示班主任", Role::Staff, now).await.map_err(to_anyhow)?;
-    let class_id = ensure_class(state, &actor, admin, staff, now).await.map_err(to_anyhow)?;
+    let class_id = ensure_class(state, &actor, admin.clone(), staff.clone(), now).await.map_err(to_anyhow)?;
+    let verify_url = ensure_finished_class(state, &actor, admin, staff, now).await.map_err(to_anyhow)?;
     let sessions = timetable::list(&state.db, &[class_id], Some(local_date(now))).await.map_err(to_anyhow)?;
     let session_id = sessions.iter().find(|s| s.ends_at > now).or(sessions.last()).map(|s| s.id);
     let mut screen_url = None;
@@ -59,7 +64,7 @@ pub async fn seed(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Demo> 
         let link = crate::live::screen::create(&state.db, &actor, &base, &session, now).await.map_err(to_anyhow)?;
         screen_url = Some(link.url);
     }
-    Ok(Demo { class_id, session_id, screen_url })
+    Ok(Demo { class_id, session_id, screen_url, verify_url })
 }
 
 fn to_anyhow(e: AppError) -> anyhow::Error {
@@ -229,6 +234,123 @@ async fn seed_leave_and_discipline(
     };
     discipline::record(ddeps, admin, scope, input).await?;
     Ok(())
+}
+
+/// A 专题班 that ran three days two weeks ago with the same trainees: one absent three times, one on leave over
+/// 1/7, two late twice; finished, certificates issued to the rest. Returns one certificate's verification page.
+async fn ensure_finished_class(
+    state: &AppState,
+    actor: &Actor,
+    admin: StaffAccount,
+    staff: StaffAccount,
+    now: DateTime<Utc>,
+) -> AppResult<Option<String>> {
+    use crate::entity::{attendance, certificate};
+    use sea_orm::{ActiveValue::Set, ColumnTrait, QueryFilter};
+    let admin = StaffPrincipal { token_id: Uuid::nil(), staff: admin };
+    let page = crate::pagination::PageRequest { page: 1, per_page: 200 };
+    let existing =
+        classes::list_classes(&state.db, &admin, None, page).await?.items.into_iter().find(|c| c.code == FINISHED_CODE);
+    let base = state.base_url();
+    if let Some(class) = existing {
+        let cert = certificate::Entity::find()
+            .filter(certificate::Column::ClassId.eq(class.id))
+            .filter(certificate::Column::RevokedAt.is_null())
+            .one(&state.db)
+            .await?;
+        return Ok(cert.map(|c| crate::certificate::issue::verify_url(&base, &c.verification_code)));
+    }
+    let first = local_date(now) - Duration::days(16);
+    let input = ClassInput {
+        code: Some(FINISHED_CODE.to_owned()),
+        name: Some("2026年基层党建工作专题培训班".to_owned()),
+        kind: Some(ClassKind::Topic),
+        start_date: Some(first),
+        end_date: Some(first + Duration::days(2)),
+        organiser: Some(Some("中共某某市委党校".to_owned())),
+        venue: Some(Some("市委党校 综合楼 205 教室".to_owned())),
+        status: Some(ClassStatus::Open),
+    };
+    let class = classes::create_class(&state.db, actor, input, now).await?;
+    let scope = class_scope(&state.db, &admin, class.id).await?;
+    classes::assign_staff(&state.db, actor, &scope, staff.id, StaffRole::HeadTeacher, now).await?;
+    let mut sessions = Vec::new();
+    for day in 0..3 {
+        let date = first + Duration::days(day);
+        for (h, title) in [(8, "专题讲授：新时代基层党组织建设"), (14, "现场教学与研讨交流")] {
+            let at = |hh: u32, mm: u32| from_local(date, NaiveTime::from_hms_opt(hh, mm, 0).unwrap_or(NaiveTime::MIN));
+            let input = SessionInput {
+                title: Some(title.to_owned()),
+                kind: Some(if h == 8 { SessionKind::Lecture } else { SessionKind::Discussion }),
+                starts_at: Some(at(h, 30)),
+                ends_at: Some(at(h + 3, 30)),
+                credit_hours: Some(3.0),
+                ..SessionInput::default()
+            };
+            sessions.push(timetable::create(&state.db, actor, &scope, input, now).await?);
+        }
+    }
+    let mut enrolled = Vec::new();
+    for (i, t) in trainees().iter().enumerate() {
+        let phone = format!("1390000{:04}", i + 1);
+        let no = format!("2026ZT{:03}", i + 1);
+        let raw =
+            RawPerson { name: &t.0, gender: t.1, phone: &phone, unit: t.2, post: t.3, rank: t.4, student_no: &no };
+        let fields = PersonFields::parse(&raw).map_err(|(_, e)| e)?;
+        enrolled.push(roster::add_one(&state.db, &state.master_secret, actor, &scope, fields, now).await?);
+    }
+    let mut rows = Vec::new();
+    for (i, e) in enrolled.iter().enumerate() {
+        for (n, s) in sessions.iter().enumerate() {
+            let status = match (i, n) {
+                (9, 0..=2) => "absent",
+                (12, 3) => continue, // on leave: recorded below
+                (17 | 23, 0 | 4) => "late",
+                _ => "present",
+            };
+            rows.push(attendance::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                session_id: Set(s.id),
+                enrollment_id: Set(e.enrollment_id),
+                status: Set(status.to_owned()),
+                checked_in_at: Set((status != "absent").then_some(s.starts_at)),
+                checked_out_at: Set(None),
+                source: Set(if status == "absent" { "auto" } else { "scan" }.to_owned()),
+                nonce: Set(None),
+                device: Set(None),
+                note: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+            });
+        }
+    }
+    for chunk in rows.chunks(50) {
+        attendance::Entity::insert_many(chunk.to_vec()).exec_without_returning(&state.db).await?;
+    }
+    if let (Some(on_leave), Some(session)) = (enrolled.get(12), sessions.get(3)) {
+        let deps = leave::Deps { db: &state.db, infra: &state.infra, templates: &state.settings.wechat.templates, now };
+        let record = LeaveRecordInput {
+            enrollment_id: on_leave.enrollment_id,
+            kind: LeaveKind::Personal,
+            reason: "家中老人住院".to_owned(),
+            session_ids: Some(vec![session.id]),
+            starts_at: None,
+            ends_at: None,
+            record_reason: "学员当日电话请假，班主任事后补录".to_owned(),
+        };
+        leave::record(deps, &StaffPrincipal { token_id: Uuid::nil(), staff }, &scope, record).await?;
+    }
+    let finished = ClassInput { status: Some(ClassStatus::Finished), ..ClassInput::default() };
+    classes::update_class(&state.db, actor, scope, finished, now).await?;
+    let scope = class_scope(&state.db, &admin, class.id).await?;
+    let deps = crate::certificate::issue::Deps {
+        db: &state.db,
+        templates: &state.settings.wechat.templates,
+        base_url: &base,
+        now,
+    };
+    let report = crate::certificate::issue::issue_class(deps, &admin, &scope).await?;
+    Ok(report.certificates.first().map(|c| c.verify_url.clone()))
 }
 
 /// 30 plausible trainees: name, gender, unit, post, rank.

@@ -112,6 +112,10 @@ fn announce(app: &Application, demo: Option<&demo::Demo>) {
         if let Some(session_id) = demo.session_id {
             println!("  staff monitor (log in as demo-staff): {base}/staff/sessions/{session_id}");
         }
+        println!("  a trainee's own page (after binding an invite code): {base}/h5/me");
+        if let Some(url) = &demo.verify_url {
+            println!("  a certificate of the finished demo class {}: {url}", demo::FINISHED_CODE);
+        }
     }
     println!();
 }

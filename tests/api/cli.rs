@@ -59,7 +59,31 @@ async fn the_demo_class_has_something_in_every_staff_list_and_seeds_once() {
         app.get(&format!("/api/v1/classes/{}/discipline", demo.class_id), Some(&token)).await.json().await.unwrap();
     assert_eq!(discipline.as_array().unwrap().len(), 1);
     let inbox: serde_json::Value = app.get("/api/v1/inbox", Some(&token)).await.json().await.unwrap();
-    assert_eq!(inbox["unread"], 1, "the 班主任 is told of the waiting request");
+    let titles: Vec<&str> = inbox["items"].as_array().unwrap().iter().map(|m| m["title"].as_str().unwrap()).collect();
+    assert!(
+        titles.iter().any(|t| t.starts_with("待审批请假")),
+        "the 班主任 is told of the waiting request: {titles:?}"
+    );
+
+    // The finished class: certificates for all but the trainee absent three times and the one over 1/7 leave.
+    let url = demo.verify_url.expect("a certificate of the finished class");
+    let code = url.rsplit('/').next().unwrap();
+    let public = app.get(&format!("/api/v1/public/certificates/{code}"), None).await;
+    assert_eq!(public.status(), 200);
+    let (_, admin) = app.admin().await;
+    let classes: serde_json::Value = app.get("/api/v1/classes?per_page=200", Some(&admin)).await.json().await.unwrap();
+    let finished =
+        classes["items"].as_array().unwrap().iter().find(|c| c["code"] == rollcall::demo::FINISHED_CODE).unwrap();
+    let list: serde_json::Value = app
+        .get(&format!("/api/v1/classes/{}/completion", finished["id"].as_str().unwrap()), Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let withheld: Vec<&serde_json::Value> =
+        list.as_array().unwrap().iter().filter(|e| e["status"] == "withheld").collect();
+    assert_eq!(withheld.len(), 2);
+    assert_eq!(list.as_array().unwrap().iter().filter(|e| !e["certificate"].is_null()).count(), 28);
 }
 
 #[tokio::test]

@@ -386,6 +386,11 @@ async fn verification_answers_200_410_404_and_limits_guessing() {
     let new_code = reissued["verification_code"].as_str().unwrap();
     assert_eq!(app.get(&format!("/api/v1/public/certificates/{new_code}"), None).await.status(), 200);
     assert_eq!(app.get(&format!("/api/v1/public/certificates/{code}"), None).await.status(), 410);
+    // The holder cannot download the revoked one any more.
+    let li = app.trainee_token(&c.invite("李明华"), "phone-verify-li").await;
+    let r = app.get(&format!("/api/v1/me/certificates/{id}/pdf"), Some(&li)).await;
+    let (status, code_, _) = error_body(r).await;
+    assert_eq!((status, code_.as_str()), (410, "certificate_revoked"));
     let audit: Value = app.get("/api/v1/audit?entity=certificate", Some(&c.admin)).await.json().await.unwrap();
     let actions: Vec<&str> = audit["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert!(actions.contains(&"certificate.revoke") && actions.contains(&"certificate.reissue"), "{actions:?}");

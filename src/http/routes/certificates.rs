@@ -262,7 +262,7 @@ pub async fn mine(state: web::Data<AppState>, Trainee(who): Trainee) -> AppResul
     Ok(web::Json(issue::mine(&state.db, &state.base_url(), who.person_id).await?))
 }
 
-/// The trainee downloads their own certificate.
+/// The trainee downloads their own certificate (a revoked one is not handed out again).
 #[utoipa::path(
     tag = "certificates",
     security(("bearer" = [])),
@@ -271,6 +271,7 @@ pub async fn mine(state: web::Data<AppState>, Trainee(who): Trainee) -> AppResul
         (status = 200, description = "PDF", content_type = "application/pdf"),
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
         (status = 404, body = ErrorBody, description = "`not_found`"),
+        (status = 410, body = ErrorBody, description = "`certificate_revoked`"),
     )
 )]
 #[get("/me/certificates/{certificate_id}/pdf")]
@@ -280,6 +281,9 @@ pub async fn my_pdf(
     path: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
     let cert = issue::own_certificate(&state.db, who.person_id, path.into_inner()).await?;
+    if cert.revoked_at.is_some() {
+        return Err(AppError::with_message(ErrorCode::CertificateRevoked, "该证书已撤销，请下载换发的新证书"));
+    }
     let name = format!("{}_{}.pdf", cert.serial, cert.holder_name);
     let bytes = files::pdf(&state.db, &state.settings.report, &state.base_url(), cert).await?;
     Ok(file("application/pdf", &name, bytes))

@@ -8,11 +8,12 @@
 //! Each class: 300 trainees from 40 units, 20 sessions of 3 学时 with every trainee present (6,000 attendance rows),
 //! finished. Figures are the median of 3 (three classes for issuance, three runs for the rest).
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rollcall::audit::Actor;
-use rollcall::auth::StaffPrincipal;
 use rollcall::certificate::{files, issue};
 use rollcall::class::access::class_scope;
 use rollcall::class::service::{self as classes, ClassInput};
@@ -52,21 +53,11 @@ fn median(mut times: Vec<Duration>) -> String {
     )
 }
 
-async fn run(label: &str, settings: Settings) {
+async fn run(label: &'static str, settings: Settings) {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let state = build_state(settings, clock.clone()).await.expect("state");
     let actor = Actor::system("bench");
-    let admin = StaffPrincipal {
-        token_id: uuid::Uuid::nil(),
-        staff: rollcall::auth::StaffAccount {
-            id: uuid::Uuid::nil(),
-            username: "bench".into(),
-            display_name: "bench".into(),
-            role: rollcall::auth::Role::Admin,
-            disabled: false,
-            created_at: clock.now(),
-        },
-    };
+    let admin = common::admin(clock.now());
     let base = "https://rollcall.example.cn";
     let (mut issue_times, mut zip_times, mut unit_xlsx, mut unit_pdf) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -167,26 +158,5 @@ async fn run(label: &str, settings: Settings) {
 
 #[tokio::main]
 async fn main() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut settings = Settings::defaults().expect("settings");
-    settings.data_dir = dir.path().to_path_buf();
-    settings.database.url = format!("sqlite://{}?mode=rwc", dir.path().join("bench.sqlite").display());
-    settings.security.master_secret = Some("bench-secret-0123456789abcdef0123456789".to_owned().into());
-    settings.jobs.absent_scan_seconds = 0;
-    settings.jobs.outbox_poll_ms = 0;
-    run("SQLite (file, WAL)", settings.clone()).await;
-
-    let admin_url =
-        std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let Ok(admin) = sea_orm::Database::connect(&admin_url).await else {
-        println!("PostgreSQL not reachable at {admin_url}: skipped");
-        return;
-    };
-    use sea_orm::ConnectionTrait;
-    let name = format!("bench_{}", uuid::Uuid::new_v4().simple());
-    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create db");
-    let root = admin_url.rsplit_once('/').map(|(r, _)| r.to_owned()).unwrap_or(admin_url.clone());
-    settings.database.url = format!("{root}/{name}");
-    run("PostgreSQL (loopback)", settings).await;
-    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok();
+    common::on_both_backends(run).await;
 }

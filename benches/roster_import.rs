@@ -7,11 +7,12 @@
 //! Each figure is the median of 3 imports of a freshly generated XLSX into a fresh class, timed from the uploaded
 //! bytes to the committed transaction (parse, validation, person and enrolment inserts, audit).
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rollcall::audit::Actor;
-use rollcall::auth::StaffPrincipal;
 use rollcall::class::access::class_scope;
 use rollcall::class::service::{self as classes, ClassInput};
 use rollcall::clock::{Clock, SystemClock};
@@ -37,21 +38,11 @@ fn xlsx(rows: u32, offset: u64) -> Vec<u8> {
     rollcall::tabular::write_xlsx("名单", &headers, &data).expect("xlsx")
 }
 
-async fn run(label: &str, settings: Settings) {
+async fn run(label: &'static str, settings: Settings) {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let state = build_state(settings, clock.clone()).await.expect("state");
     let actor = Actor::system("bench");
-    let admin = StaffPrincipal {
-        token_id: uuid::Uuid::nil(),
-        staff: rollcall::auth::StaffAccount {
-            id: uuid::Uuid::nil(),
-            username: "bench".into(),
-            display_name: "bench".into(),
-            role: rollcall::auth::Role::Admin,
-            disabled: false,
-            created_at: clock.now(),
-        },
-    };
+    let admin = common::admin(clock.now());
     let mut offset = 0u64;
     for rows in [300u32, 3000] {
         let mut times = Vec::new();
@@ -88,24 +79,5 @@ async fn run(label: &str, settings: Settings) {
 
 #[tokio::main]
 async fn main() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut settings = Settings::defaults().expect("settings");
-    settings.data_dir = dir.path().to_path_buf();
-    settings.database.url = format!("sqlite://{}?mode=rwc", dir.path().join("bench.sqlite").display());
-    settings.security.master_secret = Some("bench-secret-0123456789abcdef0123456789".to_owned().into());
-    run("SQLite (file, WAL)", settings.clone()).await;
-
-    let admin_url =
-        std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let Ok(admin) = sea_orm::Database::connect(&admin_url).await else {
-        println!("PostgreSQL not reachable at {admin_url}: skipped");
-        return;
-    };
-    use sea_orm::ConnectionTrait;
-    let name = format!("bench_{}", uuid::Uuid::new_v4().simple());
-    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create db");
-    let root = admin_url.rsplit_once('/').map(|(r, _)| r.to_owned()).unwrap_or(admin_url.clone());
-    settings.database.url = format!("{root}/{name}");
-    run("PostgreSQL (loopback)", settings).await;
-    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok();
+    common::on_both_backends(run).await;
 }

@@ -301,13 +301,7 @@ pub async fn list_for_class(
 
 /// The trainee's own records across classes.
 pub async fn mine(db: &DatabaseConnection, who: &TraineePrincipal) -> AppResult<Vec<DisciplineView>> {
-    let ids: Vec<Uuid> = enrollment::Entity::find()
-        .filter(enrollment::Column::PersonId.eq(who.person_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|e| e.id)
-        .collect();
+    let ids = crate::roster::service::enrollment_ids_of(db, who.person_id).await?;
     let rows = discipline_record::Entity::find()
         .filter(discipline_record::Column::EnrollmentId.is_in(ids))
         .order_by_desc(discipline_record::Column::OccurredAt)

@@ -875,13 +875,7 @@ pub async fn list_for_class(
 
 /// The trainee's own requests across their classes, newest first.
 pub async fn mine(db: &DatabaseConnection, person_id: Uuid) -> AppResult<Vec<LeaveView>> {
-    let ids: Vec<Uuid> = enrollment::Entity::find()
-        .filter(enrollment::Column::PersonId.eq(person_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|e| e.id)
-        .collect();
+    let ids = crate::roster::service::enrollment_ids_of(db, person_id).await?;
     let reqs = leave_request::Entity::find()
         .filter(leave_request::Column::EnrollmentId.is_in(ids))
         .order_by_desc(leave_request::Column::CreatedAt)

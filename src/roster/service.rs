@@ -419,6 +419,17 @@ pub async fn list(
     Ok(page.wrap(items, total))
 }
 
+/// Every enrolment of a person (any class, any status).
+pub async fn enrollment_ids_of(db: &DatabaseConnection, person_id: Uuid) -> AppResult<Vec<Uuid>> {
+    Ok(enrollment::Entity::find()
+        .filter(enrollment::Column::PersonId.eq(person_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| e.id)
+        .collect())
+}
+
 pub async fn people_by_id<C: ConnectionTrait>(conn: &C, ids: Vec<Uuid>) -> AppResult<HashMap<Uuid, person::Model>> {
     let mut found = HashMap::new();
     for chunk in ids.chunks(500) {

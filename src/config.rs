@@ -23,6 +23,7 @@ pub struct Settings {
     pub screen: ScreenSettings,
     pub report: ReportSettings,
     pub archive: ArchiveSettings,
+    pub verify: VerifySettings,
     /// Where embedded state lives: the SQLite file and the generated secret.
     pub data_dir: PathBuf,
 }
@@ -74,6 +75,13 @@ pub struct ReportSettings {
     pub cjk_font_path: PathBuf,
     /// The face in a font collection: 2 is Simplified Chinese in Noto Sans CJK's .ttc.
     pub cjk_font_index: usize,
+}
+
+/// The public certificate check.
+#[derive(Debug, Clone, Deserialize)]
+pub struct VerifySettings {
+    /// Show the holder as 李*华 to whoever checks a certificate.
+    pub mask_names: bool,
 }
 
 /// The 学时 each cadre must reach (《干部教育培训工作条例》 and local rules), by rank.
@@ -237,6 +245,9 @@ absent_scan_seconds = 15
 outbox_poll_ms = 2000
 
 [screen]
+mask_names = true
+
+[verify]
 mask_names = true
 
 [[archive.requirements]]

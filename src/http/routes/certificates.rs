@@ -315,7 +315,7 @@ pub async fn verify_code(state: &AppState, req: &HttpRequest, code: &str) -> App
     {
         return Err(AppError::rate_limited(retry_after));
     }
-    Ok(match verify::lookup(&state.db, code, state.settings.screen.mask_names).await? {
+    Ok(match verify::lookup(&state.db, code, state.settings.verify.mask_names).await? {
         None => Verified::Unknown,
         Some(c) => match c.revoked_at {
             Some(at) => Verified::Revoked(c, at),

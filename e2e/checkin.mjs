@@ -8,43 +8,39 @@
 //   2. expired code: an old QR token -> the server's expiry message.
 // Prints one summary line; exits 0 when both pass, 1 on a failed assertion, 2 on bad arguments.
 
-import { mkdir, rm } from 'node:fs/promises';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
+import {
+  WAIT_MS,
+  AssertionFailed,
+  args,
+  badArgs,
+  baseUrl,
+  check,
+  collectErrors,
+  describePage,
+  failureShot,
+  launchPhone,
+  postJson,
+  run,
+  shot,
+} from './lib.mjs';
 
-const CHROMIUM = process.env.ROLLCALL_E2E_CHROMIUM || '/usr/bin/chromium';
-const WAIT_MS = 15_000;
 const EXPIRED_MESSAGE = '二维码已过期，请重新扫描屏幕上的最新二维码';
 
 const usage = 'usage: node e2e/checkin.mjs BASE_URL INVITE_CODE CURRENT_TOKEN EXPIRED_TOKEN LAT LNG SCREENSHOT_DIR';
-const argv = process.argv.slice(2);
-if (argv.length !== 7) {
-  console.error(usage);
-  process.exit(2);
-}
-const [baseArg, inviteCode, currentToken, expiredToken, latArg, lngArg, screenshotDir] = argv;
-const base = baseArg.replace(/\/+$/, '');
+const [baseArg, inviteCode, currentToken, expiredToken, latArg, lngArg, screenshotDir] = args(usage, 7);
+const base = baseUrl(baseArg);
 const latitude = Number(latArg);
 const longitude = Number(lngArg);
 if (!Number.isFinite(latitude) || !Number.isFinite(longitude)) {
-  console.error(`latitude and longitude must be numbers, got ${latArg} ${lngArg}\n${usage}`);
-  process.exit(2);
+  badArgs(`latitude and longitude must be numbers, got ${latArg} ${lngArg}`, usage);
 }
+const SHOTS = ['checkin-success.png', 'checkin-expired.png', 'checkin-success-failure.png', 'checkin-expired-failure.png'];
 
-class AssertionFailed extends Error {}
-
-function check(condition, message) {
-  if (!condition) throw new AssertionFailed(message);
-}
+const screenshot = (page, name) => shot(page, screenshotDir, name);
 
 // What the page shows, for failure messages.
-async function describe(page) {
-  return page.evaluate(() => {
-    const text = (id) => {
-      const el = document.getElementById(id);
-      if (!el) return `#${id} missing`;
-      return `${el.classList.contains('hidden') ? 'hidden' : 'shown'} ${JSON.stringify(el.innerText.trim())}`;
-    };
+const describe = (page) =>
+  describePage(page, (text) => {
     const result = document.getElementById('result');
     return [
       `url=${location.href}`,
@@ -52,26 +48,14 @@ async function describe(page) {
       `#bind: ${text('bind')}`,
       `#bind-error: ${text('bind-error')}`,
       `#result (class "${result ? result.className : ''}"): ${text('result')}`,
-    ].join('\n  ');
+    ];
   });
-}
 
 // Watches a page: uncaught errors, console errors, and the check-in requests it sends.
 function watch(page) {
-  const seen = { errors: [], checkins: [] };
-  page.on('pageerror', (e) => seen.errors.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    const where = m.location().url || '';
-    if (m.type() === 'error' && !where.endsWith('/favicon.ico')) seen.errors.push(`console error: ${m.text()} (${where})`);
-  });
+  const seen = { errors: collectErrors(page), checkins: [] };
   page.on('request', (r) => {
-    if (r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/checkins') {
-      try {
-        seen.checkins.push(JSON.parse(r.postData() || 'null'));
-      } catch {
-        seen.checkins.push({ unparseable: r.postData() });
-      }
-    }
+    if (r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/checkins') seen.checkins.push(postJson(r));
   });
   return seen;
 }
@@ -92,12 +76,6 @@ async function waitForOutcome(page, what) {
     title: (await page.locator('#result-title').innerText()).trim(),
     detail: (await page.locator('#result-detail').innerText()).trim(),
   };
-}
-
-async function screenshot(page, name) {
-  const file = path.join(screenshotDir, name);
-  await page.screenshot({ path: file, fullPage: true });
-  return file;
 }
 
 async function bindAndCheckIn(context) {
@@ -143,7 +121,7 @@ async function bindAndCheckIn(context) {
     check(seen.errors.length === 0, `${what}: the page logged errors:\n  ${seen.errors.join('\n  ')}`);
     return { detail: outcome.detail, shot };
   } catch (e) {
-    await failureShot(page, 'checkin-success-failure.png', e);
+    await failureShot(page, screenshotDir, 'checkin-success-failure.png', e);
     throw e;
   } finally {
     await page.close();
@@ -180,71 +158,25 @@ async function expiredCode(context) {
     check(unexpected.length === 0, `${what}: the page logged errors:\n  ${unexpected.join('\n  ')}`);
     return { detail: outcome.detail, shot };
   } catch (e) {
-    await failureShot(page, 'checkin-expired-failure.png', e);
+    await failureShot(page, screenshotDir, 'checkin-expired-failure.png', e);
     throw e;
   } finally {
     await page.close();
   }
 }
 
-async function failureShot(page, name, error) {
-  try {
-    const file = await screenshot(page, name);
-    error.message += `\n  failure screenshot: ${file}`;
-  } catch {
-    // The page may already be gone; the error says enough.
-  }
-}
-
-const started = Date.now();
-let browser;
-let exitCode = 0;
-try {
-  await mkdir(screenshotDir, { recursive: true });
-  // No stale screenshot may pass for this run's.
-  for (const name of ['checkin-success.png', 'checkin-expired.png', 'checkin-success-failure.png', 'checkin-expired-failure.png']) {
-    await rm(path.join(screenshotDir, name), { force: true });
-  }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  const context = await browser.newContext({
-    viewport: { width: 375, height: 740 },
-    deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
+await run('checkin', { dir: screenshotDir, stale: SHOTS }, async (browser) => {
+  // Both scenarios share one phone; the faked position is inside the session's geofence.
+  const context = await launchPhone(browser, {
     geolocation: { latitude, longitude, accuracy: 10 },
     permissions: ['geolocation'],
-    locale: 'zh-CN',
     timezoneId: 'Asia/Shanghai',
   });
-  context.setDefaultTimeout(WAIT_MS);
-  context.setDefaultNavigationTimeout(WAIT_MS);
   const first = await bindAndCheckIn(context);
   const second = await expiredCode(context);
   await context.close();
-  console.log(
-    `e2e checkin: PASS in ${Date.now() - started} ms: bind + check in -> 签到成功 (${JSON.stringify(first.detail)}); ` +
-      `expired code -> ${JSON.stringify(second.detail)}; screenshots ${first.shot}, ${second.shot}`,
+  return (
+    `bind + check in -> 签到成功 (${JSON.stringify(first.detail)}); ` +
+    `expired code -> ${JSON.stringify(second.detail)}; screenshots ${first.shot}, ${second.shot}`
   );
-} catch (e) {
-  exitCode = 1;
-  const kind = e instanceof AssertionFailed ? 'assertion failed' : 'error';
-  console.error(`e2e checkin: ${kind}: ${e.message}`);
-  if (!(e instanceof AssertionFailed) && e.stack) console.error(e.stack);
-  console.log(`e2e checkin: FAIL in ${Date.now() - started} ms (${kind}; see stderr)`);
-} finally {
-  if (browser) await browser.close().catch(() => {});
-}
-process.exit(exitCode);
+});

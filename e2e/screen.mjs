@@ -16,42 +16,22 @@
 // Prints READY and one summary line on stdout; exits 0 when every check passes, 1 on a failed check or error,
 // 2 on bad arguments.
 
-import { mkdir, rm } from 'node:fs/promises';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { args, badArgs, check, collectErrors, describePage, failureShot, newContext, run, shot, signal, waiter } from './lib.mjs';
 
-const CHROMIUM = process.env.ROLLCALL_E2E_CHROMIUM || '/usr/bin/chromium';
-const WAIT_MS = 15_000;
 const SHOTS = ['screen-before.png', 'screen-after.png', 'screen-failure.png'];
 
 const usage = 'usage: node e2e/screen.mjs SCREEN_URL EXPECTED ARRIVAL_NAME SCREENSHOT_DIR';
-const argv = process.argv.slice(2);
-if (argv.length !== 4) {
-  console.error(usage);
-  process.exit(2);
-}
+const argv = args(usage, 4);
 const [screenUrl, expectedArg, arrivalName, screenshotDir] = argv;
 const expected = Number(expectedArg);
 const key = new URLSearchParams(new URL(screenUrl).hash.slice(1)).get('key');
 if (!Number.isInteger(expected) || expected < 1 || !key || !arrivalName) {
-  console.error(`need a screen URL with #key=…, a positive EXPECTED and an ARRIVAL_NAME, got ${JSON.stringify(argv)}\n${usage}`);
-  process.exit(2);
-}
-
-class AssertionFailed extends Error {}
-
-function check(condition, message) {
-  if (!condition) throw new AssertionFailed(message);
+  badArgs(`need a screen URL with #key=…, a positive EXPECTED and an ARRIVAL_NAME, got ${JSON.stringify(argv)}`, usage);
 }
 
 // What the page shows, for failure messages.
-async function describe(page) {
-  return page.evaluate(() => {
-    const text = (id) => {
-      const el = document.getElementById(id);
-      if (!el) return `#${id} missing`;
-      return `${el.classList.contains('hidden') ? 'hidden' : 'shown'} ${JSON.stringify(el.innerText.trim())}`;
-    };
+const describe = (page) =>
+  describePage(page, (text) => {
     const qr = document.getElementById('qr');
     return [
       `url=${location.origin}${location.pathname}`,
@@ -62,18 +42,12 @@ async function describe(page) {
       `#notice: ${text('notice')}`,
       `#counter: ${text('counter')}`,
       `#latest: ${text('latest')}`,
-    ].join('\n  ');
+    ];
   });
-}
 
 // Watches the page: uncaught errors, console errors, and how it asks for the screen state.
 function watch(page) {
-  const seen = { errors: [], polls: [] };
-  page.on('pageerror', (e) => seen.errors.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    const where = m.location().url || '';
-    if (m.type() === 'error' && !where.endsWith('/favicon.ico')) seen.errors.push(`console error: ${m.text()} (${where})`);
-  });
+  const seen = { errors: collectErrors(page), polls: [] };
   page.on('request', (r) => {
     const url = new URL(r.url());
     if (url.pathname === '/api/v1/screen/state') seen.polls.push({ url: r.url(), key: r.headers()['x-screen-key'] });
@@ -81,25 +55,14 @@ function watch(page) {
   return seen;
 }
 
-// Waits until `predicate(arg)` holds in the page; on timeout, fails with `what` and what the page shows.
-async function waitUntil(page, what, predicate, arg) {
-  try {
-    await page.waitForFunction(predicate, arg, { timeout: WAIT_MS, polling: 100 });
-  } catch (e) {
-    throw new AssertionFailed(`${what}: not within ${WAIT_MS} ms\n  ${await describe(page)}\n  (${e.message.split('\n')[0]})`);
-  }
-}
+const waitUntil = waiter(describe);
 
 const counterText = (page) => page.locator('#counter').innerText().then((t) => t.trim());
 const shownToken = (page) => page.locator('#qr').getAttribute('data-token');
 
-async function screenshot(page, name) {
-  const file = path.join(screenshotDir, name);
-  await page.screenshot({ path: file, fullPage: true });
-  return file;
-}
+const screenshot = (page, name) => shot(page, screenshotDir, name);
 
-async function run(context) {
+async function drive(context) {
   const page = await context.newPage();
   const seen = watch(page);
   try {
@@ -137,7 +100,7 @@ async function run(context) {
     check((await page.locator('#latest li').count()) === 0, `#latest lists arrivals before anyone checked in\n  ${await describe(page)}`);
 
     // 2. The driver turns the server clock by one rotation and checks a trainee in.
-    console.log(`READY ${before}`);
+    signal(`READY ${before}`);
 
     // 3. The page follows on its own: a new code, and the arrival counted and listed.
     await waitUntil(
@@ -173,60 +136,24 @@ async function run(context) {
     check(seen.errors.length === 0, `the page logged errors:\n  ${seen.errors.join('\n  ')}`);
     return { before, after, counter, arrival: arrivals[0].join(' '), shots: [beforeShot, afterShot] };
   } catch (e) {
-    try {
-      e.message += `\n  failure screenshot: ${await screenshot(page, 'screen-failure.png')}`;
-    } catch {
-      // The page may already be gone; the error says enough.
-    }
+    await failureShot(page, screenshotDir, 'screen-failure.png', e);
     throw e;
   } finally {
     await page.close();
   }
 }
 
-const started = Date.now();
-let browser;
-let exitCode = 0;
-try {
-  await mkdir(screenshotDir, { recursive: true });
-  // No stale screenshot may pass for this run's.
-  for (const name of SHOTS) await rm(path.join(screenshotDir, name), { force: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+await run('screen', { dir: screenshotDir, stale: SHOTS }, async (browser) => {
   // A classroom PC or projector.
-  const context = await browser.newContext({
+  const context = await newContext(browser, {
     viewport: { width: 1920, height: 1080 },
     deviceScaleFactor: 1,
-    locale: 'zh-CN',
     timezoneId: 'Asia/Shanghai',
   });
-  context.setDefaultTimeout(WAIT_MS);
-  context.setDefaultNavigationTimeout(WAIT_MS);
-  const r = await run(context);
+  const r = await drive(context);
   await context.close();
-  console.log(
-    `e2e screen: PASS in ${Date.now() - started} ms: QR …${r.before.slice(-12)} -> …${r.after.slice(-12)}; ` +
-      `counter 0 / ${expected} -> ${r.counter}; latest ${JSON.stringify(r.arrival)}; screenshots ${r.shots.join(', ')}`,
+  return (
+    `QR …${r.before.slice(-12)} -> …${r.after.slice(-12)}; ` +
+    `counter 0 / ${expected} -> ${r.counter}; latest ${JSON.stringify(r.arrival)}; screenshots ${r.shots.join(', ')}`
   );
-} catch (e) {
-  exitCode = 1;
-  const kind = e instanceof AssertionFailed ? 'assertion failed' : 'error';
-  console.error(`e2e screen: ${kind}: ${e.message}`);
-  if (!(e instanceof AssertionFailed) && e.stack) console.error(e.stack);
-  console.log(`e2e screen: FAIL in ${Date.now() - started} ms (${kind}; see stderr)`);
-} finally {
-  if (browser) await browser.close().catch(() => {});
-}
-process.exit(exitCode);
+});

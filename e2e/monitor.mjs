@@ -18,46 +18,43 @@
 // Prints READY and one summary line on stdout; exits 0 when every check passes, 1 on a failed check or error,
 // 2 on bad arguments.
 
-import { mkdir, rm } from 'node:fs/promises';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
+import {
+  AssertionFailed,
+  WAIT_MS,
+  args,
+  badArgs,
+  baseUrl,
+  check,
+  collectErrors,
+  describePage,
+  failureShot,
+  launchPhone,
+  postJson,
+  redacted,
+  run,
+  shot,
+  signal,
+  waiter,
+} from './lib.mjs';
 
-const CHROMIUM = process.env.ROLLCALL_E2E_CHROMIUM || '/usr/bin/chromium';
-const WAIT_MS = 15_000;
 const SHOTS = ['monitor-before.png', 'monitor-after.png', 'monitor-failure.png'];
 
 const usage = 'usage: node e2e/monitor.mjs BASE_URL SESSION_ID USERNAME PASSWORD REASON SCREENSHOT_DIR ENROLLMENT_ID=NAME...';
-const argv = process.argv.slice(2);
-if (argv.length < 8) {
-  console.error(usage);
-  process.exit(2);
-}
+const argv = args(usage, 8, Infinity);
 const [baseArg, sessionId, username, password, reason, screenshotDir, ...traineeArgs] = argv;
-const base = baseArg.replace(/\/+$/, '');
+const base = baseUrl(baseArg);
 const trainees = traineeArgs.map((a) => {
   const at = a.indexOf('=');
   return at > 0 ? { id: a.slice(0, at), name: a.slice(at + 1) } : null;
 });
 if (trainees.some((t) => !t || !t.name) || !sessionId || !username || !password || !reason.trim()) {
-  console.error(`need a session id, credentials, a non-blank reason and ENROLLMENT_ID=NAME pairs, got ${JSON.stringify(argv)}\n${usage}`);
-  process.exit(2);
+  badArgs(`need a session id, credentials, a non-blank reason and ENROLLMENT_ID=NAME pairs, got ${JSON.stringify(argv)}`, usage);
 }
 const [arriving, leaving, ...staying] = trainees;
 
-class AssertionFailed extends Error {}
-
-function check(condition, message) {
-  if (!condition) throw new AssertionFailed(message);
-}
-
 // What the page shows, for failure messages.
-async function describe(page) {
-  return page.evaluate(() => {
-    const text = (id) => {
-      const el = document.getElementById(id);
-      if (!el) return `#${id} missing`;
-      return `${el.classList.contains('hidden') ? 'hidden' : 'shown'} ${JSON.stringify(el.innerText.trim())}`;
-    };
+const describe = (page) =>
+  describePage(page, (text) => {
     const counters = ['arrived', 'late', 'missing', 'leave', 'absent', 'expected']
       .map((c) => {
         const el = document.getElementById(`c-${c}`);
@@ -76,18 +73,12 @@ async function describe(page) {
       `counters: ${counters}`,
       `#missing: ${JSON.stringify(missing)}`,
       `#attempts: ${text('attempts')}`,
-    ].join('\n  ');
+    ];
   });
-}
 
 // Watches the page: uncaught errors, console errors, dialogs, and the corrections it sends.
 function watch(page) {
-  const seen = { errors: [], dialogs: [], corrections: [], polls: 0 };
-  page.on('pageerror', (e) => seen.errors.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    const where = m.location().url || '';
-    if (m.type() === 'error' && !where.endsWith('/favicon.ico')) seen.errors.push(`console error: ${m.text()} (${where})`);
-  });
+  const seen = { errors: collectErrors(page), dialogs: [], corrections: [], polls: 0 };
   // The reason prompt gets the reason; anything else (an alert with a server error) is recorded and dismissed.
   page.on('dialog', async (d) => {
     seen.dialogs.push({ type: d.type(), message: d.message() });
@@ -97,12 +88,7 @@ function watch(page) {
   page.on('request', (r) => {
     const url = new URL(r.url());
     if (r.method() === 'PUT' && url.pathname.startsWith(`/api/v1/sessions/${sessionId}/attendance/`)) {
-      let body;
-      try {
-        body = JSON.parse(r.postData() || 'null');
-      } catch {
-        body = { unparseable: r.postData() };
-      }
+      const body = postJson(r);
       seen.corrections.push({ enrollment: decodeURIComponent(url.pathname.split('/').pop()), body, auth: r.headers().authorization || '' });
     }
     if (r.method() === 'GET' && url.pathname === `/api/v1/sessions/${sessionId}/attendance/summary`) seen.polls += 1;
@@ -110,14 +96,7 @@ function watch(page) {
   return seen;
 }
 
-// Waits until `predicate(arg)` holds in the page; on timeout, fails with `what` and what the page shows.
-async function waitUntil(page, what, predicate, arg) {
-  try {
-    await page.waitForFunction(predicate, arg, { timeout: WAIT_MS, polling: 100 });
-  } catch (e) {
-    throw new AssertionFailed(`${what}: not within ${WAIT_MS} ms\n  ${await describe(page)}\n  (${e.message.split('\n')[0]})`);
-  }
-}
+const waitUntil = waiter(describe);
 
 // The enrolment ids listed in #missing, in order, and each one's name (the .who text without its unit line).
 const missingList = (page) =>
@@ -129,13 +108,9 @@ const missingList = (page) =>
   );
 const counter = (page, name) => page.locator(`#c-${name}`).innerText().then((t) => t.trim());
 
-async function screenshot(page, name) {
-  const file = path.join(screenshotDir, name);
-  await page.screenshot({ path: file, fullPage: true });
-  return file;
-}
+const screenshot = (page, name) => shot(page, screenshotDir, name);
 
-async function run(context) {
+async function drive(context) {
   const page = await context.newPage();
   const seen = watch(page);
   try {
@@ -211,7 +186,7 @@ async function run(context) {
     );
 
     // 2. The driver checks the first trainee in.
-    console.log('READY');
+    signal('READY');
 
     // 3a. The next poll drops the arrival from the missing list and counts them.
     await waitUntil(
@@ -254,7 +229,7 @@ async function run(context) {
         seen.corrections[0].body?.reason === reason &&
         seen.corrections[0].auth === `Bearer ${token}`,
       `expected one PUT …/attendance/${leaving.id} {status: "leave", reason: ${JSON.stringify(reason)}} with the staff token, ` +
-        `sent ${JSON.stringify(seen.corrections.map((c) => ({ ...c, auth: c.auth ? 'Bearer …' : '' })))}`,
+        `sent ${JSON.stringify(seen.corrections.map(redacted))}`,
     );
 
     // What is left: the others still missing, and the counters add up.
@@ -278,62 +253,20 @@ async function run(context) {
     check(seen.errors.length === 0, `the page logged errors:\n  ${seen.errors.join('\n  ')}`);
     return { title, sub, counts: countsAfter, shots: [beforeShot, afterShot] };
   } catch (e) {
-    try {
-      e.message += `\n  failure screenshot: ${await screenshot(page, 'monitor-failure.png')}`;
-    } catch {
-      // The page may already be gone; the error says enough.
-    }
+    await failureShot(page, screenshotDir, 'monitor-failure.png', e);
     throw e;
   } finally {
     await page.close();
   }
 }
 
-const started = Date.now();
-let browser;
-let exitCode = 0;
-try {
-  await mkdir(screenshotDir, { recursive: true });
-  // No stale screenshot may pass for this run's.
-  for (const name of SHOTS) await rm(path.join(screenshotDir, name), { force: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+await run('monitor', { dir: screenshotDir, stale: SHOTS }, async (browser) => {
   // A 班主任's phone.
-  const context = await browser.newContext({
-    viewport: { width: 375, height: 740 },
-    deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
-    locale: 'zh-CN',
-    timezoneId: 'Asia/Shanghai',
-  });
-  context.setDefaultTimeout(WAIT_MS);
-  context.setDefaultNavigationTimeout(WAIT_MS);
-  const r = await run(context);
+  const context = await launchPhone(browser, { timezoneId: 'Asia/Shanghai' });
+  const r = await drive(context);
   await context.close();
-  console.log(
-    `e2e monitor: PASS in ${Date.now() - started} ms: ${JSON.stringify(r.title)} ${JSON.stringify(r.sub)}; ${arriving.name} checked in, ` +
-      `${leaving.name} marked 请假 (${JSON.stringify(reason)}); counters ${JSON.stringify(r.counts)}; screenshots ${r.shots.join(', ')}`,
+  return (
+    `${JSON.stringify(r.title)} ${JSON.stringify(r.sub)}; ${arriving.name} checked in, ` +
+    `${leaving.name} marked 请假 (${JSON.stringify(reason)}); counters ${JSON.stringify(r.counts)}; screenshots ${r.shots.join(', ')}`
   );
-} catch (e) {
-  exitCode = 1;
-  const kind = e instanceof AssertionFailed ? 'assertion failed' : 'error';
-  console.error(`e2e monitor: ${kind}: ${e.message}`);
-  if (!(e instanceof AssertionFailed) && e.stack) console.error(e.stack);
-  console.log(`e2e monitor: FAIL in ${Date.now() - started} ms (${kind}; see stderr)`);
-} finally {
-  if (browser) await browser.close().catch(() => {});
-}
-process.exit(exitCode);
+});

@@ -23,47 +23,39 @@
 // Prints one summary line on stdout; exits 0 when every check passes, 1 on a failed check or error, 2 on bad
 // arguments.
 
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import {
+  WAIT_MS,
+  args,
+  badArgs,
+  baseUrl,
+  check,
+  collectErrors,
+  describePage,
+  failureShot,
+  launchPhone,
+  overflow,
+  redacted,
+  run,
+  scenarioArg,
+  shot,
+  storeLogin,
+  waiter,
+} from './lib.mjs';
 
-const CHROMIUM = process.env.ROLLCALL_E2E_CHROMIUM || '/usr/bin/chromium';
-const WAIT_MS = 15_000;
 const PDF = 'me-certificate.pdf';
 
 const usage = 'usage: node e2e/me_cert.mjs BASE_URL ARTIFACT_DIR SCENARIO_JSON';
-const argv = process.argv.slice(2);
-if (argv.length !== 3) {
-  console.error(usage);
-  process.exit(2);
-}
-const [baseArg, artifactDir, scenarioArg] = argv;
-const base = baseArg.replace(/\/+$/, '');
-let s;
-try {
-  s = JSON.parse(scenarioArg);
-} catch (e) {
-  console.error(`SCENARIO_JSON is not JSON: ${e.message}\n${usage}`);
-  process.exit(2);
-}
+const [baseArg, artifactDir, scenarioJson] = args(usage, 3);
+const base = baseUrl(baseArg);
+const s = scenarioArg(scenarioJson, usage);
 if (!Array.isArray(s.trainees) || !s.trainees.length || s.trainees.some((t) => !t.key || !t.token || !t.class_id || !t.status_label)) {
-  console.error(`SCENARIO_JSON lacks trainees with a key, token, class and status: ${scenarioArg}\n${usage}`);
-  process.exit(2);
+  badArgs(`SCENARIO_JSON lacks trainees with a key, token, class and status: ${scenarioJson}`, usage);
 }
 
-class AssertionFailed extends Error {}
-
-function check(condition, message) {
-  if (!condition) throw new AssertionFailed(message);
-}
-
-async function describe(page) {
-  return page.evaluate(() => {
-    const text = (id) => {
-      const el = document.getElementById(id);
-      if (!el) return `#${id} missing`;
-      return `${el.classList.contains('hidden') ? 'hidden' : 'shown'} ${JSON.stringify(el.innerText.trim())}`;
-    };
+const describe = (page) =>
+  describePage(page, (text) => {
     const tab = document.querySelector('.tabs button.active');
     return [
       `url=${location.href}`,
@@ -71,25 +63,12 @@ async function describe(page) {
       `active tab: ${tab ? tab.dataset.tab : 'none'}`,
       `#load-error: ${text('load-error')}`,
       `#completion-list: ${text('completion-list')}`,
-    ].join('\n  ');
+    ];
   });
-}
 
-async function waitUntil(page, what, predicate, arg) {
-  try {
-    await page.waitForFunction(predicate, arg, { timeout: WAIT_MS, polling: 100 });
-  } catch (e) {
-    throw new AssertionFailed(`${what}: not within ${WAIT_MS} ms\n  ${await describe(page)}\n  (${e.message.split('\n')[0]})`);
-  }
-}
+const waitUntil = waiter(describe);
 
-async function screenshot(page, name) {
-  const file = path.join(artifactDir, name);
-  await page.screenshot({ path: file, fullPage: true });
-  return file;
-}
-
-const overflow = (page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+const screenshot = (page, name) => shot(page, artifactDir, name);
 
 // The class's card as the page shows it.
 const card = (page, classId) =>
@@ -121,26 +100,10 @@ const card = (page, classId) =>
   }, classId);
 
 async function one(browser, t) {
-  const context = await browser.newContext({
-    viewport: { width: 375, height: 740 },
-    deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
-    locale: 'zh-CN',
-    timezoneId: 'UTC',
-    acceptDownloads: true,
-  });
-  context.setDefaultTimeout(WAIT_MS);
-  context.setDefaultNavigationTimeout(WAIT_MS);
-  await context.addInitScript(
-    ([token, device]) => {
-      localStorage.setItem('rollcall.token', token);
-      localStorage.setItem('rollcall.device_id', device);
-    },
-    [t.token, t.device_id],
-  );
+  const context = await launchPhone(browser, { timezoneId: 'UTC', acceptDownloads: true });
+  await context.addInitScript(storeLogin, [t.token, t.device_id]);
   const page = await context.newPage();
-  const errors = [];
+  const errors = collectErrors(page);
   const pdfRequests = [];
   page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
   page.on('console', (m) => {
@@ -244,7 +207,7 @@ async function one(browser, t) {
       check(
         pdfRequests.length === 1 && pdfRequests[0].path === `/api/v1/me/certificates/${t.certificate.id}/pdf` &&
           pdfRequests[0].auth === `Bearer ${t.token}`,
-        `${t.key}: one GET /api/v1/me/certificates/${t.certificate.id}/pdf with the token expected, saw ${JSON.stringify(pdfRequests.map((r) => ({ ...r, auth: r.auth ? 'Bearer …' : '' })))}`,
+        `${t.key}: one GET /api/v1/me/certificates/${t.certificate.id}/pdf with the token expected, saw ${JSON.stringify(pdfRequests.map(redacted))}`,
       );
       check(await item.locator('.cert-error').isHidden(), `${t.key}: a download error is shown: ${await item.locator('.cert-error').innerText()}`);
       out.pdf = { file, bytes: bytes.length, name: download.suggestedFilename() };
@@ -273,54 +236,21 @@ async function one(browser, t) {
     check(errors.length === 0, `${t.key}: the page logged errors:\n  ${errors.join('\n  ')}`);
     return out;
   } catch (e) {
-    try {
-      e.message += `\n  failure screenshot: ${await screenshot(page, `me-cert-${t.key}-failure.png`)}`;
-    } catch {
-      // The page may already be gone; the error says enough.
-    }
+    await failureShot(page, artifactDir, `me-cert-${t.key}-failure.png`, e);
     throw e;
   } finally {
     await context.close();
   }
 }
 
-const started = Date.now();
-let browser;
-let exitCode = 0;
-try {
-  await mkdir(artifactDir, { recursive: true });
-  // No stale artifact may pass for this run's.
-  for (const name of [PDF, ...s.trainees.flatMap((t) => [`me-cert-${t.key}.png`, `me-cert-${t.key}-failure.png`])]) {
-    await rm(path.join(artifactDir, name), { force: true });
-  }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+// No stale artifact may pass for this run's.
+const stale = [PDF, ...s.trainees.flatMap((t) => [`me-cert-${t.key}.png`, `me-cert-${t.key}-failure.png`])];
+await run('me_cert', { dir: artifactDir, stale }, async (browser) => {
   const results = [];
   for (const t of s.trainees) results.push(await one(browser, t));
   const pdf = results.find((r) => r.pdf)?.pdf;
-  console.log(
-    `e2e me_cert: PASS in ${Date.now() - started} ms: ${results.map((r) => r.key).join(', ')} checked` +
-      `${pdf ? `; downloaded ${pdf.name} (${pdf.bytes} bytes)` : ''}; screenshots ${results.map((r) => r.shot).join(', ')}`,
+  return (
+    `${results.map((r) => r.key).join(', ')} checked` +
+    `${pdf ? `; downloaded ${pdf.name} (${pdf.bytes} bytes)` : ''}; screenshots ${results.map((r) => r.shot).join(', ')}`
   );
-} catch (e) {
-  exitCode = 1;
-  const kind = e instanceof AssertionFailed ? 'assertion failed' : 'error';
-  console.error(`e2e me_cert: ${kind}: ${e.message}`);
-  if (!(e instanceof AssertionFailed) && e.stack) console.error(e.stack);
-  console.log(`e2e me_cert: FAIL in ${Date.now() - started} ms (${kind}; see stderr)`);
-} finally {
-  if (browser) await browser.close().catch(() => {});
-}
-process.exit(exitCode);
+});

@@ -27,13 +27,29 @@
 // Prints SUBMITTED and one summary line on stdout; exits 0 when every check passes, 1 on a failed check or error,
 // 2 on bad arguments. The browser runs in UTC, so China time on the page is the page's doing.
 
-import { mkdir, rm } from 'node:fs/promises';
-import path from 'node:path';
-import readline from 'node:readline';
-import { chromium } from 'playwright-core';
+import {
+  WAIT_MS,
+  args,
+  badArgs,
+  baseUrl,
+  check,
+  collectErrors,
+  describePage,
+  eventually,
+  failureShot,
+  launchPhone,
+  lines,
+  overflow,
+  postJson,
+  redacted,
+  run,
+  scenarioArg,
+  shot,
+  signal,
+  storeLogin,
+  waiter,
+} from './lib.mjs';
 
-const CHROMIUM = process.env.ROLLCALL_E2E_CHROMIUM || '/usr/bin/chromium';
-const WAIT_MS = 15_000;
 const DRIVER_MS = 30_000;
 const SHOTS = ['me-pending.png', 'me-approved.png', 'me-inbox.png', 'me-failure.png'];
 // A 2×2 PNG: the "sick note".
@@ -43,40 +59,17 @@ const PNG = Buffer.from(
 );
 
 const usage = 'usage: node e2e/me.mjs BASE_URL SCREENSHOT_DIR SCENARIO_JSON';
-const argv = process.argv.slice(2);
-if (argv.length !== 3) {
-  console.error(usage);
-  process.exit(2);
-}
-const [baseArg, screenshotDir, scenarioArg] = argv;
-const base = baseArg.replace(/\/+$/, '');
-let s;
-try {
-  s = JSON.parse(scenarioArg);
-} catch (e) {
-  console.error(`SCENARIO_JSON is not JSON: ${e.message}\n${usage}`);
-  process.exit(2);
-}
+const [baseArg, screenshotDir, scenarioJson] = args(usage, 3);
+const base = baseUrl(baseArg);
+const s = scenarioArg(scenarioJson, usage);
 if (!s.token || !s.device_id || !/^\d{4}-\d\d-\d\d$/.test(s.today || '') || s.sessions?.length !== 2 || !s.sick_reason?.trim()) {
-  console.error(`SCENARIO_JSON lacks a token, device id, today, two sessions or a reason: ${scenarioArg}\n${usage}`);
-  process.exit(2);
+  badArgs(`SCENARIO_JSON lacks a token, device id, today, two sessions or a reason: ${scenarioJson}`, usage);
 }
 const [sick, personal] = s.sessions;
 
-class AssertionFailed extends Error {}
-
-function check(condition, message) {
-  if (!condition) throw new AssertionFailed(message);
-}
-
 // What the page shows, for failure messages.
-async function describe(page) {
-  return page.evaluate(() => {
-    const text = (id) => {
-      const el = document.getElementById(id);
-      if (!el) return `#${id} missing`;
-      return `${el.classList.contains('hidden') ? 'hidden' : 'shown'} ${JSON.stringify(el.innerText.trim())}`;
-    };
+const describe = (page) =>
+  describePage(page, (text) => {
     const tab = document.querySelector('.tabs button.active');
     return [
       `url=${location.href}`,
@@ -90,18 +83,12 @@ async function describe(page) {
       `#leave-sessions: ${text('leave-sessions')}`,
       `#leave-list: ${text('leave-list')}`,
       `#leave-list-error: ${text('leave-list-error')}`,
-    ].join('\n  ');
+    ];
   });
-}
 
 // Watches the page: uncaught errors, console errors, dialogs, and the requests that change something.
 function watch(page) {
-  const seen = { errors: [], dialogs: [], posts: [], answers: [] };
-  page.on('pageerror', (e) => seen.errors.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    const where = m.location().url || '';
-    if (m.type() === 'error' && !where.endsWith('/favicon.ico')) seen.errors.push(`console error: ${m.text()} (${where})`);
-  });
+  const seen = { errors: collectErrors(page), dialogs: [], posts: [], answers: [] };
   // The 撤回 confirmation is accepted; nothing else should ask.
   page.on('dialog', async (d) => {
     seen.dialogs.push({ type: d.type(), message: d.message() });
@@ -111,14 +98,7 @@ function watch(page) {
   page.on('request', (r) => {
     if (r.method() !== 'POST') return;
     const url = new URL(r.url());
-    let body = null;
-    if (url.pathname !== '/api/v1/attachments') {
-      try {
-        body = JSON.parse(r.postData() || 'null');
-      } catch {
-        body = { unparseable: r.postData() };
-      }
-    }
+    const body = url.pathname === '/api/v1/attachments' ? null : postJson(r);
     seen.posts.push({ path: url.pathname, body, auth: r.headers().authorization || '' });
   });
   page.on('response', async (r) => {
@@ -135,20 +115,9 @@ function watch(page) {
   return seen;
 }
 
-// Waits until `predicate(arg)` holds in the page; on timeout, fails with `what` and what the page shows.
-async function waitUntil(page, what, predicate, arg) {
-  try {
-    await page.waitForFunction(predicate, arg, { timeout: WAIT_MS, polling: 100 });
-  } catch (e) {
-    throw new AssertionFailed(`${what}: not within ${WAIT_MS} ms\n  ${await describe(page)}\n  (${e.message.split('\n')[0]})`);
-  }
-}
+const waitUntil = waiter(describe);
 
-async function screenshot(page, name) {
-  const file = path.join(screenshotDir, name);
-  await page.screenshot({ path: file, fullPage: true });
-  return file;
-}
+const screenshot = (page, name) => shot(page, screenshotDir, name);
 
 const text = (page, selector) => page.locator(selector).innerText().then((t) => t.trim());
 const badge = (page) =>
@@ -176,34 +145,6 @@ const sessionBox = (page, id) =>
     const box = li.querySelector('input[type=checkbox]');
     return { disabled: box.disabled, checked: box.checked, text: li.innerText };
   }, id);
-// The page fits a 375 px phone: nothing wider than the viewport.
-const overflow = (page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-
-// What `find()` returns once it is truthy, polling for at most WAIT_MS; undefined after that.
-async function eventually(find) {
-  const until = Date.now() + WAIT_MS;
-  for (;;) {
-    const found = find();
-    if (found || Date.now() > until) return found;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-// The next line on stdin, or a failure after DRIVER_MS.
-function nextLine(lines, what) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new AssertionFailed(`${what}: no line on stdin within ${DRIVER_MS} ms`)), DRIVER_MS);
-    lines.once('line', (line) => {
-      clearTimeout(timer);
-      resolve(line.trim());
-    });
-    lines.once('close', () => {
-      clearTimeout(timer);
-      reject(new AssertionFailed(`${what}: stdin closed`));
-    });
-  });
-}
-
 async function askForLeave(page, seen, { session, kind, label, reason, image }) {
   await page.locator(`#leave-sessions li[data-session-id="${session.id}"] input`).check();
   await page.locator('#leave-kinds label', { hasText: label }).click();
@@ -250,7 +191,7 @@ async function askForLeave(page, seen, { session, kind, label, reason, image }) 
   }
   check(
     JSON.stringify(sent.body) === JSON.stringify(want) && sent.auth === `Bearer ${s.token}`,
-    `the page should send ${JSON.stringify(want)} with the trainee's token, sent ${JSON.stringify({ ...sent, auth: sent.auth ? 'Bearer …' : '' })}`,
+    `the page should send ${JSON.stringify(want)} with the trainee's token, sent ${JSON.stringify(redacted(sent))}`,
   );
   const ok = await text(page, '#leave-ok');
   check(ok === '已提交，等待班主任审批', `after submitting, #leave-ok should say 已提交，等待班主任审批, says ${JSON.stringify(ok)}`);
@@ -278,7 +219,7 @@ async function askForLeave(page, seen, { session, kind, label, reason, image }) 
   return answer.body.id;
 }
 
-async function run(context, lines) {
+async function drive(context, driver) {
   const page = await context.newPage();
   const seen = watch(page);
   const result = {};
@@ -287,13 +228,7 @@ async function run(context, lines) {
     await page.goto(`${base}/h5/me`);
     await page.waitForSelector('#bind', { state: 'visible', timeout: WAIT_MS });
     check(!(await page.locator('#app').isVisible()), `the page shows the tabs without a login\n  ${await describe(page)}`);
-    await page.evaluate(
-      ([token, device]) => {
-        localStorage.setItem('rollcall.token', token);
-        localStorage.setItem('rollcall.device_id', device);
-      },
-      [s.token, s.device_id],
-    );
+    await page.evaluate(storeLogin, [s.token, s.device_id]);
     await page.reload();
 
     // 2a. 考勤 first: the header, nothing attended yet (the sessions have not started), the unread badge.
@@ -431,8 +366,8 @@ async function run(context, lines) {
     result.shots = [await screenshot(page, 'me-pending.png')];
 
     // 3. The driver approves the 病假.
-    console.log(`SUBMITTED ${sickId}`);
-    const line = await nextLine(lines, 'waiting for the approval');
+    signal(`SUBMITTED ${sickId}`);
+    const line = await driver.next('waiting for the approval', DRIVER_MS);
     const unread = Number((/^APPROVED (\d+)$/.exec(line) || [])[1]);
     check(unread > s.unread_before, `expected "APPROVED <unread>" with more than ${s.unread_before} unread on stdin, got ${JSON.stringify(line)}`);
 
@@ -519,64 +454,25 @@ async function run(context, lines) {
     result.personalId = personalId;
     return result;
   } catch (e) {
-    try {
-      e.message += `\n  failure screenshot: ${await screenshot(page, 'me-failure.png')}`;
-    } catch {
-      // The page may already be gone; the error says enough.
-    }
+    await failureShot(page, screenshotDir, 'me-failure.png', e);
     throw e;
   } finally {
     await page.close();
   }
 }
 
-const started = Date.now();
-let browser;
-let exitCode = 0;
-const lines = readline.createInterface({ input: process.stdin });
-try {
-  await mkdir(screenshotDir, { recursive: true });
-  // No stale screenshot may pass for this run's.
-  for (const name of SHOTS) await rm(path.join(screenshotDir, name), { force: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  // A trainee's phone, in a time zone other than China's: the page must show China time itself.
-  const context = await browser.newContext({
-    viewport: { width: 375, height: 740 },
-    deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
-    locale: 'zh-CN',
-    timezoneId: 'UTC',
-  });
-  context.setDefaultTimeout(WAIT_MS);
-  context.setDefaultNavigationTimeout(WAIT_MS);
-  const r = await run(context, lines);
-  await context.close();
-  console.log(
-    `e2e me: PASS in ${Date.now() - started} ms: 病假 ${r.sickId} asked and approved, 事假 ${r.personalId} withdrawn, ` +
-      `message ${r.messageId} read; screenshots ${r.shots.join(', ')}`,
-  );
-} catch (e) {
-  exitCode = 1;
-  const kind = e instanceof AssertionFailed ? 'assertion failed' : 'error';
-  console.error(`e2e me: ${kind}: ${e.message}`);
-  if (!(e instanceof AssertionFailed) && e.stack) console.error(e.stack);
-  console.log(`e2e me: FAIL in ${Date.now() - started} ms (${kind}; see stderr)`);
-} finally {
-  lines.close();
-  if (browser) await browser.close().catch(() => {});
-}
-process.exit(exitCode);
+await run('me', { dir: screenshotDir, stale: SHOTS }, async (browser) => {
+  const driver = lines();
+  try {
+    // A trainee's phone, in a time zone other than China's: the page must show China time itself.
+    const context = await launchPhone(browser, { timezoneId: 'UTC' });
+    const r = await drive(context, driver);
+    await context.close();
+    return (
+      `病假 ${r.sickId} asked and approved, 事假 ${r.personalId} withdrawn, ` +
+      `message ${r.messageId} read; screenshots ${r.shots.join(', ')}`
+    );
+  } finally {
+    driver.close();
+  }
+});

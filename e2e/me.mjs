@@ -397,6 +397,13 @@ async function drive(context, driver) {
         approved.steps[0].includes('：同意，意见：同意（11月26日 '),
       `the approved request shows 已批准, one step by the 班主任 with the comment, and no 撤回; shows ${JSON.stringify(approved)}`,
     );
+    // The picker is drawn by a request of its own, after the list: wait for it rather than race it.
+    await waitUntil(
+      page,
+      `the session picker lists ${sick.title} again after the reload`,
+      (id) => !!document.querySelector(`#leave-sessions li[data-session-id="${id}"] input`),
+      sick.id,
+    );
     const stillTaken = await sessionBox(page, sick.id);
     check(stillTaken && stillTaken.disabled, `${sick.title} stays 已申请 once approved, is ${JSON.stringify(stillTaken)}`);
     result.shots.push(await screenshot(page, 'me-approved.png'));

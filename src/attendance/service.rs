@@ -101,13 +101,7 @@ pub async fn correct(
     now: DateTime<Utc>,
 ) -> AppResult<AttendanceEntry> {
     let Correction { enrollment_id, status, reason } = correction;
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Err(AppError::with_message(ErrorCode::ReasonRequired, "修改考勤必须填写原因"));
-    }
-    if reason.chars().count() > 500 {
-        return Err(AppError::validation("原因不能超过 500 个字"));
-    }
+    let reason = audit::required_reason(reason, "修改考勤必须填写原因")?;
     let e = enrollment::Entity::find_by_id(enrollment_id)
         .filter(enrollment::Column::ClassId.eq(scope.class.id))
         .one(db)
@@ -115,7 +109,6 @@ pub async fn correct(
         .ok_or_else(|| AppError::with_message(ErrorCode::NotFound, "本班名单中没有该学员"))?;
     let session_id = session.id;
     let actor = actor.clone();
-    let reason = reason.to_owned();
     let row = db
         .transaction::<_, attendance::Model, AppError>(|txn| {
             Box::pin(async move {

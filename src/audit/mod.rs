@@ -9,7 +9,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::entity::audit_log;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::pagination::{Page, PageRequest};
 
 /// Who did it.
@@ -52,6 +52,19 @@ pub struct Change<'a> {
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
     pub reason: Option<String>,
+}
+
+/// The reason a person gives for a change, as the audit trail keeps it: trimmed, required (`missing` says what for,
+/// e.g. 修改考勤必须填写原因), at most 500 characters.
+pub fn required_reason(raw: &str, missing: &'static str) -> AppResult<String> {
+    let reason = raw.trim();
+    if reason.is_empty() {
+        return Err(AppError::with_message(ErrorCode::ReasonRequired, missing));
+    }
+    if reason.chars().count() > 500 {
+        return Err(AppError::validation("原因不能超过 500 个字"));
+    }
+    Ok(reason.to_owned())
 }
 
 /// Writes one audit row. Call it on the same connection (transaction) that makes the change.

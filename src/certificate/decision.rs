@@ -251,13 +251,8 @@ pub async fn set_override(
     (kind, reason): (OverrideKind, &str),
     now: DateTime<Utc>,
 ) -> AppResult<CompletionEntry> {
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Err(AppError::with_message(ErrorCode::ReasonRequired, "结业审核的人工决定必须填写原因"));
-    }
-    if reason.chars().count() > 500 {
-        return Err(AppError::validation("原因不能超过 500 个字"));
-    }
+    let reason = audit::required_reason(reason, "结业审核的人工决定必须填写原因")?;
+    let reason = reason.as_str();
     let before = entry(db, &scope.class, enrollment_id).await?;
     let e = enrollment::Entity::find_by_id(enrollment_id)
         .one(db)

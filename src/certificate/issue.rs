@@ -253,14 +253,7 @@ pub async fn own_certificate(db: &DatabaseConnection, person_id: Uuid, id: Uuid)
 }
 
 fn check_reason(reason: &str) -> AppResult<String> {
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Err(AppError::with_message(ErrorCode::ReasonRequired, "撤销或重新发放证书必须填写原因"));
-    }
-    if reason.chars().count() > 500 {
-        return Err(AppError::validation("原因不能超过 500 个字"));
-    }
-    Ok(reason.to_owned())
+    audit::required_reason(reason, "撤销或重新发放证书必须填写原因")
 }
 
 /// Revokes a valid certificate with a reason (administrators; audited). Verification then answers 410.

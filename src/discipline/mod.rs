@@ -247,13 +247,8 @@ pub async fn record(
 /// An administrator annuls a record with a reason; it stays, marked annulled, and stops counting.
 pub async fn annul(deps: Deps<'_>, who: &StaffPrincipal, id: Uuid, reason: &str) -> AppResult<DisciplineView> {
     let db = deps.db;
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Err(AppError::with_message(ErrorCode::ReasonRequired, "撤销违纪记录必须填写原因"));
-    }
-    if reason.chars().count() > 500 {
-        return Err(AppError::validation("原因不能超过 500 个字"));
-    }
+    let reason = audit::required_reason(reason, "撤销违纪记录必须填写原因")?;
+    let reason = reason.as_str();
     let row = discipline_record::Entity::find_by_id(id).one(db).await?.ok_or_else(not_found)?;
     class_scope(db, who, row.class_id).await.map_err(|_| not_found())?;
     if !who.is_admin() {

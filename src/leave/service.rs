@@ -671,13 +671,7 @@ pub async fn record(
     input: LeaveRecordInput,
 ) -> AppResult<LeaveView> {
     let db = deps.db;
-    let why = input.record_reason.trim().to_owned();
-    if why.is_empty() {
-        return Err(AppError::with_message(ErrorCode::ReasonRequired, "补假须填写原因"));
-    }
-    if why.chars().count() > 500 {
-        return Err(AppError::validation("原因不能超过 500 个字"));
-    }
+    let why = audit::required_reason(&input.record_reason, "补假须填写原因")?;
     let reason = required_text(&input.reason, 500, "请假事由")?;
     let e = enrollment::Entity::find_by_id(input.enrollment_id)
         .filter(enrollment::Column::ClassId.eq(scope.class.id))

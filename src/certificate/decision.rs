@@ -156,13 +156,24 @@ async fn valid_certificates<C: ConnectionTrait>(
 
 /// Every active trainee of the class with their decision, in roster order.
 pub async fn list(db: &DatabaseConnection, class: &training_class::Model) -> AppResult<Vec<CompletionEntry>> {
+    decisions(db, class, None).await
+}
+
+/// The decisions of the class's active trainees, or of one of them (then only their attendance is read).
+async fn decisions(
+    db: &DatabaseConnection,
+    class: &training_class::Model,
+    only: Option<Uuid>,
+) -> AppResult<Vec<CompletionEntry>> {
     let policy = ClassPolicy::of(class).completion;
-    let facts = facts::for_class(db, class.id, None).await?;
+    let one = only.map(|id| [id]);
+    let facts = facts::for_class(db, class.id, one.as_ref().map(|ids| ids.as_slice())).await?;
     let overrides = overrides(db, class.id).await?;
     let certs = valid_certificates(db, class.id).await?;
     let roster = all_active(db, class.id).await?;
     Ok(roster
         .into_iter()
+        .filter(|(e, _)| only.is_none_or(|id| id == e.id))
         .map(|(e, p)| {
             let f = facts.get(&e.id).cloned().unwrap_or_default();
             let rules = decide(&policy, &f);
@@ -199,10 +210,9 @@ pub async fn entry(
     class: &training_class::Model,
     enrollment_id: Uuid,
 ) -> AppResult<CompletionEntry> {
-    list(db, class)
+    decisions(db, class, Some(enrollment_id))
         .await?
-        .into_iter()
-        .find(|e| e.enrollment_id == enrollment_id)
+        .pop()
         .ok_or_else(|| AppError::with_message(ErrorCode::NotFound, "本班名单中没有该学员"))
 }
 

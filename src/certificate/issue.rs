@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::decision::{self, CompletionStatus, effective};
+use super::decision::{self, CompletionStatus};
 use crate::audit::{self, Change};
 use crate::auth::StaffPrincipal;
 use crate::class::ClassScope;
@@ -303,8 +303,7 @@ pub async fn reissue(deps: Deps<'_>, who: &StaffPrincipal, id: Uuid, reason: &st
         return Err(AppError::with_message(ErrorCode::AlreadyRevoked, "该证书已被新证书替换，请对新证书操作"));
     }
     let entry = decision::entry(db, &scope.class, old.enrollment_id).await?;
-    let (status, _) = effective(&entry.rules, entry.decided_by_hand.as_ref());
-    if status != CompletionStatus::Eligible {
+    if entry.status != CompletionStatus::Eligible {
         return Err(AppError::new(ErrorCode::NotEligible));
     }
     let person = people_by_id(db, vec![old.person_id]).await?.remove(&old.person_id).ok_or_else(not_found)?;

@@ -13,8 +13,9 @@ use crate::http::extract::{Admin, Staff, Trainee, client_addr};
 use crate::kv::{Check, Decision};
 use crate::state::AppState;
 
-fn deps(state: &AppState) -> (String, chrono::DateTime<chrono::Utc>) {
-    (state.base_url(), state.clock.now())
+/// What issuing and revoking need, as of now; `base` is the address verification links point to.
+fn deps<'a>(state: &'a AppState, base: &'a str) -> Deps<'a> {
+    Deps { db: &state.db, templates: &state.settings.wechat.templates, base_url: base, now: state.clock.now() }
 }
 
 fn file(content_type: &'static str, name: &str, bytes: Vec<u8>) -> HttpResponse {
@@ -122,8 +123,8 @@ pub async fn issue_all(
     path: web::Path<Uuid>,
 ) -> AppResult<web::Json<IssueReport>> {
     let scope = class_scope(&state.db, &who, path.into_inner()).await?;
-    let (base, now) = deps(&state);
-    let d = Deps { db: &state.db, templates: &state.settings.wechat.templates, base_url: &base, now };
+    let base = state.base_url();
+    let d = deps(&state, &base);
     Ok(web::Json(issue::issue_class(d, &who, &scope).await?))
 }
 
@@ -215,8 +216,8 @@ pub async fn revoke(
     path: web::Path<Uuid>,
     body: web::Json<CertificateReason>,
 ) -> AppResult<web::Json<CertificateView>> {
-    let (base, now) = deps(&state);
-    let d = Deps { db: &state.db, templates: &state.settings.wechat.templates, base_url: &base, now };
+    let base = state.base_url();
+    let d = deps(&state, &base);
     Ok(web::Json(issue::revoke(d, &who, path.into_inner(), &body.reason).await?))
 }
 
@@ -242,8 +243,8 @@ pub async fn reissue(
     path: web::Path<Uuid>,
     body: web::Json<CertificateReason>,
 ) -> AppResult<web::Json<CertificateView>> {
-    let (base, now) = deps(&state);
-    let d = Deps { db: &state.db, templates: &state.settings.wechat.templates, base_url: &base, now };
+    let base = state.base_url();
+    let d = deps(&state, &base);
     Ok(web::Json(issue::reissue(d, &who, path.into_inner(), &body.reason).await?))
 }
 

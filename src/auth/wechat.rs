@@ -10,10 +10,11 @@ use crate::error::{AppError, AppResult, ErrorCode};
 
 #[derive(Clone)]
 pub struct WechatClient {
-    http: reqwest::Client,
-    base_url: String,
-    appid: String,
-    secret: String,
+    pub(crate) http: reqwest::Client,
+    /// Without the trailing `/`.
+    pub(crate) base_url: String,
+    pub(crate) appid: String,
+    pub(crate) secret: String,
 }
 
 /// Who WeChat says the user is.

@@ -9,6 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::auth::wechat::WechatClient;
 use crate::config::{TemplateSettings, WechatSettings};
 use crate::kv::Kv;
 
@@ -100,32 +101,16 @@ struct SendAnswer {
     errmsg: Option<String>,
 }
 
+/// Sends subscribe messages with the mini program's credentials (the same HTTP client and settings as login).
 #[derive(Clone)]
 pub struct WechatSender {
-    http: reqwest::Client,
-    base_url: String,
-    appid: String,
-    secret: String,
+    api: WechatClient,
     kv: Arc<dyn Kv>,
 }
 
 impl WechatSender {
     pub fn new(settings: &WechatSettings, kv: Arc<dyn Kv>) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_millis(settings.timeout_ms.max(1)))
-            .connect_timeout(Duration::from_millis(settings.timeout_ms.max(1)))
-            .build()?;
-        Ok(Self {
-            http,
-            base_url: settings.base_url.trim_end_matches('/').to_owned(),
-            appid: settings.appid.clone(),
-            secret: settings
-                .secret
-                .clone()
-                .map(|s| secrecy::ExposeSecret::expose_secret(&s).to_owned())
-                .unwrap_or_default(),
-            kv,
-        })
+        Ok(Self { api: WechatClient::new(settings)?, kv })
     }
 
     /// The cached token, or a fresh one. `Err` carries the outcome to record.
@@ -137,13 +122,19 @@ impl WechatSender {
                 Err(err) => tracing::warn!(error = %err, "access token cache unreachable; fetching a new token"),
             }
         }
-        if self.appid.is_empty() || self.secret.is_empty() {
+        if !self.api.configured() {
             return Err(Outcome::Retry("wechat appid/secret not configured".to_owned()));
         }
-        let url = format!("{}/cgi-bin/token", self.base_url);
-        let query = [("grant_type", "client_credential"), ("appid", &self.appid), ("secret", &self.secret)];
-        let answer =
-            self.http.get(url).query(&query).send().await.map_err(|e| Outcome::Retry(format!("token request: {e}")))?;
+        let url = format!("{}/cgi-bin/token", self.api.base_url);
+        let query = [("grant_type", "client_credential"), ("appid", &self.api.appid), ("secret", &self.api.secret)];
+        let answer = self
+            .api
+            .http
+            .get(url)
+            .query(&query)
+            .send()
+            .await
+            .map_err(|e| Outcome::Retry(format!("token request: {e}")))?;
         let body = answer.bytes().await.map_err(|e| Outcome::Retry(format!("token body: {e}")))?;
         let t: TokenAnswer =
             serde_json::from_slice(&body).map_err(|e| Outcome::Retry(format!("token answer unreadable: {e}")))?;
@@ -161,8 +152,9 @@ impl WechatSender {
     }
 
     async fn post(&self, token: &str, payload: &SubscribePayload) -> Result<i64, Outcome> {
-        let url = format!("{}/cgi-bin/message/subscribe/send", self.base_url);
+        let url = format!("{}/cgi-bin/message/subscribe/send", self.api.base_url);
         let answer = self
+            .api
             .http
             .post(url)
             .query(&[("access_token", token)])

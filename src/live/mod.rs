@@ -140,13 +140,27 @@ pub fn counts(a: &SessionAttendance) -> Counts {
     let mut c = Counts { expected: a.entries.len() as u64, ..Counts::default() };
     for e in &a.entries {
         match e.status {
-            Some(AttendanceStatus::Present) => c.present += 1,
-            Some(AttendanceStatus::Late) => c.late += 1,
-            Some(AttendanceStatus::EarlyLeave) => c.early_leave += 1,
-            Some(AttendanceStatus::Leave) => c.leave += 1,
-            Some(AttendanceStatus::Absent) => c.absent += 1,
+            Some(status) => c.add(status),
             None => c.not_yet += 1,
         }
     }
     c
+}
+
+impl Counts {
+    /// Counts one record.
+    pub fn add(&mut self, status: AttendanceStatus) {
+        match status {
+            AttendanceStatus::Present => self.present += 1,
+            AttendanceStatus::Late => self.late += 1,
+            AttendanceStatus::EarlyLeave => self.early_leave += 1,
+            AttendanceStatus::Leave => self.leave += 1,
+            AttendanceStatus::Absent => self.absent += 1,
+        }
+    }
+
+    /// Present, late or left early.
+    pub fn attended(&self) -> u64 {
+        self.present + self.late + self.early_leave
+    }
 }

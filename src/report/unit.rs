@@ -17,6 +17,7 @@ use crate::completion::standing::trim_centi;
 use crate::discipline::{Category, Severity};
 use crate::entity::{attendance, class_session, discipline_record, training_class};
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::live::Counts;
 use crate::tabular::{OutSheet, write_csv, write_xlsx_sheets};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -250,7 +251,7 @@ pub async fn class_summary(
         .all(db)
         .await?;
     let active: std::collections::HashSet<Uuid> = entries.iter().map(|e| e.enrollment_id).collect();
-    let mut counts: HashMap<Uuid, [u32; 5]> = HashMap::new();
+    let mut counts: HashMap<Uuid, Counts> = HashMap::new();
     for row in attendance::Entity::find()
         .filter(attendance::Column::SessionId.is_in(sessions.iter().map(|s| s.id)))
         .all(db)
@@ -258,34 +259,27 @@ pub async fn class_summary(
         .into_iter()
         .filter(|r| active.contains(&r.enrollment_id))
     {
-        let slot = match AttendanceStatus::parse(&row.status) {
-            Some(AttendanceStatus::Present) => 0,
-            Some(AttendanceStatus::Late) => 1,
-            Some(AttendanceStatus::EarlyLeave) => 2,
-            Some(AttendanceStatus::Leave) => 3,
-            Some(AttendanceStatus::Absent) => 4,
-            None => continue,
-        };
-        counts.entry(row.session_id).or_default()[slot] += 1;
+        if let Some(status) = AttendanceStatus::parse(&row.status) {
+            counts.entry(row.session_id).or_default().add(status);
+        }
     }
     let china = crate::clock::china();
     let session_rows = sessions
         .iter()
         .map(|s| {
-            let c = counts.get(&s.id).copied().unwrap_or_default();
-            let attended = c[0] + c[1] + c[2];
+            let c = counts.get(&s.id).cloned().unwrap_or_default();
             let local = s.starts_at.with_timezone(&china);
             vec![
                 local.format("%Y-%m-%d").to_string(),
                 format!("{}–{}", local.format("%H:%M"), s.ends_at.with_timezone(&china).format("%H:%M")),
                 s.title.clone(),
                 expected.to_string(),
-                c[0].to_string(),
-                c[1].to_string(),
-                c[2].to_string(),
-                c[3].to_string(),
-                c[4].to_string(),
-                rate(attended, expected),
+                c.present.to_string(),
+                c.late.to_string(),
+                c.early_leave.to_string(),
+                c.leave.to_string(),
+                c.absent.to_string(),
+                rate(c.attended() as u32, expected),
             ]
         })
         .collect();

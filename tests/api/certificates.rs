@@ -230,7 +230,7 @@ pub fn read_pdf(bytes: &[u8], name: &str) -> Option<(String, PathBuf)> {
             !must_run_everything(),
             "ROLLCALL_TEST_REQUIRE_ALL=1 but poppler-utils (pdftotext, pdftoppm) is missing"
         );
-        eprintln!("skipping the PDF read-back: poppler-utils is not installed");
+        eprintln!("SKIPPED: the PDF read-back needs poppler-utils (apt-get install poppler-utils)");
         return None;
     }
     let dir = tempfile::tempdir().unwrap();

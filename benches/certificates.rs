@@ -73,9 +73,8 @@ async fn run(label: &'static str, settings: Settings) {
         };
         let class = classes::create_class(&state.db, &actor, input, now).await.expect("class");
         let scope = class_scope(&state.db, &admin, class.id).await.expect("scope");
-        roster::import(&state.db, &state.master_secret, &actor, &scope, &xlsx(round * 1000), false, now)
-            .await
-            .expect("import");
+        let file = rollcall::tabular::Upload { bytes: xlsx(round * 1000), limits: state.settings.import.roster() };
+        roster::import(&state.db, &state.master_secret, &actor, &scope, file, false, now).await.expect("import");
         let enrolled: Vec<uuid::Uuid> = enrollment::Entity::find()
             .filter(enrollment::Column::ClassId.eq(class.id))
             .all(&state.db)

@@ -57,10 +57,10 @@ async fn run(label: &'static str, settings: Settings) {
             };
             let class = classes::create_class(&state.db, &actor, input, clock.now()).await.expect("class");
             let scope = class_scope(&state.db, &admin, class.id).await.expect("scope");
-            let bytes = xlsx(rows, offset);
+            let file = rollcall::tabular::Upload { bytes: xlsx(rows, offset), limits: state.settings.import.roster() };
             offset += u64::from(rows);
             let started = Instant::now();
-            let report = roster::import(&state.db, &state.master_secret, &actor, &scope, &bytes, false, clock.now())
+            let report = roster::import(&state.db, &state.master_secret, &actor, &scope, file, false, clock.now())
                 .await
                 .expect("import");
             times.push(started.elapsed());

@@ -24,6 +24,7 @@ pub struct Settings {
     pub report: ReportSettings,
     pub archive: ArchiveSettings,
     pub verify: VerifySettings,
+    pub import: ImportSettings,
     /// Where embedded state lives: the SQLite file and the generated secret.
     pub data_dir: PathBuf,
 }
@@ -98,6 +99,40 @@ pub struct HoursRequirement {
     pub yearly_hours: Option<f64>,
     /// 学时 over five calendar years (this one and the four before), if any.
     pub five_year_hours: Option<f64>,
+}
+
+/// Caps on uploaded spreadsheets (roster and timetable imports). A file over a cap is refused with 413.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ImportSettings {
+    /// Data rows in a roster file.
+    pub roster_max_rows: usize,
+    /// Data rows in a timetable file.
+    pub timetable_max_rows: usize,
+    /// Columns that may hold a value.
+    pub max_columns: usize,
+    /// Characters in one cell.
+    pub max_cell_chars: usize,
+    /// An XLSX file's parts, decompressed, in MiB.
+    pub max_unzipped_mib: u64,
+}
+
+impl ImportSettings {
+    fn limits(&self, max_rows: usize) -> crate::tabular::Limits {
+        crate::tabular::Limits {
+            max_rows,
+            max_columns: self.max_columns,
+            max_cell_chars: self.max_cell_chars,
+            max_unzipped_bytes: self.max_unzipped_mib.saturating_mul(1024 * 1024),
+        }
+    }
+
+    pub fn roster(&self) -> crate::tabular::Limits {
+        self.limits(self.roster_max_rows)
+    }
+
+    pub fn timetable(&self) -> crate::tabular::Limits {
+        self.limits(self.timetable_max_rows)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -246,6 +281,13 @@ outbox_poll_ms = 2000
 
 [screen]
 mask_names = true
+
+[import]
+roster_max_rows = 5000
+timetable_max_rows = 2000
+max_columns = 64
+max_cell_chars = 1000
+max_unzipped_mib = 40
 
 [verify]
 mask_names = true

@@ -44,7 +44,10 @@ pub struct ImportReport {
     pub already_enrolled: usize,
     /// Rows that will be (or were) enrolled.
     pub to_enroll: usize,
+    /// The first 100 problems, in row order.
     pub errors: Vec<RowError>,
+    /// How many problems there are in all.
+    pub error_count: usize,
 }
 
 async fn people_by_phone<C: ConnectionTrait>(conn: &C, phones: &[String]) -> AppResult<HashMap<String, person::Model>> {
@@ -115,11 +118,11 @@ pub async fn import(
     secret: &SecretString,
     actor: &Actor,
     scope: &ClassScope,
-    bytes: &[u8],
+    file: tabular::Upload,
     dry_run: bool,
     now: DateTime<Utc>,
 ) -> AppResult<ImportReport> {
-    let sheet = tabular::read(bytes)?;
+    let sheet = file.read().await?;
     let mut parsed = import::parse(&sheet);
     let phones: Vec<String> = parsed.rows.iter().map(|(_, f)| f.phone.as_ref().to_owned()).collect();
     let known = people_by_phone(db, &phones).await?;
@@ -141,24 +144,26 @@ pub async fn import(
         }
         plan.push((fields, existing));
     }
-    parsed.errors.sort_by_key(|e| e.row);
+    let valid_rows =
+        parsed.total_rows - parsed.errors.iter().map(|e| e.row).collect::<HashSet<_>>().len().min(parsed.total_rows);
+    let (errors, error_count) = tabular::first_errors(parsed.errors);
     let mut report = ImportReport {
         dry_run,
         imported: false,
         total_rows: parsed.total_rows,
-        valid_rows: parsed.total_rows
-            - parsed.errors.iter().map(|e| e.row).collect::<HashSet<_>>().len().min(parsed.total_rows),
+        valid_rows,
         new_people: plan.iter().filter(|(_, p)| p.is_none()).count(),
         known_people: plan.iter().filter(|(_, p)| p.is_some()).count(),
         already_enrolled: already,
         to_enroll: plan.len(),
-        errors: parsed.errors,
+        errors,
+        error_count,
     };
     if dry_run {
         return Ok(report);
     }
     if !report.errors.is_empty() {
-        return Err(tabular::rejected(&report.errors));
+        return Err(tabular::rejected(&report.errors, report.error_count));
     }
     let class_id = scope.class.id;
     let secret = secret.clone();

@@ -232,18 +232,21 @@ pub struct TimetableImportReport {
     pub imported: bool,
     pub total_rows: usize,
     pub valid_rows: usize,
+    /// The first 100 problems, in row order.
     pub errors: Vec<RowError>,
+    /// How many problems there are in all.
+    pub error_count: usize,
 }
 
 pub async fn import(
     db: &DatabaseConnection,
     actor: &Actor,
     scope: &ClassScope,
-    bytes: &[u8],
+    file: tabular::Upload,
     dry_run: bool,
     now: DateTime<Utc>,
 ) -> AppResult<TimetableImportReport> {
-    let sheet = crate::tabular::read(bytes)?;
+    let sheet = file.read().await?;
     let parsed = super::import::parse(&sheet);
     let mut errors = parsed.errors;
     let mut rows = Vec::new();
@@ -253,19 +256,20 @@ pub async fn import(
             Err(e) => errors.push(RowError::new(row, "课程", e.message.to_string())),
         }
     }
-    errors.sort_by_key(|e| e.row);
+    let (errors, error_count) = tabular::first_errors(errors);
     let mut report = TimetableImportReport {
         dry_run,
         imported: false,
         total_rows: sheet.rows.len(),
         valid_rows: rows.len(),
         errors,
+        error_count,
     };
     if dry_run {
         return Ok(report);
     }
     if !report.errors.is_empty() {
-        return Err(tabular::rejected(&report.errors));
+        return Err(tabular::rejected(&report.errors, report.error_count));
     }
     let txn = db.begin().await?;
     insert_all(&txn, actor, scope, rows, "session.import", now).await?;

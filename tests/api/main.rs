@@ -20,6 +20,7 @@ mod errors;
 mod fake_wechat;
 mod health;
 mod helpers;
+mod hostile;
 mod kv;
 mod leave;
 mod live;

@@ -26,7 +26,7 @@ async fn a_unit_report_lists_its_trainees_attendance_discipline_and_decision() {
     let url = |format: &str| format!("/api/v1/classes/{}/reports/unit?unit={}&format={format}", c.id, urlencode(unit));
     let xlsx = app.get(&url("xlsx"), Some(&head)).await;
     assert_eq!(xlsx.status(), 200);
-    let sheet = rollcall::tabular::read(&xlsx.bytes().await.unwrap()).unwrap();
+    let sheet = rollcall::tabular::read(&xlsx.bytes().await.unwrap(), Default::default()).unwrap();
     assert_eq!(sheet.headers, rollcall::report::unit::UNIT_HEADERS);
     assert_eq!(sheet.rows.len(), 2, "only this unit's trainees");
     let row = |name: &str| sheet.rows.iter().map(|r| &r.1).find(|r| r[1] == name).unwrap().clone();

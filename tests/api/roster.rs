@@ -242,7 +242,7 @@ async fn the_roster_exports_as_csv_with_bom_and_as_xlsx() {
 
     let xlsx = app.get(&format!("/api/v1/classes/{}/roster.xlsx", fixture.id), Some(&fixture.admin_token)).await;
     assert_eq!(xlsx.status(), 200);
-    let sheet = rollcall::tabular::read(&xlsx.bytes().await.unwrap()).unwrap();
+    let sheet = rollcall::tabular::read(&xlsx.bytes().await.unwrap(), Default::default()).unwrap();
     assert_eq!(sheet.headers[1], "姓名");
     assert_eq!(sheet.rows.len(), 3);
     assert_eq!(sheet.rows[0].1[3], "13800000001");

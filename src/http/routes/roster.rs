@@ -139,10 +139,10 @@ pub async fn import(
     payload: Multipart,
 ) -> AppResult<web::Json<ImportReport>> {
     let scope = class_scope(&state.db, &who, path.into_inner()).await?;
-    let bytes = read_file(payload).await?;
+    let file = tabular::Upload { bytes: read_file(payload).await?, limits: state.settings.import.roster() };
     let actor = who.actor();
     let report =
-        service::import(&state.db, &state.master_secret, &actor, &scope, &bytes, query.dry_run, state.clock.now())
+        service::import(&state.db, &state.master_secret, &actor, &scope, file, query.dry_run, state.clock.now())
             .await?;
     Ok(web::Json(report))
 }

@@ -198,8 +198,8 @@ pub async fn import(
     payload: Multipart,
 ) -> AppResult<web::Json<TimetableImportReport>> {
     let scope = class_scope(&state.db, &who, path.into_inner()).await?;
-    let bytes = read_file(payload).await?;
-    let report = service::import(&state.db, &who.actor(), &scope, &bytes, query.dry_run, state.clock.now()).await?;
+    let file = crate::tabular::Upload { bytes: read_file(payload).await?, limits: state.settings.import.timetable() };
+    let report = service::import(&state.db, &who.actor(), &scope, file, query.dry_run, state.clock.now()).await?;
     Ok(web::Json(report))
 }
 

@@ -17,6 +17,7 @@ pub mod demo;
 pub mod discipline;
 pub mod entity;
 pub mod error;
+pub mod file_name;
 pub mod geo;
 pub mod health;
 pub mod http;

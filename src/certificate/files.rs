@@ -60,7 +60,8 @@ pub async fn class_zip(
         for cert in &certs {
             let url = verify_url(&base, &cert.verification_code);
             let bytes = render(&font, &Printable { cert, class: &class, verify_url: url })?;
-            zip.start_file(format!("{}_{}.pdf", cert.serial, cert.holder_name), options).map_err(AppError::internal)?;
+            let name = crate::file_name::safe(&format!("{}_{}.pdf", cert.serial, cert.holder_name));
+            zip.start_file(name, options).map_err(AppError::internal)?;
             zip.write_all(&bytes).map_err(AppError::internal)?;
         }
         Ok(zip.finish().map_err(AppError::internal)?.into_inner())

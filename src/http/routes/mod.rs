@@ -135,7 +135,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(audit::list);
 }
 
-/// A file to save, named in UTF-8 (Chinese names survive every browser), never cached by a shared proxy.
+/// A file to save, named in UTF-8 (Chinese names survive every browser) and made safe for Windows, never cached
+/// by a shared proxy.
 pub fn download(bytes: Vec<u8>, content_type: &'static str, filename: String) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, content_type))
@@ -146,7 +147,7 @@ pub fn download(bytes: Vec<u8>, content_type: &'static str, filename: String) ->
                 parameters: vec![header::DispositionParam::FilenameExt(header::ExtendedValue {
                     charset: header::Charset::Ext("UTF-8".into()),
                     language_tag: None,
-                    value: filename.into_bytes(),
+                    value: crate::file_name::safe(&filename).into_bytes(),
                 })],
             },
         ))

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use actix_web::dev::{Server, Service};
 use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
 use anyhow::Context;
 use futures_util::FutureExt;
@@ -144,6 +145,8 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .route("/api-docs", web::get().to(|| async { redirect("/api-docs/") }))
             .configure(crate::web::configure)
             .default_service(web::to(http::fallback))
+            .wrap(from_fn(move |req, next| http::input::refuse_nul(max_json, req, next)))
+            .wrap(from_fn(http::headers::security_headers))
             .wrap_fn(|req, srv| {
                 let request_id = req.extensions().get::<RequestId>().copied();
                 srv.call(req).map(move |res| {

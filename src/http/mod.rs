@@ -2,6 +2,8 @@
 
 pub mod error;
 pub mod extract;
+pub mod headers;
+pub mod input;
 pub mod openapi;
 pub mod routes;
 pub mod upload;

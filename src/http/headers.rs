@@ -1,0 +1,58 @@
+//! Security headers on every answer, from one place.
+//!
+//! - Pages get a Content-Security-Policy that allows only this origin's scripts, styles, images and connections,
+//!   and never framing (the classroom screen may be framed by this origin only). The pages still carry inline
+//!   `<script>`/`<style>` blocks, so `'unsafe-inline'` stays in the page policy until they move into files.
+//! - Everything else (JSON, files) gets `default-src 'none'`: nothing in it may run or load.
+//! - Every answer: `nosniff`, `Referrer-Policy: no-referrer` (invite codes and signed links sit in URLs), and
+//!   `Cache-Control: no-store` unless the handler chose its own caching, so no phone number, invite code or token
+//!   stays in a browser or proxy cache.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+
+const PAGE_POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+    frame-ancestors 'none'";
+const SCREEN_POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+    frame-ancestors 'self'";
+const DATA_POLICY: &str = "default-src 'none'; frame-ancestors 'none'";
+
+/// The classroom big screen may be embedded by rollcall's own pages (a console preview); nothing else may be.
+fn framable_by_self(path: &str) -> bool {
+    path.starts_with("/screen/")
+}
+
+pub async fn security_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let framable = framable_by_self(req.path());
+    let mut res = next.call(req).await?;
+    let is_page = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let policy = match (is_page, framable) {
+        (true, true) => SCREEN_POLICY,
+        (true, false) => PAGE_POLICY,
+        (false, _) => DATA_POLICY,
+    };
+    let headers = res.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(policy));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static(if framable { "SAMEORIGIN" } else { "DENY" }));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static("geolocation=(self), camera=(self), microphone=(), payment=()"),
+    );
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(res)
+}

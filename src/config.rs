@@ -35,8 +35,14 @@ pub struct ServerSettings {
     pub port: u16,
     /// The address people reach rollcall on (QR codes and links are built from it).
     pub public_base_url: String,
-    /// Trust `X-Forwarded-For` / `Forwarded` for the client address. Turn on only behind your own proxy.
+    /// Take the client address from `X-Forwarded-For` when the connection comes from one of `trusted_proxies`.
+    /// Turn on only behind your own proxy.
     pub trust_forwarded_for: bool,
+    /// Addresses or networks of the proxies in front of rollcall, comma-separated (`10.0.0.0/8, 127.0.0.1`).
+    pub trusted_proxies: String,
+    /// How many proxies of ours stand in line: the client address is the entry this many places from the right of
+    /// `X-Forwarded-For` (each proxy appends what it saw; what is further left came from the client).
+    pub forwarded_hops: usize,
     /// Largest JSON body accepted, in bytes.
     pub max_json_bytes: usize,
     /// Actix worker threads; 0 means one per core.
@@ -191,6 +197,9 @@ pub struct QuotaSettings {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct RateLimitSettings {
+    /// Logins per (account, client address): what one guesser meets.
+    pub login_per_account_address: QuotaSettings,
+    /// Logins per account from all addresses together: loose, so a stranger cannot lock the owner out.
     pub login_per_account: QuotaSettings,
     pub login_per_address: QuotaSettings,
     /// Invite-code attempts per client address (guessing).
@@ -211,6 +220,8 @@ host = "127.0.0.1"
 port = 8080
 public_base_url = ""
 trust_forwarded_for = false
+trusted_proxies = "127.0.0.1, ::1"
+forwarded_hops = 1
 max_json_bytes = 65536
 workers = 0
 
@@ -251,9 +262,13 @@ fields = { thing1 = "class_name", phrase2 = "result", thing3 = "detail", time4 =
 format = "human"
 filter = "info,sqlx=warn,sea_orm=warn"
 
-[rate_limits.login_per_account]
+[rate_limits.login_per_account_address]
 burst = 5
 replenish_ms = 60000
+
+[rate_limits.login_per_account]
+burst = 50
+replenish_ms = 20000
 
 [rate_limits.login_per_address]
 burst = 30
@@ -347,6 +362,26 @@ impl Settings {
             self.database.url = format!("sqlite://{}?mode=rwc", file.display());
         }
         self
+    }
+
+    /// The proxies whose `X-Forwarded-For` is believed, or `None` when forwarding is not trusted.
+    pub fn trusted_proxies(&self) -> anyhow::Result<Option<crate::forwarded::TrustedProxies>> {
+        if !self.server.trust_forwarded_for {
+            return Ok(None);
+        }
+        let nets = self
+            .server
+            .trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(|n| {
+                n.parse::<ipnet::IpNet>()
+                    .or_else(|_| n.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .with_context(|| format!("server.trusted_proxies: {n} is not an address or network"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(Some(crate::forwarded::TrustedProxies { nets, hops: self.server.forwarded_hops }))
     }
 
     pub fn database_kind(&self) -> DatabaseKind {

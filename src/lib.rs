@@ -18,6 +18,7 @@ pub mod discipline;
 pub mod entity;
 pub mod error;
 pub mod file_name;
+pub mod forwarded;
 pub mod geo;
 pub mod health;
 pub mod http;

@@ -90,6 +90,7 @@ pub async fn connect_database(settings: &Settings) -> anyhow::Result<DatabaseCon
 
 pub async fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
     let master_secret = settings.master_secret()?;
+    let proxies = settings.trusted_proxies()?.map(Arc::new);
     let db = connect_database(&settings).await?;
     let infra = Infra::connect(&settings.redis, clock.clone()).await?;
     let wechat = WechatClient::new(&settings.wechat)?;
@@ -121,6 +122,7 @@ pub async fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::R
         attempts,
         caches: Arc::default(),
         live_recent: Arc::default(),
+        proxies,
     })
 }
 

@@ -28,6 +28,8 @@ pub struct AppState {
     pub caches: Arc<Caches>,
     /// Recent live events per session, for SSE clients that reconnect.
     pub live_recent: Arc<crate::live::stream::Recent>,
+    /// Whose `X-Forwarded-For` is believed (none unless `server.trust_forwarded_for`).
+    pub proxies: Option<Arc<crate::forwarded::TrustedProxies>>,
 }
 
 /// In-process caches on the check-in path. A change on this instance drops its entries at once; other instances

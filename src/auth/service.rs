@@ -29,7 +29,11 @@ pub struct Credentials<'a> {
     pub client_addr: &'a str,
 }
 
+/// Three limits, so that guessing is slow and a stranger cannot lock a known 班主任 out: tight per (account,
+/// address), which is what one guesser meets; loose per account, which only many addresses together can reach;
+/// and per address across accounts.
 pub struct LoginLimits {
+    pub per_account_address: Quota,
     pub per_account: Quota,
     pub per_address: Quota,
 }
@@ -46,8 +50,10 @@ pub async fn login(
 ) -> AppResult<LoginOutcome> {
     let Credentials { username, password: password_raw, client_addr } = *credentials;
     let username_key = username.trim().to_lowercase();
+    let account_address = format!("{username_key}|{client_addr}");
     let checks = [
         Check { bucket: "login_addr", key: client_addr, quota: limits.per_address },
+        Check { bucket: "login_acct_addr", key: &account_address, quota: limits.per_account_address },
         Check { bucket: "login_acct", key: &username_key, quota: limits.per_account },
     ];
     if let Decision::Limited { retry_after } = limiter.check_all(&checks).await {

@@ -120,14 +120,10 @@ impl FromRequest for Trainee {
     }
 }
 
-/// The client's address: the peer address, or the proxy-reported one when `trust_forwarded_for` is on.
+/// The client's address: the peer of the connection, or what the trusted proxy in front of us saw
+/// (see [`crate::forwarded`]).
 pub fn client_addr(req: &HttpRequest, state: &AppState) -> String {
-    let info = req.connection_info();
-    let addr = if state.settings.server.trust_forwarded_for { info.realip_remote_addr() } else { info.peer_addr() };
-    let addr = addr.unwrap_or("unknown");
-    // Strip the port of "ip:port" (but not the colons of a bare IPv6 address).
-    match addr.parse::<std::net::SocketAddr>() {
-        Ok(sock) => sock.ip().to_string(),
-        Err(_) => addr.to_owned(),
-    }
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else { return "unknown".to_owned() };
+    let forwarded: Vec<&str> = req.headers().get_all("x-forwarded-for").filter_map(|v| v.to_str().ok()).collect();
+    crate::forwarded::client_ip(peer, &forwarded, state.proxies.as_deref()).to_string()
 }

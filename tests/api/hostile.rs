@@ -282,3 +282,79 @@ async fn every_answer_carries_the_security_headers_and_private_answers_are_not_s
     assert_eq!(error.status(), 401);
     assert_eq!(error.headers()["x-frame-options"], "DENY", "errors too");
 }
+
+/// A client whose connections come from `addr` (any 127.x.y.z is this machine on Linux).
+fn client_from(addr: &str) -> reqwest::Client {
+    reqwest::Client::builder().local_address(addr.parse::<std::net::IpAddr>().unwrap()).build().unwrap()
+}
+
+async fn login_from(
+    app: &TestApp,
+    client: &reqwest::Client,
+    username: &str,
+    password: &str,
+    forged: Option<&str>,
+) -> u16 {
+    let mut request = client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": username, "password": password}));
+    if let Some(f) = forged {
+        request = request.header("x-forwarded-for", f);
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn a_stranger_guessing_a_password_cannot_lock_its_owner_out() {
+    let app = spawn_app().await;
+    let owner = app.create_account(rollcall::auth::Role::Staff).await;
+    let stranger = client_from("127.0.0.2");
+    let mut statuses = Vec::new();
+    for _ in 0..20 {
+        statuses.push(login_from(&app, &stranger, &owner.username, "wrong password", None).await);
+    }
+    assert_eq!(&statuses[..5], &[401; 5], "five guesses are answered");
+    assert!(statuses[5..].iter().all(|s| *s == 429), "then the guesser waits: {statuses:?}");
+    assert_eq!(
+        login_from(&app, &stranger, &owner.username, &owner.password, None).await,
+        429,
+        "even with the right password from there"
+    );
+    let office = client_from("127.0.0.3");
+    assert_eq!(login_from(&app, &office, &owner.username, &owner.password, None).await, 200, "the owner still gets in");
+}
+
+#[tokio::test]
+async fn only_a_trusted_proxy_may_say_who_the_client_is() {
+    let app = spawn_app_with(|s| {
+        s.server.trust_forwarded_for = true;
+        s.server.trusted_proxies = "127.0.0.1".to_owned();
+        s.rate_limits.login_per_address.burst = 3;
+        s.rate_limits.login_per_address.replenish_ms = 60_000;
+    })
+    .await;
+    // A client that is not the proxy writes a new address into every request: it is still known by its own.
+    let direct = client_from("127.0.0.2");
+    let mut statuses = Vec::new();
+    for n in 0..5 {
+        statuses.push(
+            login_from(&app, &direct, &format!("guess-{n}"), "whatever-pass", Some(&format!("198.51.100.{n}"))).await,
+        );
+    }
+    assert_eq!(statuses, [401, 401, 401, 429, 429], "forged addresses do not reset the per-address limit");
+    // The proxy (127.0.0.1) appends what it saw: the last entry counts, whatever the client put before it.
+    let proxy = client_from("127.0.0.1");
+    let mut statuses = Vec::new();
+    for n in 0..5 {
+        statuses.push(
+            login_from(&app, &proxy, &format!("guess-{n}"), "whatever-pass", Some(&format!("6.6.6.{n}, 203.0.113.7")))
+                .await,
+        );
+    }
+    assert_eq!(statuses, [401, 401, 401, 429, 429], "one client behind the proxy, one limit");
+    assert_eq!(
+        login_from(&app, &proxy, "guess-x", "whatever-pass", Some("203.0.113.8")).await,
+        401,
+        "another client behind the proxy has its own"
+    );
+}

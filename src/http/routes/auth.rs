@@ -44,6 +44,7 @@ pub async fn login(
     body: web::Json<LoginRequest>,
 ) -> AppResult<web::Json<LoginResponse>> {
     let limits = LoginLimits {
+        per_account_address: state.settings.rate_limits.login_per_account_address.into(),
         per_account: state.settings.rate_limits.login_per_account.into(),
         per_address: state.settings.rate_limits.login_per_address.into(),
     };

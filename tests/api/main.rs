@@ -5,6 +5,7 @@
 
 mod audit;
 mod auth;
+mod authz;
 mod browser;
 mod browser_me;
 mod browser_monitor;

@@ -60,7 +60,8 @@ pub struct AttemptView {
     pub person_id: Option<Uuid>,
     /// `in` or `out`.
     pub kind: String,
-    /// `ok`, `already`, or the error code (e.g. `outside_geofence`, `device_shared`).
+    /// `ok`, `already`, or the error code (e.g. `outside_geofence`, `device_shared`); `qr_token_forged` for a
+    /// token that names this session but was not minted by rollcall (tampering or a made-up code).
     pub result: String,
     pub client_addr: Option<String>,
     pub user_agent: Option<String>,

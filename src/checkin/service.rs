@@ -30,6 +30,9 @@ use crate::timetable::CoordSystem;
 
 /// Reported accuracy is allowed for up to this much: a phone claiming ±2 km does not get a 2 km fence.
 pub const ACCURACY_CAP_M: f64 = 100.0;
+/// The attempt result of a token that names a session but was not minted by rollcall (the trainee is told
+/// `qr_token_invalid`).
+pub const FORGED: &str = "qr_token_forged";
 /// How long a nonce's answer is remembered.
 const NONCE_TTL: Duration = Duration::from_secs(600);
 /// How long the first answer of a (session, trainee) is cached.
@@ -121,6 +124,8 @@ struct Trace {
     enrollment_id: Option<Uuid>,
     token_step: Option<i64>,
     distance_m: Option<f64>,
+    /// The QR token was well-formed but its MAC did not match: `session_id` is only what it claims.
+    forged: bool,
 }
 
 fn check_nonce(nonce: &str) -> AppResult<()> {
@@ -176,7 +181,8 @@ pub async fn check_in(deps: &Deps<'_>, caller: &Caller<'_>, req: &CheckinRequest
         tracing::warn!(error = %err, "could not remember a nonce's answer");
     }
     if let Err(e) = &outcome {
-        deps.attempts.record_failure(attempt_row(caller, req, &trace, e.code.as_str()));
+        let result = if trace.forged { FORGED } else { e.code.as_str() };
+        deps.attempts.record_failure(attempt_row(caller, req, &trace, result));
     }
     outcome
 }
@@ -227,8 +233,13 @@ async fn run(
     trace: &mut Trace,
 ) -> AppResult<CheckinAnswer> {
     limit(deps, caller).await?;
-    let token = QrToken::parse(deps.secret, token_text(&req.qr_token))?
-        .ok_or_else(|| AppError::new(ErrorCode::QrTokenInvalid))?;
+    let text = token_text(&req.qr_token);
+    let Some(token) = QrToken::parse(deps.secret, text)? else {
+        // Well-formed but not minted by us: logged against the session it names, so staff see the tampering.
+        trace.session_id = QrToken::claimed_session(text);
+        trace.forged = trace.session_id.is_some();
+        return Err(AppError::new(ErrorCode::QrTokenInvalid));
+    };
     trace.session_id = Some(token.session_id);
     trace.token_step = i64::try_from(token.step).ok();
     let session = match deps.sessions.get(&token.session_id) {

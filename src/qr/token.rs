@@ -80,6 +80,16 @@ impl QrToken {
         Ok(crypto::verify(&expected[..MAC_LEN], &raw[25..]).then_some(token))
     }
 
+    /// The session a token names, without checking that rollcall minted it: for the attempt log only, so staff see
+    /// tampering on the session it targets. Never a basis for accepting a scan.
+    pub fn claimed_session(text: &str) -> Option<Uuid> {
+        let raw = URL_SAFE_NO_PAD.decode(text.trim().as_bytes()).ok()?;
+        if raw.len() != RAW_LEN || raw[0] != VERSION {
+            return None;
+        }
+        Uuid::from_slice(&raw[1..17]).ok()
+    }
+
     /// Whether the token may be used at `now` for a session rotating every `rotation_s` seconds.
     pub fn freshness(&self, now: DateTime<Utc>, rotation_s: u32) -> Freshness {
         let newest = step_at(now + SKEW, rotation_s);

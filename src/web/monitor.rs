@@ -52,7 +52,7 @@ input{width:100%;font-size:16px;padding:10px;margin:6px 0;border:1px solid #ccc;
   var $ = function(id){ return document.getElementById(id); };
   var token = localStorage.getItem('rollcall.staff_token');
   var reasons = {outside_geofence:'不在签到范围', device_shared:'一机多人', device_mismatch:'非绑定手机', qr_token_expired:'二维码过期',
-    qr_token_invalid:'二维码无效', location_required:'未提供定位', not_enrolled:'非本班学员', session_closed:'签到已结束',
+    qr_token_invalid:'二维码无效', qr_token_forged:'伪造的二维码', location_required:'未提供定位', not_enrolled:'非本班学员', session_closed:'签到已结束',
     session_not_open:'签到未开始', rate_limited:'操作过于频繁'};
   function api(method, path, body){
     return fetch('/api/v1' + path, {method:method, headers:{'Content-Type':'application/json','Authorization':'Bearer ' + token},

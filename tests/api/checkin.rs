@@ -4,7 +4,7 @@
 use chrono::{Duration, TimeZone, Utc};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, error_body, nonce, spawn_app, spawn_on, test_settings};
+use crate::helpers::{ClockExt, TestApp, error_body, nonce, spawn_app, spawn_on, test_settings};
 
 const CENTRE: (f64, f64) = (30.657_34, 104.065_73); // GCJ-02
 const METRES_PER_DEGREE_LAT: f64 = 111_195.0;
@@ -276,6 +276,32 @@ async fn failed_attempts_are_recorded_for_staff() {
         .await
         .unwrap();
     assert_eq!(all["items"][0]["result"], "ok", "the success is stored with the check-in itself");
+}
+
+#[tokio::test]
+async fn a_forged_qr_token_is_logged_against_the_session_it_names_and_marked_forged() {
+    let app = spawn_app().await;
+    let f = app.checkin_fixture(1, None).await;
+    let token = login(&app, &f.trainees[0].1, 0).await;
+    let session: uuid::Uuid = f.session_id.parse().unwrap();
+    let step = rollcall::qr::token::step_at(app.clock.now_utc(), 10);
+    let wrong_key = secrecy::SecretString::from("an attacker's guess at the secret, 32+ chars".to_owned());
+    let forged = rollcall::qr::token::mint(&wrong_key, session, step).unwrap();
+    let (status, code, _) = error_body(app.scan(&token, &forged, &nonce(), None).await).await;
+    assert_eq!((status, code.as_str()), (400, "qr_token_invalid"), "the trainee is told the code is invalid");
+    assert_eq!(error_body(app.scan(&token, "not-a-token", &nonce(), None).await).await.1, "qr_token_invalid");
+
+    let path = format!("/api/v1/sessions/{}/attempts?result=qr_token_forged", f.session_id);
+    let mut page = Value::Null;
+    for _ in 0..100 {
+        page = app.get(&path, Some(&f.admin_token)).await.json().await.unwrap();
+        if page["total"] == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await; // the batch writer is asynchronous
+    }
+    assert_eq!(page["total"], 1, "the forged scan shows on the session it targeted, the garbage one nowhere: {page}");
+    assert_eq!(page["items"][0]["device"], "phone-0000-abcdef");
 }
 
 #[tokio::test]

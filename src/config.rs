@@ -47,6 +47,10 @@ pub struct ServerSettings {
     pub max_json_bytes: usize,
     /// Actix worker threads; 0 means one per core.
     pub workers: usize,
+    /// A check-in not answered within this long gets 503 (the phone retries with the same nonce).
+    pub checkin_timeout_ms: u64,
+    /// Any other API request not answered within this long gets 503.
+    pub request_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -64,6 +68,8 @@ pub struct RedisSettings {
     pub key_prefix: String,
     /// Each Redis call gives up after this long; the caller then falls back or degrades.
     pub timeout_ms: u64,
+    /// After a call cannot reach Redis, skip it for this long (in-process paths only), then try again.
+    pub breaker_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -224,6 +230,8 @@ trusted_proxies = "127.0.0.1, ::1"
 forwarded_hops = 1
 max_json_bytes = 65536
 workers = 0
+checkin_timeout_ms = 1500
+request_timeout_ms = 60000
 
 [database]
 url = ""
@@ -233,6 +241,7 @@ max_connections = 10
 url = ""
 key_prefix = "rollcall:"
 timeout_ms = 250
+breaker_ms = 5000
 
 [security]
 staff_token_ttl_hours = 12

@@ -131,6 +131,10 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let routes = RouteTable::from_doc(&doc);
     let max_json = state.settings.server.max_json_bytes;
     let workers = state.settings.server.workers;
+    let deadlines = http::deadline::Deadlines {
+        checkin: Duration::from_millis(state.settings.server.checkin_timeout_ms),
+        other: Duration::from_millis(state.settings.server.request_timeout_ms),
+    };
     let data = web::Data::new(state);
     let mut server = HttpServer::new(move || {
         let (app, _) = App::new()
@@ -148,6 +152,7 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .configure(crate::web::configure)
             .default_service(web::to(http::fallback))
             .wrap(from_fn(move |req, next| http::input::refuse_nul(max_json, req, next)))
+            .wrap(from_fn(move |req, next| http::deadline::enforce(deadlines, req, next)))
             .wrap(from_fn(http::headers::security_headers))
             .wrap_fn(|req, srv| {
                 let request_id = req.extensions().get::<RequestId>().copied();

@@ -160,7 +160,7 @@ pub async fn check_in(deps: &Deps<'_>, caller: &Caller<'_>, req: &CheckinRequest
             }
         }
         Ok(None) => {}
-        Err(err) => tracing::warn!(error = %err, "nonce cache unavailable"),
+        Err(err) => crate::kv::log_degraded(&err, "nonce cache unavailable"),
     }
     let mut trace = Trace::default();
     let outcome = run(deps, caller, req, &mut trace).await;
@@ -178,7 +178,7 @@ pub async fn check_in(deps: &Deps<'_>, caller: &Caller<'_>, req: &CheckinRequest
         && let Ok(json) = serde_json::to_string(&remembered)
         && let Err(err) = deps.kv.set(&nonce_key, &json, NONCE_TTL).await
     {
-        tracing::warn!(error = %err, "could not remember a nonce's answer");
+        crate::kv::log_degraded(&err, "could not remember a nonce's answer");
     }
     if let Err(e) = &outcome {
         let result = if trace.forged { FORGED } else { e.code.as_str() };
@@ -510,13 +510,13 @@ async fn cache_row(deps: &Deps<'_>, key: &str, row: &attendance::Model) {
     if let Ok(json) = serde_json::to_string(&cached)
         && let Err(err) = deps.kv.set(key, &json, ANSWER_TTL).await
     {
-        tracing::warn!(error = %err, "could not cache a check-in answer");
+        crate::kv::log_degraded(&err, "could not cache a check-in answer");
     }
 }
 
 /// Drops the cached answer of a (session, trainee) after a correction.
 pub async fn forget(kv: &dyn Kv, session_id: Uuid, enrollment_id: Uuid) {
     if let Err(err) = kv.del(&answer_key(session_id, enrollment_id)).await {
-        tracing::warn!(error = %err, "could not drop a cached check-in answer");
+        crate::kv::log_degraded(&err, "could not drop a cached check-in answer");
     }
 }

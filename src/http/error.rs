@@ -87,7 +87,9 @@ impl ResponseError for AppError {
         if status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }
-        response.json(ErrorBody { code: self.code, message: self.message.to_string() })
+        let mut response = response.json(ErrorBody { code: self.code, message: self.message.to_string() });
+        super::headers::apply_to_error(response.headers_mut());
+        response
     }
 }
 

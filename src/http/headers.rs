@@ -10,7 +10,7 @@
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 
 const PAGE_POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; \
@@ -42,7 +42,16 @@ pub async fn security_headers(
         (true, false) => PAGE_POLICY,
         (false, _) => DATA_POLICY,
     };
-    let headers = res.headers_mut();
+    apply(res.headers_mut(), policy, framable);
+    Ok(res)
+}
+
+/// The headers of an error answer that left the middleware chain as an error (e.g. a passed deadline).
+pub fn apply_to_error(headers: &mut HeaderMap) {
+    apply(headers, DATA_POLICY, false);
+}
+
+fn apply(headers: &mut HeaderMap, policy: &'static str, framable: bool) {
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(policy));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static(if framable { "SAMEORIGIN" } else { "DENY" }));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
@@ -54,5 +63,4 @@ pub async fn security_headers(
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    Ok(res)
 }

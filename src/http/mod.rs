@@ -1,5 +1,6 @@
 //! The HTTP face of rollcall: routing, the OpenAPI document, and the JSON answers for unknown routes and methods.
 
+pub mod deadline;
 pub mod error;
 pub mod extract;
 pub mod headers;

@@ -21,9 +21,20 @@ pub enum KvError {
     Redis(#[from] ::redis::RedisError),
     #[error("redis call timed out")]
     Timeout,
+    #[error("redis skipped: it failed moments ago (circuit open)")]
+    Skipped,
 }
 
 pub type KvResult<T> = Result<T, KvError>;
+
+/// Logs a Redis call that a caller worked around. While the breaker is open every call is skipped; the breaker
+/// itself logs the outage once, so the skips go to debug instead of flooding the log.
+pub fn log_degraded(err: &KvError, what: &'static str) {
+    match err {
+        KvError::Skipped => tracing::debug!(error = %err, "{what}"),
+        _ => tracing::warn!(error = %err, "{what}"),
+    }
+}
 
 /// Key-value with expiry. Keys are given without the deployment prefix; implementations add it.
 #[async_trait::async_trait]

@@ -160,7 +160,7 @@ impl RateLimiter for RedisRateLimiter {
             Ok(wait) if wait < 0 => Decision::Allowed,
             Ok(wait) => Decision::Limited { retry_after: Duration::from_millis(u64::try_from(wait).unwrap_or(0)) },
             Err(err) => {
-                tracing::warn!(error = %err, "rate limiter cannot reach Redis; using in-process limits");
+                crate::kv::log_degraded(&err, "rate limiter cannot reach Redis; using in-process limits");
                 self.fallback.check_all(checks).await
             }
         }

@@ -1,8 +1,11 @@
-//! Redis connection shared by the key-value store, the limiter and the event bus. Every call has a short timeout
-//! so a sick Redis slows nothing down for long.
+//! Redis connection shared by the key-value store, the limiter and the event bus. Every call has a short timeout,
+//! and a circuit breaker stops a sick Redis from costing every request that timeout again: after a call fails to
+//! reach Redis, calls are refused at once (callers take their in-process paths) until the cool-down ends; then one
+//! call probes, and its success closes the breaker.
 
 use std::future::Future;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use redis::AsyncCommands;
@@ -17,6 +20,63 @@ pub struct RedisHandle {
     pub(crate) conn: ConnectionManager,
     pub(crate) prefix: String,
     pub(crate) timeout: Duration,
+    breaker: Arc<Breaker>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BreakerState {
+    Closed,
+    Open {
+        until: Instant,
+    },
+    /// One call is trying Redis again; the others keep skipping it until that call ends.
+    Probing,
+}
+
+/// Shared by every clone of the handle (one per instance).
+struct Breaker {
+    state: parking_lot::Mutex<BreakerState>,
+    cooldown: Duration,
+}
+
+impl Breaker {
+    fn new(cooldown: Duration) -> Self {
+        Self { state: parking_lot::Mutex::new(BreakerState::Closed), cooldown }
+    }
+
+    /// Whether this call may go to Redis.
+    fn allow(&self, now: Instant) -> bool {
+        let mut state = self.state.lock();
+        match *state {
+            BreakerState::Closed => true,
+            BreakerState::Open { until } if now >= until => {
+                *state = BreakerState::Probing;
+                true
+            }
+            BreakerState::Open { .. } | BreakerState::Probing => false,
+        }
+    }
+
+    fn reached(&self) {
+        let mut state = self.state.lock();
+        if *state != BreakerState::Closed {
+            tracing::info!("Redis answers again; using it");
+        }
+        *state = BreakerState::Closed;
+    }
+
+    fn unreachable(&self, now: Instant) {
+        let mut state = self.state.lock();
+        if *state == BreakerState::Closed {
+            tracing::warn!(cooldown_ms = self.cooldown.as_millis() as u64, "Redis unreachable; using in-process paths");
+        }
+        *state = BreakerState::Open { until: now + self.cooldown };
+    }
+}
+
+/// Whether an error says Redis could not be reached (as opposed to Redis answering with an error).
+fn unreachable(err: &redis::RedisError) -> bool {
+    err.is_io_error() || err.is_timeout() || err.is_connection_dropped() || err.is_connection_refusal()
 }
 
 impl RedisHandle {
@@ -31,22 +91,40 @@ impl RedisHandle {
             .await
             .context("timed out connecting to Redis")?
             .context("cannot connect to Redis")?;
-        Ok(Self { client, conn, prefix: settings.key_prefix.clone(), timeout })
+        let breaker = Arc::new(Breaker::new(Duration::from_millis(settings.breaker_ms)));
+        Ok(Self { client, conn, prefix: settings.key_prefix.clone(), timeout, breaker })
     }
 
     pub fn key(&self, key: &str) -> String {
         format!("{}{}", self.prefix, key)
     }
 
-    /// Runs one Redis call under the configured timeout.
+    /// Runs one Redis call under the configured timeout, unless the breaker is open.
     pub async fn run<T, F, Fut>(&self, call: F) -> KvResult<T>
     where
         F: FnOnce(ConnectionManager) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
+        if !self.breaker.allow(Instant::now()) {
+            return Err(KvError::Skipped);
+        }
         match tokio::time::timeout(self.timeout, call(self.conn.clone())).await {
-            Ok(result) => Ok(result?),
-            Err(_) => Err(KvError::Timeout),
+            Ok(Ok(value)) => {
+                self.breaker.reached();
+                Ok(value)
+            }
+            Ok(Err(err)) => {
+                if unreachable(&err) {
+                    self.breaker.unreachable(Instant::now());
+                } else {
+                    self.breaker.reached();
+                }
+                Err(err.into())
+            }
+            Err(_) => {
+                self.breaker.unreachable(Instant::now());
+                Err(KvError::Timeout)
+            }
         }
     }
 }
@@ -123,5 +201,26 @@ impl Kv for RedisKv {
 
     fn backend(&self) -> &'static str {
         "redis"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn after_a_failure_calls_skip_redis_until_one_probe_succeeds() {
+        let breaker = Breaker::new(Duration::from_secs(5));
+        let t0 = Instant::now();
+        assert!(breaker.allow(t0));
+        breaker.unreachable(t0);
+        assert!(!breaker.allow(t0 + Duration::from_secs(4)), "open during the cool-down");
+        assert!(breaker.allow(t0 + Duration::from_secs(5)), "one probe after it");
+        assert!(!breaker.allow(t0 + Duration::from_secs(5)), "and only one");
+        breaker.unreachable(t0 + Duration::from_secs(5));
+        assert!(!breaker.allow(t0 + Duration::from_secs(9)), "a failed probe opens it again");
+        assert!(breaker.allow(t0 + Duration::from_secs(10)));
+        breaker.reached();
+        assert!(breaker.allow(t0 + Duration::from_secs(10)) && breaker.allow(t0 + Duration::from_secs(10)), "closed");
     }
 }

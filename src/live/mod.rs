@@ -87,7 +87,7 @@ pub async fn publish(kv: &dyn Kv, events: &dyn EventBus, change: Change) {
     let id = match kv.incr(&seq_key(change.session_id), Duration::from_secs(7 * 24 * 3600)).await {
         Ok(id) => id,
         Err(err) => {
-            tracing::warn!(error = %err, "event counter unavailable; using a local id");
+            crate::kv::log_degraded(&err, "event counter unavailable; using a local id");
             LOCAL_SEQ.fetch_add(1, Ordering::Relaxed)
         }
     };
@@ -105,7 +105,7 @@ pub async fn publish(kv: &dyn Kv, events: &dyn EventBus, change: Change) {
     let Ok(json) = serde_json::to_string(&event) else { return };
     let (session, class) = (session_topic(event.session_id), class_topic(event.class_id));
     if let Err(err) = events.publish_to(&[&session, &class], &json).await {
-        tracing::warn!(error = %err, "live event delivered on this instance only");
+        crate::kv::log_degraded(&err, "live event delivered on this instance only");
     }
 }
 

@@ -119,7 +119,7 @@ impl WechatSender {
             match self.kv.get(TOKEN_KEY).await {
                 Ok(Some(t)) => return Ok(t),
                 Ok(None) => {}
-                Err(err) => tracing::warn!(error = %err, "access token cache unreachable; fetching a new token"),
+                Err(err) => crate::kv::log_degraded(&err, "access token cache unreachable; fetching a new token"),
             }
         }
         if !self.api.configured() {
@@ -142,7 +142,7 @@ impl WechatSender {
             (Some(token), 0) => {
                 let ttl = (t.expires_in.unwrap_or(7200) - 300).max(60);
                 if let Err(err) = self.kv.set(TOKEN_KEY, &token, Duration::from_secs(ttl as u64)).await {
-                    tracing::warn!(error = %err, "could not cache the access token");
+                    crate::kv::log_degraded(&err, "could not cache the access token");
                 }
                 tracing::info!(at = %now, expires_in = ttl, "fetched a WeChat access token");
                 Ok(token)
@@ -189,7 +189,7 @@ impl WechatSender {
                 0 => Outcome::Sent,
                 40001 | 42001 | 40014 if !refreshed => {
                     if let Err(err) = self.kv.del(TOKEN_KEY).await {
-                        tracing::warn!(error = %err, "could not drop the stale access token");
+                        crate::kv::log_degraded(&err, "could not drop the stale access token");
                     }
                     refreshed = true;
                     continue;

@@ -441,6 +441,10 @@ pub struct OwnRedis {
 impl OwnRedis {
     pub fn start() -> Option<OwnRedis> {
         let port = std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+        Self::start_on(port)
+    }
+
+    fn start_on(port: u16) -> Option<OwnRedis> {
         let child = std::process::Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .stdout(std::process::Stdio::null())
@@ -459,6 +463,13 @@ impl OwnRedis {
     pub fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// Starts Redis again on the same port (empty, as after a restart without persistence).
+    pub fn restart(&mut self) {
+        self.stop();
+        let again = Self::start_on(self.port).expect("redis-server restarts on its port");
+        *self = again;
     }
 }
 

@@ -27,6 +27,7 @@ mod leave;
 mod live;
 mod notice;
 mod openapi;
+mod outage;
 mod outbox;
 mod reports;
 mod roster;

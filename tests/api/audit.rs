@@ -1,9 +1,13 @@
-//! Account changes land in the audit trail with who, when and why.
+//! The audit trail: changes land in it with who, when, why and which class.
 
+use migration::{Migrator, MigratorTrait};
+use reqwest::Method;
 use rollcall::auth::Role;
+use rollcall::entity::audit_log;
+use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
-use crate::helpers::spawn_app;
+use crate::helpers::{CheckinFixture, TestApp, spawn_app};
 
 #[tokio::test]
 async fn disabling_an_account_is_audited_with_actor_and_reason() {
@@ -28,6 +32,7 @@ async fn disabling_an_account_is_audited_with_actor_and_reason() {
     assert_eq!(latest["before"]["disabled"], false);
     assert_eq!(latest["after"]["disabled"], true);
     assert_eq!(latest["at"], "2026-11-26T00:30:00Z");
+    assert_eq!(latest["class_id"], Value::Null, "a staff account belongs to no class");
 }
 
 #[tokio::test]
@@ -48,4 +53,84 @@ async fn a_password_reset_is_audited_without_the_password() {
     assert!(text.contains("staff.password_set"), "{text}");
     assert!(!text.contains("secret-new-pass"), "the password never reaches the audit trail");
     assert!(!text.contains("argon2"), "nor its hash");
+}
+
+async fn correct(app: &TestApp, token: &str, f: &CheckinFixture, status: &str, reason: &str) -> Value {
+    let path = format!("/api/v1/sessions/{}/attendance/{}", f.session_id, f.trainees[0].2);
+    let response = app.send_json(Method::PUT, &path, Some(token), &json!({"status": status, "reason": reason})).await;
+    assert_eq!(response.status(), 200, "correction");
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_audit_list_can_be_narrowed_to_one_class() {
+    let app = spawn_app().await;
+    let a = app.checkin_fixture(1, None).await;
+    let b = app.checkin_fixture(1, None).await;
+    correct(&app, &a.admin_token, &a, "leave", "病假").await;
+
+    let page: Value = app
+        .get(&format!("/api/v1/audit?class_id={}&per_page=200", a.class_id), Some(&a.admin_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(page["total"], items.len());
+    assert!(items.iter().all(|i| i["class_id"] == a.class_id.as_str()), "only class A: {page}");
+    assert!(items.iter().any(|i| i["action"] == "attendance.correct" && i["reason"] == "病假"), "{page}");
+    assert!(!items.iter().any(|i| i["entity_id"] == b.class_id.as_str()), "nothing of class B: {page}");
+}
+
+#[tokio::test]
+async fn the_migration_derives_the_class_of_rows_recorded_before_it() {
+    let app = spawn_app().await;
+    let f = app.checkin_fixture(2, None).await;
+    let admin = f.admin_token.as_str();
+    correct(&app, admin, &f, "leave", "病假").await;
+    let extra = app.add_session(admin, &f.class_id, "2026-11-27T01:00:00Z", "2026-11-27T02:00:00Z", 1.0).await;
+    let patch = json!({"title": "改名的课"});
+    assert_eq!(
+        app.send_json(Method::PATCH, &format!("/api/v1/sessions/{extra}"), Some(admin), &patch).await.status(),
+        200
+    );
+    let response = app.client.delete(app.url(&format!("/api/v1/sessions/{extra}"))).bearer_auth(admin).send().await;
+    assert_eq!(response.unwrap().status(), 204, "delete the extra session");
+    let withdraw = format!("/api/v1/classes/{}/roster/{}", f.class_id, f.trainees[1].2);
+    assert_eq!(app.client.delete(app.url(&withdraw)).bearer_auth(admin).send().await.unwrap().status(), 200);
+    app.trainee_token(&f.trainees[0].1, "phone-0000-abcdef").await; // the trainee binds a device
+    let discipline = json!({"enrollment_id": f.trainees[0].2, "category": "integrity", "severity": "minor",
+        "occurred_at": "2026-11-25T12:00:00Z", "description": "迟到未报告"});
+    let response = app.post_json(&format!("/api/v1/classes/{}/discipline", f.class_id), Some(admin), &discipline).await;
+    assert_eq!(response.status(), 201, "record discipline");
+    let db = &app.state.db;
+    let recorded = class_ids(db).await;
+    let entities: Vec<&str> = recorded.iter().map(|r| r.1.as_str()).collect();
+    for entity in ["training_class", "class_session", "attendance", "enrollment", "discipline_record", "staff_account"]
+    {
+        assert!(entities.contains(&entity), "the trail has a row about {entity}: {entities:?}");
+    }
+    assert!(recorded.iter().any(|r| r.2 == "session.delete"), "and a deleted session");
+
+    // Back to before the class column, then forward again: the backfill runs on these rows.
+    Migrator::down(db, Some(1)).await.expect("down");
+    Migrator::up(db, None).await.expect("up");
+
+    assert_eq!(class_ids(db).await, recorded, "each row gets the class it was recorded with, staff rows none");
+    assert!(recorded.iter().filter(|r| r.1 != "staff_account").all(|r| r.3.is_some()), "{recorded:?}");
+    assert!(recorded.iter().filter(|r| r.1 == "staff_account").all(|r| r.3.is_none()), "{recorded:?}");
+}
+
+/// (id, entity, action, class_id) of every audit row, by id.
+async fn class_ids(db: &sea_orm::DatabaseConnection) -> Vec<(uuid::Uuid, String, String, Option<uuid::Uuid>)> {
+    let mut rows: Vec<_> = audit_log::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.id, m.entity, m.action, m.class_id))
+        .collect();
+    rows.sort();
+    rows
 }

@@ -1,7 +1,8 @@
 use actix_web::{get, web};
 use serde::Deserialize;
+use uuid::Uuid;
 
-use crate::audit::{self, AuditEntry};
+use crate::audit::{self, AuditEntry, Filter};
 use crate::error::AppResult;
 use crate::http::error::ErrorBody;
 use crate::http::extract::Admin;
@@ -15,6 +16,8 @@ pub struct AuditQuery {
     /// e.g. `staff_account`, `attendance`.
     pub entity: Option<String>,
     pub entity_id: Option<String>,
+    /// Only changes that belong to this class.
+    pub class_id: Option<Uuid>,
     pub page: Option<u64>,
     pub per_page: Option<u64>,
 }
@@ -39,5 +42,6 @@ pub async fn list(
 ) -> AppResult<web::Json<Page<AuditEntry>>> {
     let q = query.into_inner();
     let page = PageRequest::from(PageQuery { page: q.page, per_page: q.per_page });
-    Ok(web::Json(audit::list(&state.db, q.entity.as_deref(), q.entity_id.as_deref(), page).await?))
+    let filter = Filter { entity: q.entity.as_deref(), entity_id: q.entity_id.as_deref(), class_id: q.class_id };
+    Ok(web::Json(audit::list(&state.db, filter, page).await?))
 }

@@ -1,6 +1,6 @@
 //! The audit trail: every change a person makes to accounts, attendance, discipline or certificates is written
 //! here in the same transaction as the change itself, with the class it belongs to (if any). Append-only: no API
-//! updates or deletes a row.
+//! updates or deletes a row, and database triggers refuse UPDATE and DELETE on `audit_log`.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{

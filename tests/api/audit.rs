@@ -1,13 +1,14 @@
-//! The audit trail: changes land in it with who, when, why and which class.
+//! The audit trail: changes land in it with who, when, why and which class; it cannot be changed or deleted (not
+//! through the API, not even with SQL).
 
 use migration::{Migrator, MigratorTrait};
 use reqwest::Method;
 use rollcall::auth::Role;
 use rollcall::entity::audit_log;
-use sea_orm::EntityTrait;
+use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 
-use crate::helpers::{CheckinFixture, TestApp, spawn_app};
+use crate::helpers::{Backend, CheckinFixture, TestApp, backend, error_body, spawn_app};
 
 #[tokio::test]
 async fn disabling_an_account_is_audited_with_actor_and_reason() {
@@ -84,6 +85,70 @@ async fn the_audit_list_can_be_narrowed_to_one_class() {
 }
 
 #[tokio::test]
+async fn the_api_offers_no_way_to_change_or_delete_audit_rows() {
+    let app = spawn_app().await;
+    let f = app.checkin_fixture(1, None).await;
+    let entry: Value = app.get("/api/v1/audit", Some(&f.admin_token)).await.json().await.unwrap();
+    let id = entry["items"][0]["id"].as_str().unwrap().to_owned();
+    let paths = ["/api/v1/audit".to_owned(), format!("/api/v1/audit/{id}")];
+    for path in &paths {
+        for method in [Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
+            let response = app
+                .client
+                .request(method.clone(), app.url(path))
+                .bearer_auth(&f.admin_token)
+                .json(&json!({"reason": "改一下"}))
+                .send()
+                .await
+                .unwrap();
+            let (status, _, _) = error_body(response).await;
+            assert!(status == 405 || status == 404, "{method} {path} answers {status}");
+        }
+    }
+    for method in [Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
+        let response = app.client.request(method.clone(), app.url(&paths[0])).bearer_auth(&f.admin_token).send();
+        assert_eq!(response.await.unwrap().status(), 405, "{method} on the list is a known path, wrong method");
+    }
+
+    let doc: Value = serde_json::from_str(&rollcall::http::openapi::document_json().unwrap()).unwrap();
+    let audit_paths: Vec<_> = doc["paths"].as_object().unwrap().iter().filter(|(p, _)| p.contains("audit")).collect();
+    assert_eq!(audit_paths.len(), 1, "the list: {:?}", audit_paths.iter().map(|p| p.0));
+    for (path, item) in audit_paths {
+        let methods: Vec<&String> = item.as_object().unwrap().keys().collect();
+        assert_eq!(methods, vec!["get"], "{path} is read-only");
+    }
+    let after: Value = app.get("/api/v1/audit", Some(&f.admin_token)).await.json().await.unwrap();
+    assert_eq!(after["items"][0], entry["items"][0], "unchanged");
+}
+
+#[tokio::test]
+async fn the_database_refuses_to_update_or_delete_audit_rows() {
+    let app = spawn_app().await;
+    let f = app.checkin_fixture(1, None).await;
+    correct(&app, &f.admin_token, &f, "leave", "病假").await;
+    let db = &app.state.db;
+    let count = audit_log::Entity::find().count(db).await.unwrap();
+    let cases = [
+        ("UPDATE audit_log SET reason = '改过了'", "update every row"),
+        ("UPDATE audit_log SET class_id = NULL WHERE action = 'attendance.correct'", "move a row out of its class"),
+        ("DELETE FROM audit_log WHERE action = 'attendance.correct'", "delete one row"),
+        ("DELETE FROM audit_log", "delete every row"),
+    ];
+
+    let truncate = ("TRUNCATE audit_log", "truncate (PostgreSQL only; SQLite has no TRUNCATE)");
+    let cases = cases.into_iter().chain((backend() == Backend::Postgres).then_some(truncate));
+    for (sql, what) in cases {
+        let err = db.execute_unprepared(sql).await.expect_err(what);
+        assert!(err.to_string().contains("append-only"), "{what}: {err}");
+    }
+
+    assert_eq!(audit_log::Entity::find().count(db).await.unwrap(), count, "nothing deleted");
+    let page: Value = app.get("/api/v1/audit?entity=attendance", Some(&f.admin_token)).await.json().await.unwrap();
+    assert_eq!(page["items"][0]["reason"], "病假", "nothing changed");
+    assert_eq!(page["items"][0]["class_id"], f.class_id.as_str(), "still in its class");
+}
+
+#[tokio::test]
 async fn the_migration_derives_the_class_of_rows_recorded_before_it() {
     let app = spawn_app().await;
     let f = app.checkin_fixture(2, None).await;
@@ -113,8 +178,8 @@ async fn the_migration_derives_the_class_of_rows_recorded_before_it() {
     }
     assert!(recorded.iter().any(|r| r.2 == "session.delete"), "and a deleted session");
 
-    // Back to before the class column, then forward again: the backfill runs on these rows.
-    Migrator::down(db, Some(1)).await.expect("down");
+    // Back to before the class column (and the triggers), then forward again: the backfill runs on these rows.
+    Migrator::down(db, Some(2)).await.expect("down");
     Migrator::up(db, None).await.expect("up");
 
     assert_eq!(class_ids(db).await, recorded, "each row gets the class it was recorded with, staff rows none");

@@ -22,7 +22,7 @@ pub struct AuditQuery {
     pub per_page: Option<u64>,
 }
 
-/// The audit trail, newest first. Admins only.
+/// The audit trail, newest first. Admins only. Read-only: no route changes or deletes an audit row.
 #[utoipa::path(
     tag = "audit",
     security(("bearer" = [])),

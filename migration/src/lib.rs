@@ -18,6 +18,8 @@ mod m20261126_000014_create_leave_request;
 mod m20261126_000015_create_discipline_record;
 mod m20261126_000016_create_notification_tables;
 mod m20261126_000017_create_certificate_tables;
+mod m20261202_000001_alter_audit_log_add_class_id;
+mod m20261202_000002_create_audit_log_append_only_triggers;
 
 pub struct Migrator;
 
@@ -42,6 +44,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000015_create_discipline_record::Migration),
             Box::new(m20261126_000016_create_notification_tables::Migration),
             Box::new(m20261126_000017_create_certificate_tables::Migration),
+            Box::new(m20261202_000001_alter_audit_log_add_class_id::Migration),
+            Box::new(m20261202_000002_create_audit_log_append_only_triggers::Migration),
         ]
     }
 }

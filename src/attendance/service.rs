@@ -107,7 +107,7 @@ pub async fn correct(
         .one(db)
         .await?
         .ok_or_else(|| AppError::with_message(ErrorCode::NotFound, "本班名单中没有该学员"))?;
-    let session_id = session.id;
+    let (session_id, class_id) = (session.id, session.class_id);
     let actor = actor.clone();
     let row = db
         .transaction::<_, attendance::Model, AppError>(|txn| {
@@ -150,6 +150,7 @@ pub async fn correct(
                     action: "attendance.correct",
                     entity: "attendance",
                     entity_id: row.id.to_string(),
+                    class_id: Some(class_id),
                     before,
                     after: Some(json!({
                         "session_id": session_id, "enrollment_id": enrollment_id,
@@ -285,6 +286,7 @@ pub async fn set_window(
     now: DateTime<Utc>,
 ) -> AppResult<class_session::Model> {
     let before = json!({ "window": window_state(&session, now) });
+    let class_id = session.class_id;
     let mut active: class_session::ActiveModel = session.into();
     if open {
         active.opened_at = Set(Some(now));
@@ -299,6 +301,7 @@ pub async fn set_window(
         action: if open { "session.open" } else { "session.close" },
         entity: "class_session",
         entity_id: updated.id.to_string(),
+        class_id: Some(class_id),
         before: Some(before),
         after: Some(json!({ "window": window_state(&updated, now) })),
         reason: None,

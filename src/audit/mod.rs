@@ -1,5 +1,8 @@
 //! The audit trail: every change a person makes to accounts, attendance, discipline or certificates is written
-//! here in the same transaction as the change itself. Append-only: no API updates or deletes a row.
+//! here in the same transaction as the change itself, with the class it belongs to (if any). Append-only: no API
+//! updates or deletes a row, and database triggers refuse UPDATE and DELETE on `audit_log`.
+
+pub mod export;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -49,6 +52,8 @@ pub struct Change<'a> {
     pub action: &'a str,
     pub entity: &'a str,
     pub entity_id: String,
+    /// The class the change belongs to (its per-class trail and export); `None` for staff accounts and the like.
+    pub class_id: Option<Uuid>,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
     pub reason: Option<String>,
@@ -86,6 +91,7 @@ pub async fn record<C: ConnectionTrait>(
         before: Set(change.before),
         after: Set(change.after),
         reason: Set(change.reason),
+        class_id: Set(change.class_id),
     })
     .exec_without_returning(conn)
     .await?;
@@ -103,6 +109,8 @@ pub struct AuditEntry {
     pub action: String,
     pub entity: String,
     pub entity_id: String,
+    /// The class the change belongs to; absent for staff accounts and the like.
+    pub class_id: Option<Uuid>,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
     pub reason: Option<String>,
@@ -119,6 +127,7 @@ impl From<audit_log::Model> for AuditEntry {
             action: m.action,
             entity: m.entity,
             entity_id: m.entity_id,
+            class_id: m.class_id,
             before: m.before,
             after: m.after,
             reason: m.reason,
@@ -126,19 +135,25 @@ impl From<audit_log::Model> for AuditEntry {
     }
 }
 
-/// Newest first, optionally narrowed to one entity.
-pub async fn list<C: ConnectionTrait>(
-    conn: &C,
-    entity: Option<&str>,
-    entity_id: Option<&str>,
-    page: PageRequest,
-) -> AppResult<Page<AuditEntry>> {
+/// Which rows to list; every field narrows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Filter<'a> {
+    pub entity: Option<&'a str>,
+    pub entity_id: Option<&'a str>,
+    pub class_id: Option<Uuid>,
+}
+
+/// Newest first, optionally narrowed to one entity or one class.
+pub async fn list<C: ConnectionTrait>(conn: &C, filter: Filter<'_>, page: PageRequest) -> AppResult<Page<AuditEntry>> {
     let mut query = audit_log::Entity::find();
-    if let Some(entity) = entity {
+    if let Some(entity) = filter.entity {
         query = query.filter(audit_log::Column::Entity.eq(entity));
     }
-    if let Some(entity_id) = entity_id {
+    if let Some(entity_id) = filter.entity_id {
         query = query.filter(audit_log::Column::EntityId.eq(entity_id));
+    }
+    if let Some(class_id) = filter.class_id {
+        query = query.filter(audit_log::Column::ClassId.eq(class_id));
     }
     let total = query.clone().count(conn).await?;
     let rows = query

@@ -292,6 +292,7 @@ pub async fn set_override(
         action: "completion.override",
         entity: "enrollment",
         entity_id: enrollment_id.to_string(),
+        class_id: Some(scope.class.id),
         before: Some(
             json!({ "status": before.status, "override": before.decided_by_hand.as_ref().map(|o| o.decision) }),
         ),

@@ -192,6 +192,7 @@ pub async fn issue_class(deps: Deps<'_>, who: &StaffPrincipal, scope: &ClassScop
         action: "certificate.issue",
         entity: "training_class",
         entity_id: class.id.to_string(),
+        class_id: Some(class.id),
         before: None,
         after: Some(json!({
             "issued": report.issued, "already_issued": report.already_issued, "withheld": report.withheld,
@@ -269,6 +270,7 @@ pub async fn revoke(deps: Deps<'_>, who: &StaffPrincipal, id: Uuid, reason: &str
         action: "certificate.revoke",
         entity: "certificate",
         entity_id: updated.id.to_string(),
+        class_id: Some(updated.class_id),
         before: Some(json!({ "serial": updated.serial, "revoked": false })),
         after: Some(json!({ "serial": updated.serial, "revoked": true })),
         reason: Some(reason),
@@ -345,6 +347,7 @@ pub async fn reissue(deps: Deps<'_>, who: &StaffPrincipal, id: Uuid, reason: &st
         action: "certificate.reissue",
         entity: "certificate",
         entity_id: created.id.to_string(),
+        class_id: Some(created.class_id),
         before: Some(json!({ "serial": old_serial, "revoked_at": revoked.revoked_at })),
         after: Some(json!({ "serial": created.serial })),
         reason: Some(reason),

@@ -30,6 +30,7 @@ pub async fn save(
         action: "class.policy",
         entity: "training_class",
         entity_id: scope.class.id.to_string(),
+        class_id: Some(scope.class.id),
         before: Some(json!(before)),
         after: Some(value),
         reason: reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty()),

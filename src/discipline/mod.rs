@@ -215,6 +215,7 @@ pub async fn record(
         action: "discipline.record",
         entity: "discipline_record",
         entity_id: id.to_string(),
+        class_id: Some(row.class_id),
         before: None,
         after: Some(json!({
             "enrollment_id": e.id, "category": input.category.as_str(), "severity": input.severity.as_str(),
@@ -270,6 +271,7 @@ pub async fn annul(deps: Deps<'_>, who: &StaffPrincipal, id: Uuid, reason: &str)
         action: "discipline.annul",
         entity: "discipline_record",
         entity_id: id.to_string(),
+        class_id: Some(updated.class_id),
         before: Some(json!({ "annulled": false })),
         after: Some(json!({ "annulled": true })),
         reason: Some(reason.to_owned()),

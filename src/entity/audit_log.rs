@@ -15,6 +15,7 @@ pub struct Model {
     pub before: Option<Json>,
     pub after: Option<Json>,
     pub reason: Option<String>,
+    pub class_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

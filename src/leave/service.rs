@@ -265,6 +265,7 @@ pub async fn request(deps: Deps<'_>, who: &TraineePrincipal, input: LeaveInput) 
         action: "leave.request",
         entity: "leave_request",
         entity_id: created.id.to_string(),
+        class_id: Some(created.class_id),
         before: None,
         after: Some(json!({
             "kind": input.kind.as_str(), "sessions": sessions.len(), "credit_centi": credit,
@@ -322,6 +323,7 @@ pub async fn cancel(deps: Deps<'_>, who: &TraineePrincipal, id: Uuid) -> AppResu
         action: "leave.cancel",
         entity: "leave_request",
         entity_id: updated.id.to_string(),
+        class_id: Some(updated.class_id),
         before: Some(json!({ "status": "pending" })),
         after: Some(json!({ "status": "cancelled" })),
         reason: None,
@@ -488,6 +490,7 @@ pub async fn decide(
         action,
         entity: "leave_request",
         entity_id: updated.id.to_string(),
+        class_id: Some(updated.class_id),
         before: Some(before),
         after: Some(json!({
             "status": updated.status, "step": updated.step, "role": role.as_str(),
@@ -723,6 +726,7 @@ pub async fn record(
         action: "leave.record",
         entity: "leave_request",
         entity_id: updated.id.to_string(),
+        class_id: Some(updated.class_id),
         before: None,
         after: Some(json!({
             "enrollment_id": e.id, "kind": input.kind.as_str(), "status": "approved",

@@ -75,6 +75,7 @@ pub async fn create(
         action: "screen_link.create",
         entity: "class_session",
         entity_id: session.id.to_string(),
+        class_id: Some(session.class_id),
         before: None,
         after: Some(json!({ "screen_link_id": row.id, "expires_at": row.expires_at })),
         reason: None,
@@ -96,10 +97,11 @@ pub async fn list(db: &DatabaseConnection, session_id: Uuid) -> AppResult<Vec<Sc
 pub async fn revoke(
     db: &DatabaseConnection,
     actor: &Actor,
-    session_id: Uuid,
+    session: &class_session::Model,
     link_id: Uuid,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
+    let session_id = session.id;
     let txn = db.begin().await?;
     let updated = screen_link::Entity::update_many()
         .col_expr(screen_link::Column::RevokedAt, Expr::value(now))
@@ -115,6 +117,7 @@ pub async fn revoke(
         action: "screen_link.revoke",
         entity: "class_session",
         entity_id: session_id.to_string(),
+        class_id: Some(session.class_id),
         before: None,
         after: Some(json!({ "screen_link_id": link_id })),
         reason: None,

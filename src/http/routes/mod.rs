@@ -20,8 +20,10 @@ pub mod sessions;
 pub mod staff;
 pub mod trainee;
 
-use actix_web::HttpResponse;
 use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpResponse, HttpResponseBuilder};
+use futures_util::Stream;
 use serde::Deserialize;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -132,13 +134,28 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(archive::mine)
         .service(archive::person)
         .service(archive::export)
-        .service(audit::list);
+        .service(audit::list)
+        .service(audit::export_class);
 }
 
 /// A file to save, named in UTF-8 (Chinese names survive every browser) and made safe for Windows, never cached
 /// by a shared proxy.
 pub fn download(bytes: Vec<u8>, content_type: &'static str, filename: String) -> HttpResponse {
-    HttpResponse::Ok()
+    attachment(content_type, filename).body(bytes)
+}
+
+/// [`download`] for a body produced piece by piece (large exports).
+pub fn download_stream<S, E>(body: S, content_type: &'static str, filename: String) -> HttpResponse
+where
+    S: Stream<Item = Result<Bytes, E>> + 'static,
+    E: Into<Box<dyn std::error::Error>> + 'static,
+{
+    attachment(content_type, filename).streaming(body)
+}
+
+fn attachment(content_type: &'static str, filename: String) -> HttpResponseBuilder {
+    let mut builder = HttpResponse::Ok();
+    builder
         .insert_header((header::CONTENT_TYPE, content_type))
         .insert_header((
             header::CONTENT_DISPOSITION,
@@ -151,6 +168,6 @@ pub fn download(bytes: Vec<u8>, content_type: &'static str, filename: String) ->
                 })],
             },
         ))
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .body(bytes)
+        .insert_header((header::CACHE_CONTROL, "private, no-store"));
+    builder
 }

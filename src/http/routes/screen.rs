@@ -76,7 +76,7 @@ pub async fn revoke_link(
 ) -> AppResult<HttpResponse> {
     let (session_id, link_id) = path.into_inner();
     let (_, session) = session_scope(&state.db, &who, session_id).await?;
-    screen::revoke(&state.db, &who.actor(), session.id, link_id, state.clock.now()).await?;
+    screen::revoke(&state.db, &who.actor(), &session, link_id, state.clock.now()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

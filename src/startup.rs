@@ -144,6 +144,7 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .route("/api-docs", web::get().to(|| async { redirect("/api-docs/") }))
             .configure(crate::web::configure)
             .default_service(web::to(http::fallback))
+            .wrap(actix_web::middleware::from_fn(http::reject_undocumented_methods))
             .wrap_fn(|req, srv| {
                 let request_id = req.extensions().get::<RequestId>().copied();
                 srv.call(req).map(move |res| {

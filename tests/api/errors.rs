@@ -22,6 +22,10 @@ async fn a_wrong_method_on_a_known_route_is_a_json_405_with_allow() {
         (Method::GET, "/api/v1/auth/login", "POST"),
         (Method::DELETE, "/api/v1/staff", "GET, POST"),
         (Method::PATCH, "/api/v1/staff/0190f0a1-0000-7000-8000-000000000000/password", "PUT"),
+        // A literal segment beats a parameter: these paths also fit `/roster/{enrollment_id}` (DELETE) and
+        // `/attendance/{enrollment_id}` (PUT), whose handlers must not see them.
+        (Method::DELETE, "/api/v1/classes/0190f0a1-0000-7000-8000-000000000000/roster/import", "POST"),
+        (Method::PUT, "/api/v1/sessions/0190f0a1-0000-7000-8000-000000000000/attendance/summary", "GET"),
     ];
     for (method, path, allow) in cases {
         let response = app.client.request(method.clone(), app.url(path)).send().await.unwrap();
@@ -34,6 +38,21 @@ async fn a_wrong_method_on_a_known_route_is_a_json_405_with_allow() {
         want.sort();
         assert_eq!(got, want, "Allow for {path}");
     }
+}
+
+#[tokio::test]
+async fn a_wrong_method_is_a_405_before_authentication_and_path_parsing() {
+    let app = spawn_app().await;
+    let (_, token) = app.admin().await;
+    let response = app
+        .client
+        .delete(app.url("/api/v1/classes/0190f0a1-0000-7000-8000-000000000000/roster/import"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let (status, code, _) = error_body(response).await;
+    assert_eq!((status, code.as_str()), (405, "method_not_allowed"), "not 400 invalid_path from the withdraw handler");
 }
 
 #[tokio::test]

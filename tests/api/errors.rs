@@ -119,10 +119,28 @@ async fn bad_query_and_path_parameters_are_400s() {
         ("/api/v1/staff?page=first", "invalid_query"),
         ("/api/v1/staff?colour=blue", "invalid_query"),
         ("/api/v1/staff/not-a-uuid", "invalid_path"),
+        ("/api/v1/staff?page=0", "invalid_query"),
+        ("/api/v1/staff?page=1000001", "invalid_query"),
+        ("/api/v1/staff?page=9223372036854775808", "invalid_query"),
+        ("/api/v1/staff?per_page=0", "invalid_query"),
+        ("/api/v1/staff?per_page=201", "invalid_query"),
+        ("/api/v1/classes?per_page=201", "invalid_query"),
     ];
     for (path, want) in cases {
         let (status, code, _) = error_body(app.get(path, Some(&token)).await).await;
         assert_eq!((status, code.as_str()), (400, want), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn the_last_page_allowed_is_an_empty_page_not_a_crash() {
+    let app = spawn_app().await;
+    let (_, token) = app.admin().await;
+    for path in ["/api/v1/staff?page=1000000&per_page=200", "/api/v1/audit?page=1000000&per_page=200"] {
+        let response = app.get(path, Some(&token)).await;
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        let page: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(page["items"], json!([]), "{path}");
     }
 }
 

@@ -53,3 +53,27 @@ fn every_operation_outside_health_documents_its_errors_with_the_error_body() {
     let codes = doc["components"]["schemas"]["ErrorCode"]["enum"].as_array().unwrap();
     assert_eq!(codes.len(), rollcall::error::ErrorCode::ALL.len(), "every error code is listed");
 }
+
+/// The page limits the server enforces are the ones the document states.
+#[test]
+fn every_page_parameter_states_its_limits() {
+    use rollcall::pagination::{MAX_PAGE, MAX_PER_PAGE};
+    let doc: Value = serde_json::from_str(&rollcall::http::openapi::document_json().unwrap()).unwrap();
+    let mut seen = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                let max = match p["name"].as_str() {
+                    Some("page") => MAX_PAGE,
+                    Some("per_page") => MAX_PER_PAGE,
+                    _ => continue,
+                };
+                seen += 1;
+                let schema = &p["schema"];
+                assert_eq!(schema["minimum"], 1, "{method} {path} {}", p["name"]);
+                assert_eq!(schema["maximum"], max, "{method} {path} {}", p["name"]);
+            }
+        }
+    }
+    assert!(seen >= 14, "page parameters found: {seen}");
+}

@@ -67,7 +67,13 @@ pub async fn create(
 #[into_params(parameter_in = Query)]
 pub struct ClassListQuery {
     pub status: Option<ClassStatus>,
+    /// 1-based page number (default 1).
+    #[serde(default, deserialize_with = "crate::pagination::page_number")]
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<u64>,
+    /// Items per page (default 50, at most 200).
+    #[serde(default, deserialize_with = "crate::pagination::page_size")]
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<u64>,
 }
 

@@ -102,9 +102,9 @@ pub struct WechatLoginResponse {
     responses(
         (status = 200, body = WechatLoginResponse),
         (status = 400, body = ErrorBody, description = "`wechat_code_invalid` (WeChat 40029)"),
-        (status = 403, body = ErrorBody, description = "`wechat_user_blocked` (WeChat 40226)"),
+        (status = 403, body = ErrorBody, description = "`wechat_user_blocked` (WeChat 40226); `wechat_login_disabled`: this base has not configured the mini program (`wechat.appid`), use an invite code"),
         (status = 429, body = ErrorBody, description = "`rate_limited` (WeChat 45011), with `Retry-After`"),
-        (status = 503, body = ErrorBody, description = "`wechat_unavailable`: WeChat busy (-1), timed out, or not configured"),
+        (status = 503, body = ErrorBody, description = "`wechat_unavailable`: WeChat busy (-1) or timed out"),
     )
 )]
 #[post("/auth/wechat")]

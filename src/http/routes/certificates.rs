@@ -158,6 +158,7 @@ pub async fn list(
     responses(
         (status = 200, description = "ZIP of PDFs", content_type = "application/zip"),
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: trainees"),
         (status = 404, body = ErrorBody, description = "`not_found`: no class, or nothing issued"),
         (status = 503, body = ErrorBody, description = "`service_unavailable`: no CJK font"),
     )
@@ -177,6 +178,7 @@ pub async fn zip(state: web::Data<AppState>, Staff(who): Staff, path: web::Path<
     responses(
         (status = 200, description = "PDF", content_type = "application/pdf"),
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: trainees"),
         (status = 404, body = ErrorBody, description = "`not_found`"),
     )
 )]
@@ -271,6 +273,7 @@ pub async fn mine(state: web::Data<AppState>, Trainee(who): Trainee) -> AppResul
     responses(
         (status = 200, description = "PDF", content_type = "application/pdf"),
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: staff (this is the trainee's own view)"),
         (status = 404, body = ErrorBody, description = "`not_found`"),
         (status = 410, body = ErrorBody, description = "`certificate_revoked`"),
     )

@@ -96,6 +96,7 @@ pub async fn cancel(
     responses(
         (status = 200, description = "The image", content_type = "image/jpeg"),
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: staff (this is the trainee's own view)"),
         (status = 404, body = ErrorBody, description = "`not_found`"),
     )
 )]
@@ -248,6 +249,7 @@ pub async fn reject(
     responses(
         (status = 200, description = "The image", content_type = "image/jpeg"),
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: trainees"),
         (status = 404, body = ErrorBody, description = "`not_found`"),
     )
 )]

@@ -69,7 +69,7 @@ pub struct ArchiveQuery {
     security(("bearer" = [])),
     params(ArchiveQuery),
     responses(
-        (status = 200, description = "XLSX or CSV (UTF-8 with BOM)"),
+        (status = 200, description = "XLSX or CSV (UTF-8 with BOM)", content(("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("text/csv"))),
         (status = 400, body = ErrorBody, description = "`invalid_query`, `validation_failed`"),
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
         (status = 403, body = ErrorBody, description = "`forbidden`: not an admin"),

@@ -160,7 +160,7 @@ pub async fn list(
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
         (status = 403, body = ErrorBody, description = "`forbidden`: trainees"),
         (status = 404, body = ErrorBody, description = "`not_found`: no class, or nothing issued"),
-        (status = 503, body = ErrorBody, description = "`service_unavailable`: no CJK font"),
+        (status = 503, body = ErrorBody, description = "`service_unavailable`: no CJK font for the PDF (`report.cjk_font_path`)"),
     )
 )]
 #[get("/classes/{class_id}/certificates.zip")]
@@ -180,6 +180,7 @@ pub async fn zip(state: web::Data<AppState>, Staff(who): Staff, path: web::Path<
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
         (status = 403, body = ErrorBody, description = "`forbidden`: trainees"),
         (status = 404, body = ErrorBody, description = "`not_found`"),
+        (status = 503, body = ErrorBody, description = "`service_unavailable`: no CJK font for the PDF (`report.cjk_font_path`)"),
     )
 )]
 #[get("/certificates/{certificate_id}/pdf")]
@@ -276,6 +277,7 @@ pub async fn mine(state: web::Data<AppState>, Trainee(who): Trainee) -> AppResul
         (status = 403, body = ErrorBody, description = "`forbidden`: staff (this is the trainee's own view)"),
         (status = 404, body = ErrorBody, description = "`not_found`"),
         (status = 410, body = ErrorBody, description = "`certificate_revoked`"),
+        (status = 503, body = ErrorBody, description = "`service_unavailable`: no CJK font for the PDF (`report.cjk_font_path`)"),
     )
 )]
 #[get("/me/certificates/{certificate_id}/pdf")]

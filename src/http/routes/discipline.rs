@@ -108,7 +108,7 @@ pub async fn annul(
     security(("bearer" = [])),
     params(("record_id" = Uuid, Path)),
     responses(
-        (status = 200, description = "The image", content_type = "image/jpeg"),
+        (status = 200, description = "The image (its type is checked by its bytes on upload)", content(("image/jpeg"), ("image/png"), ("image/webp"))),
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
         (status = 404, body = ErrorBody, description = "`not_found`"),
     )

@@ -53,12 +53,12 @@ pub struct UnitQuery {
     security(("bearer" = [])),
     params(("class_id" = Uuid, Path), UnitQuery),
     responses(
-        (status = 200, description = "XLSX, PDF or CSV (UTF-8 with BOM)"),
+        (status = 200, description = "XLSX, PDF or CSV (UTF-8 with BOM)", content(("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("application/pdf"), ("text/csv"))),
         (status = 400, body = ErrorBody, description = "`invalid_query`, `validation_failed`: unknown format"),
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
         (status = 403, body = ErrorBody, description = "`forbidden`: trainees"),
         (status = 404, body = ErrorBody, description = "`not_found`: class or unit"),
-        (status = 503, body = ErrorBody, description = "`service_unavailable`: no CJK font for the PDF"),
+        (status = 503, body = ErrorBody, description = "`service_unavailable`: no CJK font for the PDF (`report.cjk_font_path`)"),
     )
 )]
 #[get("/classes/{class_id}/reports/unit")]
@@ -97,7 +97,7 @@ pub struct SummaryQuery {
     security(("bearer" = [])),
     params(("class_id" = Uuid, Path), SummaryQuery),
     responses(
-        (status = 200, description = "XLSX (two sheets) or CSV (UTF-8 with BOM)"),
+        (status = 200, description = "XLSX (two sheets) or CSV (UTF-8 with BOM)", content(("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("text/csv"))),
         (status = 400, body = ErrorBody, description = "`invalid_query`, `validation_failed`: unknown format"),
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
         (status = 403, body = ErrorBody, description = "`forbidden`: trainees"),

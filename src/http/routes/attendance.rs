@@ -187,6 +187,7 @@ pub async fn list(
 pub struct CorrectionRequest {
     pub status: AttendanceStatus,
     /// Mandatory; shown to the trainee and kept in the audit trail.
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
     pub reason: String,
 }
 

@@ -51,6 +51,7 @@ pub struct OverrideRequest {
     /// `withhold` (whatever the rules say), `allow` (although the rules withhold) or `clear` (back to the rules).
     pub decision: OverrideKind,
     /// Why; shown to the trainee and kept in the audit trail.
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
     pub reason: String,
 }
 
@@ -195,6 +196,7 @@ pub async fn pdf(state: web::Data<AppState>, Staff(who): Staff, path: web::Path<
 #[serde(deny_unknown_fields)]
 pub struct CertificateReason {
     /// Why; kept in the audit trail (and, for a revocation, on the certificate).
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
     pub reason: String,
 }
 

@@ -74,6 +74,7 @@ pub async fn list(
 #[serde(deny_unknown_fields)]
 pub struct AnnulRequest {
     /// Why the record is annulled; kept in the audit trail and shown with the record.
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
     pub reason: String,
 }
 

@@ -43,8 +43,10 @@ impl From<TraineeLogin> for TraineeLoginResponse {
 #[serde(deny_unknown_fields)]
 pub struct InviteLoginRequest {
     /// The code on the invite sheet (case, spaces and dashes do not matter).
+    #[schema(pattern = r"^[2-9A-HJKMNP-Z]{10}$", example = "7KQ2M9XHRT")]
     pub invite_code: String,
     /// A stable id the phone page keeps in local storage.
+    #[schema(pattern = r"^[A-Za-z0-9_:.-]{8,128}$")]
     pub device_id: String,
 }
 
@@ -139,6 +141,7 @@ pub async fn wechat_login(
 #[serde(deny_unknown_fields)]
 pub struct BindRequest {
     pub binding_ticket: String,
+    #[schema(pattern = r"^[2-9A-HJKMNP-Z]{10}$", example = "7KQ2M9XHRT")]
     pub invite_code: String,
 }
 

@@ -63,6 +63,16 @@ impl Modify for BearerAuth {
     }
 }
 
+/// A string that is one of `values`, for `#[param(schema_with = …)]` on query strings a handler matches by hand
+/// (`schema_with` drops the field's doc comment, so the description comes along).
+pub fn one_of(values: &[&str], description: &str) -> utoipa::openapi::Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(values.iter().copied()))
+        .description(Some(description))
+        .build()
+}
+
 /// The answers an operation can give because of its shape rather than its purpose: whatever a handler's
 /// annotation says, these are added (or, when the status is already listed with the error body, its codes are
 /// added to the description). The server gives them from its extractors (`http::error`), the bearer check and the

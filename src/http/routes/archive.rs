@@ -58,9 +58,15 @@ pub async fn person(
 #[into_params(parameter_in = Query)]
 pub struct ArchiveQuery {
     /// The year (default: this year); the five-year window ends with it.
+    #[param(minimum = 2000, maximum = 2100)]
     pub year: Option<i32>,
     /// `xlsx` (default) or `csv`.
+    #[param(schema_with = formats)]
     pub format: Option<String>,
+}
+
+fn formats() -> utoipa::openapi::Object {
+    crate::http::openapi::one_of(&["xlsx", "csv"], "`xlsx` (default) or `csv`.")
 }
 
 /// Everyone's 学时 for a year and the five years to it, against their requirements (administrators).

@@ -58,11 +58,19 @@ pub async fn read(state: web::Data<AppState>, Auth(who): Auth, path: web::Path<U
     Ok(HttpResponse::NoContent().finish())
 }
 
+fn outbox_statuses() -> utoipa::openapi::Object {
+    crate::http::openapi::one_of(
+        &["pending", "sent", "skipped", "failed"],
+        "Only deliveries in this state; default all.",
+    )
+}
+
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct OutboxQuery {
     /// `pending`, `sent`, `skipped` or `failed`.
+    #[param(schema_with = outbox_statuses)]
     pub status: Option<String>,
     /// 1-based page number (default 1).
     #[serde(default, deserialize_with = "crate::pagination::page_number")]

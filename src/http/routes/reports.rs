@@ -41,9 +41,22 @@ pub async fn units(
 #[into_params(parameter_in = Query)]
 pub struct UnitQuery {
     /// The unit's name exactly as on the roster.
+    #[param(min_length = 1, max_length = 128)]
     pub unit: String,
     /// `xlsx` (default), `pdf` or `csv`.
+    #[param(schema_with = unit_formats)]
     pub format: Option<String>,
+}
+
+fn unit_formats() -> utoipa::openapi::Object {
+    crate::http::openapi::one_of(&["xlsx", "pdf", "csv"], "`xlsx` (default), `pdf` or `csv`.")
+}
+
+fn summary_formats() -> utoipa::openapi::Object {
+    crate::http::openapi::one_of(
+        &["xlsx", "sessions.csv", "trainees.csv"],
+        "`xlsx` (default, both sheets), `sessions.csv` or `trainees.csv`.",
+    )
 }
 
 /// A sending unit's report: each of its trainees' attendance (sessions, present, late, early leave, leave, 旷课,
@@ -88,6 +101,7 @@ pub async fn unit_report(
 #[into_params(parameter_in = Query)]
 pub struct SummaryQuery {
     /// `xlsx` (default, both sheets), `sessions.csv` or `trainees.csv`.
+    #[param(schema_with = summary_formats)]
     pub format: Option<String>,
 }
 

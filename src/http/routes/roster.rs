@@ -22,6 +22,10 @@ use super::download;
 use crate::tabular;
 use crate::web::print;
 
+fn roster_statuses() -> utoipa::openapi::Object {
+    crate::http::openapi::one_of(&["active", "withdrawn"], "`active` or `withdrawn`; default both.")
+}
+
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -29,6 +33,7 @@ pub struct RosterQuery {
     /// Part of a name, phone number or unit.
     pub q: Option<String>,
     /// `active` or `withdrawn`; default both.
+    #[param(schema_with = roster_statuses)]
     pub status: Option<String>,
     /// 1-based page number (default 1).
     #[serde(default, deserialize_with = "crate::pagination::page_number")]

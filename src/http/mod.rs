@@ -51,7 +51,9 @@ impl RouteTable {
     /// only the most specific count: a literal segment beats a parameter (`/roster/import` beats
     /// `/roster/{enrollment_id}`), leftmost first, as a reader of the document would expect.
     pub fn allowed(&self, path: &str) -> Option<Vec<Method>> {
-        let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+        // Only the leading slash: `/staff/` and `//staff` are other paths (404 whatever the method), as the router
+        // sees them.
+        let parts: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
         let mut best: Option<(Vec<bool>, Vec<Method>)> = None;
         for (template, methods) in self.routes.iter() {
             if template.len() != parts.len() {

@@ -8,9 +8,12 @@ use crate::helpers::{error_body, spawn_app};
 #[tokio::test]
 async fn an_unknown_route_is_a_json_404() {
     let app = spawn_app().await;
-    for path in ["/nothing-here", "/api/v1/nope", "/api/v1/staff/abc/def/ghi"] {
-        let (status, code, _) = error_body(app.get(path, None).await).await;
-        assert_eq!((status, code.as_str()), (404, "not_found"), "for {path}");
+    for path in ["/nothing-here", "/api/v1/nope", "/api/v1/staff/abc/def/ghi", "/api/v1/staff/", "//api/v1/staff"] {
+        for method in [Method::GET, Method::DELETE] {
+            let response = app.client.request(method.clone(), app.url(path)).send().await.unwrap();
+            let (status, code, _) = error_body(response).await;
+            assert_eq!((status, code.as_str()), (404, "not_found"), "for {method} {path}");
+        }
     }
 }
 

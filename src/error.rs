@@ -61,6 +61,7 @@ pub enum ErrorCode {
     NotEligible,
     CertificateRevoked,
     AlreadyRevoked,
+    WechatLoginDisabled,
 }
 
 impl ErrorCode {
@@ -118,6 +119,7 @@ impl ErrorCode {
         ErrorCode::NotEligible,
         ErrorCode::CertificateRevoked,
         ErrorCode::AlreadyRevoked,
+        ErrorCode::WechatLoginDisabled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -174,6 +176,7 @@ impl ErrorCode {
             ErrorCode::NotEligible => "not_eligible",
             ErrorCode::CertificateRevoked => "certificate_revoked",
             ErrorCode::AlreadyRevoked => "already_revoked",
+            ErrorCode::WechatLoginDisabled => "wechat_login_disabled",
         }
     }
 
@@ -232,6 +235,7 @@ impl ErrorCode {
             ErrorCode::NotEligible => "该学员未达到结业要求，不能发放结业证书",
             ErrorCode::CertificateRevoked => "该证书已被撤销",
             ErrorCode::AlreadyRevoked => "该证书已撤销",
+            ErrorCode::WechatLoginDisabled => "本系统未开通微信登录，请使用邀请码登录",
         }
     }
 }

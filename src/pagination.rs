@@ -3,19 +3,44 @@
 use serde::{Deserialize, Serialize};
 
 pub const MAX_PER_PAGE: u64 = 200;
-/// The last page anyone can ask for: 20 million items at the largest page size, far beyond any list here, and an
-/// offset that every database driver can bind (a u64 near `u64::MAX` panicked the SQL layer).
-pub const MAX_PAGE: u64 = 100_000;
 const DEFAULT_PER_PAGE: u64 = 50;
+/// The last page anyone may ask for: far beyond any list here, and small enough that `page × per_page` stays a
+/// valid SQL offset (the database drivers refuse, or panic on, offsets past `i64::MAX`).
+pub const MAX_PAGE: u64 = 1_000_000;
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
-    /// 1-based page number (default 1; at most 100000).
+    /// 1-based page number (default 1).
+    #[serde(default, deserialize_with = "page_number")]
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<u64>,
     /// Items per page (default 50, at most 200).
+    #[serde(default, deserialize_with = "page_size")]
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<u64>,
+}
+
+/// `page` in a query: 1 to [`MAX_PAGE`]; anything else is a 400 `invalid_query` rather than a silent guess. For
+/// `#[serde(default, deserialize_with = "…")]` on every query struct with a `page`.
+pub fn page_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    in_range(d, "page", 1, MAX_PAGE)
+}
+
+/// `per_page` in a query: 1 to [`MAX_PER_PAGE`], else 400 `invalid_query`.
+pub fn page_size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    in_range(d, "per_page", 1, MAX_PER_PAGE)
+}
+
+fn in_range<'de, D: serde::Deserializer<'de>>(d: D, name: &str, min: u64, max: u64) -> Result<Option<u64>, D::Error> {
+    let value = Option::<u64>::deserialize(d)?;
+    match value {
+        Some(n) if !(min..=max).contains(&n) => {
+            Err(serde::de::Error::custom(format!("{name} must be between {min} and {max}, not {n}")))
+        }
+        _ => Ok(value),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -151,6 +151,7 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .route("/api-docs", web::get().to(|| async { redirect("/api-docs/") }))
             .configure(crate::web::configure)
             .default_service(web::to(http::fallback))
+            .wrap(from_fn(http::reject_undocumented_methods))
             .wrap(from_fn(move |req, next| http::input::refuse_nul(max_json, req, next)))
             .wrap(from_fn(move |req, next| http::deadline::enforce(deadlines, req, next)))
             .wrap(from_fn(http::headers::security_headers))

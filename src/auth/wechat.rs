@@ -59,7 +59,7 @@ impl WechatClient {
     /// Exchanges a `wx.login` code for the user's openid. Maps WeChat's error codes to rollcall's.
     pub async fn code_to_session(&self, js_code: &str) -> AppResult<WechatIdentity> {
         if !self.configured() {
-            return Err(AppError::with_message(ErrorCode::WechatUnavailable, "本系统未开通微信登录，请使用邀请码登录"));
+            return Err(AppError::new(ErrorCode::WechatLoginDisabled));
         }
         let unavailable = |e: reqwest::Error| AppError::new(ErrorCode::WechatUnavailable).caused_by(e);
         let response = self

@@ -48,8 +48,11 @@ pub enum CheckinKind {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Location {
+    #[schema(minimum = -90, maximum = 90)]
     pub lat: f64,
+    #[schema(minimum = -180, maximum = 180)]
     pub lng: f64,
+    #[schema(minimum = 0)]
     pub accuracy_m: Option<f64>,
     /// What the phone reported in: `wx.getLocation` gives WGS-84 by default, GCJ-02 with `type: "gcj02"`.
     pub coord: CoordSystem,
@@ -62,6 +65,7 @@ pub struct CheckinRequest {
     pub qr_token: String,
     /// Chosen by the phone per scan (8–64 letters, digits, `-`, `_`); a retry with the same nonce gets the same
     /// answer.
+    #[schema(pattern = r"^[A-Za-z0-9_-]{8,64}$")]
     pub nonce: String,
     pub kind: CheckinKind,
     pub location: Option<Location>,

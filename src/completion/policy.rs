@@ -14,8 +14,10 @@ use crate::error::{AppError, AppResult};
 pub struct LeaveApproval {
     pub first_step: FirstApprover,
     /// Requests over this many 学时 need an administrator's second approval; `null` means never.
+    #[schema(minimum = 0, maximum = 1000)]
     pub admin_over_hours: Option<f64>,
     /// How many hours back a trainee may still ask for leave themselves (after that staff record 补假).
+    #[schema(maximum = 720)]
     pub trainee_backdate_hours: u32,
 }
 
@@ -38,7 +40,9 @@ pub enum FirstApprover {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LeaveFraction {
+    #[schema(minimum = 1)]
     pub num: u32,
+    #[schema(minimum = 1)]
     pub den: u32,
 }
 
@@ -76,6 +80,7 @@ pub struct CompletionPolicy {
     pub max_absences: Option<u32>,
     pub absence_unit: AbsenceUnit,
     /// Every this many 迟到 + 早退 count as one 旷课 toward `max_absences`. `null`: no conversion.
+    #[schema(minimum = 1)]
     pub lates_per_absence: Option<u32>,
     /// 迟到 + 早退 allowed; more withholds completion. `null`: no limit of its own.
     pub max_lates: Option<u32>,
@@ -84,6 +89,7 @@ pub struct CompletionPolicy {
     /// A standing 违纪 record at or above this severity withholds completion. `null`: discipline never withholds.
     pub withhold_severity: Option<crate::discipline::Severity>,
     /// 学时 a trainee must attend at least. `null`: no minimum.
+    #[schema(minimum = 0, maximum = 10000)]
     pub min_attended_hours: Option<f64>,
 }
 

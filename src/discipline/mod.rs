@@ -87,8 +87,10 @@ pub struct DisciplineInput {
     pub severity: Severity,
     /// When it happened.
     pub occurred_at: DateTime<Utc>,
+    #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
     pub description: String,
     /// What shows it (witnesses, photos described, receipts).
+    #[schema(max_length = 1000)]
     pub evidence: Option<String>,
     /// An image uploaded with `POST /api/v1/attachments`.
     pub attachment_id: Option<Uuid>,

@@ -49,7 +49,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::WechatCodeInvalid => StatusCode::BAD_REQUEST,
         ErrorCode::ImportRejected => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::InviteCodeInvalid => StatusCode::UNAUTHORIZED,
-        ErrorCode::WechatUserBlocked => StatusCode::FORBIDDEN,
+        // Not configured is this deployment's lasting choice, not an outage: a 5xx would invite retries and alerts.
+        ErrorCode::WechatUserBlocked | ErrorCode::WechatLoginDisabled => StatusCode::FORBIDDEN,
         ErrorCode::WechatUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::LeaveOverlap => StatusCode::CONFLICT,
         ErrorCode::LeaveOutOfRange => StatusCode::UNPROCESSABLE_ENTITY,

@@ -1,4 +1,4 @@
-//! Request extractors: the authenticated caller, and the client address.
+//! Request extractors: the authenticated caller, an optional JSON body, and the client address.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -6,6 +6,7 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
+use serde::de::DeserializeOwned;
 
 use crate::auth::{Principal, StaffPrincipal, TraineePrincipal};
 use crate::auth::{service, token};
@@ -117,6 +118,29 @@ impl FromRequest for Trainee {
                 Principal::Staff(_) => Err(AppError::with_message(ErrorCode::Forbidden, "此功能仅供学员使用")),
             }
         })
+    }
+}
+
+/// A JSON body that may be left out: no body (or `null`) is `None`; a body that is there must be JSON of `T`, with
+/// the same 400/413/415 answers as `web::Json`. (`Option<web::Json<T>>` turns a malformed body into `None`, so a
+/// mistyped `{"reson": "…"}` would be accepted and the reason silently lost from the audit trail.)
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let headers = req.headers();
+        let no_body = match headers.get(header::CONTENT_LENGTH) {
+            Some(length) => length.to_str().ok().and_then(|l| l.trim().parse::<u64>().ok()) == Some(0),
+            None => !headers.contains_key(header::TRANSFER_ENCODING),
+        };
+        if no_body {
+            return Box::pin(std::future::ready(Ok(OptionalJson(None))));
+        }
+        let json = web::Json::<Option<T>>::from_request(req, payload);
+        Box::pin(async move { Ok(OptionalJson(json.await?.into_inner())) })
     }
 }
 

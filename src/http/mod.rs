@@ -11,7 +11,10 @@ pub mod upload;
 
 use std::sync::Arc;
 
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
+use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::error::{AppError, ErrorCode};
@@ -47,32 +50,67 @@ impl RouteTable {
         Self { routes: Arc::new(routes) }
     }
 
-    /// The methods allowed on `path`, when some documented route has that shape.
+    /// The methods allowed on `path`, when some documented route has that shape. When several templates match,
+    /// only the most specific count: a literal segment beats a parameter (`/roster/import` beats
+    /// `/roster/{enrollment_id}`), leftmost first, as a reader of the document would expect.
     pub fn allowed(&self, path: &str) -> Option<Vec<Method>> {
-        let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
-        let mut allowed: Vec<Method> = Vec::new();
+        // Only the leading slash: `/staff/` and `//staff` are other paths (404 whatever the method), as the router
+        // sees them.
+        let parts: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
+        let mut best: Option<(Vec<bool>, Vec<Method>)> = None;
         for (template, methods) in self.routes.iter() {
-            let matches = template.len() == parts.len()
-                && template.iter().zip(&parts).all(|(t, p)| (t.starts_with('{') && !p.is_empty()) || t == p);
-            if matches {
-                allowed.extend(methods.iter().cloned());
+            if template.len() != parts.len() {
+                continue;
+            }
+            let literals: Vec<bool> = template.iter().map(|t| !t.starts_with('{')).collect();
+            let matches = template
+                .iter()
+                .zip(&parts)
+                .zip(&literals)
+                .all(|((t, p), lit)| if *lit { t == p } else { !p.is_empty() });
+            if !matches {
+                continue;
+            }
+            match &mut best {
+                Some((seen, allowed)) if *seen == literals => allowed.extend(methods.iter().cloned()),
+                Some((seen, _)) if *seen > literals => {}
+                _ => best = Some((literals, methods.clone())),
             }
         }
-        (!allowed.is_empty()).then_some(allowed)
+        best.map(|(_, allowed)| allowed)
+    }
+}
+
+fn method_not_allowed(methods: &[Method]) -> HttpResponse {
+    let allow = methods.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
+    let mut response = actix_web::ResponseError::error_response(&AppError::new(ErrorCode::MethodNotAllowed));
+    if let Ok(value) = header::HeaderValue::from_str(&allow) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    response
+}
+
+/// Answers 405 before routing when the documented route for the path does not take the method. Without it, a
+/// request whose path also fits an overlapping template would reach that template's handler: `DELETE
+/// /classes/{id}/roster/import` would try to withdraw a trainee called "import" and answer 400 `invalid_path`.
+pub async fn reject_undocumented_methods(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let refused = req
+        .app_data::<web::Data<RouteTable>>()
+        .and_then(|table| table.allowed(req.path()))
+        .filter(|methods| !methods.contains(req.method()));
+    match refused {
+        Some(methods) => Ok(req.into_response(method_not_allowed(&methods)).map_into_right_body()),
+        None => next.call(req).await.map(ServiceResponse::map_into_left_body),
     }
 }
 
 /// What no route took: 405 with `Allow` when the path exists with other methods, else 404. Both in JSON.
 pub async fn fallback(req: HttpRequest, table: web::Data<RouteTable>) -> HttpResponse {
     match table.allowed(req.path()) {
-        Some(methods) if !methods.contains(req.method()) => {
-            let allow = methods.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
-            let mut response = actix_web::ResponseError::error_response(&AppError::new(ErrorCode::MethodNotAllowed));
-            if let Ok(value) = header::HeaderValue::from_str(&allow) {
-                response.headers_mut().insert(header::ALLOW, value);
-            }
-            response
-        }
+        Some(methods) if !methods.contains(req.method()) => method_not_allowed(&methods),
         _ => actix_web::ResponseError::error_response(&AppError::with_message(ErrorCode::NotFound, "请求的地址不存在")),
     }
 }

@@ -77,8 +77,10 @@ impl ApproverRole {
 pub struct LeaveInput {
     pub class_id: Uuid,
     pub kind: LeaveKind,
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
     pub reason: String,
     /// The sessions to be excused. Give either this or `starts_at` + `ends_at`.
+    #[schema(min_items = 1, max_items = 200)]
     pub session_ids: Option<Vec<Uuid>>,
     pub starts_at: Option<DateTime<Utc>>,
     pub ends_at: Option<DateTime<Utc>>,
@@ -93,11 +95,14 @@ pub struct LeaveRecordInput {
     pub enrollment_id: Uuid,
     pub kind: LeaveKind,
     /// The trainee's reason for the leave.
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
     pub reason: String,
+    #[schema(min_items = 1, max_items = 200)]
     pub session_ids: Option<Vec<Uuid>>,
     pub starts_at: Option<DateTime<Utc>>,
     pub ends_at: Option<DateTime<Utc>>,
     /// Why it is recorded after the fact; kept in the audit trail.
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
     pub record_reason: String,
 }
 
@@ -105,6 +110,7 @@ pub struct LeaveRecordInput {
 #[serde(deny_unknown_fields)]
 pub struct DecisionInput {
     /// Required when rejecting.
+    #[schema(max_length = 500)]
     pub comment: Option<String>,
 }
 

@@ -69,9 +69,12 @@ str_enum!(CoordSystem { Wgs84 => "wgs84", Gcj02 => "gcj02" });
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Geofence {
+    #[schema(minimum = -90, maximum = 90)]
     pub lat: f64,
+    #[schema(minimum = -180, maximum = 180)]
     pub lng: f64,
     /// Metres, 10–5000.
+    #[schema(minimum = 10, maximum = 5000)]
     pub radius_m: i32,
     pub coord: CoordSystem,
 }
@@ -101,8 +104,11 @@ impl Geofence {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckWindow {
+    #[schema(minimum = 0, maximum = 240)]
     pub open_before_min: i32,
+    #[schema(minimum = 0, maximum = 240)]
     pub late_after_min: i32,
+    #[schema(minimum = 0, maximum = 1440)]
     pub close_after_min: i32,
 }
 

@@ -8,9 +8,12 @@ use crate::helpers::{error_body, spawn_app};
 #[tokio::test]
 async fn an_unknown_route_is_a_json_404() {
     let app = spawn_app().await;
-    for path in ["/nothing-here", "/api/v1/nope", "/api/v1/staff/abc/def/ghi"] {
-        let (status, code, _) = error_body(app.get(path, None).await).await;
-        assert_eq!((status, code.as_str()), (404, "not_found"), "for {path}");
+    for path in ["/nothing-here", "/api/v1/nope", "/api/v1/staff/abc/def/ghi", "/api/v1/staff/", "//api/v1/staff"] {
+        for method in [Method::GET, Method::DELETE] {
+            let response = app.client.request(method.clone(), app.url(path)).send().await.unwrap();
+            let (status, code, _) = error_body(response).await;
+            assert_eq!((status, code.as_str()), (404, "not_found"), "for {method} {path}");
+        }
     }
 }
 
@@ -22,6 +25,10 @@ async fn a_wrong_method_on_a_known_route_is_a_json_405_with_allow() {
         (Method::GET, "/api/v1/auth/login", "POST"),
         (Method::DELETE, "/api/v1/staff", "GET, POST"),
         (Method::PATCH, "/api/v1/staff/0190f0a1-0000-7000-8000-000000000000/password", "PUT"),
+        // A literal segment beats a parameter: these paths also fit `/roster/{enrollment_id}` (DELETE) and
+        // `/attendance/{enrollment_id}` (PUT), whose handlers must not see them.
+        (Method::DELETE, "/api/v1/classes/0190f0a1-0000-7000-8000-000000000000/roster/import", "POST"),
+        (Method::PUT, "/api/v1/sessions/0190f0a1-0000-7000-8000-000000000000/attendance/summary", "GET"),
     ];
     for (method, path, allow) in cases {
         let response = app.client.request(method.clone(), app.url(path)).send().await.unwrap();
@@ -34,6 +41,21 @@ async fn a_wrong_method_on_a_known_route_is_a_json_405_with_allow() {
         want.sort();
         assert_eq!(got, want, "Allow for {path}");
     }
+}
+
+#[tokio::test]
+async fn a_wrong_method_is_a_405_before_authentication_and_path_parsing() {
+    let app = spawn_app().await;
+    let (_, token) = app.admin().await;
+    let response = app
+        .client
+        .delete(app.url("/api/v1/classes/0190f0a1-0000-7000-8000-000000000000/roster/import"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let (status, code, _) = error_body(response).await;
+    assert_eq!((status, code.as_str()), (405, "method_not_allowed"), "not 400 invalid_path from the withdraw handler");
 }
 
 #[tokio::test]
@@ -100,10 +122,28 @@ async fn bad_query_and_path_parameters_are_400s() {
         ("/api/v1/staff?page=first", "invalid_query"),
         ("/api/v1/staff?colour=blue", "invalid_query"),
         ("/api/v1/staff/not-a-uuid", "invalid_path"),
+        ("/api/v1/staff?page=0", "invalid_query"),
+        ("/api/v1/staff?page=1000001", "invalid_query"),
+        ("/api/v1/staff?page=9223372036854775808", "invalid_query"),
+        ("/api/v1/staff?per_page=0", "invalid_query"),
+        ("/api/v1/staff?per_page=201", "invalid_query"),
+        ("/api/v1/classes?per_page=201", "invalid_query"),
     ];
     for (path, want) in cases {
         let (status, code, _) = error_body(app.get(path, Some(&token)).await).await;
         assert_eq!((status, code.as_str()), (400, want), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn the_last_page_allowed_is_an_empty_page_not_a_crash() {
+    let app = spawn_app().await;
+    let (_, token) = app.admin().await;
+    for path in ["/api/v1/staff?page=1000000&per_page=200", "/api/v1/audit?page=1000000&per_page=200"] {
+        let response = app.get(path, Some(&token)).await;
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        let page: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(page["items"], json!([]), "{path}");
     }
 }
 

@@ -157,3 +157,32 @@ async fn an_unknown_account_is_a_404() {
     let response = app.post_json(&format!("/api/v1/staff/{missing}/disable"), Some(&admin), &json!({})).await;
     assert_eq!(error_body(response).await.1, "not_found");
 }
+
+#[tokio::test]
+async fn the_optional_reason_may_be_left_out_but_not_mistyped_or_too_long() {
+    let app = spawn_app().await;
+    let (_, admin) = app.admin().await;
+    let staff = app.create_account(Role::Staff).await;
+    let path = format!("/api/v1/staff/{}/disable", staff.id);
+    let disable = app.url(&path);
+
+    let refused = [
+        (json!({"reson": "调离"}), 400, "invalid_json", "a mistyped field is not silently dropped"),
+        (json!({"reason": 5}), 400, "invalid_json", "a reason is text"),
+        (json!({"reason": "长".repeat(501)}), 400, "validation_failed", "at most 500 characters, like a required one"),
+    ];
+    for (body, status, code, why) in refused {
+        let (got_status, got_code, _) = error_body(app.post_json(&path, Some(&admin), &body).await).await;
+        assert_eq!((got_status, got_code.as_str()), (status, code), "{why}");
+    }
+    let response =
+        app.client.post(&disable).bearer_auth(&admin).header("content-type", "text/plain").body("调离").send();
+    let (status, code, _) = error_body(response.await.unwrap()).await;
+    assert_eq!((status, code.as_str()), (415, "unsupported_media_type"), "a body that is there must be JSON");
+
+    let response = app.client.post(&disable).bearer_auth(&admin).send().await.unwrap();
+    assert_eq!(response.status(), 200, "no body at all: no reason");
+    let enable = app.url(&format!("/api/v1/staff/{}/enable", staff.id));
+    let response = app.client.post(&enable).bearer_auth(&admin).json(&Value::Null).send().await.unwrap();
+    assert_eq!(response.status(), 200, "a null body: no reason");
+}

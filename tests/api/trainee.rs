@@ -234,6 +234,6 @@ async fn an_altered_or_expired_binding_ticket_is_refused() {
 async fn without_wechat_configured_the_mini_program_login_says_so() {
     let app = spawn_app().await;
     let (status, code, message) = error_body(wechat_login(&app, "ok:o-1").await).await;
-    assert_eq!((status, code.as_str()), (503, "wechat_unavailable"));
+    assert_eq!((status, code.as_str()), (403, "wechat_login_disabled"), "a lasting refusal, not an outage");
     assert!(message.contains("邀请码"), "{message}");
 }

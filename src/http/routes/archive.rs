@@ -58,9 +58,15 @@ pub async fn person(
 #[into_params(parameter_in = Query)]
 pub struct ArchiveQuery {
     /// The year (default: this year); the five-year window ends with it.
+    #[param(minimum = 2000, maximum = 2100)]
     pub year: Option<i32>,
     /// `xlsx` (default) or `csv`.
+    #[param(schema_with = formats)]
     pub format: Option<String>,
+}
+
+fn formats() -> utoipa::openapi::Object {
+    crate::http::openapi::one_of(&["xlsx", "csv"], "`xlsx` (default) or `csv`.")
 }
 
 /// Everyone's 学时 for a year and the five years to it, against their requirements (administrators).
@@ -69,7 +75,7 @@ pub struct ArchiveQuery {
     security(("bearer" = [])),
     params(ArchiveQuery),
     responses(
-        (status = 200, description = "XLSX or CSV (UTF-8 with BOM)"),
+        (status = 200, description = "XLSX or CSV (UTF-8 with BOM)", content(("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("text/csv"))),
         (status = 400, body = ErrorBody, description = "`invalid_query`, `validation_failed`"),
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
         (status = 403, body = ErrorBody, description = "`forbidden`: not an admin"),

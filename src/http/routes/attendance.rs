@@ -187,6 +187,7 @@ pub async fn list(
 pub struct CorrectionRequest {
     pub status: AttendanceStatus,
     /// Mandatory; shown to the trainee and kept in the audit trail.
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
     pub reason: String,
 }
 
@@ -238,7 +239,13 @@ pub async fn correct(
 pub struct AttemptQuery {
     /// Only this result, e.g. `outside_geofence`, `device_shared`, `ok`.
     pub result: Option<String>,
+    /// 1-based page number (default 1).
+    #[serde(default, deserialize_with = "crate::pagination::page_number")]
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<u64>,
+    /// Items per page (default 50, at most 200).
+    #[serde(default, deserialize_with = "crate::pagination::page_size")]
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<u64>,
 }
 

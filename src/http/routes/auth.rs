@@ -113,6 +113,7 @@ pub async fn me(state: web::Data<AppState>, Auth(principal): Auth) -> AppResult<
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
     pub current_password: String,
+    #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
 }
 

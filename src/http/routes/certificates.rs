@@ -51,6 +51,7 @@ pub struct OverrideRequest {
     /// `withhold` (whatever the rules say), `allow` (although the rules withhold) or `clear` (back to the rules).
     pub decision: OverrideKind,
     /// Why; shown to the trainee and kept in the audit trail.
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
     pub reason: String,
 }
 
@@ -158,8 +159,9 @@ pub async fn list(
     responses(
         (status = 200, description = "ZIP of PDFs", content_type = "application/zip"),
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: trainees"),
         (status = 404, body = ErrorBody, description = "`not_found`: no class, or nothing issued"),
-        (status = 503, body = ErrorBody, description = "`service_unavailable`: no CJK font"),
+        (status = 503, body = ErrorBody, description = "`service_unavailable`: no CJK font for the PDF (`report.cjk_font_path`)"),
     )
 )]
 #[get("/classes/{class_id}/certificates.zip")]
@@ -177,7 +179,9 @@ pub async fn zip(state: web::Data<AppState>, Staff(who): Staff, path: web::Path<
     responses(
         (status = 200, description = "PDF", content_type = "application/pdf"),
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: trainees"),
         (status = 404, body = ErrorBody, description = "`not_found`"),
+        (status = 503, body = ErrorBody, description = "`service_unavailable`: no CJK font for the PDF (`report.cjk_font_path`)"),
     )
 )]
 #[get("/certificates/{certificate_id}/pdf")]
@@ -192,6 +196,7 @@ pub async fn pdf(state: web::Data<AppState>, Staff(who): Staff, path: web::Path<
 #[serde(deny_unknown_fields)]
 pub struct CertificateReason {
     /// Why; kept in the audit trail (and, for a revocation, on the certificate).
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
     pub reason: String,
 }
 
@@ -271,8 +276,10 @@ pub async fn mine(state: web::Data<AppState>, Trainee(who): Trainee) -> AppResul
     responses(
         (status = 200, description = "PDF", content_type = "application/pdf"),
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: staff (this is the trainee's own view)"),
         (status = 404, body = ErrorBody, description = "`not_found`"),
         (status = 410, body = ErrorBody, description = "`certificate_revoked`"),
+        (status = 503, body = ErrorBody, description = "`service_unavailable`: no CJK font for the PDF (`report.cjk_font_path`)"),
     )
 )]
 #[get("/me/certificates/{certificate_id}/pdf")]

@@ -16,13 +16,17 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct CreateClassRequest {
     /// e.g. `2026-QN-01`: letters, digits, `-`.
+    #[schema(pattern = r"^[A-Za-z0-9-]{1,32}$", example = "2026-QN-01")]
     pub code: String,
+    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
     pub name: String,
     pub kind: ClassKind,
     pub start_date: NaiveDate,
     pub end_date: NaiveDate,
     /// 主办/委托单位.
+    #[schema(max_length = 128)]
     pub organiser: Option<String>,
+    #[schema(max_length = 128)]
     pub venue: Option<String>,
     /// Default `draft`.
     pub status: Option<ClassStatus>,
@@ -67,7 +71,13 @@ pub async fn create(
 #[into_params(parameter_in = Query)]
 pub struct ClassListQuery {
     pub status: Option<ClassStatus>,
+    /// 1-based page number (default 1).
+    #[serde(default, deserialize_with = "crate::pagination::page_number")]
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<u64>,
+    /// Items per page (default 50, at most 200).
+    #[serde(default, deserialize_with = "crate::pagination::page_size")]
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<u64>,
 }
 
@@ -119,17 +129,19 @@ pub async fn get(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateClassRequest {
+    #[schema(pattern = r"^[A-Za-z0-9-]{1,32}$", example = "2026-QN-01")]
     pub code: Option<String>,
+    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
     pub name: Option<String>,
     pub kind: Option<ClassKind>,
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
     /// `null` clears it.
     #[serde(default, with = "::serde_with::rust::double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 128)]
     pub organiser: Option<Option<String>>,
     #[serde(default, with = "::serde_with::rust::double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 128)]
     pub venue: Option<Option<String>>,
     pub status: Option<ClassStatus>,
 }

@@ -74,6 +74,7 @@ pub async fn list(
 #[serde(deny_unknown_fields)]
 pub struct AnnulRequest {
     /// Why the record is annulled; kept in the audit trail and shown with the record.
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
     pub reason: String,
 }
 
@@ -108,7 +109,7 @@ pub async fn annul(
     security(("bearer" = [])),
     params(("record_id" = Uuid, Path)),
     responses(
-        (status = 200, description = "The image", content_type = "image/jpeg"),
+        (status = 200, description = "The image (its type is checked by its bytes on upload)", content(("image/jpeg"), ("image/png"), ("image/webp"))),
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
         (status = 404, body = ErrorBody, description = "`not_found`"),
     )

@@ -94,8 +94,9 @@ pub async fn cancel(
     security(("bearer" = [])),
     params(("leave_id" = Uuid, Path)),
     responses(
-        (status = 200, description = "The image", content_type = "image/jpeg"),
+        (status = 200, description = "The image (its type is checked by its bytes on upload)", content(("image/jpeg"), ("image/png"), ("image/webp"))),
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: staff (this is the trainee's own view)"),
         (status = 404, body = ErrorBody, description = "`not_found`"),
     )
 )]
@@ -246,8 +247,9 @@ pub async fn reject(
     security(("bearer" = [])),
     params(("leave_id" = Uuid, Path)),
     responses(
-        (status = 200, description = "The image", content_type = "image/jpeg"),
+        (status = 200, description = "The image (its type is checked by its bytes on upload)", content(("image/jpeg"), ("image/png"), ("image/webp"))),
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: trainees"),
         (status = 404, body = ErrorBody, description = "`not_found`"),
     )
 )]

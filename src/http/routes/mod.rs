@@ -27,13 +27,32 @@ use futures_util::Stream;
 use serde::Deserialize;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::error::AppResult;
+
 /// An optional reason for a change, kept in the audit trail (disable an account, withdraw a trainee, reset an
 /// invite).
 #[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReasonBody {
     /// Why; kept in the audit trail.
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
+}
+
+impl ReasonBody {
+    /// The reason as the audit trail keeps it: trimmed, blank means none, and at most 500 characters like a
+    /// required one (`validation_failed`).
+    pub fn reason(body: Option<ReasonBody>) -> AppResult<Option<String>> {
+        optional_reason(body.and_then(|b| b.reason))
+    }
+}
+
+/// An optional audit reason: trimmed, blank means none, at most 500 characters (`validation_failed`).
+pub fn optional_reason(raw: Option<String>) -> AppResult<Option<String>> {
+    match raw.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        None => Ok(None),
+        Some(reason) => crate::audit::required_reason(reason, "").map(Some),
+    }
 }
 
 /// Everything under `/api/v1`.

@@ -58,13 +58,27 @@ pub async fn read(state: web::Data<AppState>, Auth(who): Auth, path: web::Path<U
     Ok(HttpResponse::NoContent().finish())
 }
 
+fn outbox_statuses() -> utoipa::openapi::Object {
+    crate::http::openapi::one_of(
+        &["pending", "sent", "skipped", "failed"],
+        "Only deliveries in this state; default all.",
+    )
+}
+
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct OutboxQuery {
     /// `pending`, `sent`, `skipped` or `failed`.
+    #[param(schema_with = outbox_statuses)]
     pub status: Option<String>,
+    /// 1-based page number (default 1).
+    #[serde(default, deserialize_with = "crate::pagination::page_number")]
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<u64>,
+    /// Items per page (default 50, at most 200).
+    #[serde(default, deserialize_with = "crate::pagination::page_size")]
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<u64>,
 }
 

@@ -41,9 +41,22 @@ pub async fn units(
 #[into_params(parameter_in = Query)]
 pub struct UnitQuery {
     /// The unit's name exactly as on the roster.
+    #[param(min_length = 1, max_length = 128)]
     pub unit: String,
     /// `xlsx` (default), `pdf` or `csv`.
+    #[param(schema_with = unit_formats)]
     pub format: Option<String>,
+}
+
+fn unit_formats() -> utoipa::openapi::Object {
+    crate::http::openapi::one_of(&["xlsx", "pdf", "csv"], "`xlsx` (default), `pdf` or `csv`.")
+}
+
+fn summary_formats() -> utoipa::openapi::Object {
+    crate::http::openapi::one_of(
+        &["xlsx", "sessions.csv", "trainees.csv"],
+        "`xlsx` (default, both sheets), `sessions.csv` or `trainees.csv`.",
+    )
 }
 
 /// A sending unit's report: each of its trainees' attendance (sessions, present, late, early leave, leave, 旷课,
@@ -53,12 +66,12 @@ pub struct UnitQuery {
     security(("bearer" = [])),
     params(("class_id" = Uuid, Path), UnitQuery),
     responses(
-        (status = 200, description = "XLSX, PDF or CSV (UTF-8 with BOM)"),
+        (status = 200, description = "XLSX, PDF or CSV (UTF-8 with BOM)", content(("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("application/pdf"), ("text/csv"))),
         (status = 400, body = ErrorBody, description = "`invalid_query`, `validation_failed`: unknown format"),
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
         (status = 403, body = ErrorBody, description = "`forbidden`: trainees"),
         (status = 404, body = ErrorBody, description = "`not_found`: class or unit"),
-        (status = 503, body = ErrorBody, description = "`service_unavailable`: no CJK font for the PDF"),
+        (status = 503, body = ErrorBody, description = "`service_unavailable`: no CJK font for the PDF (`report.cjk_font_path`)"),
     )
 )]
 #[get("/classes/{class_id}/reports/unit")]
@@ -88,6 +101,7 @@ pub async fn unit_report(
 #[into_params(parameter_in = Query)]
 pub struct SummaryQuery {
     /// `xlsx` (default, both sheets), `sessions.csv` or `trainees.csv`.
+    #[param(schema_with = summary_formats)]
     pub format: Option<String>,
 }
 
@@ -97,7 +111,7 @@ pub struct SummaryQuery {
     security(("bearer" = [])),
     params(("class_id" = Uuid, Path), SummaryQuery),
     responses(
-        (status = 200, description = "XLSX (two sheets) or CSV (UTF-8 with BOM)"),
+        (status = 200, description = "XLSX (two sheets) or CSV (UTF-8 with BOM)", content(("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("text/csv"))),
         (status = 400, body = ErrorBody, description = "`invalid_query`, `validation_failed`: unknown format"),
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
         (status = 403, body = ErrorBody, description = "`forbidden`: trainees"),

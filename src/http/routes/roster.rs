@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::class::access::class_scope;
 use crate::error::AppResult;
 use crate::http::error::ErrorBody;
-use crate::http::extract::Staff;
+use crate::http::extract::{OptionalJson, Staff};
 use crate::http::routes::ReasonBody;
 use crate::http::routes::sessions::DryRunQuery;
 use crate::http::upload::{UploadForm, read_file};
@@ -22,6 +22,10 @@ use super::download;
 use crate::tabular;
 use crate::web::print;
 
+fn roster_statuses() -> utoipa::openapi::Object {
+    crate::http::openapi::one_of(&["active", "withdrawn"], "`active` or `withdrawn`; default both.")
+}
+
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -29,8 +33,15 @@ pub struct RosterQuery {
     /// Part of a name, phone number or unit.
     pub q: Option<String>,
     /// `active` or `withdrawn`; default both.
+    #[param(schema_with = roster_statuses)]
     pub status: Option<String>,
+    /// 1-based page number (default 1).
+    #[serde(default, deserialize_with = "crate::pagination::page_number")]
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<u64>,
+    /// Items per page (default 50, at most 200).
+    #[serde(default, deserialize_with = "crate::pagination::page_size")]
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<u64>,
 }
 
@@ -63,14 +74,22 @@ pub async fn list(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddTraineeRequest {
+    #[schema(min_length = 1, max_length = 32, pattern = r"\S")]
     pub name: String,
     /// 男 or 女.
+    #[schema(pattern = r"^(男|女|male|female|[MmFf])?$")]
     pub gender: Option<String>,
+    /// A mainland mobile number; spaces, dashes and a `+86` prefix are dropped before checking.
+    #[schema(pattern = r"^1[3-9][0-9]{9}$", example = "13800138000")]
     pub phone: String,
     /// 选派单位.
+    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
     pub unit: String,
+    #[schema(max_length = 64)]
     pub post: Option<String>,
+    #[schema(max_length = 32)]
     pub rank: Option<String>,
+    #[schema(max_length = 32)]
     pub student_no: Option<String>,
 }
 
@@ -152,9 +171,10 @@ pub async fn import(
     tag = "roster",
     security(("bearer" = [])),
     params(("class_id" = Uuid, Path), ("enrollment_id" = Uuid, Path)),
-    request_body = ReasonBody,
+    request_body = Option<ReasonBody>,
     responses(
         (status = 200, body = RosterEntry),
+        (status = 400, body = ErrorBody, description = "`validation_failed`: the reason is over 500 characters"),
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
         (status = 403, body = ErrorBody, description = "`forbidden`: trainees"),
         (status = 404, body = ErrorBody, description = "`not_found`"),
@@ -165,11 +185,11 @@ pub async fn withdraw(
     state: web::Data<AppState>,
     Staff(who): Staff,
     path: web::Path<(Uuid, Uuid)>,
-    body: Option<web::Json<ReasonBody>>,
+    body: OptionalJson<ReasonBody>,
 ) -> AppResult<web::Json<RosterEntry>> {
     let (class_id, enrollment_id) = path.into_inner();
     let scope = class_scope(&state.db, &who, class_id).await?;
-    let reason = body.and_then(|b| b.into_inner().reason);
+    let reason = ReasonBody::reason(body.0)?;
     Ok(web::Json(service::withdraw(&state.db, &who.actor(), &scope, enrollment_id, reason, state.clock.now()).await?))
 }
 
@@ -259,9 +279,10 @@ pub async fn invites(
     tag = "roster",
     security(("bearer" = [])),
     params(("class_id" = Uuid, Path), ("enrollment_id" = Uuid, Path)),
-    request_body = ReasonBody,
+    request_body = Option<ReasonBody>,
     responses(
         (status = 200, body = InviteView),
+        (status = 400, body = ErrorBody, description = "`validation_failed`: the reason is over 500 characters"),
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
         (status = 403, body = ErrorBody, description = "`forbidden`: trainees"),
         (status = 404, body = ErrorBody, description = "`not_found`"),
@@ -272,11 +293,11 @@ pub async fn reset_invite(
     state: web::Data<AppState>,
     Staff(who): Staff,
     path: web::Path<(Uuid, Uuid)>,
-    body: Option<web::Json<ReasonBody>>,
+    body: OptionalJson<ReasonBody>,
 ) -> AppResult<web::Json<InviteView>> {
     let (class_id, enrollment_id) = path.into_inner();
     let scope = class_scope(&state.db, &who, class_id).await?;
-    let reason = body.and_then(|b| b.into_inner().reason);
+    let reason = ReasonBody::reason(body.0)?;
     let base = state.base_url();
     let keys = service::InviteKeys { secret: &state.master_secret, base_url: &base };
     let view =

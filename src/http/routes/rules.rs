@@ -37,6 +37,7 @@ pub async fn get_policy(
 pub struct PolicyRequest {
     pub policy: ClassPolicy,
     /// Why; kept in the audit trail.
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
 }
 
@@ -63,7 +64,9 @@ pub async fn put_policy(
 ) -> AppResult<web::Json<ClassPolicy>> {
     let scope = class_scope(&state.db, &who, path.into_inner()).await?;
     let b = body.into_inner();
-    let saved = service::save(&state.db, &who.actor(), &scope, b.policy, b.reason, state.clock.now()).await?;
+    let saved =
+        service::save(&state.db, &who.actor(), &scope, b.policy, super::optional_reason(b.reason)?, state.clock.now())
+            .await?;
     warning::evaluate_after(&state.db, state.outlet(), scope.class.id, None).await;
     Ok(web::Json(saved))
 }

@@ -18,12 +18,15 @@ use crate::timetable::{CheckWindow, Geofence, SessionKind, SessionView};
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSessionRequest {
+    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
     pub title: String,
     pub kind: SessionKind,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
-    /// 学时, e.g. 0.5 or 3.
+    /// 学时, e.g. 0.5 or 3: 0 to 24, at most two decimals.
+    #[schema(minimum = 0, maximum = 24)]
     pub credit_hours: f64,
+    #[schema(max_length = 128)]
     pub venue: Option<String>,
     pub geofence: Option<Geofence>,
     /// Default: opens 30 min before, late after 5 min, closes 30 min after the start.
@@ -33,6 +36,7 @@ pub struct CreateSessionRequest {
     /// Default true.
     pub counts_toward_attendance: Option<bool>,
     /// QR rotation, 5–60 s (default 10).
+    #[schema(minimum = 5, maximum = 60)]
     pub rotation_seconds: Option<i32>,
 }
 
@@ -84,11 +88,16 @@ pub async fn create(
 #[serde(deny_unknown_fields)]
 pub struct SlotRequest {
     /// Local (China) time, `08:30`.
+    #[schema(pattern = r"^([01]?[0-9]|2[0-3]):[0-5][0-9]$", example = "08:30")]
     pub start: String,
+    #[schema(pattern = r"^([01]?[0-9]|2[0-3]):[0-5][0-9]$", example = "11:30")]
     pub end: String,
+    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
     pub title: String,
     pub kind: SessionKind,
+    #[schema(minimum = 0, maximum = 24)]
     pub credit_hours: f64,
+    #[schema(max_length = 128)]
     pub venue: Option<String>,
 }
 
@@ -98,14 +107,27 @@ pub struct BatchRequest {
     pub from: NaiveDate,
     pub to: NaiveDate,
     /// ISO weekdays: 1 = Monday … 7 = Sunday. Default Monday to Friday.
+    #[schema(schema_with = weekday_list)]
     pub weekdays: Option<Vec<u32>>,
     #[serde(default)]
     pub skip_dates: Vec<NaiveDate>,
+    #[schema(min_items = 1)]
     pub slots: Vec<SlotRequest>,
     pub geofence: Option<Geofence>,
     pub window: Option<CheckWindow>,
     #[serde(default)]
     pub checkout_required: bool,
+}
+
+fn weekday_list() -> utoipa::openapi::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    ArrayBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .items(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1)).maximum(Some(7)))
+        .min_items(Some(1))
+        .max_items(Some(7))
+        .description(Some("ISO weekdays: 1 = Monday … 7 = Sunday. Default Monday to Friday."))
+        .build()
 }
 
 /// Creates sessions from a repeat rule, e.g. weekdays 08:30–11:30 and 14:30–17:30 over the class dates.
@@ -260,13 +282,15 @@ pub async fn get(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateSessionRequest {
+    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
     pub title: Option<String>,
     pub kind: Option<SessionKind>,
     pub starts_at: Option<DateTime<Utc>>,
     pub ends_at: Option<DateTime<Utc>>,
+    #[schema(minimum = 0, maximum = 24)]
     pub credit_hours: Option<f64>,
     #[serde(default, with = "::serde_with::rust::double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 128)]
     pub venue: Option<Option<String>>,
     /// `null` removes the geofence.
     #[serde(default, with = "::serde_with::rust::double_option")]
@@ -275,8 +299,10 @@ pub struct UpdateSessionRequest {
     pub window: Option<CheckWindow>,
     pub checkout_required: Option<bool>,
     pub counts_toward_attendance: Option<bool>,
+    #[schema(minimum = 5, maximum = 60)]
     pub rotation_seconds: Option<i32>,
     /// Required once check-in has opened, when times, 学时 or check-in rules change. Audited.
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
 }
 
@@ -317,7 +343,16 @@ pub async fn update(
         counts_toward_attendance: b.counts_toward_attendance,
         rotation_seconds: b.rotation_seconds,
     };
-    let view = service::update(&state.db, &who.actor(), &scope, session, input, b.reason, state.clock.now()).await?;
+    let view = service::update(
+        &state.db,
+        &who.actor(),
+        &scope,
+        session,
+        input,
+        super::optional_reason(b.reason)?,
+        state.clock.now(),
+    )
+    .await?;
     state.caches.sessions.remove(&view.id);
     Ok(web::Json(view))
 }

@@ -6,7 +6,7 @@ use crate::auth::service::{self, NewStaff};
 use crate::auth::{DisplayName, Password, Role, StaffAccount, Username};
 use crate::error::AppResult;
 use crate::http::error::ErrorBody;
-use crate::http::extract::Admin;
+use crate::http::extract::{Admin, OptionalJson};
 use crate::http::routes::ReasonBody;
 use crate::pagination::{Page, PageQuery};
 use crate::state::AppState;
@@ -14,8 +14,12 @@ use crate::state::AppState;
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateStaffRequest {
+    /// 3–32 letters, digits, `.`, `_`, `-`; case does not matter (stored lower-case).
+    #[schema(pattern = r"^[A-Za-z0-9._-]{3,32}$", example = "zhang.san")]
     pub username: String,
+    #[schema(min_length = 1, max_length = 32, pattern = r"\S")]
     pub display_name: String,
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
     pub role: Role,
 }
@@ -98,9 +102,10 @@ pub async fn get(
     tag = "staff",
     security(("bearer" = [])),
     params(("staff_id" = Uuid, Path)),
-    request_body = ReasonBody,
+    request_body = Option<ReasonBody>,
     responses(
         (status = 200, body = StaffAccount),
+        (status = 400, body = ErrorBody, description = "`validation_failed`: the reason is over 500 characters"),
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
         (status = 403, body = ErrorBody, description = "`forbidden`: not an admin, or your own account"),
         (status = 404, body = ErrorBody, description = "`not_found`"),
@@ -111,9 +116,9 @@ pub async fn disable(
     state: web::Data<AppState>,
     Admin(admin): Admin,
     path: web::Path<Uuid>,
-    body: Option<web::Json<ReasonBody>>,
+    body: OptionalJson<ReasonBody>,
 ) -> AppResult<web::Json<StaffAccount>> {
-    let reason = body.and_then(|b| b.into_inner().reason);
+    let reason = ReasonBody::reason(body.0)?;
     let updated =
         service::set_disabled(&state.db, &admin.actor(), path.into_inner(), true, reason, state.clock.now()).await?;
     Ok(web::Json(updated))
@@ -124,9 +129,10 @@ pub async fn disable(
     tag = "staff",
     security(("bearer" = [])),
     params(("staff_id" = Uuid, Path)),
-    request_body = ReasonBody,
+    request_body = Option<ReasonBody>,
     responses(
         (status = 200, body = StaffAccount),
+        (status = 400, body = ErrorBody, description = "`validation_failed`: the reason is over 500 characters"),
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
         (status = 403, body = ErrorBody, description = "`forbidden`: not an admin"),
         (status = 404, body = ErrorBody, description = "`not_found`"),
@@ -137,9 +143,9 @@ pub async fn enable(
     state: web::Data<AppState>,
     Admin(admin): Admin,
     path: web::Path<Uuid>,
-    body: Option<web::Json<ReasonBody>>,
+    body: OptionalJson<ReasonBody>,
 ) -> AppResult<web::Json<StaffAccount>> {
-    let reason = body.and_then(|b| b.into_inner().reason);
+    let reason = ReasonBody::reason(body.0)?;
     let updated =
         service::set_disabled(&state.db, &admin.actor(), path.into_inner(), false, reason, state.clock.now()).await?;
     Ok(web::Json(updated))
@@ -148,6 +154,7 @@ pub async fn enable(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetPasswordRequest {
+    #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
 }
 

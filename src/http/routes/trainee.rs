@@ -43,8 +43,10 @@ impl From<TraineeLogin> for TraineeLoginResponse {
 #[serde(deny_unknown_fields)]
 pub struct InviteLoginRequest {
     /// The code on the invite sheet (case, spaces and dashes do not matter).
+    #[schema(pattern = r"^[2-9A-HJKMNP-Z]{10}$", example = "7KQ2M9XHRT")]
     pub invite_code: String,
     /// A stable id the phone page keeps in local storage.
+    #[schema(pattern = r"^[A-Za-z0-9_:.-]{8,128}$")]
     pub device_id: String,
 }
 
@@ -102,9 +104,9 @@ pub struct WechatLoginResponse {
     responses(
         (status = 200, body = WechatLoginResponse),
         (status = 400, body = ErrorBody, description = "`wechat_code_invalid` (WeChat 40029)"),
-        (status = 403, body = ErrorBody, description = "`wechat_user_blocked` (WeChat 40226)"),
+        (status = 403, body = ErrorBody, description = "`wechat_user_blocked` (WeChat 40226); `wechat_login_disabled`: this base has not configured the mini program (`wechat.appid`), use an invite code"),
         (status = 429, body = ErrorBody, description = "`rate_limited` (WeChat 45011), with `Retry-After`"),
-        (status = 503, body = ErrorBody, description = "`wechat_unavailable`: WeChat busy (-1), timed out, or not configured"),
+        (status = 503, body = ErrorBody, description = "`wechat_unavailable`: WeChat busy (-1) or timed out"),
     )
 )]
 #[post("/auth/wechat")]
@@ -139,6 +141,7 @@ pub async fn wechat_login(
 #[serde(deny_unknown_fields)]
 pub struct BindRequest {
     pub binding_ticket: String,
+    #[schema(pattern = r"^[2-9A-HJKMNP-Z]{10}$", example = "7KQ2M9XHRT")]
     pub invite_code: String,
 }
 

@@ -168,7 +168,7 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                     })
                 })
             })
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<http::request_span::RequestSpan>::new())
     })
     .listen(listener)?
     .shutdown_timeout(10);

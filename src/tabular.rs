@@ -137,10 +137,17 @@ impl Collector {
         let Some((header_row, headers)) = iter.next() else {
             return Err(AppError::with_message(ErrorCode::FileUnreadable, "上传的文件是空的"));
         };
-        let headers = headers.into_iter().map(|h| h.trim().trim_start_matches('\u{feff}').to_owned()).collect();
-        let rows: Vec<_> = iter.collect();
+        let headers: Vec<String> =
+            headers.into_iter().map(|h| h.trim().trim_start_matches('\u{feff}').to_owned()).collect();
+        let mut rows: Vec<_> = iter.collect();
         if rows.len() > max_rows {
             return Err(too_many_rows(max_rows));
+        }
+        // Blank cells were skipped; rows are as wide as the header at least, as the sheet shows them.
+        for (_, cells) in &mut rows {
+            if cells.len() < headers.len() {
+                cells.resize(headers.len(), String::new());
+            }
         }
         Ok(Sheet { header_row, headers, rows })
     }
@@ -324,13 +331,20 @@ fn read_csv(bytes: &[u8], out: &mut Collector) -> AppResult<()> {
 }
 
 /// A cell as it may go into a CSV: one that Excel or WPS would run as a formula (starting with `=`, `+`, `-`,
-/// `@`, a tab or a carriage return) gets a leading `'`, so a name such as `=HYPERLINK(..)` stays text.
+/// `@`, a tab or a carriage return) gets a leading `'`, so a name such as `=HYPERLINK(..)` stays text. A signed
+/// number (`-2`, `+1.5`) and a lone `-` placeholder are left as they are: a spreadsheet reads them as values.
 pub fn csv_safe(cell: &str) -> std::borrow::Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        std::borrow::Cow::Owned(format!("'{cell}"))
-    } else {
-        std::borrow::Cow::Borrowed(cell)
-    }
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_plain_value(cell);
+    if risky { std::borrow::Cow::Owned(format!("'{cell}")) } else { std::borrow::Cow::Borrowed(cell) }
+}
+
+/// `-`, `+`, or a sign followed by digits with at most one decimal point.
+fn is_plain_value(cell: &str) -> bool {
+    let Some(rest) = cell.strip_prefix(['+', '-']) else { return false };
+    rest.is_empty()
+        || (rest.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            && rest.bytes().filter(|b| *b == b'.').count() <= 1
+            && rest.bytes().any(|b| b.is_ascii_digit()))
 }
 
 /// CSV with a UTF-8 BOM, for Excel; every cell passes through [`csv_safe`].
@@ -492,17 +506,33 @@ mod tests {
     fn csv_cells_that_a_spreadsheet_would_run_as_formulas_are_written_as_text() {
         let rows = vec![vec![
             "=HYPERLINK(\"http://x\")".to_owned(),
-            "+1".to_owned(),
-            "-2".to_owned(),
+            "-2+3".to_owned(),
+            "+cmd|' /C calc'!A0".to_owned(),
             "@SUM(A1)".to_owned(),
             "\tx".to_owned(),
             "\rx".to_owned(),
             "张三".to_owned(),
+            "-1.5".to_owned(),
+            "-".to_owned(),
         ]];
-        let out = String::from_utf8(write_csv(&["a", "b", "c", "d", "e", "f", "g"], &rows).unwrap()).unwrap();
+        let headers = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+        let out = String::from_utf8(write_csv(&headers, &rows).unwrap()).unwrap();
         let mut reader = csv::ReaderBuilder::new().from_reader(out.trim_start_matches('\u{feff}').as_bytes());
         let record = reader.records().next().unwrap().unwrap();
         let cells: Vec<&str> = record.iter().collect();
-        assert_eq!(cells, ["'=HYPERLINK(\"http://x\")", "'+1", "'-2", "'@SUM(A1)", "'\tx", "'\rx", "张三"]);
+        assert_eq!(
+            cells,
+            [
+                "'=HYPERLINK(\"http://x\")",
+                "'-2+3",
+                "'+cmd|' /C calc'!A0",
+                "'@SUM(A1)",
+                "'\tx",
+                "'\rx",
+                "张三",
+                "-1.5",
+                "-"
+            ]
+        );
     }
 }

@@ -61,7 +61,8 @@ impl WechatClient {
         if !self.configured() {
             return Err(AppError::new(ErrorCode::WechatLoginDisabled));
         }
-        let unavailable = |e: reqwest::Error| AppError::new(ErrorCode::WechatUnavailable).caused_by(e);
+        // The URL carries the app secret and the login code: never into the log.
+        let unavailable = |e: reqwest::Error| AppError::new(ErrorCode::WechatUnavailable).caused_by(e.without_url());
         let response = self
             .http
             .get(format!("{}/sns/jscode2session", self.base_url))

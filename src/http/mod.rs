@@ -6,6 +6,7 @@ pub mod extract;
 pub mod headers;
 pub mod input;
 pub mod openapi;
+pub mod request_span;
 pub mod routes;
 pub mod upload;
 

@@ -134,8 +134,8 @@ impl WechatSender {
             .query(&query)
             .send()
             .await
-            .map_err(|e| Outcome::Retry(format!("token request: {e}")))?;
-        let body = answer.bytes().await.map_err(|e| Outcome::Retry(format!("token body: {e}")))?;
+            .map_err(|e| Outcome::Retry(format!("token request: {}", e.without_url())))?;
+        let body = answer.bytes().await.map_err(|e| Outcome::Retry(format!("token body: {}", e.without_url())))?;
         let t: TokenAnswer =
             serde_json::from_slice(&body).map_err(|e| Outcome::Retry(format!("token answer unreadable: {e}")))?;
         match (t.access_token, t.errcode.unwrap_or(0)) {
@@ -161,9 +161,9 @@ impl WechatSender {
             .json(payload)
             .send()
             .await
-            .map_err(|e| Outcome::Retry(format!("send request: {e}")))?;
+            .map_err(|e| Outcome::Retry(format!("send request: {}", e.without_url())))?;
         let status = answer.status();
-        let body = answer.bytes().await.map_err(|e| Outcome::Retry(format!("send body: {e}")))?;
+        let body = answer.bytes().await.map_err(|e| Outcome::Retry(format!("send body: {}", e.without_url())))?;
         let a: SendAnswer = serde_json::from_slice(&body)
             .map_err(|e| Outcome::Retry(format!("send answer unreadable (HTTP {status}): {e}")))?;
         let code = a.errcode.unwrap_or(0);

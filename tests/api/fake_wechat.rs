@@ -18,6 +18,8 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 
 pub const APPID: &str = "wx-test-appid";
 pub const SECRET: &str = "wx-test-secret";
+/// The `session_key` every successful login answers with (it must never reach a log or a client).
+pub const SESSION_KEY: &str = "tiihtNczf5v6AKRyjwEUhQ==";
 
 pub struct FakeWechat {
     pub base_url: String,
@@ -123,9 +125,9 @@ async fn jscode2session(query: web::Query<HashMap<String, String>>) -> HttpRespo
             err(40029, "invalid code")
         }
         other => match other.strip_prefix("ok:") {
-            Some(openid) => text(format!(
-                r#"{{"openid":"{openid}","session_key":"tiihtNczf5v6AKRyjwEUhQ==","unionid":"u-{openid}"}}"#
-            )),
+            Some(openid) => {
+                text(format!(r#"{{"openid":"{openid}","session_key":"{SESSION_KEY}","unionid":"u-{openid}"}}"#))
+            }
             None => err(40029, "invalid code"),
         },
     }

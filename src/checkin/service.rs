@@ -142,13 +142,6 @@ fn check_nonce(nonce: &str) -> AppResult<()> {
     }
 }
 
-/// The token part of what was scanned: a bare token or a `…/c/{token}` URL.
-fn token_text(scanned: &str) -> &str {
-    let s = scanned.trim();
-    let s = s.split(['?', '#']).next().unwrap_or(s);
-    s.rsplit_once("/c/").map(|(_, t)| t.trim_end_matches('/')).unwrap_or(s)
-}
-
 /// Handles one scan. Failures are logged as attempts and remembered by nonce like successes.
 #[tracing::instrument(skip_all, fields(person_id = %caller.trainee.person_id))]
 pub async fn check_in(deps: &Deps<'_>, caller: &Caller<'_>, req: &CheckinRequest) -> AppResult<CheckinAnswer> {
@@ -237,7 +230,7 @@ async fn run(
     trace: &mut Trace,
 ) -> AppResult<CheckinAnswer> {
     limit(deps, caller).await?;
-    let text = token_text(&req.qr_token);
+    let text = rollcall_intake::qr::token_text(&req.qr_token);
     let Some(token) = QrToken::parse(deps.secret, text)? else {
         // Well-formed but not minted by us: logged against the session it names, so staff see the tampering.
         trace.session_id = QrToken::claimed_session(text);

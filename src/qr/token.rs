@@ -3,18 +3,14 @@
 //! since the Unix epoch. The current and the previous step are accepted, with a small allowance for the screen's
 //! and the server's clocks disagreeing; anything older is expired. Verifying needs no database and no Redis.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use rollcall_intake::qr::{MAC_LEN, RawToken, VERSION};
 use secrecy::SecretString;
 use uuid::Uuid;
 
 use crate::crypto;
 use crate::error::AppResult;
 
-const VERSION: u8 = 1;
-const MAC_LEN: usize = 16;
-const RAW_LEN: usize = 1 + 16 + 8 + MAC_LEN;
 /// How far the screen's clock and the server's may disagree.
 pub const SKEW: Duration = Duration::seconds(2);
 
@@ -56,38 +52,24 @@ fn tag(secret: &SecretString, session_id: Uuid, step: u64) -> AppResult<[u8; 32]
 
 /// The token for a session at a step.
 pub fn mint(secret: &SecretString, session_id: Uuid, step: u64) -> AppResult<String> {
-    let mut raw = Vec::with_capacity(RAW_LEN);
-    raw.push(VERSION);
-    raw.extend_from_slice(session_id.as_bytes());
-    raw.extend_from_slice(&step.to_be_bytes());
-    raw.extend_from_slice(&tag(secret, session_id, step)?[..MAC_LEN]);
-    Ok(URL_SAFE_NO_PAD.encode(raw))
+    let mut mac = [0u8; MAC_LEN];
+    mac.copy_from_slice(&tag(secret, session_id, step)?[..MAC_LEN]);
+    Ok(RawToken { session_id, step, mac }.encode())
 }
 
 impl QrToken {
     /// Decodes a token and checks its MAC in constant time. `None` for anything rollcall did not mint.
     pub fn parse(secret: &SecretString, text: &str) -> AppResult<Option<QrToken>> {
-        let Ok(raw) = URL_SAFE_NO_PAD.decode(text.trim().as_bytes()) else { return Ok(None) };
-        if raw.len() != RAW_LEN || raw[0] != VERSION {
-            return Ok(None);
-        }
-        let mut id = [0u8; 16];
-        id.copy_from_slice(&raw[1..17]);
-        let mut step = [0u8; 8];
-        step.copy_from_slice(&raw[17..25]);
-        let token = QrToken { session_id: Uuid::from_bytes(id), step: u64::from_be_bytes(step) };
-        let expected = tag(secret, token.session_id, token.step)?;
-        Ok(crypto::verify(&expected[..MAC_LEN], &raw[25..]).then_some(token))
+        let Some(raw) = RawToken::decode(text) else { return Ok(None) };
+        let expected = tag(secret, raw.session_id, raw.step)?;
+        let token = QrToken { session_id: raw.session_id, step: raw.step };
+        Ok(crypto::verify(&expected[..MAC_LEN], &raw.mac).then_some(token))
     }
 
     /// The session a token names, without checking that rollcall minted it: for the attempt log only, so staff see
     /// tampering on the session it targets. Never a basis for accepting a scan.
     pub fn claimed_session(text: &str) -> Option<Uuid> {
-        let raw = URL_SAFE_NO_PAD.decode(text.trim().as_bytes()).ok()?;
-        if raw.len() != RAW_LEN || raw[0] != VERSION {
-            return None;
-        }
-        Uuid::from_slice(&raw[1..17]).ok()
+        RawToken::decode(text).map(|raw| raw.session_id)
     }
 
     /// Whether the token may be used at `now` for a session rotating every `rotation_s` seconds.
@@ -127,6 +109,8 @@ mod tests {
 
     #[test]
     fn changing_any_byte_breaks_the_token() {
+        use base64::Engine;
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let token = mint(&secret(), Uuid::now_v7(), 42).unwrap();
         let raw = URL_SAFE_NO_PAD.decode(&token).unwrap();
         for i in 0..raw.len() {

@@ -138,7 +138,7 @@ impl EventBus for RedisEventBus {
         let pipe = &pipe;
         let result = self.handle.run(|mut c| async move { pipe.query_async::<()>(&mut c).await }).await;
         if let Err(err) = &result {
-            crate::kv::log_degraded(&err, "cannot publish event to Redis; delivering locally only");
+            crate::kv::log_degraded(err, "cannot publish event to Redis; delivering locally only");
             let payload: Arc<str> = Arc::from(payload);
             for topic in topics {
                 self.fanout.deliver(topic, payload.clone());

@@ -395,7 +395,7 @@ async fn logs_hold_no_bearer_token_invite_code_screen_key_or_secret() {
     assert_eq!(scan(trainee.clone(), format!("{qr_token}x")).await.unwrap().status(), 400);
     // Wrong codes and tokens, in bodies, headers and queries.
     let other_code = w.trainees[1].0.clone();
-    for bad in [format!("{other_code}"), "ZZZZ-ZZZZ".to_owned()] {
+    for bad in [other_code.clone(), "ZZZZ-ZZZZ".to_owned()] {
         let r = client
             .post(server.url("/api/v1/auth/invite"))
             .json(&json!({"invite_code": bad, "device_id": "log-phone-0002"}))

@@ -28,21 +28,3 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
-
-/// A QR code as PNG.
-pub fn qr_png(data: &str, size: u32) -> crate::error::AppResult<Vec<u8>> {
-    let internal = |e: &dyn std::fmt::Display| crate::error::AppError::internal(anyhow::anyhow!("qr png: {e}"));
-    let code =
-        qrcode::QrCode::with_error_correction_level(data.as_bytes(), qrcode::EcLevel::M).map_err(|e| internal(&e))?;
-    let image = code.render::<image::Luma<u8>>().min_dimensions(size, size).build();
-    let mut out = std::io::Cursor::new(Vec::new());
-    image.write_to(&mut out, image::ImageFormat::Png).map_err(|e| internal(&e))?;
-    Ok(out.into_inner())
-}
-
-/// A QR code as inline SVG.
-pub fn qr_svg(data: &str, size: u32) -> crate::error::AppResult<String> {
-    let code = qrcode::QrCode::with_error_correction_level(data.as_bytes(), qrcode::EcLevel::M)
-        .map_err(|e| crate::error::AppError::internal(anyhow::anyhow!("qr: {e}")))?;
-    Ok(code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(size, size).quiet_zone(true).build())
-}

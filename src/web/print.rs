@@ -1,59 +1,18 @@
-//! Print pages, opened from signed, expiring links so a browser can print them without a staff login: the invite
+//! Print pages, opened from signed, expiring links ([`crate::print_link`]) so a browser can print them without a staff login: the invite
 //! sheet (one card per trainee with name, unit, invite code and a QR of the binding link) and the daily notice.
 
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::NaiveDate;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{esc, qr_svg};
+use super::esc;
 use crate::class::service::get_class;
 use crate::clock::local_hhmm;
-use crate::crypto;
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::error::{AppError, AppResult};
+use crate::print_link::{PrintPage, check};
 use crate::roster::service as roster;
 use crate::state::AppState;
-
-/// Signs (what, class, extra, expiry) for a print link; `what` keeps one kind of link from opening another.
-fn signature(state: &AppState, what: &str, class_id: Uuid, extra: &str, exp: i64) -> AppResult<String> {
-    let mac = crypto::mac(
-        &state.master_secret,
-        "print-link",
-        &[what.as_bytes(), class_id.as_bytes(), extra.as_bytes(), exp.to_string().as_bytes()],
-    )?;
-    Ok(hex::encode(&mac[..16]))
-}
-
-fn check(state: &AppState, what: &str, class_id: Uuid, extra: &str, exp: i64, sig: &str) -> AppResult<()> {
-    let expected = signature(state, what, class_id, extra, exp)?;
-    let fresh = Utc.timestamp_opt(exp, 0).single().is_some_and(|t| t > state.clock.now());
-    if crypto::verify(expected.as_bytes(), sig.as_bytes()) && fresh {
-        Ok(())
-    } else {
-        Err(AppError::with_message(ErrorCode::Forbidden, "打印链接已失效，请在系统中重新打开"))
-    }
-}
-
-/// A link to the class's invite sheet, valid until `until`.
-pub fn invite_sheet_url(state: &AppState, class_id: Uuid, until: DateTime<Utc>) -> AppResult<String> {
-    let exp = until.timestamp();
-    let sig = signature(state, "invites", class_id, "", exp)?;
-    Ok(format!("{}/print/classes/{class_id}/invites?exp={exp}&sig={sig}", state.base_url()))
-}
-
-/// Links to the class's daily notice for `date` (print page, PDF), valid until `until`.
-pub fn notice_urls(
-    state: &AppState,
-    class_id: Uuid,
-    date: NaiveDate,
-    until: DateTime<Utc>,
-) -> AppResult<(String, String)> {
-    let exp = until.timestamp();
-    let sig = signature(state, "notice", class_id, &date.to_string(), exp)?;
-    let base = format!("{}/print/classes/{class_id}", state.base_url());
-    let query = format!("date={date}&exp={exp}&sig={sig}");
-    Ok((format!("{base}/notice?{query}"), format!("{base}/notice.pdf?{query}")))
-}
 
 /// The daily notice as a PDF (A4), from the same signed link as the print page.
 pub async fn daily_notice_pdf(
@@ -62,7 +21,7 @@ pub async fn daily_notice_pdf(
     query: web::Query<SignedDay>,
 ) -> AppResult<HttpResponse> {
     let class_id = path.into_inner();
-    check(&state, "notice", class_id, &query.date.to_string(), query.exp, &query.sig)?;
+    check(&state.master_secret, PrintPage::Notice(query.date), class_id, query.exp, &query.sig, state.clock.now())?;
     let class = get_class(&state.db, class_id).await?;
     let scope = crate::class::ClassScope { class };
     let notice = crate::attendance::notice::daily(&state.db, &scope, query.date).await?;
@@ -97,14 +56,14 @@ pub async fn invite_sheet(
     query: web::Query<Signed>,
 ) -> AppResult<HttpResponse> {
     let class_id = path.into_inner();
-    check(&state, "invites", class_id, "", query.exp, &query.sig)?;
+    check(&state.master_secret, PrintPage::InviteSheet, class_id, query.exp, &query.sig, state.clock.now())?;
     let class = get_class(&state.db, class_id).await?;
     let invites = roster::invites(&state.db, &state.master_secret, &state.base_url(), class_id).await?;
     let mut cards = String::new();
     for (i, inv) in invites.iter().enumerate() {
         cards.push_str(&format!(
             r#"<div class="card"><div class="qr">{qr}</div><div class="who"><div class="no">{no}</div><div class="name">{name}</div><div class="unit">{unit}</div><div class="code-label">邀请码</div><div class="code">{code}</div></div></div>"#,
-            qr = qr_svg(&inv.bind_url, 112)?,
+            qr = crate::qr::render::svg(&inv.bind_url, 112)?,
             no = i + 1,
             name = esc(&inv.name),
             unit = esc(&inv.unit),
@@ -144,7 +103,7 @@ pub async fn daily_notice(
     query: web::Query<SignedDay>,
 ) -> AppResult<HttpResponse> {
     let class_id = path.into_inner();
-    check(&state, "notice", class_id, &query.date.to_string(), query.exp, &query.sig)?;
+    check(&state.master_secret, PrintPage::Notice(query.date), class_id, query.exp, &query.sig, state.clock.now())?;
     let class = get_class(&state.db, class_id).await?;
     let scope = crate::class::ClassScope { class };
     let notice = crate::attendance::notice::daily(&state.db, &scope, query.date).await?;

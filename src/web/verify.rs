@@ -5,9 +5,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::esc;
-use crate::certificate::verify::PublicCertificate;
+use crate::certificate::verify::{PublicCertificate, Verified, verify_code};
 use crate::error::AppResult;
-use crate::http::routes::certificates::{Verified, verify_code};
+use crate::http::extract::client_addr;
 use crate::state::AppState;
 
 const STYLE: &str = r#"body{font-family:-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;margin:0;background:#f5f6f8;color:#222}
@@ -53,7 +53,8 @@ fn page(status: StatusCode, badge: &str, class: &str, body: &str) -> HttpRespons
 }
 
 pub async fn show(state: web::Data<AppState>, req: HttpRequest, code: web::Path<String>) -> AppResult<HttpResponse> {
-    Ok(match verify_code(&state, &req, &code).await? {
+    let client = client_addr(&req, &state);
+    Ok(match verify_code(&state.db, &*state.infra.limiter, &state.settings, &client, &code).await? {
         Verified::Valid(c) => page(StatusCode::OK, "✓ 证书有效", "ok", &details(&c)),
         Verified::Revoked(c, at) => {
             let when = at.with_timezone(&crate::clock::china()).format("%Y年%-m月%-d日");

@@ -283,6 +283,30 @@ async fn every_answer_carries_the_security_headers_and_private_answers_are_not_s
     assert_eq!(error.headers()["x-frame-options"], "DENY", "errors too");
 }
 
+#[tokio::test]
+async fn the_pages_files_are_kept_for_a_year_under_names_that_carry_their_hash() {
+    let app = spawn_app().await;
+    let page = app.get("/h5/me", None).await.text().await.unwrap();
+    let files: Vec<&str> =
+        page.split("=\"/assets/").skip(1).map(|rest| rest.split('"').next().unwrap_or_default()).collect();
+    assert_eq!(files.len(), 3, "the stylesheet, the shared script and the page's own: {page}");
+    for file in files {
+        let response = app.get(&format!("/assets/{file}"), None).await;
+        assert_eq!(response.status(), 200, "{file}");
+        let h = response.headers().clone();
+        assert_eq!(h["cache-control"], "public, max-age=31536000, immutable", "{file}");
+        let kind = if file.ends_with(".css") { "text/css; charset=utf-8" } else { "text/javascript; charset=utf-8" };
+        assert_eq!(h["content-type"], kind, "{file}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{file}");
+        let hash = file.split('.').nth(1).unwrap_or_default();
+        let body = response.bytes().await.unwrap();
+        assert_eq!(hash, hex::encode(&<sha2::Sha256 as sha2::Digest>::digest(&body)[..4]), "{file} carries its hash");
+    }
+    for stale in ["/assets/app.00000000.js", "/assets/app.js"] {
+        assert_eq!(app.get(stale, None).await.status(), 404, "{stale}");
+    }
+}
+
 /// A client whose connections come from `addr` (any 127.x.y.z is this machine on Linux).
 fn client_from(addr: &str) -> reqwest::Client {
     reqwest::Client::builder().local_address(addr.parse::<std::net::IpAddr>().unwrap()).build().unwrap()

@@ -242,6 +242,8 @@ async fn every_answer_carries_the_security_headers_and_private_answers_are_not_s
     let pages = [
         ("/h5/bind?code=ABCDEFGH".to_owned(), "frame-ancestors 'none'", "DENY"),
         ("/h5/me".to_owned(), "frame-ancestors 'none'", "DENY"),
+        ("/c/any-token".to_owned(), "frame-ancestors 'none'", "DENY"),
+        ("/verify/NOPE".to_owned(), "frame-ancestors 'none'", "DENY"),
         (format!("/staff/sessions/{session}"), "frame-ancestors 'none'", "DENY"),
         (format!("/screen/{session}"), "frame-ancestors 'self'", "SAMEORIGIN"),
     ];
@@ -257,6 +259,10 @@ async fn every_answer_carries_the_security_headers_and_private_answers_are_not_s
             !csp.contains("http:") && !csp.contains("https:") && !csp.contains('*'),
             "{path}: no other origin: {csp}"
         );
+        let directive = |name: &str| csp.split(';').map(str::trim).find(|d| d.split(' ').next() == Some(name));
+        assert_eq!(directive("script-src"), Some("script-src 'self'"), "{path}: no inline script runs: {csp}");
+        assert_eq!(directive("style-src"), Some("style-src 'self'"), "{path}: no inline style applies: {csp}");
+        assert!(!csp.contains("'unsafe-inline'") && !csp.contains("'unsafe-eval'"), "{path}: {csp}");
         assert_eq!(h["x-frame-options"], frame_options, "{path}");
         assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
@@ -278,6 +284,11 @@ async fn every_answer_carries_the_security_headers_and_private_answers_are_not_s
     let sheet = app.client.get(invites["print_url"].as_str().unwrap()).send().await.unwrap();
     assert_eq!(sheet.status(), 200);
     assert_eq!(sheet.headers()["cache-control"], "no-store", "the printable invite sheet");
+    let csp = sheet.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("script-src 'self';") && !csp.contains("'unsafe-inline'"), "the invite sheet: {csp}");
+    let docs = app.get("/api-docs/", None).await;
+    let csp = docs.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("script-src 'self';"), "Swagger UI runs no inline script either: {csp}");
     let error = app.get("/api/v1/classes", None).await;
     assert_eq!(error.status(), 401);
     assert_eq!(error.headers()["x-frame-options"], "DENY", "errors too");

@@ -104,7 +104,7 @@ function watch(page) {
   page.on('response', async (r) => {
     if (r.request().method() !== 'POST') return;
     const url = new URL(r.url());
-    let body = null;
+    let body;
     try {
       body = r.status() === 204 ? null : await r.json();
     } catch {

@@ -27,6 +27,7 @@ pub mod leave;
 pub mod live;
 pub mod notify;
 pub mod pagination;
+pub mod print_link;
 pub mod qr;
 pub mod report;
 pub mod roster;

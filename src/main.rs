@@ -102,7 +102,12 @@ fn announce(app: &Application, demo: Option<&demo::Demo>) {
         println!("  demo admin:  {} / {}", demo::ADMIN.0, demo::ADMIN.1);
         println!("  demo staff:  {} / {}", demo::STAFF.0, demo::STAFF.1);
         let until = SystemClock.now() + chrono::Duration::hours(24);
-        match rollcall::web::print::invite_sheet_url(app.state(), demo.class_id, until) {
+        match rollcall::print_link::invite_sheet_url(
+            &app.state().master_secret,
+            &app.state().base_url(),
+            demo.class_id,
+            until,
+        ) {
             Ok(url) => println!("  invite sheet of the demo class (30 trainees): {url}"),
             Err(err) => eprintln!("cannot sign the invite sheet link: {err:?}"),
         }

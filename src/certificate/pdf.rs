@@ -8,7 +8,7 @@ use printpdf::{
 
 use crate::class::ClassKind;
 use crate::entity::{certificate, training_class};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 const PAGE_W: f32 = 210.0;
 const PAGE_H: f32 = 297.0;
@@ -74,8 +74,7 @@ impl Page {
 
     /// The QR's dark modules as one filled polygon, `size` mm square with its lower-left corner at (x, y).
     fn qr(&mut self, data: &str, x: f32, y: f32, size: f32) -> AppResult<()> {
-        let code = qrcode::QrCode::with_error_correction_level(data.as_bytes(), qrcode::EcLevel::M)
-            .map_err(|e| AppError::internal(anyhow::anyhow!("qr: {e}")))?;
+        let code = crate::qr::render::code(data)?;
         let n = code.width();
         let quiet = 4.0;
         let module = size / (n as f32 + 2.0 * quiet);

@@ -7,9 +7,11 @@ use serde::Serialize;
 
 use super::issue::{CODE_LEN, normalise_code};
 use crate::completion::standing::trim_centi;
+use crate::config::Settings;
 use crate::entity::{certificate, training_class};
-use crate::error::AppResult;
-use crate::live::screen::mask_name;
+use crate::error::{AppError, AppResult};
+use crate::kv::{Check, Decision, RateLimiter};
+use crate::roster::model::mask_name;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PublicCertificate {
@@ -51,4 +53,35 @@ pub async fn lookup(db: &DatabaseConnection, raw: &str, mask: bool) -> AppResult
         issue_date: c.issue_date,
         revoked_at: c.revoked_at,
     }))
+}
+
+/// What verification found: valid, revoked (with the date), or nothing. Shared by the JSON API and the page.
+pub enum Verified {
+    Valid(PublicCertificate),
+    Revoked(PublicCertificate, DateTime<Utc>),
+    Unknown,
+}
+
+/// Looks a code up for the public (`client` is the caller's address), limited per address against guessing; the
+/// holder's name is masked as the base configures.
+pub async fn verify_code(
+    db: &DatabaseConnection,
+    limiter: &dyn RateLimiter,
+    settings: &Settings,
+    client: &str,
+    code: &str,
+) -> AppResult<Verified> {
+    let quota = settings.rate_limits.verify_per_address.into();
+    if let Decision::Limited { retry_after } =
+        limiter.check_all(&[Check { bucket: "verify_addr", key: client, quota }]).await
+    {
+        return Err(AppError::rate_limited(retry_after));
+    }
+    Ok(match lookup(db, code, settings.verify.mask_names).await? {
+        None => Verified::Unknown,
+        Some(c) => match c.revoked_at {
+            Some(at) => Verified::Revoked(c, at),
+            None => Verified::Valid(c),
+        },
+    })
 }

@@ -22,6 +22,7 @@ use crate::class::ClassScope;
 use crate::entity::{class_session, screen_link};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::qr::display::{self, QrView};
+use crate::roster::model::mask_name;
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -144,16 +145,6 @@ pub async fn session_for_key(
     class_session::Entity::find_by_id(link.session_id).one(db).await?.ok_or_else(denied)
 }
 
-/// 张三 → 张*, 张小明 → 张*明, 欧阳小明 → 欧**明.
-pub fn mask_name(name: &str) -> String {
-    let chars: Vec<char> = name.chars().collect();
-    match chars.len() {
-        0 | 1 => name.to_owned(),
-        2 => format!("{}*", chars[0]),
-        n => format!("{}{}{}", chars[0], "*".repeat(n - 2), chars[n - 1]),
-    }
-}
-
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Arrival {
     pub name: String,
@@ -184,7 +175,7 @@ pub async fn state(app: &AppState, scope: &ClassScope, session: &class_session::
     let now = app.clock.now();
     let qr = display::current(&app.master_secret, &app.base_url(), session, now).ok();
     let qr_svg = match &qr {
-        Some(q) => Some(crate::web::qr_svg(&q.url, 520)?),
+        Some(q) => Some(crate::qr::render::svg(&q.url, 520)?),
         None => None,
     };
     let attendance = for_session(&app.db, scope, session, now).await?;
@@ -215,17 +206,4 @@ pub async fn state(app: &AppState, scope: &ClassScope, session: &class_session::
         latest,
         server_time: now,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::mask_name;
-
-    #[test]
-    fn names_are_masked_in_the_middle() {
-        assert_eq!(mask_name("张三"), "张*");
-        assert_eq!(mask_name("张小明"), "张*明");
-        assert_eq!(mask_name("欧阳小明"), "欧**明");
-        assert_eq!(mask_name("张"), "张");
-    }
 }

@@ -41,6 +41,17 @@ pub fn parse_gender(raw: &str) -> AppResult<Option<String>> {
     }
 }
 
+/// A name as the public may see it (the classroom screen, certificate verification): 张三 → 张*, 张小明 → 张*明,
+/// 欧阳小明 → 欧**明.
+pub fn mask_name(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    match chars.len() {
+        0 | 1 => name.to_owned(),
+        2 => format!("{}*", chars[0]),
+        n => format!("{}{}{}", chars[0], "*".repeat(n - 2), chars[n - 1]),
+    }
+}
+
 /// A trainee's details as entered by staff or read from a roster row, validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PersonFields {
@@ -147,5 +158,13 @@ mod tests {
         for (raw, want) in cases {
             assert_eq!(Phone::parse(raw).ok().map(|p| p.0), want.map(str::to_owned), "{raw:?}");
         }
+    }
+
+    #[test]
+    fn names_are_masked_in_the_middle() {
+        assert_eq!(mask_name("张三"), "张*");
+        assert_eq!(mask_name("张小明"), "张*明");
+        assert_eq!(mask_name("欧阳小明"), "欧**明");
+        assert_eq!(mask_name("张"), "张");
     }
 }

@@ -242,6 +242,8 @@ async fn every_answer_carries_the_security_headers_and_private_answers_are_not_s
     let pages = [
         ("/h5/bind?code=ABCDEFGH".to_owned(), "frame-ancestors 'none'", "DENY"),
         ("/h5/me".to_owned(), "frame-ancestors 'none'", "DENY"),
+        ("/c/any-token".to_owned(), "frame-ancestors 'none'", "DENY"),
+        ("/verify/NOPE".to_owned(), "frame-ancestors 'none'", "DENY"),
         (format!("/staff/sessions/{session}"), "frame-ancestors 'none'", "DENY"),
         (format!("/screen/{session}"), "frame-ancestors 'self'", "SAMEORIGIN"),
     ];
@@ -257,6 +259,10 @@ async fn every_answer_carries_the_security_headers_and_private_answers_are_not_s
             !csp.contains("http:") && !csp.contains("https:") && !csp.contains('*'),
             "{path}: no other origin: {csp}"
         );
+        let directive = |name: &str| csp.split(';').map(str::trim).find(|d| d.split(' ').next() == Some(name));
+        assert_eq!(directive("script-src"), Some("script-src 'self'"), "{path}: no inline script runs: {csp}");
+        assert_eq!(directive("style-src"), Some("style-src 'self'"), "{path}: no inline style applies: {csp}");
+        assert!(!csp.contains("'unsafe-inline'") && !csp.contains("'unsafe-eval'"), "{path}: {csp}");
         assert_eq!(h["x-frame-options"], frame_options, "{path}");
         assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
@@ -278,9 +284,38 @@ async fn every_answer_carries_the_security_headers_and_private_answers_are_not_s
     let sheet = app.client.get(invites["print_url"].as_str().unwrap()).send().await.unwrap();
     assert_eq!(sheet.status(), 200);
     assert_eq!(sheet.headers()["cache-control"], "no-store", "the printable invite sheet");
+    let csp = sheet.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("script-src 'self';") && !csp.contains("'unsafe-inline'"), "the invite sheet: {csp}");
+    let docs = app.get("/api-docs/", None).await;
+    let csp = docs.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("script-src 'self';"), "Swagger UI runs no inline script either: {csp}");
     let error = app.get("/api/v1/classes", None).await;
     assert_eq!(error.status(), 401);
     assert_eq!(error.headers()["x-frame-options"], "DENY", "errors too");
+}
+
+#[tokio::test]
+async fn the_pages_files_are_kept_for_a_year_under_names_that_carry_their_hash() {
+    let app = spawn_app().await;
+    let page = app.get("/h5/me", None).await.text().await.unwrap();
+    let files: Vec<&str> =
+        page.split("=\"/assets/").skip(1).map(|rest| rest.split('"').next().unwrap_or_default()).collect();
+    assert_eq!(files.len(), 3, "the stylesheet, the shared script and the page's own: {page}");
+    for file in files {
+        let response = app.get(&format!("/assets/{file}"), None).await;
+        assert_eq!(response.status(), 200, "{file}");
+        let h = response.headers().clone();
+        assert_eq!(h["cache-control"], "public, max-age=31536000, immutable", "{file}");
+        let kind = if file.ends_with(".css") { "text/css; charset=utf-8" } else { "text/javascript; charset=utf-8" };
+        assert_eq!(h["content-type"], kind, "{file}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{file}");
+        let hash = file.split('.').nth(1).unwrap_or_default();
+        let body = response.bytes().await.unwrap();
+        assert_eq!(hash, hex::encode(&<sha2::Sha256 as sha2::Digest>::digest(&body)[..4]), "{file} carries its hash");
+    }
+    for stale in ["/assets/app.00000000.js", "/assets/app.js"] {
+        assert_eq!(app.get(stale, None).await.status(), 404, "{stale}");
+    }
 }
 
 /// A client whose connections come from `addr` (any 127.x.y.z is this machine on Linux).

@@ -64,7 +64,7 @@ fn no_store(content_type: &'static str, body: Vec<u8>) -> HttpResponse {
 pub async fn qr_svg(state: web::Data<AppState>, Staff(who): Staff, path: web::Path<Uuid>) -> AppResult<HttpResponse> {
     let (_, session) = session_scope(&state.db, &who, path.into_inner()).await?;
     let view = current_qr(&state, &session)?;
-    Ok(no_store("image/svg+xml", crate::web::qr_svg(&view.url, 480)?.into_bytes()))
+    Ok(no_store("image/svg+xml", crate::qr::render::svg(&view.url, 480)?.into_bytes()))
 }
 
 /// The current QR as PNG.
@@ -84,7 +84,7 @@ pub async fn qr_svg(state: web::Data<AppState>, Staff(who): Staff, path: web::Pa
 pub async fn qr_png(state: web::Data<AppState>, Staff(who): Staff, path: web::Path<Uuid>) -> AppResult<HttpResponse> {
     let (_, session) = session_scope(&state.db, &who, path.into_inner()).await?;
     let view = current_qr(&state, &session)?;
-    Ok(no_store("image/png", crate::web::qr_png(&view.url, 480)?))
+    Ok(no_store("image/png", crate::qr::render::png(&view.url, 480)?))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -5,12 +5,11 @@ use uuid::Uuid;
 use crate::certificate::decision::{self, CompletionEntry, MyCompletion, OverrideKind};
 use crate::certificate::files;
 use crate::certificate::issue::{self, CertificateView, Deps, IssueReport};
-use crate::certificate::verify::{self, PublicCertificate};
+use crate::certificate::verify::{self, PublicCertificate, Verified};
 use crate::class::access::class_scope;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::error::ErrorBody;
 use crate::http::extract::{Admin, Staff, Trainee, client_addr};
-use crate::kv::{Check, Decision};
 use crate::state::AppState;
 
 /// What issuing and revoking need, as of now; `base` is the address verification links point to.
@@ -307,31 +306,6 @@ pub struct RevokedBody {
     pub certificate: PublicCertificate,
 }
 
-/// What verification found: valid, revoked (with the date), or nothing. Shared by the JSON API and the page.
-pub enum Verified {
-    Valid(PublicCertificate),
-    Revoked(PublicCertificate, chrono::DateTime<chrono::Utc>),
-    Unknown,
-}
-
-/// Looks a code up for the public, limited per client address against guessing.
-pub async fn verify_code(state: &AppState, req: &HttpRequest, code: &str) -> AppResult<Verified> {
-    let addr = client_addr(req, state);
-    let quota = state.settings.rate_limits.verify_per_address.into();
-    if let Decision::Limited { retry_after } =
-        state.infra.limiter.check_all(&[Check { bucket: "verify_addr", key: &addr, quota }]).await
-    {
-        return Err(AppError::rate_limited(retry_after));
-    }
-    Ok(match verify::lookup(&state.db, code, state.settings.verify.mask_names).await? {
-        None => Verified::Unknown,
-        Some(c) => match c.revoked_at {
-            Some(at) => Verified::Revoked(c, at),
-            None => Verified::Valid(c),
-        },
-    })
-}
-
 /// Public verification of a certificate by its code (the QR on it): no login. 200 valid; 410 revoked, with the
 /// date; 404 unknown. Limited per client address.
 #[utoipa::path(
@@ -346,7 +320,8 @@ pub async fn verify_code(state: &AppState, req: &HttpRequest, code: &str) -> App
 )]
 #[get("/public/certificates/{code}")]
 pub async fn public(state: web::Data<AppState>, req: HttpRequest, path: web::Path<String>) -> AppResult<HttpResponse> {
-    match verify_code(&state, &req, &path).await? {
+    let client = client_addr(&req, &state);
+    match verify::verify_code(&state.db, &*state.infra.limiter, &state.settings, &client, &path).await? {
         Verified::Valid(c) => Ok(HttpResponse::Ok().json(c)),
         Verified::Revoked(c, at) => {
             let message =

@@ -9,8 +9,8 @@ use crate::clock::local_date;
 use crate::error::AppResult;
 use crate::http::error::ErrorBody;
 use crate::http::extract::Staff;
+use crate::print_link;
 use crate::state::AppState;
-use crate::web::print;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -54,6 +54,12 @@ pub async fn daily(
     let now = state.clock.now();
     let date = query.date.unwrap_or_else(|| local_date(now));
     let notice = notice::daily(&state.db, &scope, date).await?;
-    let (print_url, pdf_url) = print::notice_urls(&state, scope.class.id, date, now + Duration::hours(24))?;
+    let (print_url, pdf_url) = print_link::notice_urls(
+        &state.master_secret,
+        &state.base_url(),
+        scope.class.id,
+        date,
+        now + Duration::hours(24),
+    )?;
     Ok(web::Json(NoticeResponse { notice, print_url, pdf_url }))
 }

@@ -19,8 +19,8 @@ use crate::roster::service::{self, ImportReport, InviteView};
 use crate::state::AppState;
 
 use super::download;
+use crate::print_link;
 use crate::tabular;
-use crate::web::print;
 
 fn roster_statuses() -> utoipa::openapi::Object {
     crate::http::openapi::one_of(&["active", "withdrawn"], "`active` or `withdrawn`; default both.")
@@ -270,7 +270,12 @@ pub async fn invites(
     let scope = class_scope(&state.db, &who, path.into_inner()).await?;
     let base = state.base_url();
     let items = service::invites(&state.db, &state.master_secret, &base, scope.class.id).await?;
-    let print_url = print::invite_sheet_url(&state, scope.class.id, state.clock.now() + Duration::hours(24))?;
+    let print_url = print_link::invite_sheet_url(
+        &state.master_secret,
+        &state.base_url(),
+        scope.class.id,
+        state.clock.now() + Duration::hours(24),
+    )?;
     Ok(web::Json(InvitesResponse { items, print_url }))
 }
 

@@ -1,0 +1,703 @@
+// /h5/me: the trainee's own page. Tabs for attendance and 学时, leave (ask with an optional photo, follow the
+// approval, withdraw), discipline records, completion (结业) with the certificate, and messages. Logs in like the
+// check-in page: without a login it asks for the invite code. The session picker starts at the server's date
+// (`data-today` on <body>), not the phone's.
+(function () {
+  'use strict';
+  var R = window.rollcall;
+  var $ = R.$;
+  var el = R.el;
+  var message = R.message;
+  var failed = R.failed;
+  var cn = R.cn;
+  var when = R.when;
+  var span = R.span;
+  var TODAY = document.body.dataset.today;
+  var TABS = ['attendance', 'leave', 'discipline', 'completion', 'inbox'];
+  var token = R.trainee.get();
+  var me = null;
+  var current = null;
+  var leaves = [];
+
+  function showBind() {
+    token = null;
+    R.trainee.clear();
+    $('app').classList.add('hidden');
+    $('bind').classList.remove('hidden');
+    $('who').textContent = '';
+  }
+  // Resolves {ok, status, body}; a dead login sends the page back to the invite code.
+  function api(method, path, body, form) {
+    return R.api(method, path, { token: token, body: body, form: form, unauthorized: showBind });
+  }
+  function netError(e) {
+    if (!e || e.message !== 'auth') {
+      message('load-error', '网络异常，请检查网络后重试');
+    }
+  }
+
+  // --- 考勤 ---
+  function loadAttendance() {
+    return api('GET', '/me/attendance').then(function (res) {
+      if (!res.ok) {
+        message('load-error', failed(res));
+        return;
+      }
+      var t = res.body.totals;
+      $('t-present').textContent = t.present;
+      $('t-late').textContent = t.late;
+      $('t-early').textContent = t.early_leave;
+      $('t-leave').textContent = t.leave;
+      $('t-absent').textContent = t.absent;
+      $('t-credit').textContent = t.credit_hours_earned;
+      var ul = $('attendance-list');
+      ul.innerHTML = '';
+      var list = res.body.sessions.slice().reverse();
+      if (!list.length) {
+        ul.appendChild(el('li', 'empty', '暂无考勤记录，课程开始后在这里显示。'));
+      }
+      list.forEach(function (s) {
+        var li = el('li');
+        li.dataset.sessionId = s.session_id;
+        var row = el('div', 'row');
+        row.appendChild(el('span', 'title', s.title));
+        row.appendChild(el('span', 'tag st-' + (s.status || 'none'), s.status_label));
+        li.appendChild(row);
+        var info = when(s.starts_at) + ' · ' + s.credit_hours + ' 学时';
+        if (s.checked_in_at) {
+          info += ' · 签到 ' + cn(s.checked_in_at).time;
+        }
+        if (s.checked_out_at) {
+          info += ' · 签退 ' + cn(s.checked_out_at).time;
+        }
+        li.appendChild(el('div', 'muted', info));
+        if (s.note) {
+          li.appendChild(el('div', 'muted', '说明：' + s.note));
+        }
+        ul.appendChild(li);
+      });
+    });
+  }
+
+  // --- 请假 ---
+  var DECISIONS = { approved: '同意', rejected: '不同意' };
+  function taken() {
+    var ids = {};
+    leaves.forEach(function (l) {
+      if (l.status === 'pending' || l.status === 'approved') {
+        l.sessions.forEach(function (s) {
+          ids[s.session_id] = true;
+        });
+      }
+    });
+    return ids;
+  }
+  function renderLeaves() {
+    var ul = $('leave-list');
+    ul.innerHTML = '';
+    if (!leaves.length) {
+      ul.appendChild(el('li', 'empty', '暂无请假申请'));
+    }
+    leaves.forEach(function (l) {
+      var li = el('li', 'leave');
+      li.dataset.leaveId = l.id;
+      li.dataset.status = l.status;
+      var row = el('div', 'row');
+      row.appendChild(el('b', 'kind', l.kind_label));
+      row.appendChild(el('span', 'tag status st-' + l.status, l.status_label));
+      li.appendChild(row);
+      li.appendChild(el('div', 'muted span', span(l.starts_at, l.ends_at) + ' · ' + l.credit_hours + ' 学时'));
+      li.appendChild(
+        el(
+          'div',
+          'sessions-covered',
+          l.sessions
+            .map(function (s) {
+              return s.title;
+            })
+            .join('、')
+        )
+      );
+      li.appendChild(el('div', 'reason', '事由：' + l.reason));
+      if (l.status === 'pending' && l.waiting_for_label) {
+        li.appendChild(el('div', 'muted waiting', '等待' + l.waiting_for_label + '审批'));
+      }
+      if (l.steps.length) {
+        var ol = el('ol', 'steps');
+        l.steps.forEach(function (s) {
+          var text = s.role_label + ' ' + s.staff_name + '：' + (DECISIONS[s.decision] || s.decision);
+          if (s.comment) {
+            text += '，意见：' + s.comment;
+          }
+          ol.appendChild(el('li', 'step', text + '（' + when(s.at) + '）'));
+        });
+        li.appendChild(ol);
+      }
+      if (l.has_attachment) {
+        var view = el('button', 'small view', '查看附图');
+        view.onclick = function () {
+          showProof(l, li, view);
+        };
+        li.appendChild(view);
+      }
+      if (l.status === 'pending') {
+        var cancel = el('button', 'small cancel', '撤回');
+        cancel.onclick = function () {
+          withdraw(l, cancel);
+        };
+        li.appendChild(cancel);
+      }
+      ul.appendChild(li);
+    });
+  }
+  function showProof(l, li, btn) {
+    btn.disabled = true;
+    fetch('/api/v1/me/leave-requests/' + l.id + '/attachment', {
+      headers: { Authorization: 'Bearer ' + token },
+      cache: 'no-store',
+    })
+      .then(function (r) {
+        if (!r.ok) {
+          throw new Error('status ' + r.status);
+        }
+        return r.blob();
+      })
+      .then(function (b) {
+        var img = el('img', 'proof');
+        img.alt = '附图';
+        img.src = URL.createObjectURL(b);
+        li.appendChild(img);
+        btn.remove();
+      })
+      .catch(function () {
+        btn.disabled = false;
+        message('leave-list-error', '附图加载失败，请稍后再试');
+      });
+  }
+  function withdraw(l, btn) {
+    if (!window.confirm('确定撤回这条' + l.kind_label + '申请吗？')) {
+      return;
+    }
+    btn.disabled = true;
+    message('leave-list-error', '');
+    api('POST', '/me/leave-requests/' + l.id + '/cancel')
+      .then(function (res) {
+        if (!res.ok) {
+          btn.disabled = false;
+          message('leave-list-error', failed(res));
+          return;
+        }
+        loadLeave();
+      })
+      .catch(function (e) {
+        btn.disabled = false;
+        netError(e);
+      });
+  }
+  function renderSessions(list) {
+    var ul = $('leave-sessions');
+    ul.innerHTML = '';
+    var classId = $('leave-class').value;
+    var busy = taken();
+    list = list.filter(function (s) {
+      return s.class_id === classId;
+    });
+    if (!list.length) {
+      ul.appendChild(el('li', 'empty', '当天没有课程'));
+    }
+    list.forEach(function (s) {
+      var li = el('li');
+      li.dataset.sessionId = s.id;
+      var label = el('label');
+      var box = el('input');
+      box.type = 'checkbox';
+      box.value = s.id;
+      box.disabled = !!busy[s.id];
+      var text = el('span');
+      text.appendChild(el('span', 'title', s.title));
+      var info =
+        cn(s.starts_at).time + '–' + cn(s.ends_at).time + ' · ' + s.kind_label + ' · ' + s.credit_hours + ' 学时';
+      if (busy[s.id]) {
+        info += ' · 已申请';
+      }
+      text.appendChild(el('div', 'muted', info));
+      label.appendChild(box);
+      label.appendChild(text);
+      li.appendChild(label);
+      ul.appendChild(li);
+    });
+  }
+  function loadSessions() {
+    var date = $('leave-date').value || TODAY;
+    return api('GET', '/me/sessions?date=' + encodeURIComponent(date)).then(function (res) {
+      if (!res.ok) {
+        message('leave-error', failed(res));
+        renderSessions([]);
+        return;
+      }
+      renderSessions(res.body);
+    });
+  }
+  function loadLeave() {
+    return api('GET', '/me/leave-requests').then(function (res) {
+      if (!res.ok) {
+        message('load-error', failed(res));
+        return;
+      }
+      leaves = res.body;
+      renderLeaves();
+      return loadSessions();
+    });
+  }
+  // A phone photo can be larger than the 5 MB the server takes: large ones are re-encoded smaller first.
+  function shrink(file) {
+    if (file.size <= 1500000 || !window.createImageBitmap) {
+      return Promise.resolve(file);
+    }
+    return createImageBitmap(file)
+      .then(function (img) {
+        var scale = Math.min(1, 1600 / Math.max(img.width, img.height));
+        var c = document.createElement('canvas');
+        c.width = Math.round(img.width * scale);
+        c.height = Math.round(img.height * scale);
+        c.getContext('2d').drawImage(img, 0, 0, c.width, c.height);
+        return new Promise(function (resolve) {
+          c.toBlob(
+            function (b) {
+              resolve(b || file);
+            },
+            'image/jpeg',
+            0.85
+          );
+        });
+      })
+      .catch(function () {
+        return file;
+      });
+  }
+  function upload() {
+    var file = $('leave-file').files[0];
+    if (!file) {
+      return Promise.resolve(null);
+    }
+    return shrink(file)
+      .then(function (blob) {
+        var form = new FormData();
+        form.append('file', blob, file.name || 'photo.jpg');
+        return api('POST', '/attachments', undefined, form);
+      })
+      .then(function (res) {
+        if (!res.ok) {
+          throw { shown: '附图上传失败：' + failed(res) };
+        }
+        return res.body;
+      });
+  }
+  function submitLeave() {
+    var btn = $('leave-submit');
+    message('leave-error', '');
+    message('leave-ok', '');
+    var kind = document.querySelector('#leave-kinds input:checked');
+    if (!kind) {
+      message('leave-error', '请选择请假类型');
+      return;
+    }
+    var ids = Array.prototype.map.call(document.querySelectorAll('#leave-sessions input:checked'), function (b) {
+      return b.value;
+    });
+    btn.disabled = true;
+    upload()
+      .then(function (att) {
+        var body = {
+          class_id: $('leave-class').value,
+          kind: kind.value,
+          reason: $('leave-reason').value,
+          session_ids: ids,
+        };
+        if (att) {
+          body.attachment_id = att.id;
+        }
+        return api('POST', '/me/leave-requests', body);
+      })
+      .then(function (res) {
+        btn.disabled = false;
+        if (!res.ok) {
+          message('leave-error', failed(res));
+          return;
+        }
+        $('leave-reason').value = '';
+        $('leave-file').value = '';
+        kind.checked = false;
+        markKinds();
+        message('leave-ok', '已提交，等待' + (res.body.waiting_for_label || '') + '审批');
+        loadLeave();
+      })
+      .catch(function (e) {
+        btn.disabled = false;
+        if (e && e.shown) {
+          message('leave-error', e.shown);
+        } else {
+          netError(e);
+        }
+      });
+  }
+  function markKinds() {
+    Array.prototype.forEach.call(document.querySelectorAll('#leave-kinds label'), function (l) {
+      l.classList.toggle('on', l.querySelector('input').checked);
+    });
+  }
+
+  // --- 违纪 ---
+  function loadDiscipline() {
+    return api('GET', '/me/discipline').then(function (res) {
+      if (!res.ok) {
+        message('load-error', failed(res));
+        return;
+      }
+      var ul = $('discipline-list');
+      ul.innerHTML = '';
+      if (!res.body.length) {
+        ul.appendChild(el('li', 'empty', '暂无违纪记录'));
+      }
+      res.body.forEach(function (d) {
+        var li = el('li', d.annulled ? 'annulled' : '');
+        li.dataset.recordId = d.id;
+        var row = el('div', 'row');
+        row.appendChild(el('b', 'what', d.category_label));
+        row.appendChild(
+          el('span', 'tag ' + (d.annulled ? 'st-cancelled' : 'st-rejected'), d.annulled ? '已撤销' : d.severity_label)
+        );
+        li.appendChild(row);
+        li.appendChild(el('div', 'muted', when(d.occurred_at) + (d.annulled ? ' · ' + d.severity_label : '')));
+        li.appendChild(el('div', 'description', d.description));
+        if (d.annulled) {
+          li.appendChild(el('div', 'muted annul', '撤销原因：' + (d.annul_reason || '')));
+        }
+        ul.appendChild(li);
+      });
+    });
+  }
+
+  // --- 结业 ---
+  function finished(classId) {
+    return ((me && me.enrollments) || []).some(function (e) {
+      return e.class.id === classId && e.class.status === 'finished';
+    });
+  }
+  // The PDF is an authenticated download: fetched with the token, handed to the phone as a file.
+  function downloadCert(c, btn, err) {
+    btn.disabled = true;
+    err.classList.add('hidden');
+    fetch('/api/v1/me/certificates/' + c.id + '/pdf', {
+      headers: { Authorization: 'Bearer ' + token },
+      cache: 'no-store',
+    })
+      .then(function (r) {
+        if (r.status === 401) {
+          showBind();
+          throw new Error('auth');
+        }
+        if (!r.ok) {
+          return r
+            .json()
+            .catch(function () {
+              return {};
+            })
+            .then(function (b) {
+              throw { shown: b.message || '证书下载失败（' + r.status + '）' };
+            });
+        }
+        return r.blob();
+      })
+      .then(function (b) {
+        var url = URL.createObjectURL(b);
+        var a = el('a');
+        a.href = url;
+        a.download = c.serial + '_' + (c.holder_name || (me && me.name) || '结业证书') + '.pdf';
+        a.className = 'hidden';
+        document.body.appendChild(a);
+        a.click();
+        a.remove();
+        setTimeout(function () {
+          URL.revokeObjectURL(url);
+        }, 60000);
+        btn.disabled = false;
+      })
+      .catch(function (e) {
+        btn.disabled = false;
+        if (e && e.message === 'auth') {
+          return;
+        }
+        err.textContent = (e && e.shown) || '网络异常，证书下载失败，请稍后重试';
+        err.classList.remove('hidden');
+      });
+  }
+  function certItem(c) {
+    var box = el('div', 'cert' + (c.revoked ? ' revoked' : ''));
+    box.dataset.certId = c.id;
+    var row = el('div', 'row');
+    row.appendChild(el('b', '', '结业证书'));
+    row.appendChild(el('span', 'tag ' + (c.revoked ? 'st-cancelled' : 'st-approved'), c.revoked ? '已撤销' : '有效'));
+    box.appendChild(row);
+    box.appendChild(el('div', 'serial', '证书编号：' + c.serial));
+    box.appendChild(el('div', 'muted', '发证日期：' + R.date(c.issue_date) + ' · ' + c.credit_hours + ' 学时'));
+    if (c.revoked) {
+      var why =
+        (c.revoked_at ? cn(c.revoked_at).day + '撤销' : '已撤销') +
+        (c.revoke_reason ? '，撤销原因：' + c.revoke_reason : '');
+      box.appendChild(el('div', 'muted revoke', why));
+      if (c.replaced_by) {
+        box.appendChild(el('div', 'muted', '已换发新证书'));
+      }
+      return box;
+    }
+    var err = el('p', 'bad hidden cert-error');
+    var dl = el('button', 'small download', '下载证书 PDF');
+    dl.onclick = function () {
+      downloadCert(c, dl, err);
+    };
+    box.appendChild(dl);
+    if (c.verify_url) {
+      var a = el('a', 'small verify', '在线验证');
+      a.href = c.verify_url;
+      a.target = '_blank';
+      a.rel = 'noopener';
+      box.appendChild(a);
+    }
+    box.appendChild(err);
+    return box;
+  }
+  function renderCompletion(list, certs) {
+    var root = $('completion-list');
+    root.innerHTML = '';
+    var shown = {};
+    list.forEach(function (x) {
+      var done = finished(x.class_id);
+      var eligible = x.status === 'eligible';
+      var card = el('div', 'card completion');
+      card.dataset.classId = x.class_id;
+      card.dataset.status = x.status;
+      card.appendChild(el('h2', '', x.class_name));
+      card.appendChild(el('div', 'muted phase', done ? '结业审核结果' : '当前结业审核状态'));
+      card.appendChild(el('div', 'verdict ' + (eligible ? 'good' : 'bad'), x.status_label));
+      card.appendChild(el('div', 'muted hours', '已获学时 ' + x.attended_hours));
+      if (!done) {
+        card.appendChild(
+          el('div', 'muted live', '培训尚未结束，以上为按目前考勤、请假和违纪情况得出的实时状态，以结业时的审核为准。')
+        );
+      }
+      if (!eligible) {
+        card.appendChild(el('div', 'why', '不予结业的原因：'));
+        var ul = el('ul', 'reasons');
+        x.reasons.forEach(function (r) {
+          ul.appendChild(el('li', 'reason', r.message));
+        });
+        if (!x.reasons.length) {
+          ul.appendChild(el('li', 'reason', '请咨询班主任'));
+        }
+        card.appendChild(ul);
+      }
+      var mine = certs.filter(function (c) {
+        return c.class_id === x.class_id;
+      });
+      // The decision names the valid certificate; should the list not have it, what the decision says is enough.
+      if (
+        x.certificate &&
+        !mine.some(function (c) {
+          return c.id === x.certificate.id;
+        })
+      ) {
+        mine.push({
+          id: x.certificate.id,
+          serial: x.certificate.serial,
+          issue_date: x.certificate.issue_date,
+          credit_hours: x.certificate.credit_hours,
+          revoked: false,
+        });
+      }
+      mine.sort(function (a, b) {
+        return (a.revoked ? 1 : 0) - (b.revoked ? 1 : 0);
+      });
+      mine.forEach(function (c) {
+        shown[c.id] = true;
+        card.appendChild(certItem(c));
+      });
+      if (
+        done &&
+        eligible &&
+        !mine.some(function (c) {
+          return !c.revoked;
+        })
+      ) {
+        card.appendChild(el('div', 'muted pending', '结业证书尚未发放'));
+      }
+      root.appendChild(card);
+    });
+    var rest = certs.filter(function (c) {
+      return !shown[c.id];
+    });
+    if (rest.length) {
+      var card = el('div', 'card');
+      card.appendChild(el('h2', '', '其他证书'));
+      rest.forEach(function (c) {
+        card.appendChild(certItem(c));
+      });
+      root.appendChild(card);
+    }
+    if (!list.length && !rest.length) {
+      var none = el('div', 'card');
+      none.appendChild(el('div', 'empty', '暂无结业信息'));
+      root.appendChild(none);
+    }
+  }
+  function loadCompletion() {
+    return Promise.all([api('GET', '/me/completion'), api('GET', '/me/certificates')]).then(function (r) {
+      if (!r[0].ok) {
+        message('load-error', failed(r[0]));
+        return;
+      }
+      if (!r[1].ok) {
+        message('load-error', failed(r[1]));
+      }
+      renderCompletion(r[0].body, r[1].ok ? r[1].body : []);
+    });
+  }
+
+  // --- 消息 ---
+  function badge(n) {
+    var b = $('inbox-badge');
+    b.textContent = n > 99 ? '99+' : String(n);
+    b.classList.toggle('hidden', !n);
+  }
+  function loadInbox() {
+    return api('GET', '/inbox?per_page=50').then(function (res) {
+      if (!res.ok) {
+        message('load-error', failed(res));
+        return;
+      }
+      var unread = res.body.unread;
+      badge(unread);
+      var ul = $('inbox-list');
+      ul.innerHTML = '';
+      if (!res.body.items.length) {
+        ul.appendChild(el('li', 'empty', '暂无消息'));
+      }
+      res.body.items.forEach(function (m) {
+        var li = el('li', m.read ? 'read' : 'unread');
+        li.dataset.messageId = m.id;
+        var row = el('div', 'row');
+        row.appendChild(el('span', 'title', m.title));
+        row.appendChild(el('span', 'muted nowrap', when(m.created_at)));
+        li.appendChild(row);
+        li.appendChild(el('div', 'body', m.body));
+        li.onclick = function () {
+          if (li.className !== 'unread') {
+            return;
+          }
+          li.className = 'read';
+          unread = Math.max(0, unread - 1);
+          badge(unread);
+          api('POST', '/inbox/' + m.id + '/read')
+            .then(function (r) {
+              if (!r.ok) {
+                message('load-error', failed(r));
+              }
+            })
+            .catch(netError);
+        };
+        ul.appendChild(li);
+      });
+    });
+  }
+
+  var LOADERS = {
+    attendance: loadAttendance,
+    leave: loadLeave,
+    discipline: loadDiscipline,
+    completion: loadCompletion,
+    inbox: loadInbox,
+  };
+  function show(tab) {
+    if (TABS.indexOf(tab) < 0) {
+      tab = 'attendance';
+    }
+    current = tab;
+    message('load-error', '');
+    TABS.forEach(function (t) {
+      $('tab-' + t).classList.toggle('hidden', t !== tab);
+    });
+    Array.prototype.forEach.call(document.querySelectorAll('.tabs button'), function (b) {
+      b.classList.toggle('active', b.dataset.tab === tab);
+    });
+    if (history.replaceState) {
+      history.replaceState(null, '', '#' + tab);
+    }
+    LOADERS[tab]().catch(netError);
+  }
+  function start() {
+    $('bind').classList.add('hidden');
+    api('GET', '/me')
+      .then(function (res) {
+        if (!res.ok || res.body.kind !== 'trainee') {
+          showBind();
+          return;
+        }
+        me = res.body.trainee;
+        $('who').textContent = me.name + ' · ' + me.unit;
+        var select = $('leave-class');
+        select.innerHTML = '';
+        me.enrollments.forEach(function (e) {
+          var o = el('option', '', e.class.name);
+          o.value = e.class.id;
+          select.appendChild(o);
+        });
+        $('app').classList.remove('hidden');
+        show(location.hash.slice(1));
+        if (current !== 'inbox') {
+          loadInbox().catch(function () {});
+        }
+      })
+      .catch(netError);
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll('.tabs button'), function (b) {
+    b.onclick = function () {
+      show(b.dataset.tab);
+    };
+  });
+  $('leave-date').value = TODAY;
+  $('leave-date').onchange = function () {
+    loadSessions().catch(netError);
+  };
+  $('leave-class').onchange = function () {
+    loadSessions().catch(netError);
+  };
+  Array.prototype.forEach.call(document.querySelectorAll('#leave-kinds input'), function (i) {
+    i.onchange = markKinds;
+  });
+  $('leave-submit').onclick = submitLeave;
+  $('bind-btn').onclick = function () {
+    var btn = this;
+    btn.disabled = true;
+    message('bind-error', '');
+    R.bindPhone($('invite-code').value)
+      .then(function (res) {
+        btn.disabled = false;
+        if (res.ok) {
+          token = res.body.token;
+          start();
+        } else {
+          message('bind-error', failed(res));
+        }
+      })
+      .catch(function () {
+        btn.disabled = false;
+        message('bind-error', '网络异常，请重试');
+      });
+  };
+  if (token) {
+    start();
+  } else {
+    showBind();
+  }
+})();

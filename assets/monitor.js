@@ -54,7 +54,7 @@
 
   function render(s) {
     var c = s.counts;
-    $('c-arrived').textContent = c.present + c.late + c.early_leave;
+    $('c-arrived').textContent = c.attended;
     $('c-late').textContent = c.late;
     $('c-missing').textContent = c.not_yet;
     $('c-leave').textContent = c.leave;

@@ -21,7 +21,7 @@
     $('class-name').textContent = s.class_name;
     $('session-title').textContent = s.session_title;
     var c = s.counts;
-    var arrived = c.present + c.late + c.early_leave;
+    var arrived = c.attended;
     var counter = $('counter');
     counter.textContent = arrived;
     counter.appendChild(R.el('small', '', ' / ' + c.expected));

@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, NaiveTime, Utc};
 use sea_orm::EntityTrait;
 use uuid::Uuid;
 
+use crate::attendance::model::AttendanceStatus;
 use crate::audit::Actor;
 use crate::auth::service::{self, NewStaff};
 use crate::auth::{DisplayName, Password, Role, StaffAccount, StaffPrincipal, TraineePrincipal, Username, repo};
@@ -15,6 +16,7 @@ use crate::class::{ClassKind, ClassStatus, StaffRole};
 use crate::clock::{from_local, local_date};
 use crate::config::DatabaseKind;
 use crate::discipline::{self, Category, DisciplineInput, Severity};
+use crate::entity::attendance::AttendanceSource;
 use crate::error::{AppError, AppResult};
 use crate::leave::model::{LeaveInput, LeaveKind, LeaveRecordInput};
 use crate::leave::service as leave;
@@ -303,19 +305,23 @@ async fn ensure_finished_class(
     for (i, e) in enrolled.iter().enumerate() {
         for (n, s) in sessions.iter().enumerate() {
             let status = match (i, n) {
-                (9, 0..=2) => "absent",
+                (9, 0..=2) => AttendanceStatus::Absent,
                 (12, 3) => continue, // on leave: recorded below
-                (17 | 23, 0 | 4) => "late",
-                _ => "present",
+                (17 | 23, 0 | 4) => AttendanceStatus::Late,
+                _ => AttendanceStatus::Present,
             };
             rows.push(attendance::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 session_id: Set(s.id),
                 enrollment_id: Set(e.enrollment_id),
-                status: Set(status.to_owned()),
-                checked_in_at: Set((status != "absent").then_some(s.starts_at)),
+                status: Set(status),
+                checked_in_at: Set((status != AttendanceStatus::Absent).then_some(s.starts_at)),
                 checked_out_at: Set(None),
-                source: Set(if status == "absent" { "auto" } else { "scan" }.to_owned()),
+                source: Set(if status == AttendanceStatus::Absent {
+                    AttendanceSource::Auto
+                } else {
+                    AttendanceSource::Scan
+                }),
                 nonce: Set(None),
                 device: Set(None),
                 note: Set(None),

@@ -92,9 +92,7 @@ async fn earned(db: &DatabaseConnection, people: Option<&[Uuid]>) -> AppResult<(
         .into_iter()
         .map(|s| (s.id, (s.class_id, i64::from(s.credit_centi), crate::clock::local_date(s.starts_at).year())))
         .collect();
-    let attended =
-        [AttendanceStatus::Present, AttendanceStatus::Late, AttendanceStatus::EarlyLeave].map(|s| s.as_str());
-    let mut rows = attendance::Entity::find().filter(attendance::Column::Status.is_in(attended));
+    let mut rows = attendance::Entity::find().filter(attendance::Column::Status.is_in(AttendanceStatus::ATTENDED));
     if people.is_some() {
         rows = rows.filter(attendance::Column::EnrollmentId.is_in(by_id.keys().copied()));
     }

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::model::{AttendanceStatus, closes_at};
 use crate::clock::Clock;
 use crate::config::TemplateSettings;
+use crate::entity::attendance::AttendanceSource;
 use crate::entity::{attendance, class_session, enrollment};
 use crate::error::AppResult;
 use crate::kv::Infra;
@@ -75,10 +76,10 @@ async fn mark_absent(db: &DatabaseConnection, session: &class_session::Model, no
             id: Set(Uuid::now_v7()),
             session_id: Set(session.id),
             enrollment_id: Set(enrollment_id),
-            status: Set(AttendanceStatus::Absent.as_str().to_owned()),
+            status: Set(AttendanceStatus::Absent),
             checked_in_at: Set(None),
             checked_out_at: Set(None),
-            source: Set("auto".to_owned()),
+            source: Set(AttendanceSource::Auto),
             nonce: Set(None),
             device: Set(None),
             note: Set(None),

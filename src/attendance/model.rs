@@ -1,29 +1,21 @@
-use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::{DateTime, Utc};
 
-use crate::class::model::str_enum;
 use crate::entity::class_session;
 
-/// 出勤 (present), 迟到 (late), 早退 (left early), 请假 (on approved leave), 旷课 (absent without leave).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum AttendanceStatus {
-    Present,
-    Late,
-    EarlyLeave,
-    Leave,
-    Absent,
-}
-
-str_enum!(AttendanceStatus {
-    Present => "present",
-    Late => "late",
-    EarlyLeave => "early_leave",
-    Leave => "leave",
-    Absent => "absent",
-});
+pub use crate::entity::attendance::AttendanceStatus;
 
 impl AttendanceStatus {
+    /// As stored and as the API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttendanceStatus::Present => "present",
+            AttendanceStatus::Late => "late",
+            AttendanceStatus::EarlyLeave => "early_leave",
+            AttendanceStatus::Leave => "leave",
+            AttendanceStatus::Absent => "absent",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             AttendanceStatus::Present => "出勤",
@@ -33,67 +25,97 @@ impl AttendanceStatus {
             AttendanceStatus::Absent => "旷课",
         }
     }
+
+    /// The one rule for "was there": present, late or left early. Attended sessions earn their 学时; leave and
+    /// 旷课 do not.
+    pub fn attended(self) -> bool {
+        matches!(self, AttendanceStatus::Present | AttendanceStatus::Late | AttendanceStatus::EarlyLeave)
+    }
+
+    /// The statuses that count as attended, for queries.
+    pub const ATTENDED: [AttendanceStatus; 3] =
+        [AttendanceStatus::Present, AttendanceStatus::Late, AttendanceStatus::EarlyLeave];
 }
 
-/// Leaving more than this long before the end counts as 早退.
-pub const EARLY_LEAVE_MARGIN: Duration = Duration::minutes(10);
-/// Check-out stays possible this long after the end.
-pub const CHECKOUT_GRACE: Duration = Duration::minutes(30);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum WindowState {
-    NotOpen,
-    Open,
-    Closed,
+/// Records by status: the one tally behind live counts, the daily notice, a trainee's totals, completion facts and
+/// the reports. The API shapes built from it keep their own field names.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub present: u64,
+    pub late: u64,
+    pub early_leave: u64,
+    pub leave: u64,
+    pub absent: u64,
 }
 
-/// When check-in opens, turns late, and closes for a session.
-pub fn opens_at(s: &class_session::Model) -> DateTime<Utc> {
-    s.starts_at - Duration::minutes(i64::from(s.open_before_min))
-}
+impl Tally {
+    pub fn add(&mut self, status: AttendanceStatus) {
+        match status {
+            AttendanceStatus::Present => self.present += 1,
+            AttendanceStatus::Late => self.late += 1,
+            AttendanceStatus::EarlyLeave => self.early_leave += 1,
+            AttendanceStatus::Leave => self.leave += 1,
+            AttendanceStatus::Absent => self.absent += 1,
+        }
+    }
 
-pub fn late_from(s: &class_session::Model) -> DateTime<Utc> {
-    s.starts_at + Duration::minutes(i64::from(s.late_after_min))
-}
+    /// Sessions attended under [`AttendanceStatus::attended`].
+    pub fn attended(&self) -> u64 {
+        self.present + self.late + self.early_leave
+    }
 
-/// When check-in closes: a staff member's close, or the scheduled one.
-pub fn closes_at(s: &class_session::Model) -> DateTime<Utc> {
-    let scheduled = s.starts_at + Duration::minutes(i64::from(s.close_after_min));
-    match (s.opened_at, s.closed_at) {
-        (_, Some(closed)) => closed,
-        // Opened by hand: stays open until closed by hand or the session ends.
-        (Some(_), None) => scheduled.max(s.ends_at),
-        (None, None) => scheduled,
+    /// 迟到 and 早退 together, as local lateness limits count them.
+    pub fn lates_and_early_leaves(&self) -> u64 {
+        self.late + self.early_leave
+    }
+
+    pub fn recorded(&self) -> u64 {
+        self.attended() + self.leave + self.absent
     }
 }
 
-/// Check-in state at `now`.
-pub fn window_state(s: &class_session::Model, now: DateTime<Utc>) -> WindowState {
-    if s.closed_at.is_some_and(|c| c <= now) {
-        return WindowState::Closed;
-    }
-    let opened = s.opened_at.is_some_and(|o| o <= now) || now >= opens_at(s);
-    if !opened {
-        WindowState::NotOpen
-    } else if now > closes_at(s) {
-        WindowState::Closed
-    } else {
-        WindowState::Open
+impl FromIterator<AttendanceStatus> for Tally {
+    fn from_iter<I: IntoIterator<Item = AttendanceStatus>>(iter: I) -> Self {
+        let mut t = Tally::default();
+        for s in iter {
+            t.add(s);
+        }
+        t
     }
 }
 
-/// Whether check-out is possible at `now`: from the start until a while after the end.
-pub fn checkout_open(s: &class_session::Model, now: DateTime<Utc>) -> bool {
-    now >= s.starts_at && now <= s.ends_at + CHECKOUT_GRACE
-}
+pub use crate::timetable::window::{
+    CHECKOUT_GRACE, EARLY_LEAVE_MARGIN, WindowState, checkout_open, closes_at, is_early_leave, late_from, opens_at,
+    window_state,
+};
 
 /// The status a check-in at `at` earns: present up to and including the late threshold, late after it.
 pub fn status_for_check_in(s: &class_session::Model, at: DateTime<Utc>) -> AttendanceStatus {
     if at <= late_from(s) { AttendanceStatus::Present } else { AttendanceStatus::Late }
 }
 
-/// Whether a check-out at `at` is 早退.
-pub fn is_early_leave(s: &class_session::Model, at: DateTime<Utc>) -> bool {
-    at < s.ends_at - EARLY_LEAVE_MARGIN
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_present_late_and_early_leave_count_as_attended() {
+        let t: Tally = [
+            AttendanceStatus::Present,
+            AttendanceStatus::Late,
+            AttendanceStatus::EarlyLeave,
+            AttendanceStatus::Leave,
+            AttendanceStatus::Absent,
+            AttendanceStatus::Late,
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(t.attended(), 4);
+        assert_eq!(t.recorded(), 6);
+        assert_eq!(t.lates_and_early_leaves(), 3);
+        for s in AttendanceStatus::ATTENDED {
+            assert!(s.attended());
+        }
+        assert!(!AttendanceStatus::Leave.attended() && !AttendanceStatus::Absent.attended());
+    }
 }

@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::model::AttendanceStatus;
+use super::model::{AttendanceStatus, Tally};
 use crate::class::ClassScope;
 use crate::clock::from_local;
 use crate::entity::{attendance, class_session};
@@ -28,6 +28,24 @@ pub struct NoticeSession {
     pub leave: u64,
     pub absent: u64,
     pub not_yet: u64,
+}
+
+impl NoticeSession {
+    fn set_tally(&mut self, t: Tally) {
+        (self.present, self.late, self.early_leave, self.leave, self.absent) =
+            (t.present, t.late, t.early_leave, t.leave, t.absent);
+        self.not_yet = self.expected.saturating_sub(t.recorded());
+    }
+
+    pub fn tally(&self) -> Tally {
+        Tally {
+            present: self.present,
+            late: self.late,
+            early_leave: self.early_leave,
+            leave: self.leave,
+            absent: self.absent,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -95,10 +113,9 @@ pub async fn daily(db: &DatabaseConnection, scope: &ClassScope, date: NaiveDate)
             absent: 0,
             not_yet: 0,
         };
-        let mut recorded = 0;
+        let mut tally = Tally::default();
         for r in rows.iter().filter(|r| r.session_id == s.id) {
             let Some((name, unit)) = people.get(&r.enrollment_id) else { continue };
-            recorded += 1;
             let entry = || NoticeLine {
                 name: name.clone(),
                 unit: unit.clone(),
@@ -106,28 +123,16 @@ pub async fn daily(db: &DatabaseConnection, scope: &ClassScope, date: NaiveDate)
                 starts_at: s.starts_at,
                 note: r.note.clone(),
             };
-            match AttendanceStatus::parse(&r.status) {
-                Some(AttendanceStatus::Present) => line.present += 1,
-                Some(AttendanceStatus::Late) => {
-                    line.late += 1;
-                    notice.late.push(entry());
-                }
-                Some(AttendanceStatus::EarlyLeave) => {
-                    line.early_leave += 1;
-                    notice.early_leave.push(entry());
-                }
-                Some(AttendanceStatus::Absent) => {
-                    line.absent += 1;
-                    notice.absent.push(entry());
-                }
-                Some(AttendanceStatus::Leave) => {
-                    line.leave += 1;
-                    notice.leave.push(entry());
-                }
-                None => {}
+            tally.add(r.status);
+            match r.status {
+                AttendanceStatus::Present => {}
+                AttendanceStatus::Late => notice.late.push(entry()),
+                AttendanceStatus::EarlyLeave => notice.early_leave.push(entry()),
+                AttendanceStatus::Absent => notice.absent.push(entry()),
+                AttendanceStatus::Leave => notice.leave.push(entry()),
             }
         }
-        line.not_yet = line.expected.saturating_sub(recorded);
+        line.set_tally(tally);
         notice.sessions.push(line);
     }
     Ok(notice)

@@ -10,9 +10,10 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::model::{AttendanceStatus, WindowState, window_state};
+use super::model::{AttendanceStatus, Tally, WindowState, window_state};
 use crate::audit::{self, Actor, Change};
 use crate::class::ClassScope;
+use crate::entity::attendance::AttendanceSource;
 use crate::entity::{attendance, class_session, enrollment};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::roster::service::{all_active, people_by_id};
@@ -65,7 +66,7 @@ pub async fn for_session(
         .iter()
         .map(|(e, p)| {
             let row = rows.get(&e.id);
-            let status = row.and_then(|r| AttendanceStatus::parse(&r.status));
+            let status = row.and_then(|r| Some(r.status));
             AttendanceEntry {
                 enrollment_id: e.id,
                 name: p.name.clone(),
@@ -75,7 +76,7 @@ pub async fn for_session(
                 status_label: label(status),
                 checked_in_at: row.and_then(|r| r.checked_in_at),
                 checked_out_at: row.and_then(|r| r.checked_out_at),
-                source: row.map(|r| r.source.clone()),
+                source: row.map(|r| r.source.as_str().to_owned()),
                 note: row.and_then(|r| r.note.clone()),
             }
         })
@@ -121,8 +122,8 @@ pub async fn correct(
                 let row = match existing {
                     Some(r) => {
                         let mut active: attendance::ActiveModel = r.into();
-                        active.status = Set(status.as_str().to_owned());
-                        active.source = Set("staff".to_owned());
+                        active.status = Set(status);
+                        active.source = Set(AttendanceSource::Staff);
                         active.note = Set(Some(reason.clone()));
                         active.updated_at = Set(now);
                         active.update(txn).await?
@@ -132,10 +133,10 @@ pub async fn correct(
                             id: Set(Uuid::now_v7()),
                             session_id: Set(session_id),
                             enrollment_id: Set(enrollment_id),
-                            status: Set(status.as_str().to_owned()),
+                            status: Set(status),
                             checked_in_at: Set(None),
                             checked_out_at: Set(None),
-                            source: Set("staff".to_owned()),
+                            source: Set(AttendanceSource::Staff),
                             nonce: Set(None),
                             device: Set(None),
                             note: Set(Some(reason.clone())),
@@ -165,7 +166,7 @@ pub async fn correct(
         .await?;
     let people = people_by_id(db, vec![e.person_id]).await?;
     let p = people.get(&e.person_id).ok_or_else(|| AppError::internal(anyhow::anyhow!("person missing")))?;
-    let status = AttendanceStatus::parse(&row.status);
+    let status = Some(row.status);
     Ok(AttendanceEntry {
         enrollment_id,
         name: p.name.clone(),
@@ -175,7 +176,7 @@ pub async fn correct(
         status_label: label(status),
         checked_in_at: row.checked_in_at,
         checked_out_at: row.checked_out_at,
-        source: Some(row.source),
+        source: Some(row.source.as_str().to_owned()),
         note: row.note,
     })
 }
@@ -235,26 +236,16 @@ pub async fn mine(db: &DatabaseConnection, person_id: Uuid, now: DateTime<Utc>) 
         .into_iter()
         .filter(|s| s.starts_at <= now || rows.contains_key(&s.id))
         .collect();
-    let mut totals = Totals::default();
+    let mut tally = Tally::default();
     let mut earned_centi = 0i64;
     let mut list: Vec<MySessionAttendance> = sessions
         .iter()
         .map(|s| {
             let row = rows.get(&s.id);
-            let status = row.and_then(|r| AttendanceStatus::parse(&r.status));
-            if s.counts_toward_attendance {
-                match status {
-                    Some(AttendanceStatus::Present) => totals.present += 1,
-                    Some(AttendanceStatus::Late) => totals.late += 1,
-                    Some(AttendanceStatus::EarlyLeave) => totals.early_leave += 1,
-                    Some(AttendanceStatus::Absent) => totals.absent += 1,
-                    Some(AttendanceStatus::Leave) => totals.leave += 1,
-                    None => {}
-                }
-                if matches!(
-                    status,
-                    Some(AttendanceStatus::Present | AttendanceStatus::Late | AttendanceStatus::EarlyLeave)
-                ) {
+            let status = row.map(|r| r.status);
+            if let Some(status) = status.filter(|_| s.counts_toward_attendance) {
+                tally.add(status);
+                if status.attended() {
                     earned_centi += i64::from(s.credit_centi);
                 }
             }
@@ -273,7 +264,15 @@ pub async fn mine(db: &DatabaseConnection, person_id: Uuid, now: DateTime<Utc>) 
         })
         .collect();
     list.sort_by_key(|s| s.starts_at);
-    totals.credit_hours_earned = earned_centi as f64 / 100.0;
+    let count = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+    let totals = Totals {
+        present: count(tally.present),
+        late: count(tally.late),
+        early_leave: count(tally.early_leave),
+        absent: count(tally.absent),
+        leave: count(tally.leave),
+        credit_hours_earned: earned_centi as f64 / 100.0,
+    };
     Ok(MyAttendance { sessions: list, totals })
 }
 

@@ -8,31 +8,7 @@ use crate::audit::{Actor, ActorKind};
 use crate::entity::staff_account;
 use crate::error::{AppError, AppResult};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// The whole training base.
-    Admin,
-    /// 班主任 / 组织员: only the classes they are assigned to.
-    Staff,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Staff => "staff",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "admin" => Some(Role::Admin),
-            "staff" => Some(Role::Staff),
-            _ => None,
-        }
-    }
-}
+pub use crate::entity::staff_account::Role;
 
 /// 3–32 characters of lower-case letters, digits, `.`, `_`, `-`; case-insensitive (stored lower-case).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,7 +95,7 @@ impl StaffAccount {
             username: m.username.clone(),
             display_name: m.display_name.clone(),
             // An unknown role in the database is treated as the least privileged one.
-            role: Role::parse(&m.role).unwrap_or(Role::Staff),
+            role: m.role,
             disabled: m.disabled,
             created_at: m.created_at,
         }

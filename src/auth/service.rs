@@ -141,7 +141,7 @@ pub async fn create_staff(
         username: Set(new.username.as_ref().to_owned()),
         display_name: Set(new.display_name.as_ref().to_owned()),
         password_hash: Set(hash),
-        role: Set(new.role.as_str().to_owned()),
+        role: Set(new.role),
         disabled: Set(false),
         created_at: Set(now),
         updated_at: Set(now),

@@ -15,7 +15,6 @@ use uuid::Uuid;
 use crate::audit::{self, Change};
 use crate::auth::StaffPrincipal;
 use crate::class::ClassScope;
-use crate::class::model::str_enum;
 use crate::completion::ClassPolicy;
 use crate::completion::decide::{Reason, ReasonCode, RuleDecision, decide};
 use crate::completion::facts::{self, Facts};
@@ -45,19 +44,7 @@ impl CompletionStatus {
     }
 }
 
-/// An administrator's decision by hand.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum OverrideKind {
-    /// Withhold whatever the rules say.
-    Withhold,
-    /// Allow although the rules withhold.
-    Allow,
-    /// Back to the rules.
-    Clear,
-}
-
-str_enum!(OverrideKind { Withhold => "withhold", Allow => "allow", Clear => "clear" });
+pub use crate::entity::completion_override::OverrideKind;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OverrideView {
@@ -133,7 +120,7 @@ async fn overrides<C: ConnectionTrait>(conn: &C, class_id: Uuid) -> AppResult<Ha
     Ok(latest
         .into_iter()
         .filter_map(|(id, row)| {
-            let decision = OverrideKind::parse(&row.decision)?;
+            let decision = row.decision;
             (decision != OverrideKind::Clear)
                 .then_some((id, OverrideView { decision, reason: row.reason, by: row.by_name, at: row.at }))
         })
@@ -273,7 +260,7 @@ pub async fn set_override(
         id: Set(Uuid::now_v7()),
         class_id: Set(scope.class.id),
         enrollment_id: Set(enrollment_id),
-        decision: Set(kind.as_str().to_owned()),
+        decision: Set(kind),
         reason: Set(reason.to_owned()),
         by_id: Set(who.staff.id),
         by_name: Set(who.staff.display_name.chars().take(64).collect()),

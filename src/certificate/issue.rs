@@ -135,7 +135,7 @@ fn busy(err: DbErr) -> AppError {
 pub async fn issue_class(deps: Deps<'_>, who: &StaffPrincipal, scope: &ClassScope) -> AppResult<IssueReport> {
     let db = deps.db;
     let class = &scope.class;
-    if class.status != ClassStatus::Finished.as_str() {
+    if class.status != ClassStatus::Finished {
         return Err(AppError::new(ErrorCode::ClassNotFinished));
     }
     let entries = decision::list(db, class).await?;

@@ -6,7 +6,6 @@ use printpdf::{
     Point, Polygon, PolygonRing, Pt, Rect, Rgb, TextItem, WindingOrder,
 };
 
-use crate::class::ClassKind;
 use crate::entity::{certificate, training_class};
 use crate::error::AppResult;
 
@@ -150,7 +149,7 @@ fn page(font_id: printpdf::FontId, p: &Printable<'_>) -> AppResult<PdfPage> {
     page.fill(red());
     page.centred(235.0, 40.0, "结业证书");
     page.fill(black());
-    let kind = ClassKind::parse(&p.class.kind).map(|k| k.label()).unwrap_or("培训班");
+    let kind = p.class.kind.label();
     let body = format!(
         "　　{}同志（{}）于{}至{}参加{}（{}）学习，完成规定的培训课程，累计参训{}学时，经考核，准予结业。",
         p.cert.holder_name,

@@ -19,6 +19,7 @@ use crate::attendance::model::{
 };
 use crate::auth::TraineePrincipal;
 use crate::cache::TtlCache;
+use crate::entity::attendance::AttendanceSource;
 use crate::entity::{attendance, checkin_attempt, class_session, enrollment};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::geo;
@@ -315,7 +316,7 @@ fn result_of(
     kind: CheckinKind,
     already: bool,
 ) -> CheckinResult {
-    let status = AttendanceStatus::parse(&row.status).unwrap_or(AttendanceStatus::Present);
+    let status = row.status;
     CheckinResult {
         session_id: session.id,
         class_id: session.class_id,
@@ -337,7 +338,7 @@ fn answer_for_existing(
     row: &attendance::Model,
     req: &CheckinRequest,
 ) -> AppResult<CheckinAnswer> {
-    if row.status == AttendanceStatus::Leave.as_str() {
+    if row.status == AttendanceStatus::Leave {
         return Err(AppError::new(ErrorCode::OnLeave));
     }
     let same = row.nonce.as_deref() == Some(req.nonce.as_str());
@@ -368,10 +369,10 @@ async fn record_check_in(
         id: Uuid::now_v7(),
         session_id: session.id,
         enrollment_id: e.id,
-        status: status.as_str().to_owned(),
+        status: status,
         checked_in_at: Some(caller.now),
         checked_out_at: None,
-        source: "scan".to_owned(),
+        source: AttendanceSource::Scan,
         nonce: Some(req.nonce.clone()),
         device: Some(device),
         note: None,
@@ -428,11 +429,11 @@ async fn record_check_out(
     }
     let mut active: attendance::ActiveModel = existing.clone().into();
     active.checked_out_at = Set(Some(caller.now));
-    let current = AttendanceStatus::parse(&existing.status);
+    let current = Some(existing.status);
     if is_early_leave(session, caller.now)
         && matches!(current, Some(AttendanceStatus::Present | AttendanceStatus::Late))
     {
-        active.status = Set(AttendanceStatus::EarlyLeave.as_str().to_owned());
+        active.status = Set(AttendanceStatus::EarlyLeave);
     }
     active.updated_at = Set(caller.now);
     let txn = deps.db.begin().await?;
@@ -468,7 +469,7 @@ async fn find(db: &DatabaseConnection, session_id: Uuid, enrollment_id: Uuid) ->
 /// The parts of a check-in row the cached answer needs.
 #[derive(Serialize, Deserialize)]
 struct CachedRow {
-    status: String,
+    status: AttendanceStatus,
     checked_in_at: Option<DateTime<Utc>>,
     checked_out_at: Option<DateTime<Utc>>,
     nonce: Option<String>,
@@ -483,7 +484,7 @@ impl CachedRow {
             status: self.status,
             checked_in_at: self.checked_in_at,
             checked_out_at: self.checked_out_at,
-            source: "scan".to_owned(),
+            source: AttendanceSource::Scan,
             nonce: self.nonce,
             device: None,
             note: None,
@@ -495,11 +496,11 @@ impl CachedRow {
 
 /// Caches the first answer of a (session, trainee). Only scan records are cached: a staff correction must show.
 async fn cache_row(deps: &Deps<'_>, key: &str, row: &attendance::Model) {
-    if row.source != "scan" || row.checked_out_at.is_some() {
+    if row.source != AttendanceSource::Scan || row.checked_out_at.is_some() {
         return;
     }
     let cached = CachedRow {
-        status: row.status.clone(),
+        status: row.status,
         checked_in_at: row.checked_in_at,
         checked_out_at: row.checked_out_at,
         nonce: row.nonce.clone(),

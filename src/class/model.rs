@@ -1,53 +1,12 @@
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use uuid::Uuid;
 
 use crate::entity::training_class;
 use crate::error::{AppError, AppResult};
 
-/// 主体班, 专题班, 委托班 (commissioned by another unit), 在线班.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ClassKind {
-    Main,
-    Topic,
-    Commissioned,
-    Online,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ClassStatus {
-    Draft,
-    Open,
-    Finished,
-}
-
-/// 班主任 (head teacher) or 组织员 (organiser).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum StaffRole {
-    HeadTeacher,
-    Organiser,
-}
-
-macro_rules! str_enum {
-    ($t:ty { $($v:ident => $s:literal),+ $(,)? }) => {
-        impl $t {
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$v => $s),+ }
-            }
-            pub fn parse(s: &str) -> Option<Self> {
-                match s { $($s => Some(Self::$v),)+ _ => None }
-            }
-        }
-    };
-}
-pub(crate) use str_enum;
-
-str_enum!(ClassKind { Main => "main", Topic => "topic", Commissioned => "commissioned", Online => "online" });
-str_enum!(ClassStatus { Draft => "draft", Open => "open", Finished => "finished" });
-str_enum!(StaffRole { HeadTeacher => "head_teacher", Organiser => "organiser" });
+pub use crate::entity::class_staff::StaffRole;
+pub use crate::entity::training_class::{ClassKind, ClassStatus};
 
 impl ClassKind {
     pub fn label(self) -> &'static str {
@@ -119,7 +78,7 @@ pub struct ClassView {
 
 impl From<&training_class::Model> for ClassView {
     fn from(m: &training_class::Model) -> Self {
-        let kind = ClassKind::parse(&m.kind).unwrap_or(ClassKind::Main);
+        let kind = m.kind;
         Self {
             id: m.id,
             code: m.code.clone(),
@@ -130,7 +89,7 @@ impl From<&training_class::Model> for ClassView {
             end_date: m.end_date,
             organiser: m.organiser.clone(),
             venue: m.venue.clone(),
-            status: ClassStatus::parse(&m.status).unwrap_or(ClassStatus::Draft),
+            status: m.status,
             created_at: m.created_at,
         }
     }

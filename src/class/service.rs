@@ -69,12 +69,12 @@ pub async fn create_class(
         id: Set(Uuid::now_v7()),
         code: Set(code.as_ref().to_owned()),
         name: Set(name),
-        kind: Set(input.kind.unwrap_or(ClassKind::Main).as_str().to_owned()),
+        kind: Set(input.kind.unwrap_or(ClassKind::Main)),
         start_date: Set(start),
         end_date: Set(end),
         organiser: Set(optional_text(input.organiser.flatten().as_deref(), 128, "主办单位")?),
         venue: Set(optional_text(input.venue.flatten().as_deref(), 128, "地点")?),
-        status: Set(input.status.unwrap_or(ClassStatus::Draft).as_str().to_owned()),
+        status: Set(input.status.unwrap_or(ClassStatus::Draft)),
         completion_policy: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
@@ -116,7 +116,7 @@ pub async fn update_class(
         active.name = Set(required_text(name, 128, "培训班名称")?);
     }
     if let Some(kind) = input.kind {
-        active.kind = Set(kind.as_str().to_owned());
+        active.kind = Set(kind);
     }
     let start = input.start_date.unwrap_or(scope.class.start_date);
     let end = input.end_date.unwrap_or(scope.class.end_date);
@@ -130,7 +130,7 @@ pub async fn update_class(
         active.venue = Set(optional_text(venue.as_deref(), 128, "地点")?);
     }
     if let Some(status) = input.status {
-        active.status = Set(status.as_str().to_owned());
+        active.status = Set(status);
     }
     active.updated_at = Set(now);
     let actor = actor.clone();
@@ -173,7 +173,7 @@ pub async fn list_staff(db: &DatabaseConnection, scope: &ClassScope) -> AppResul
             staff_id: account.id,
             username: account.username,
             display_name: account.display_name,
-            role: StaffRole::parse(&assignment.role).unwrap_or(StaffRole::Organiser),
+            role: assignment.role,
         })
         .collect())
 }
@@ -207,7 +207,7 @@ pub async fn assign_staff(
             match existing {
                 Some(e) => {
                     let mut active: class_staff::ActiveModel = e.into();
-                    active.role = Set(role.as_str().to_owned());
+                    active.role = Set(role);
                     active.update(txn).await?;
                 }
                 None => {
@@ -215,7 +215,7 @@ pub async fn assign_staff(
                         id: Set(Uuid::now_v7()),
                         class_id: Set(class_id),
                         staff_id: Set(staff_id),
-                        role: Set(role.as_str().to_owned()),
+                        role: Set(role),
                         created_at: Set(now),
                     }
                     .insert(txn)

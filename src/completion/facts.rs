@@ -6,7 +6,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::attendance::model::AttendanceStatus;
+use crate::attendance::model::{AttendanceStatus, Tally};
 use crate::discipline::Severity;
 use crate::entity::{attendance, class_session, discipline_record, enrollment};
 use crate::error::AppResult;
@@ -40,6 +40,17 @@ pub struct Facts {
 }
 
 impl Facts {
+    /// The records behind the counts, for the one attended rule.
+    pub fn tally(&self) -> Tally {
+        Tally {
+            present: u64::from(self.presents),
+            late: u64::from(self.lates),
+            early_leave: u64::from(self.early_leaves),
+            leave: u64::from(self.leaves),
+            absent: u64::from(self.absences),
+        }
+    }
+
     /// Standing records at or above `severity`.
     pub fn records_at_least(&self, severity: Severity) -> u32 {
         match severity {
@@ -98,28 +109,21 @@ pub async fn for_class<C: ConnectionTrait>(
         let (Some(f), Some((credit, half))) = (out.get_mut(&row.enrollment_id), sessions.get(&row.session_id)) else {
             continue;
         };
-        match AttendanceStatus::parse(&row.status) {
-            Some(AttendanceStatus::Present) => {
-                f.presents += 1;
-                f.attended_centi += *credit;
-            }
-            Some(AttendanceStatus::Late) => {
-                f.lates += 1;
-                f.attended_centi += *credit;
-            }
-            Some(AttendanceStatus::EarlyLeave) => {
-                f.early_leaves += 1;
-                f.attended_centi += *credit;
-            }
-            Some(AttendanceStatus::Leave) => {
+        match row.status {
+            AttendanceStatus::Present => f.presents += 1,
+            AttendanceStatus::Late => f.lates += 1,
+            AttendanceStatus::EarlyLeave => f.early_leaves += 1,
+            AttendanceStatus::Leave => {
                 f.leaves += 1;
                 f.leave_centi += *credit;
             }
-            Some(AttendanceStatus::Absent) => {
+            AttendanceStatus::Absent => {
                 f.absences += 1;
                 half_days.entry(row.enrollment_id).or_default().insert(*half);
             }
-            None => {}
+        }
+        if row.status.attended() {
+            f.attended_centi += *credit;
         }
     }
     for (id, days) in half_days {
@@ -136,10 +140,10 @@ pub async fn for_class<C: ConnectionTrait>(
     for r in records.all(conn).await? {
         if let Some(f) = out.get_mut(&r.enrollment_id) {
             f.discipline_records += 1;
-            match Severity::parse(&r.severity) {
-                Some(Severity::Grave) => f.grave_records += 1,
-                Some(Severity::Serious) => f.serious_records += 1,
-                _ => f.minor_records += 1,
+            match r.severity {
+                Severity::Grave => f.grave_records += 1,
+                Severity::Serious => f.serious_records += 1,
+                Severity::Minor => f.minor_records += 1,
             }
         }
     }

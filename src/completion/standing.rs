@@ -3,40 +3,10 @@
 //! 学时 are hundredths (`centi`), and the leave limit is a fraction, so every comparison is done in integers:
 //! `leave / total > num / den` ⇔ `leave × den > total × num`. No rounding can move a trainee across a line.
 
-use serde::Serialize;
-
 use super::facts::Facts;
 use super::policy::{CompletionPolicy, LeaveFraction};
-use crate::class::model::str_enum;
 
-/// A line a trainee can cross. Each is announced once per trainee.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Threshold {
-    /// Leave reached 70 % of the limit.
-    #[serde(rename = "leave_70")]
-    Leave70,
-    /// Leave reached the limit (still allowed, one more hour is not).
-    #[serde(rename = "leave_100")]
-    Leave100,
-    /// Leave is over the limit: withdrawal under the 条例.
-    LeaveOver,
-    /// 旷课 reached the class's limit.
-    AbsenceReached,
-    /// 旷课 is over the class's limit.
-    AbsenceOver,
-    /// 迟到 + 早退 reached the class's count.
-    LatesReached,
-}
-
-str_enum!(Threshold {
-    Leave70 => "leave_70",
-    Leave100 => "leave_100",
-    LeaveOver => "leave_over",
-    AbsenceReached => "absence_reached",
-    AbsenceOver => "absence_over",
-    LatesReached => "lates_reached",
-});
+pub use crate::entity::warning::Threshold;
 
 impl Threshold {
     pub fn label(self) -> &'static str {

@@ -16,7 +16,7 @@ use crate::audit::{self, Change};
 use crate::auth::{StaffPrincipal, TraineePrincipal};
 use crate::class::ClassScope;
 use crate::class::access::class_scope;
-use crate::class::model::{optional_text, required_text, str_enum};
+use crate::class::model::{optional_text, required_text};
 use crate::config::TemplateSettings;
 use crate::entity::{discipline_record, enrollment};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -24,26 +24,7 @@ use crate::notify::{self, Notice, NoticeKind, Recipient};
 use crate::roster::service::people_by_id;
 use crate::warning::{self, Outlet};
 
-/// 迟到早退累计, 旷课, 违反作息, 违反廉洁纪律 (banquets, gifts), 课堂纪律/手机, 其他.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Category {
-    LatenessCumulative,
-    Absence,
-    Schedule,
-    Integrity,
-    Classroom,
-    Other,
-}
-
-str_enum!(Category {
-    LatenessCumulative => "lateness_cumulative",
-    Absence => "absence",
-    Schedule => "schedule",
-    Integrity => "integrity",
-    Classroom => "classroom",
-    Other => "other",
-});
+pub use crate::entity::discipline_record::Category;
 
 impl Category {
     pub fn label(self) -> &'static str {
@@ -58,16 +39,7 @@ impl Category {
     }
 }
 
-/// 轻微, 较重, 严重. Completion rules withhold the certificate at or above a severity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    Minor,
-    Serious,
-    Grave,
-}
-
-str_enum!(Severity { Minor => "minor", Serious => "serious", Grave => "grave" });
+pub use crate::entity::discipline_record::Severity;
 
 impl Severity {
     pub fn label(self) -> &'static str {
@@ -136,8 +108,8 @@ async fn views(db: &DatabaseConnection, rows: Vec<discipline_record::Model>) -> 
         .into_iter()
         .map(|r| {
             let p = enrollments.get(&r.enrollment_id).and_then(|e| people.get(&e.person_id));
-            let category = Category::parse(&r.category).unwrap_or(Category::Other);
-            let severity = Severity::parse(&r.severity).unwrap_or(Severity::Minor);
+            let category = r.category;
+            let severity = r.severity;
             DisciplineView {
                 id: r.id,
                 class_id: r.class_id,
@@ -197,8 +169,8 @@ pub async fn record(
         id: Set(id),
         class_id: Set(scope.class.id),
         enrollment_id: Set(e.id),
-        category: Set(input.category.as_str().to_owned()),
-        severity: Set(input.severity.as_str().to_owned()),
+        category: Set(input.category),
+        severity: Set(input.severity),
         occurred_at: Set(input.occurred_at),
         description: Set(description.clone()),
         evidence: Set(evidence),

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use super::stored_enum;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "class_staff")]
 pub struct Model {
@@ -7,7 +9,7 @@ pub struct Model {
     pub id: Uuid,
     pub class_id: Uuid,
     pub staff_id: Uuid,
-    pub role: String,
+    pub role: StaffRole,
     pub created_at: DateTimeUtc,
 }
 
@@ -15,3 +17,13 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+stored_enum! {
+    /// 班主任 (head teacher) or 组织员 (organiser).
+    #[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum StaffRole {
+        HeadTeacher => "head_teacher",
+        Organiser => "organiser",
+    }
+}

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use super::stored_enum;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "leave_request")]
 pub struct Model {
@@ -7,7 +9,7 @@ pub struct Model {
     pub id: Uuid,
     pub class_id: Uuid,
     pub enrollment_id: Uuid,
-    pub kind: String,
+    pub kind: LeaveKind,
     pub reason: String,
     pub starts_at: DateTimeUtc,
     pub ends_at: DateTimeUtc,
@@ -15,7 +17,7 @@ pub struct Model {
     pub session_ids: Json,
     /// 学时 (hundredths) of the covered sessions that count toward attendance.
     pub credit_centi: i32,
-    pub status: String,
+    pub status: LeaveStatus,
     /// The approval step the request waits on (1-based); meaningless once decided.
     pub step: i32,
     pub steps_required: i32,
@@ -32,3 +34,25 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+stored_enum! {
+    /// 病假, 事假, 公假 (official duty).
+    #[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum LeaveKind {
+        Sick => "sick",
+        Personal => "personal",
+        Official => "official",
+    }
+}
+
+stored_enum! {
+    #[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum LeaveStatus {
+        Pending => "pending",
+        Approved => "approved",
+        Rejected => "rejected",
+        Cancelled => "cancelled",
+    }
+}

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use super::stored_enum;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "leave_step")]
 pub struct Model {
@@ -8,7 +10,7 @@ pub struct Model {
     pub leave_request_id: Uuid,
     pub step: i32,
     /// The role the approver acted in: `head_teacher`, `class_staff` or `admin`.
-    pub role: String,
+    pub role: ApproverRole,
     pub staff_id: Uuid,
     pub staff_name: String,
     /// `approved` or `rejected`.
@@ -21,3 +23,17 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+stored_enum! {
+    /// The role a step needs, or that an approver acted in.
+    #[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ApproverRole {
+        /// 班主任.
+        HeadTeacher => "head_teacher",
+        /// Any staff member assigned to the class.
+        ClassStaff => "class_staff",
+        /// 教务 / administrator.
+        Admin => "admin",
+    }
+}

@@ -20,3 +20,45 @@ pub mod screen_link;
 pub mod staff_account;
 pub mod training_class;
 pub mod warning;
+
+/// Declares a closed vocabulary stored as text: the enum, its sea-orm mapping (an unknown stored value fails to load
+/// instead of passing for a default), and `as_str`/`parse` for the places that read it from people (imports, query
+/// strings). Callers add serde and schema derives with their own attributes.
+macro_rules! stored_enum {
+    ($(#[$m:meta])* pub enum $t:ident { $($(#[$vm:meta])* $v:ident => $s:tt),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sea_orm::EnumIter, sea_orm::DeriveActiveEnum)]
+        #[sea_orm(rs_type = "String", db_type = "Text")]
+        pub enum $t {
+            $($(#[$vm])* #[sea_orm(string_value = $s)] $v,)+
+        }
+
+        impl $t {
+            /// As stored and as the API spells it.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$v => $s),+ }
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($s => Some(Self::$v),)+ _ => None }
+            }
+        }
+    };
+}
+pub(crate) use stored_enum;
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::ActiveEnum;
+
+    use super::leave_request::LeaveStatus;
+
+    #[test]
+    fn an_unknown_stored_value_fails_to_load_instead_of_passing_for_a_default() {
+        assert_eq!(LeaveStatus::try_from_value(&"approved".to_owned()).unwrap(), LeaveStatus::Approved);
+        assert!(LeaveStatus::try_from_value(&"pending ".to_owned()).is_err());
+        assert!(LeaveStatus::try_from_value(&"批准".to_owned()).is_err());
+        assert_eq!(LeaveStatus::Cancelled.to_value(), "cancelled");
+        assert_eq!(LeaveStatus::parse(LeaveStatus::Rejected.as_str()), Some(LeaveStatus::Rejected));
+    }
+}

@@ -2,18 +2,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::class::model::str_enum;
-
-/// 病假, 事假, 公假 (official duty).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum LeaveKind {
-    Sick,
-    Personal,
-    Official,
-}
-
-str_enum!(LeaveKind { Sick => "sick", Personal => "personal", Official => "official" });
+pub use crate::entity::leave_request::LeaveKind;
 
 impl LeaveKind {
     pub fn label(self) -> &'static str {
@@ -25,16 +14,7 @@ impl LeaveKind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum LeaveStatus {
-    Pending,
-    Approved,
-    Rejected,
-    Cancelled,
-}
-
-str_enum!(LeaveStatus { Pending => "pending", Approved => "approved", Rejected => "rejected", Cancelled => "cancelled" });
+pub use crate::entity::leave_request::LeaveStatus;
 
 impl LeaveStatus {
     pub fn label(self) -> &'static str {
@@ -47,19 +27,7 @@ impl LeaveStatus {
     }
 }
 
-/// The role a step needs, or that an approver acted in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ApproverRole {
-    /// 班主任.
-    HeadTeacher,
-    /// Any staff member assigned to the class.
-    ClassStaff,
-    /// 教务 / administrator.
-    Admin,
-}
-
-str_enum!(ApproverRole { HeadTeacher => "head_teacher", ClassStaff => "class_staff", Admin => "admin" });
+pub use crate::entity::leave_step::ApproverRole;
 
 impl ApproverRole {
     pub fn label(self) -> &'static str {

@@ -24,6 +24,7 @@ use crate::class::model::{StaffRole, required_text};
 use crate::clock::local_date;
 use crate::completion::{ClassPolicy, policy::FirstApprover};
 use crate::config::TemplateSettings;
+use crate::entity::attendance::AttendanceSource;
 use crate::entity::{
     attendance, class_session, class_staff, enrollment, leave_request, leave_request_session, leave_step,
     training_class,
@@ -168,13 +169,13 @@ async fn insert_request(
         id: Set(id),
         class_id: Set(r.class.id),
         enrollment_id: Set(r.enrollment_id),
-        kind: Set(r.kind.as_str().to_owned()),
+        kind: Set(r.kind),
         reason: Set(r.reason),
         starts_at: Set(r.span.0),
         ends_at: Set(r.span.1),
         session_ids: Set(json!(r.sessions.iter().map(|s| s.id).collect::<Vec<_>>())),
         credit_centi: Set(credit_of(r.sessions)),
-        status: Set(LeaveStatus::Pending.as_str().to_owned()),
+        status: Set(LeaveStatus::Pending),
         step: Set(1),
         steps_required: Set(r.steps_required),
         attachment_id: Set(r.attachment_id),
@@ -304,7 +305,7 @@ async fn approvers_of_step1<C: ConnectionTrait>(
 ) -> AppResult<Vec<Uuid>> {
     let mut q = class_staff::Entity::find().filter(class_staff::Column::ClassId.eq(class.id));
     if policy.leave_approval.first_step == FirstApprover::HeadTeacher {
-        q = q.filter(class_staff::Column::Role.eq(StaffRole::HeadTeacher.as_str()));
+        q = q.filter(class_staff::Column::Role.eq(StaffRole::HeadTeacher));
     }
     Ok(q.all(conn).await?.into_iter().map(|s| s.staff_id).collect())
 }
@@ -313,7 +314,7 @@ async fn approvers_of_step1<C: ConnectionTrait>(
 pub async fn cancel(deps: Deps<'_>, who: &TraineePrincipal, id: Uuid) -> AppResult<LeaveView> {
     let db = deps.db;
     let req = own_request(db, who, id).await?;
-    if req.status != LeaveStatus::Pending.as_str() {
+    if req.status != LeaveStatus::Pending {
         return Err(AppError::new(ErrorCode::LeaveNotPending));
     }
     let txn = db.begin().await?;
@@ -349,7 +350,7 @@ async fn guard_pending(txn: &DatabaseTransaction, req: &leave_request::Model, no
     let touched = leave_request::Entity::update_many()
         .col_expr(leave_request::Column::UpdatedAt, Expr::value(now))
         .filter(leave_request::Column::Id.eq(req.id))
-        .filter(leave_request::Column::Status.eq(LeaveStatus::Pending.as_str()))
+        .filter(leave_request::Column::Status.eq(LeaveStatus::Pending))
         .filter(leave_request::Column::Step.eq(req.step))
         .exec(txn)
         .await?;
@@ -368,7 +369,7 @@ async fn close_request(
         .exec(txn)
         .await?;
     let mut active: leave_request::ActiveModel = req.into();
-    active.status = Set(status.as_str().to_owned());
+    active.status = Set(status);
     active.decided_at = Set(Some(now));
     active.updated_at = Set(now);
     Ok(active.update(txn).await?)
@@ -392,7 +393,7 @@ async fn acting_role(
         .filter(class_staff::Column::StaffId.eq(who.staff.id))
         .one(db)
         .await?
-        .and_then(|s| StaffRole::parse(&s.role));
+        .map(|s| s.role);
     match (policy.leave_approval.first_step, role) {
         (FirstApprover::HeadTeacher, Some(StaffRole::HeadTeacher)) => Ok(ApproverRole::HeadTeacher),
         (FirstApprover::ClassStaff, Some(StaffRole::HeadTeacher)) => Ok(ApproverRole::HeadTeacher),
@@ -427,7 +428,7 @@ pub async fn decide(
 ) -> AppResult<LeaveView> {
     let db = deps.db;
     let (scope, req) = staff_request(db, who, id).await?;
-    if req.status != LeaveStatus::Pending.as_str() {
+    if req.status != LeaveStatus::Pending {
         return Err(AppError::new(ErrorCode::LeaveNotPending));
     }
     let comment = comment.map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned);
@@ -449,7 +450,7 @@ pub async fn decide(
         id: Set(Uuid::now_v7()),
         leave_request_id: Set(req.id),
         step: Set(req.step),
-        role: Set(role.as_str().to_owned()),
+        role: Set(role),
         staff_id: Set(who.staff.id),
         staff_name: Set(who.staff.display_name.chars().take(64).collect()),
         decision: Set(if approve { "approved" } else { "rejected" }.to_owned()),
@@ -471,7 +472,7 @@ pub async fn decide(
         let sessions = sessions_of(&txn, &req).await?;
         changed = apply_leave(&txn, &req, &sessions, deps.now).await?;
         let mut active: leave_request::ActiveModel = req.into();
-        active.status = Set(LeaveStatus::Approved.as_str().to_owned());
+        active.status = Set(LeaveStatus::Approved);
         active.decided_at = Set(Some(deps.now));
         active.updated_at = Set(deps.now);
         active.update(&txn).await?
@@ -525,8 +526,8 @@ async fn apply_leave(
     req: &leave_request::Model,
     sessions: &[class_session::Model],
     now: DateTime<Utc>,
-) -> AppResult<Vec<(Uuid, Option<String>)>> {
-    let kind = LeaveKind::parse(&req.kind).map(|k| k.label()).unwrap_or("请假");
+) -> AppResult<Vec<(Uuid, Option<AttendanceStatus>)>> {
+    let kind = req.kind.label();
     let note = format!("{kind}（已批准）");
     let existing: HashMap<Uuid, attendance::Model> = attendance::Entity::find()
         .filter(attendance::Column::EnrollmentId.eq(req.enrollment_id))
@@ -539,14 +540,14 @@ async fn apply_leave(
     let mut changed = Vec::new();
     for s in sessions {
         match existing.get(&s.id) {
-            Some(row) if row.status == AttendanceStatus::Absent.as_str() => {
+            Some(row) if row.status == AttendanceStatus::Absent => {
                 let mut active: attendance::ActiveModel = row.clone().into();
-                active.status = Set(AttendanceStatus::Leave.as_str().to_owned());
-                active.source = Set("leave".to_owned());
+                active.status = Set(AttendanceStatus::Leave);
+                active.source = Set(AttendanceSource::Leave);
                 active.note = Set(Some(note.clone()));
                 active.updated_at = Set(now);
                 active.update(txn).await?;
-                changed.push((s.id, Some(row.status.clone())));
+                changed.push((s.id, Some(row.status)));
             }
             Some(_) => {}
             None => {
@@ -554,10 +555,10 @@ async fn apply_leave(
                     id: Set(Uuid::now_v7()),
                     session_id: Set(s.id),
                     enrollment_id: Set(req.enrollment_id),
-                    status: Set(AttendanceStatus::Leave.as_str().to_owned()),
+                    status: Set(AttendanceStatus::Leave),
                     checked_in_at: Set(None),
                     checked_out_at: Set(None),
-                    source: Set("leave".to_owned()),
+                    source: Set(AttendanceSource::Leave),
                     nonce: Set(None),
                     device: Set(None),
                     note: Set(Some(note.clone())),
@@ -581,8 +582,8 @@ async fn notify_result(
     req: &leave_request::Model,
     comment: Option<&str>,
 ) -> AppResult<()> {
-    let status = LeaveStatus::parse(&req.status).unwrap_or(LeaveStatus::Pending);
-    let kind = LeaveKind::parse(&req.kind).map(|k| k.label()).unwrap_or("请假");
+    let status = req.status;
+    let kind = req.kind.label();
     let span = format!("{} 至 {}", notify::wechat_time(req.starts_at), notify::wechat_time(req.ends_at));
     let vars: BTreeMap<&'static str, String> = [
         ("class_name", class.name.clone()),
@@ -647,7 +648,7 @@ async fn after_attendance_change(
     deps: Deps<'_>,
     class: &training_class::Model,
     e: &enrollment::Model,
-    changed: &[(Uuid, Option<String>)],
+    changed: &[(Uuid, Option<AttendanceStatus>)],
 ) {
     for (session_id, _) in changed {
         crate::checkin::service::forget(deps.infra.kv.as_ref(), *session_id, e.id).await;
@@ -708,7 +709,7 @@ pub async fn record(
         id: Set(Uuid::now_v7()),
         leave_request_id: Set(created.id),
         step: Set(1),
-        role: Set(role.as_str().to_owned()),
+        role: Set(role),
         staff_id: Set(who.staff.id),
         staff_name: Set(who.staff.display_name.chars().take(64).collect()),
         decision: Set("approved".to_owned()),
@@ -719,7 +720,7 @@ pub async fn record(
     .await?;
     let changed = apply_leave(&txn, &created, &sessions, deps.now).await?;
     let mut active: leave_request::ActiveModel = created.into();
-    active.status = Set(LeaveStatus::Approved.as_str().to_owned());
+    active.status = Set(LeaveStatus::Approved);
     active.decided_at = Set(Some(deps.now));
     let updated = active.update(&txn).await?;
     let change = Change {
@@ -783,8 +784,8 @@ async fn views(db: &DatabaseConnection, reqs: Vec<leave_request::Model>) -> AppR
         .into_iter()
         .map(|r| {
             let person = enrollments.get(&r.enrollment_id).and_then(|e| people.get(&e.person_id));
-            let kind = LeaveKind::parse(&r.kind).unwrap_or(LeaveKind::Personal);
-            let status = LeaveStatus::parse(&r.status).unwrap_or(LeaveStatus::Pending);
+            let kind = r.kind;
+            let status = r.status;
             let waiting_for = (status == LeaveStatus::Pending).then(|| {
                 if r.step >= 2 {
                     ApproverRole::Admin
@@ -834,7 +835,7 @@ async fn views(db: &DatabaseConnection, reqs: Vec<leave_request::Model>) -> AppR
                     .unwrap_or_default()
                     .into_iter()
                     .map(|s| {
-                        let role = ApproverRole::parse(&s.role).unwrap_or(ApproverRole::ClassStaff);
+                        let role = s.role;
                         StepView {
                             step: s.step,
                             role,
@@ -865,7 +866,7 @@ pub async fn list_for_class(
 ) -> AppResult<Vec<LeaveView>> {
     let mut q = leave_request::Entity::find().filter(leave_request::Column::ClassId.eq(scope.class.id));
     if let Some(s) = status {
-        q = q.filter(leave_request::Column::Status.eq(s.as_str()));
+        q = q.filter(leave_request::Column::Status.eq(s));
     }
     views(db, q.order_by_desc(leave_request::Column::CreatedAt).order_by_desc(leave_request::Column::Id).all(db).await?)
         .await

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::attendance::model::AttendanceStatus;
+use crate::attendance::model::{AttendanceStatus, Tally};
 use crate::attendance::service::SessionAttendance;
 use crate::kv::{EventBus, Kv};
 
@@ -124,6 +124,8 @@ pub struct Counts {
     pub absent: u64,
     /// No record yet (未签到).
     pub not_yet: u64,
+    /// Present, late or left early (实到): the server's one rule, so screens do not add it up themselves.
+    pub attended: u64,
 }
 
 /// The snapshot a live view starts from: counts by status and everyone's line.
@@ -137,30 +139,22 @@ pub struct Summary {
 }
 
 pub fn counts(a: &SessionAttendance) -> Counts {
-    let mut c = Counts { expected: a.entries.len() as u64, ..Counts::default() };
-    for e in &a.entries {
-        match e.status {
-            Some(status) => c.add(status),
-            None => c.not_yet += 1,
-        }
-    }
-    c
+    let tally: Tally = a.entries.iter().filter_map(|e| e.status).collect();
+    Counts::of(a.entries.len() as u64, tally)
 }
 
 impl Counts {
-    /// Counts one record.
-    pub fn add(&mut self, status: AttendanceStatus) {
-        match status {
-            AttendanceStatus::Present => self.present += 1,
-            AttendanceStatus::Late => self.late += 1,
-            AttendanceStatus::EarlyLeave => self.early_leave += 1,
-            AttendanceStatus::Leave => self.leave += 1,
-            AttendanceStatus::Absent => self.absent += 1,
+    /// Counts for `expected` trainees of whom `tally` have a record.
+    pub fn of(expected: u64, tally: Tally) -> Counts {
+        Counts {
+            expected,
+            present: tally.present,
+            late: tally.late,
+            early_leave: tally.early_leave,
+            leave: tally.leave,
+            absent: tally.absent,
+            not_yet: expected.saturating_sub(tally.recorded()),
+            attended: tally.attended(),
         }
-    }
-
-    /// Present, late or left early.
-    pub fn attended(&self) -> u64 {
-        self.present + self.late + self.early_leave
     }
 }

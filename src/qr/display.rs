@@ -5,9 +5,9 @@ use secrecy::SecretString;
 use serde::Serialize;
 
 use super::token;
-use crate::attendance::model::{WindowState, checkout_open, window_state};
 use crate::entity::class_session;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::timetable::window::{WindowState, checkout_open, window_state};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct QrView {

@@ -115,7 +115,7 @@ pub fn daily_notice(font: &ParsedFont, notice: &DailyNotice) -> Vec<u8> {
             format!("{}–{}", local_hhmm(s.starts_at), local_hhmm(s.ends_at)),
             s.title.chars().take(22).collect(),
             s.expected.to_string(),
-            (s.present + s.late + s.early_leave).to_string(),
+            s.tally().attended().to_string(),
             s.late.to_string(),
             s.early_leave.to_string(),
             s.leave.to_string(),

@@ -11,13 +11,11 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::pdf::{LEFT, Writer};
-use crate::attendance::model::AttendanceStatus;
+use crate::attendance::model::Tally;
 use crate::certificate::decision::{self, CompletionEntry};
 use crate::completion::standing::trim_centi;
-use crate::discipline::{Category, Severity};
 use crate::entity::{attendance, class_session, discipline_record, training_class};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::live::Counts;
 use crate::tabular::{OutSheet, write_csv, write_xlsx_sheets};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -94,8 +92,8 @@ pub async fn unit_report(
         .all(db)
         .await?
     {
-        let category = Category::parse(&r.category).map(|c| c.label()).unwrap_or("其他");
-        let severity = Severity::parse(&r.severity).map(|s| s.label()).unwrap_or("");
+        let category = r.category.label();
+        let severity = r.severity.label();
         let date = r.occurred_at.with_timezone(&crate::clock::china()).format("%-m月%-d日");
         discipline.entry(r.enrollment_id).or_default().push(format!("{date} {category}（{severity}）"));
     }
@@ -251,7 +249,7 @@ pub async fn class_summary(
         .all(db)
         .await?;
     let active: std::collections::HashSet<Uuid> = entries.iter().map(|e| e.enrollment_id).collect();
-    let mut counts: HashMap<Uuid, Counts> = HashMap::new();
+    let mut counts: HashMap<Uuid, Tally> = HashMap::new();
     for row in attendance::Entity::find()
         .filter(attendance::Column::SessionId.is_in(sessions.iter().map(|s| s.id)))
         .all(db)
@@ -259,9 +257,7 @@ pub async fn class_summary(
         .into_iter()
         .filter(|r| active.contains(&r.enrollment_id))
     {
-        if let Some(status) = AttendanceStatus::parse(&row.status) {
-            counts.entry(row.session_id).or_default().add(status);
-        }
+        counts.entry(row.session_id).or_default().add(row.status);
     }
     let china = crate::clock::china();
     let session_rows = sessions
@@ -288,7 +284,7 @@ pub async fn class_summary(
         .iter()
         .map(|e| {
             let f = &e.facts;
-            let attended = f.presents + f.lates + f.early_leaves;
+            let attended = f.tally().attended() as u32;
             vec![
                 e.name.clone(),
                 e.unit.clone(),

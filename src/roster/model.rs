@@ -128,7 +128,7 @@ impl RosterEntry {
             post: p.post.clone(),
             rank: p.rank.clone(),
             student_no: e.student_no.clone(),
-            status: e.status.clone(),
+            status: e.status.as_str().to_owned(),
             device_bound: e.device_id.is_some(),
             wechat_bound: e.wechat_openid.is_some(),
             bound_at: e.bound_at,
@@ -136,8 +136,9 @@ impl RosterEntry {
     }
 }
 
-pub const STATUS_ACTIVE: &str = "active";
-pub const STATUS_WITHDRAWN: &str = "withdrawn";
+pub use crate::entity::enrollment::EnrollmentStatus;
+pub const STATUS_ACTIVE: EnrollmentStatus = EnrollmentStatus::Active;
+pub const STATUS_WITHDRAWN: EnrollmentStatus = EnrollmentStatus::Withdrawn;
 
 #[cfg(test)]
 mod tests {

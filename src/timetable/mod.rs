@@ -3,5 +3,6 @@
 pub mod import;
 pub mod model;
 pub mod service;
+pub mod window;
 
 pub use model::{CheckWindow, CoordSystem, Geofence, SessionKind, SessionView};

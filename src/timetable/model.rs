@@ -2,30 +2,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::class::model::str_enum;
 use crate::entity::class_session;
 use crate::error::{AppError, AppResult};
 
-/// 讲授, 现场教学 (on-site teaching at an outside site), 研讨, 在线直播, 晨读/体育, 其他.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SessionKind {
-    Lecture,
-    Onsite,
-    Discussion,
-    OnlineLive,
-    Morning,
-    Other,
-}
-
-str_enum!(SessionKind {
-    Lecture => "lecture",
-    Onsite => "onsite",
-    Discussion => "discussion",
-    OnlineLive => "online_live",
-    Morning => "morning",
-    Other => "other",
-});
+pub use crate::entity::class_session::SessionKind;
 
 impl SessionKind {
     pub fn label(self) -> &'static str {
@@ -55,16 +35,7 @@ impl SessionKind {
     }
 }
 
-/// The coordinate system a geofence centre is given in. Maps in China use GCJ-02; GPS and `wx.getLocation` by
-/// default give WGS-84. Stored as given; converted explicitly when compared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CoordSystem {
-    Wgs84,
-    Gcj02,
-}
-
-str_enum!(CoordSystem { Wgs84 => "wgs84", Gcj02 => "gcj02" });
+pub use crate::entity::class_session::CoordSystem;
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -82,7 +53,7 @@ pub struct Geofence {
 impl Geofence {
     /// A session's geofence, when all its parts are set.
     pub fn of(m: &class_session::Model) -> Option<Geofence> {
-        match (m.geo_lat, m.geo_lng, m.geo_radius_m, m.geo_coord.as_deref().and_then(CoordSystem::parse)) {
+        match (m.geo_lat, m.geo_lng, m.geo_radius_m, m.geo_coord) {
             (Some(lat), Some(lng), Some(radius_m), Some(coord)) => Some(Geofence { lat, lng, radius_m, coord }),
             _ => None,
         }
@@ -173,7 +144,7 @@ pub struct SessionView {
 
 impl From<&class_session::Model> for SessionView {
     fn from(m: &class_session::Model) -> Self {
-        let kind = SessionKind::parse(&m.kind).unwrap_or(SessionKind::Other);
+        let kind = m.kind;
         let geofence = Geofence::of(m);
         Self {
             id: m.id,

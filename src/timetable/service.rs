@@ -34,7 +34,7 @@ pub fn new_session(
         id: Set(Uuid::now_v7()),
         class_id: Set(scope.class.id),
         title: Set(String::new()),
-        kind: Set(SessionKind::Lecture.as_str().to_owned()),
+        kind: Set(SessionKind::Lecture),
         starts_at: Set(input.starts_at.ok_or_else(|| missing("开始时间"))?),
         ends_at: Set(input.ends_at.ok_or_else(|| missing("结束时间"))?),
         credit_centi: Set(0),
@@ -71,7 +71,7 @@ fn apply(scope: &ClassScope, m: &mut class_session::ActiveModel, input: &Session
         m.title = Set(required_text(title, 128, "课程名称")?);
     }
     if let Some(kind) = input.kind {
-        m.kind = Set(kind.as_str().to_owned());
+        m.kind = Set(kind);
     }
     if let Some(t) = input.starts_at {
         m.starts_at = Set(t);
@@ -90,7 +90,7 @@ fn apply(scope: &ClassScope, m: &mut class_session::ActiveModel, input: &Session
         m.geo_lat = Set(g.map(|g| g.lat));
         m.geo_lng = Set(g.map(|g| g.lng));
         m.geo_radius_m = Set(g.map(|g| g.radius_m));
-        m.geo_coord = Set(g.map(|g| g.coord.as_str().to_owned()));
+        m.geo_coord = Set(g.map(|g| g.coord));
     }
     if let Some(w) = input.window {
         let w = w.validate()?;
@@ -307,7 +307,7 @@ pub async fn session_scope(
 
 /// Whether check-in for the session has opened (from then on, results exist or may exist).
 pub fn window_opened(session: &class_session::Model, now: DateTime<Utc>) -> bool {
-    session.opened_at.is_some_and(|o| o <= now) || now >= crate::attendance::model::opens_at(session)
+    session.opened_at.is_some_and(|o| o <= now) || now >= super::window::opens_at(session)
 }
 
 pub async fn update(

@@ -55,7 +55,7 @@ pub async fn evaluate(
         return Ok(Vec::new());
     }
     let ids: Vec<Uuid> = reached.iter().map(|(id, _)| *id).collect();
-    let known: HashSet<(Uuid, String)> = warning::Entity::find()
+    let known: HashSet<(Uuid, Threshold)> = warning::Entity::find()
         .filter(warning::Column::EnrollmentId.is_in(ids.clone()))
         .all(db)
         .await?
@@ -65,7 +65,7 @@ pub async fn evaluate(
     let fresh: Vec<(Uuid, Threshold)> = reached
         .into_iter()
         .flat_map(|(id, ts)| ts.into_iter().map(move |t| (id, t)))
-        .filter(|(id, t)| !known.contains(&(*id, t.as_str().to_owned())))
+        .filter(|(id, t)| !known.contains(&(*id, *t)))
         .collect();
     if fresh.is_empty() {
         return Ok(Vec::new());
@@ -95,7 +95,7 @@ pub async fn evaluate(
             id: Set(Uuid::now_v7()),
             class_id: Set(class_id),
             enrollment_id: Set(enrollment_id),
-            kind: Set(threshold.as_str().to_owned()),
+            kind: Set(threshold),
             message: Set(text.clone()),
             detail: Set(json!(f)),
             created_at: Set(out.now),

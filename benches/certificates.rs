@@ -100,10 +100,10 @@ async fn run(label: &'static str, settings: Settings) {
                     id: Set(uuid::Uuid::now_v7()),
                     session_id: Set(sid),
                     enrollment_id: Set(*e),
-                    status: Set("present".into()),
+                    status: Set(rollcall::attendance::AttendanceStatus::Present),
                     checked_in_at: Set(Some(starts)),
                     checked_out_at: Set(None),
-                    source: Set("scan".into()),
+                    source: Set(rollcall::entity::attendance::AttendanceSource::Scan),
                     nonce: Set(None),
                     device: Set(None),
                     note: Set(None),
@@ -116,14 +116,14 @@ async fn run(label: &'static str, settings: Settings) {
             }
         }
         training_class::Entity::update_many()
-            .col_expr(training_class::Column::Status, Expr::value("finished"))
+            .col_expr(training_class::Column::Status, Expr::value(rollcall::class::ClassStatus::Finished.as_str()))
             .filter(training_class::Column::Id.eq(class.id))
             .exec(&state.db)
             .await
             .unwrap();
         let scope = class_scope(&state.db, &admin, class.id).await.expect("scope");
 
-        let deps = issue::Deps { db: &state.db, templates: &state.settings.wechat.templates, base_url: base, now };
+        let deps = state.at(now);
         let started = Instant::now();
         let report = issue::issue_class(deps, &admin, &scope).await.expect("issue");
         issue_times.push(started.elapsed());

@@ -200,7 +200,7 @@ async fn seed_leave_and_discipline(
     else {
         return Ok(());
     };
-    let deps = leave::Deps { db: &state.db, infra: &state.infra, templates: &state.settings.wechat.templates, now };
+    let deps = state.at(now);
     let trainee =
         TraineePrincipal { token_id: Uuid::nil(), person_id: asker.person_id, name: asker.name.clone(), device: None };
     let input = LeaveInput {
@@ -224,7 +224,7 @@ async fn seed_leave_and_discipline(
         record_reason: "单位来函，班主任电话核实".to_owned(),
     };
     leave::record(deps, &head, scope, record).await?;
-    let ddeps = discipline::Deps { db: &state.db, templates: &state.settings.wechat.templates, now };
+    let ddeps = state.at(now);
     let input = DisciplineInput {
         enrollment_id: phone_user.enrollment_id,
         category: Category::Classroom,
@@ -334,7 +334,7 @@ async fn ensure_finished_class(
         attendance::Entity::insert_many(chunk.to_vec()).exec_without_returning(&state.db).await?;
     }
     if let (Some(on_leave), Some(session)) = (enrolled.get(12), sessions.get(3)) {
-        let deps = leave::Deps { db: &state.db, infra: &state.infra, templates: &state.settings.wechat.templates, now };
+        let deps = state.at(now);
         let record = LeaveRecordInput {
             enrollment_id: on_leave.enrollment_id,
             kind: LeaveKind::Personal,
@@ -349,12 +349,7 @@ async fn ensure_finished_class(
     let finished = ClassInput { status: Some(ClassStatus::Finished), ..ClassInput::default() };
     classes::update_class(&state.db, actor, scope, finished, now).await?;
     let scope = class_scope(&state.db, &admin, class.id).await?;
-    let deps = crate::certificate::issue::Deps {
-        db: &state.db,
-        templates: &state.settings.wechat.templates,
-        base_url: &base,
-        now,
-    };
+    let deps = state.at(now);
     let report = crate::certificate::issue::issue_class(deps, &admin, &scope).await?;
     Ok(report.certificates.first().map(|c| c.verify_url.clone()))
 }

@@ -1,5 +1,6 @@
 //! rollcall: attendance, leave and completion for cadre training bases (党校, 干部学院).
 
+pub mod aftermath;
 pub mod archive;
 pub mod attachment;
 pub mod attendance;
@@ -13,6 +14,7 @@ pub mod clock;
 pub mod completion;
 pub mod config;
 pub mod crypto;
+pub mod ctx;
 pub mod demo;
 pub mod discipline;
 pub mod entity;
@@ -27,6 +29,7 @@ pub mod leave;
 pub mod live;
 pub mod notify;
 pub mod pagination;
+pub mod pdf;
 pub mod print_link;
 pub mod qr;
 pub mod report;

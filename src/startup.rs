@@ -16,10 +16,12 @@ use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::aftermath::Aftermath;
 use crate::auth::wechat::WechatClient;
 use crate::checkin::AttemptLog;
 use crate::clock::Clock;
 use crate::config::{DatabaseKind, Settings};
+use crate::ctx::Ctx;
 use crate::http::{self, RouteTable, openapi};
 use crate::kv::Infra;
 use crate::notify::wechat::WechatSender;
@@ -48,7 +50,7 @@ impl Application {
             // Links must carry the port actually bound.
             let mut settings = (*state.settings).clone();
             settings.server.port = port;
-            state.settings = Arc::new(settings);
+            state.ctx.settings = Arc::new(settings);
         }
         let server = run(listener, state.clone())?;
         Ok(Self { port, server, state })
@@ -95,14 +97,10 @@ pub async fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::R
     let infra = Infra::connect(&settings.redis, clock.clone()).await?;
     let wechat = WechatClient::new(&settings.wechat)?;
     let attempts = AttemptLog::start(db.clone());
+    let settings = Arc::new(settings);
+    let ctx = Ctx::new(db.clone(), infra.clone(), clock.clone(), settings.clone(), master_secret, Arc::new(Aftermath));
     if settings.jobs.absent_scan_seconds > 0 {
-        crate::attendance::close::spawn(
-            db.clone(),
-            infra.clone(),
-            settings.wechat.templates.clone(),
-            clock.clone(),
-            Duration::from_secs(settings.jobs.absent_scan_seconds),
-        );
+        crate::attendance::close::spawn(ctx.clone(), Duration::from_secs(settings.jobs.absent_scan_seconds));
     }
     if settings.jobs.outbox_poll_ms > 0 {
         crate::notify::outbox::spawn(
@@ -112,18 +110,7 @@ pub async fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::R
             Duration::from_millis(settings.jobs.outbox_poll_ms),
         );
     }
-    Ok(AppState {
-        db,
-        infra,
-        clock,
-        settings: Arc::new(settings),
-        master_secret,
-        wechat,
-        attempts,
-        caches: Arc::default(),
-        live_recent: Arc::default(),
-        proxies,
-    })
+    Ok(AppState { ctx, wechat, attempts, live_recent: Arc::default(), proxies })
 }
 
 fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {

@@ -3,8 +3,6 @@
 //! concurrent runs harmless, and a restart catches up on every session that closed while it was down. A trainee
 //! whose leave for the session is pending is still marked absent; approving the leave turns it into `leave`.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -13,15 +11,11 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, Qu
 use uuid::Uuid;
 
 use super::model::{AttendanceStatus, closes_at};
-use crate::clock::Clock;
-use crate::config::TemplateSettings;
+use crate::ctx::{Committed, Ctx, EventKind, LiveChange};
 use crate::entity::attendance::AttendanceSource;
 use crate::entity::{attendance, class_session, enrollment};
 use crate::error::AppResult;
-use crate::kv::Infra;
-use crate::live;
 use crate::roster::model::STATUS_ACTIVE;
-use crate::warning;
 
 /// A session whose window closed, as handled by one run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,19 +98,14 @@ async fn mark_absent(db: &DatabaseConnection, session: &class_session::Model, no
     Ok(inserted)
 }
 
-/// One pass of the job: marks absences, announces each closed window to live views, and re-evaluates the
-/// warnings of every class that got new absences.
-pub async fn sweep(
-    db: &DatabaseConnection,
-    infra: &Infra,
-    templates: &BTreeMap<String, TemplateSettings>,
-    now: DateTime<Utc>,
-) -> AppResult<Vec<Closed>> {
-    let closed = run_once(db, now).await?;
-    let mut classes = BTreeSet::new();
+/// One pass of the job: marks absences, then announces each closed window to live views and re-evaluates the
+/// warnings of every class that got new absences (through [`Ctx::after_commit`]).
+pub async fn sweep(ctx: &Ctx, now: DateTime<Utc>) -> AppResult<Vec<Closed>> {
+    let closed = run_once(&ctx.db, now).await?;
+    let mut after = Committed::default();
     for c in closed.iter().filter(|c| c.marked_absent > 0) {
-        let change = live::Change {
-            kind: live::EventKind::WindowClosed,
+        after.events.push(LiveChange {
+            kind: EventKind::WindowClosed,
             session_id: c.session_id,
             class_id: c.class_id,
             at: now,
@@ -124,30 +113,21 @@ pub async fn sweep(
             name: None,
             status: Some(AttendanceStatus::Absent),
             count: Some(c.marked_absent),
-        };
-        live::publish(infra.kv.as_ref(), infra.events.as_ref(), change).await;
-        classes.insert(c.class_id);
+        });
+        after.add_standing(c.class_id, None);
     }
-    for class_id in classes {
-        warning::evaluate_after(db, warning::Outlet { templates, now }, class_id, None).await;
-    }
+    ctx.after_commit(after).await;
     Ok(closed)
 }
 
 /// Runs [`sweep`] every `every`, on the injected clock, for the life of the process.
-pub fn spawn(
-    db: DatabaseConnection,
-    infra: Infra,
-    templates: BTreeMap<String, TemplateSettings>,
-    clock: Arc<dyn Clock>,
-    every: Duration,
-) {
+pub fn spawn(ctx: Ctx, every: Duration) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            if let Err(err) = sweep(&db, &infra, &templates, clock.now()).await {
+            if let Err(err) = sweep(&ctx, ctx.now()).await {
                 tracing::warn!(error = ?err, "absent-at-close run failed; will retry");
             }
         }

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::model::{AttendanceStatus, Tally, WindowState, window_state};
 use crate::audit::{self, Actor, Change};
 use crate::class::ClassScope;
+use crate::ctx::{At, Committed, EventKind, LiveChange};
 use crate::entity::attendance::AttendanceSource;
 use crate::entity::{attendance, class_session, enrollment};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -66,7 +67,7 @@ pub async fn for_session(
         .iter()
         .map(|(e, p)| {
             let row = rows.get(&e.id);
-            let status = row.and_then(|r| Some(r.status));
+            let status = row.map(|r| r.status);
             AttendanceEntry {
                 enrollment_id: e.id,
                 name: p.name.clone(),
@@ -94,13 +95,13 @@ pub struct Correction<'a> {
 }
 
 pub async fn correct(
-    db: &DatabaseConnection,
+    at: At<'_>,
     actor: &Actor,
     scope: &ClassScope,
     session: &class_session::Model,
     correction: Correction<'_>,
-    now: DateTime<Utc>,
 ) -> AppResult<AttendanceEntry> {
+    let (db, now) = (&at.db, at.now);
     let Correction { enrollment_id, status, reason } = correction;
     let reason = audit::required_reason(reason, "修改考勤必须填写原因")?;
     let e = enrollment::Entity::find_by_id(enrollment_id)
@@ -167,6 +168,17 @@ pub async fn correct(
     let people = people_by_id(db, vec![e.person_id]).await?;
     let p = people.get(&e.person_id).ok_or_else(|| AppError::internal(anyhow::anyhow!("person missing")))?;
     let status = Some(row.status);
+    at.after_commit(Committed::record(LiveChange {
+        kind: EventKind::StatusChanged,
+        session_id: session.id,
+        class_id: scope.class.id,
+        at: now,
+        enrollment_id: Some(enrollment_id),
+        name: Some(p.name.clone()),
+        status,
+        count: None,
+    }))
+    .await;
     Ok(AttendanceEntry {
         enrollment_id,
         name: p.name.clone(),
@@ -278,12 +290,12 @@ pub async fn mine(db: &DatabaseConnection, person_id: Uuid, now: DateTime<Utc>) 
 
 /// Staff open check-in now (before the scheduled window, or again after a close), or close it now.
 pub async fn set_window(
-    db: &DatabaseConnection,
+    at: At<'_>,
     actor: &Actor,
     session: class_session::Model,
     open: bool,
-    now: DateTime<Utc>,
 ) -> AppResult<class_session::Model> {
+    let (db, now) = (&at.db, at.now);
     let before = json!({ "window": window_state(&session, now) });
     let class_id = session.class_id;
     let mut active: class_session::ActiveModel = session.into();
@@ -307,5 +319,9 @@ pub async fn set_window(
     };
     audit::record(&txn, now, actor, change).await?;
     txn.commit().await?;
+    let mut after = Committed::session(updated.id);
+    let kind = if open { EventKind::WindowOpened } else { EventKind::WindowClosed };
+    after.events.push(LiveChange::session(kind, &updated, now));
+    at.after_commit(after).await;
     Ok(updated)
 }

@@ -1,7 +1,7 @@
 //! One class's audit trail as CSV for administrators: oldest first (it reads as a ledger), times in China time,
 //! streamed page by page so a class with 100k rows never holds them all in memory at once.
 
-use actix_web::web::Bytes;
+use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use futures_util::Stream;
 use sea_orm::{

@@ -11,7 +11,7 @@ use super::pdf::{Printable, render};
 use crate::config::ReportSettings;
 use crate::entity::{certificate, training_class};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::report::pdf::font;
+use crate::pdf::font;
 
 async fn class_of(db: &DatabaseConnection, class_id: Uuid) -> AppResult<training_class::Model> {
     training_class::Entity::find_by_id(class_id)

@@ -3,7 +3,7 @@
 //! issues only to those without a valid certificate; the unique key on a trainee's valid certificate makes
 //! duplicates impossible even when two administrators click at once.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rand::Rng;
@@ -23,7 +23,7 @@ use crate::class::access::class_scope;
 use crate::class::model::ClassStatus;
 use crate::clock::local_date;
 use crate::completion::standing::trim_centi;
-use crate::config::TemplateSettings;
+use crate::ctx::At;
 use crate::entity::{certificate, enrollment, training_class};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::roster::service::people_by_id;
@@ -96,15 +96,6 @@ pub struct IssueReport {
     pub certificates: Vec<CertificateView>,
 }
 
-/// What issuing needs besides its arguments.
-#[derive(Clone, Copy)]
-pub struct Deps<'a> {
-    pub db: &'a DatabaseConnection,
-    pub templates: &'a BTreeMap<String, TemplateSettings>,
-    pub base_url: &'a str,
-    pub now: DateTime<Utc>,
-}
-
 fn serial(class_code: &str, seq: u32) -> String {
     format!("{class_code}-{seq:04}")
 }
@@ -132,8 +123,8 @@ fn busy(err: DbErr) -> AppError {
 }
 
 /// Issues certificates to every eligible trainee without one and tells every withheld trainee why.
-pub async fn issue_class(deps: Deps<'_>, who: &StaffPrincipal, scope: &ClassScope) -> AppResult<IssueReport> {
-    let db = deps.db;
+pub async fn issue_class(deps: At<'_>, who: &StaffPrincipal, scope: &ClassScope) -> AppResult<IssueReport> {
+    let db = &deps.db;
     let class = &scope.class;
     if class.status != ClassStatus::Finished {
         return Err(AppError::new(ErrorCode::ClassNotFinished));
@@ -156,7 +147,7 @@ pub async fn issue_class(deps: Deps<'_>, who: &StaffPrincipal, scope: &ClassScop
         match entry.status {
             CompletionStatus::Withheld => {
                 report.withheld += 1;
-                decision::notify_decision(&txn, deps.templates, deps.now, class, e, entry.status, &entry.reasons)
+                decision::notify_decision(&txn, deps.templates(), deps.now, class, e, entry.status, &entry.reasons)
                     .await?;
             }
             CompletionStatus::Eligible if entry.certificate.is_some() => report.already_issued += 1,
@@ -180,7 +171,7 @@ pub async fn issue_class(deps: Deps<'_>, who: &StaffPrincipal, scope: &ClassScop
                 };
                 seq += 1;
                 rows.push(row);
-                decision::notify_decision(&txn, deps.templates, deps.now, class, e, entry.status, &[]).await?;
+                decision::notify_decision(&txn, deps.templates(), deps.now, class, e, entry.status, &[]).await?;
             }
         }
     }
@@ -202,7 +193,7 @@ pub async fn issue_class(deps: Deps<'_>, who: &StaffPrincipal, scope: &ClassScop
     };
     audit::record(&txn, deps.now, &who.actor(), change).await?;
     txn.commit().await.map_err(busy)?;
-    report.certificates = list(db, deps.base_url, class.id).await?;
+    report.certificates = list(db, &deps.base_url(), class.id).await?;
     Ok(report)
 }
 
@@ -258,9 +249,9 @@ fn check_reason(reason: &str) -> AppResult<String> {
 }
 
 /// Revokes a valid certificate with a reason (administrators; audited). Verification then answers 410.
-pub async fn revoke(deps: Deps<'_>, who: &StaffPrincipal, id: Uuid, reason: &str) -> AppResult<CertificateView> {
+pub async fn revoke(deps: At<'_>, who: &StaffPrincipal, id: Uuid, reason: &str) -> AppResult<CertificateView> {
     let reason = check_reason(reason)?;
-    let (_, c) = staff_certificate(deps.db, who, id).await?;
+    let (_, c) = staff_certificate(&deps.db, who, id).await?;
     if c.revoked_at.is_some() {
         return Err(AppError::new(ErrorCode::AlreadyRevoked));
     }
@@ -277,7 +268,7 @@ pub async fn revoke(deps: Deps<'_>, who: &StaffPrincipal, id: Uuid, reason: &str
     };
     audit::record(&txn, deps.now, &who.actor(), change).await?;
     txn.commit().await?;
-    Ok(view(deps.base_url, &updated))
+    Ok(view(&deps.base_url(), &updated))
 }
 
 async fn revoke_in(
@@ -297,9 +288,9 @@ async fn revoke_in(
 
 /// Re-issues: the old certificate (if still valid) is revoked and a new one, with a new serial and code and the
 /// holder's current name and unit, replaces it. Only for a trainee who is eligible now.
-pub async fn reissue(deps: Deps<'_>, who: &StaffPrincipal, id: Uuid, reason: &str) -> AppResult<CertificateView> {
+pub async fn reissue(deps: At<'_>, who: &StaffPrincipal, id: Uuid, reason: &str) -> AppResult<CertificateView> {
     let reason = check_reason(reason)?;
-    let db = deps.db;
+    let db = &deps.db;
     let (scope, old) = staff_certificate(db, who, id).await?;
     if old.replaced_by.is_some() {
         return Err(AppError::with_message(ErrorCode::AlreadyRevoked, "该证书已被新证书替换，请对新证书操作"));
@@ -354,5 +345,5 @@ pub async fn reissue(deps: Deps<'_>, who: &StaffPrincipal, id: Uuid, reason: &st
     };
     audit::record(&txn, deps.now, &who.actor(), change).await?;
     txn.commit().await?;
-    Ok(view(deps.base_url, &created))
+    Ok(view(&deps.base_url(), &created))
 }

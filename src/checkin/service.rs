@@ -9,7 +9,6 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
     SqlErr, TransactionTrait,
 };
-use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -18,12 +17,12 @@ use crate::attendance::model::{
     AttendanceStatus, WindowState, checkout_open, is_early_leave, status_for_check_in, window_state,
 };
 use crate::auth::TraineePrincipal;
-use crate::cache::TtlCache;
+use crate::ctx::{Committed, Ctx, EventKind, LiveChange};
 use crate::entity::attendance::AttendanceSource;
 use crate::entity::{attendance, checkin_attempt, class_session, enrollment};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::geo;
-use crate::kv::{Check, Decision, Kv, Quota, RateLimiter};
+use crate::kv::{Check, Decision, Kv, Quota};
 use crate::qr::{Freshness, QrToken};
 use crate::roster::model::STATUS_ACTIVE;
 use crate::roster::service::wechat_device;
@@ -111,15 +110,10 @@ pub struct Caller<'a> {
     pub now: DateTime<Utc>,
 }
 
-pub struct Deps<'a> {
-    pub db: &'a DatabaseConnection,
-    pub sessions: &'a TtlCache<Uuid, class_session::Model>,
-    pub kv: &'a dyn Kv,
-    pub limiter: &'a dyn RateLimiter,
-    pub attempts: &'a AttemptLog,
-    pub secret: &'a SecretString,
-    pub per_trainee: Quota,
-    pub per_address: Quota,
+/// One check-in's view of the context.
+struct Deps<'a> {
+    ctx: &'a Ctx,
+    attempts: &'a AttemptLog,
 }
 
 /// What is known so far about an attempt, for its log row.
@@ -145,10 +139,45 @@ fn check_nonce(nonce: &str) -> AppResult<()> {
 
 /// Handles one scan. Failures are logged as attempts and remembered by nonce like successes.
 #[tracing::instrument(skip_all, fields(person_id = %caller.trainee.person_id))]
-pub async fn check_in(deps: &Deps<'_>, caller: &Caller<'_>, req: &CheckinRequest) -> AppResult<CheckinAnswer> {
+/// A scan, answered once it is stored; then announced to live views (and, for 迟到/早退, the trainee's warnings are
+/// evaluated off the answer's path; the sweep at close catches up if this instance stops first).
+pub async fn check_in(
+    ctx: &Ctx,
+    attempts: &AttemptLog,
+    caller: &Caller<'_>,
+    req: &CheckinRequest,
+) -> AppResult<CheckinAnswer> {
+    let answer = answer(&Deps { ctx, attempts }, caller, req).await?;
+    if answer.created && !answer.result.already_checked_in {
+        let r = &answer.result;
+        let kind = match r.kind {
+            CheckinKind::In => EventKind::CheckedIn,
+            CheckinKind::Out => EventKind::CheckedOut,
+        };
+        let mut after = Committed::default();
+        after.events.push(LiveChange {
+            kind,
+            session_id: r.session_id,
+            class_id: r.class_id,
+            at: caller.now,
+            enrollment_id: Some(r.enrollment_id),
+            name: Some(caller.trainee.name.clone()),
+            status: Some(r.status),
+            count: None,
+        });
+        if matches!(r.status, AttendanceStatus::Late | AttendanceStatus::EarlyLeave) {
+            after.add_standing(r.class_id, Some(r.enrollment_id));
+            after.standing_in_background = true;
+        }
+        ctx.after_commit(after).await;
+    }
+    Ok(answer)
+}
+
+async fn answer(deps: &Deps<'_>, caller: &Caller<'_>, req: &CheckinRequest) -> AppResult<CheckinAnswer> {
     check_nonce(&req.nonce)?;
     let nonce_key = format!("nonce:{}:{}", caller.trainee.person_id, req.nonce);
-    match deps.kv.get(&nonce_key).await {
+    match deps.ctx.infra.kv.as_ref().get(&nonce_key).await {
         Ok(Some(stored)) => {
             if let Ok(remembered) = serde_json::from_str::<Remembered>(&stored) {
                 return match remembered {
@@ -174,7 +203,7 @@ pub async fn check_in(deps: &Deps<'_>, caller: &Caller<'_>, req: &CheckinRequest
     };
     if let Some(remembered) = remembered
         && let Ok(json) = serde_json::to_string(&remembered)
-        && let Err(err) = deps.kv.set(&nonce_key, &json, NONCE_TTL).await
+        && let Err(err) = deps.ctx.infra.kv.as_ref().set(&nonce_key, &json, NONCE_TTL).await
     {
         crate::kv::log_degraded(&err, "could not remember a nonce's answer");
     }
@@ -215,10 +244,18 @@ fn attempt_row(caller: &Caller<'_>, req: &CheckinRequest, trace: &Trace, result:
 async fn limit(deps: &Deps<'_>, caller: &Caller<'_>) -> AppResult<()> {
     let person = caller.trainee.person_id.to_string();
     let checks = [
-        Check { bucket: "checkin_person", key: &person, quota: deps.per_trainee },
-        Check { bucket: "checkin_addr", key: caller.client_addr, quota: deps.per_address },
+        Check {
+            bucket: "checkin_person",
+            key: &person,
+            quota: Quota::from(deps.ctx.settings.rate_limits.checkin_per_trainee),
+        },
+        Check {
+            bucket: "checkin_addr",
+            key: caller.client_addr,
+            quota: Quota::from(deps.ctx.settings.rate_limits.checkin_per_address),
+        },
     ];
-    match deps.limiter.check_all(&checks).await {
+    match deps.ctx.infra.limiter.as_ref().check_all(&checks).await {
         Decision::Allowed => Ok(()),
         Decision::Limited { retry_after } => Err(AppError::rate_limited(retry_after)),
     }
@@ -232,7 +269,7 @@ async fn run(
 ) -> AppResult<CheckinAnswer> {
     limit(deps, caller).await?;
     let text = rollcall_intake::qr::token_text(&req.qr_token);
-    let Some(token) = QrToken::parse(deps.secret, text)? else {
+    let Some(token) = QrToken::parse(&deps.ctx.master_secret, text)? else {
         // Well-formed but not minted by us: logged against the session it names, so staff see the tampering.
         trace.session_id = QrToken::claimed_session(text);
         trace.forged = trace.session_id.is_some();
@@ -240,14 +277,14 @@ async fn run(
     };
     trace.session_id = Some(token.session_id);
     trace.token_step = i64::try_from(token.step).ok();
-    let session = match deps.sessions.get(&token.session_id) {
+    let session = match deps.ctx.caches.sessions.get(&token.session_id) {
         Some(s) => s,
         None => {
             let s = class_session::Entity::find_by_id(token.session_id)
-                .one(deps.db)
+                .one(&deps.ctx.db)
                 .await?
                 .ok_or_else(|| AppError::new(ErrorCode::QrTokenInvalid))?;
-            deps.sessions.insert(s.id, s.clone());
+            deps.ctx.caches.sessions.insert(s.id, s.clone());
             s
         }
     };
@@ -260,7 +297,7 @@ async fn run(
         .filter(enrollment::Column::ClassId.eq(session.class_id))
         .filter(enrollment::Column::PersonId.eq(caller.trainee.person_id))
         .filter(enrollment::Column::Status.eq(STATUS_ACTIVE))
-        .one(deps.db)
+        .one(&deps.ctx.db)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::NotEnrolled))?;
     trace.enrollment_id = Some(enrollment.id);
@@ -359,7 +396,7 @@ async fn record_check_in(
     trace: &Trace,
 ) -> AppResult<CheckinAnswer> {
     let key = answer_key(session.id, e.id);
-    if let Ok(Some(cached)) = deps.kv.get(&key).await
+    if let Ok(Some(cached)) = deps.ctx.infra.kv.as_ref().get(&key).await
         && let Ok(row) = serde_json::from_str::<CachedRow>(&cached)
     {
         return answer_for_existing(session, &row.into_model(session.id, e.id), req);
@@ -369,7 +406,7 @@ async fn record_check_in(
         id: Uuid::now_v7(),
         session_id: session.id,
         enrollment_id: e.id,
-        status: status,
+        status,
         checked_in_at: Some(caller.now),
         checked_out_at: None,
         source: AttendanceSource::Scan,
@@ -379,7 +416,7 @@ async fn record_check_in(
         created_at: caller.now,
         updated_at: caller.now,
     };
-    let txn = deps.db.begin().await?;
+    let txn = deps.ctx.db.begin().await?;
     let inserted = attendance::Entity::insert(new_row.clone().into_active_model().reset_all())
         .on_conflict(
             OnConflict::columns([attendance::Column::SessionId, attendance::Column::EnrollmentId])
@@ -393,7 +430,7 @@ async fn record_check_in(
         Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             drop(txn);
             // Either this trainee raced themselves (then the record exists), or the phone checked in someone else.
-            return match find(deps.db, session.id, e.id).await? {
+            return match find(&deps.ctx.db, session.id, e.id).await? {
                 Some(existing) => answer_for_existing(session, &existing, req),
                 None => Err(AppError::new(ErrorCode::DeviceShared)),
             };
@@ -402,7 +439,7 @@ async fn record_check_in(
     };
     if !inserted {
         drop(txn);
-        let existing = find(deps.db, session.id, e.id)
+        let existing = find(&deps.ctx.db, session.id, e.id)
             .await?
             .ok_or_else(|| AppError::internal(anyhow::anyhow!("conflicting attendance row vanished")))?;
         cache_row(deps, &key, &existing).await;
@@ -422,7 +459,7 @@ async fn record_check_out(
     e: &enrollment::Model,
     trace: &Trace,
 ) -> AppResult<CheckinAnswer> {
-    let existing = find(deps.db, session.id, e.id).await?.filter(|r| r.checked_in_at.is_some());
+    let existing = find(&deps.ctx.db, session.id, e.id).await?.filter(|r| r.checked_in_at.is_some());
     let Some(existing) = existing else { return Err(AppError::new(ErrorCode::NotCheckedIn)) };
     if existing.checked_out_at.is_some() {
         return Ok(CheckinAnswer { created: false, result: result_of(session, &existing, CheckinKind::Out, true) });
@@ -436,7 +473,7 @@ async fn record_check_out(
         active.status = Set(AttendanceStatus::EarlyLeave);
     }
     active.updated_at = Set(caller.now);
-    let txn = deps.db.begin().await?;
+    let txn = deps.ctx.db.begin().await?;
     // Only the first check-out wins: the update is conditional on none having been recorded.
     let updated = attendance::Entity::update_many()
         .set(active)
@@ -448,10 +485,10 @@ async fn record_check_out(
         checkin_attempt::Entity::insert(attempt_row(caller, req, trace, "ok")).exec_without_returning(&txn).await?;
     }
     txn.commit().await?;
-    let stored = find(deps.db, session.id, e.id)
+    let stored = find(&deps.ctx.db, session.id, e.id)
         .await?
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("attendance row vanished")))?;
-    deps.kv.del(&answer_key(session.id, e.id)).await.ok();
+    deps.ctx.infra.kv.as_ref().del(&answer_key(session.id, e.id)).await.ok();
     Ok(CheckinAnswer {
         created: updated.rows_affected == 1,
         result: result_of(session, &stored, CheckinKind::Out, updated.rows_affected == 0),
@@ -506,7 +543,7 @@ async fn cache_row(deps: &Deps<'_>, key: &str, row: &attendance::Model) {
         nonce: row.nonce.clone(),
     };
     if let Ok(json) = serde_json::to_string(&cached)
-        && let Err(err) = deps.kv.set(key, &json, ANSWER_TTL).await
+        && let Err(err) = deps.ctx.infra.kv.as_ref().set(key, &json, ANSWER_TTL).await
     {
         crate::kv::log_degraded(&err, "could not cache a check-in answer");
     }

@@ -1,23 +1,24 @@
 //! Reading and changing a class's policy (administrators; audited).
 
-use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, TransactionTrait};
 use serde_json::json;
 
 use super::policy::ClassPolicy;
 use crate::audit::{self, Actor, Change};
 use crate::class::ClassScope;
+use crate::ctx::{At, Committed};
 use crate::entity::training_class;
 use crate::error::{AppError, AppResult};
 
+/// Saves a class's completion rules; everyone's warnings are then evaluated against them.
 pub async fn save(
-    db: &DatabaseConnection,
+    at: At<'_>,
     actor: &Actor,
     scope: &ClassScope,
     policy: ClassPolicy,
     reason: Option<String>,
-    now: DateTime<Utc>,
 ) -> AppResult<ClassPolicy> {
+    let (db, now) = (&at.db, at.now);
     policy.validate()?;
     let before = ClassPolicy::of(&scope.class);
     let value = serde_json::to_value(&policy).map_err(AppError::internal)?;
@@ -37,5 +38,6 @@ pub async fn save(
     };
     audit::record(&txn, now, actor, change).await?;
     txn.commit().await?;
+    at.after_commit(Committed::standing(scope.class.id, None)).await;
     Ok(policy)
 }

@@ -17,12 +17,11 @@ use crate::auth::{StaffPrincipal, TraineePrincipal};
 use crate::class::ClassScope;
 use crate::class::access::class_scope;
 use crate::class::model::{optional_text, required_text};
-use crate::config::TemplateSettings;
+use crate::ctx::{At, Committed};
 use crate::entity::{discipline_record, enrollment};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::notify::{self, Notice, NoticeKind, Recipient};
 use crate::roster::service::people_by_id;
-use crate::warning::{self, Outlet};
 
 pub use crate::entity::discipline_record::Category;
 
@@ -135,21 +134,13 @@ async fn views(db: &DatabaseConnection, rows: Vec<discipline_record::Model>) -> 
         .collect())
 }
 
-/// What recording and annulling need besides their arguments.
-#[derive(Clone, Copy)]
-pub struct Deps<'a> {
-    pub db: &'a DatabaseConnection,
-    pub templates: &'a BTreeMap<String, TemplateSettings>,
-    pub now: DateTime<Utc>,
-}
-
 pub async fn record(
-    deps: Deps<'_>,
+    deps: At<'_>,
     who: &StaffPrincipal,
     scope: &ClassScope,
     input: DisciplineInput,
 ) -> AppResult<DisciplineView> {
-    let db = deps.db;
+    let db = &deps.db;
     let description = required_text(&input.description, 1000, "违纪情况")?;
     let evidence = optional_text(input.evidence.as_deref(), 1000, "证据说明")?;
     if input.occurred_at > deps.now + chrono::Duration::minutes(5) {
@@ -214,14 +205,13 @@ pub async fn record(
     // In the inbox only: a discipline record is not one of the subscribe-message events.
     notify::inbox::post(&txn, deps.now, &Recipient::Trainee { person_id: e.person_id, openid: None }, &notice).await?;
     txn.commit().await?;
-    warning::evaluate_after(db, Outlet { templates: deps.templates, now: deps.now }, scope.class.id, Some(&[e.id]))
-        .await;
+    deps.after_commit(Committed::standing(scope.class.id, Some(e.id))).await;
     views(db, vec![row]).await?.pop().ok_or_else(not_found)
 }
 
 /// An administrator annuls a record with a reason; it stays, marked annulled, and stops counting.
-pub async fn annul(deps: Deps<'_>, who: &StaffPrincipal, id: Uuid, reason: &str) -> AppResult<DisciplineView> {
-    let db = deps.db;
+pub async fn annul(deps: At<'_>, who: &StaffPrincipal, id: Uuid, reason: &str) -> AppResult<DisciplineView> {
+    let db = &deps.db;
     let reason = audit::required_reason(reason, "撤销违纪记录必须填写原因")?;
     let reason = reason.as_str();
     let row = discipline_record::Entity::find_by_id(id).one(db).await?.ok_or_else(not_found)?;
@@ -252,8 +242,7 @@ pub async fn annul(deps: Deps<'_>, who: &StaffPrincipal, id: Uuid, reason: &str)
     };
     audit::record(&txn, deps.now, &who.actor(), change).await?;
     txn.commit().await?;
-    warning::evaluate_after(db, Outlet { templates: deps.templates, now: deps.now }, class_id, Some(&[enrollment_id]))
-        .await;
+    deps.after_commit(Committed::standing(class_id, Some(enrollment_id))).await;
     views(db, vec![updated]).await?.pop().ok_or_else(not_found)
 }
 

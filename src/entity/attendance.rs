@@ -27,7 +27,7 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 // Stored as text; a row with any other value fails to load rather than passing for one of these. The rules about
-// statuses (labels, what counts as attended, tallies) are in `crate::attendance::model`.
+// statuses (labels, what counts as attended, tallies) are in the attendance module's model.
 /// 出勤 (present), 迟到 (late), 早退 (left early), 请假 (on approved leave), 旷课 (absent without leave).
 #[derive(
     Debug,

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::state::AppState;
+use crate::ctx::Ctx;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -27,7 +27,7 @@ pub struct Readiness {
     pub redis: Component,
 }
 
-pub async fn readiness(state: &AppState) -> Readiness {
+pub async fn readiness(state: &Ctx) -> Readiness {
     let db_backend = match state.settings.database_kind() {
         crate::config::DatabaseKind::Sqlite => "sqlite",
         crate::config::DatabaseKind::Postgres => "postgres",

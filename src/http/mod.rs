@@ -8,6 +8,7 @@ pub mod input;
 pub mod openapi;
 pub mod request_span;
 pub mod routes;
+pub mod sse;
 pub mod upload;
 
 use std::sync::Arc;

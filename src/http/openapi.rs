@@ -19,7 +19,7 @@ use crate::http::error::ErrorBody;
             `{\"code\", \"message\"}`: `code` is one of the stable `ErrorCode` values, `message` is Chinese text \
             for the person using the app. Timestamps are RFC 3339.",
     ),
-    components(schemas(ErrorBody, ErrorCode, crate::live::AttendanceEvent, crate::live::stream::ClassSnapshot)),
+    components(schemas(ErrorBody, ErrorCode, crate::live::AttendanceEvent, crate::live::ClassSnapshot)),
     modifiers(&BearerAuth),
     tags(
         (name = "health", description = "Liveness and readiness"),

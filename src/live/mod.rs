@@ -1,8 +1,8 @@
 //! Live attendance: events published after each committed change, carried between instances by Redis pub/sub
 //! (or the in-process bus), and the snapshot a live view starts from.
 
+pub mod recent;
 pub mod screen;
-pub mod stream;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -12,31 +12,11 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::attendance::model::{AttendanceStatus, Tally};
-use crate::attendance::service::SessionAttendance;
+use crate::attendance::service::{SessionAttendance, for_session};
 use crate::kv::{EventBus, Kv};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-/// What changed. Sent as the SSE event name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum EventKind {
-    CheckedIn,
-    CheckedOut,
-    StatusChanged,
-    WindowOpened,
-    WindowClosed,
-}
-
-impl EventKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventKind::CheckedIn => "checked_in",
-            EventKind::CheckedOut => "checked_out",
-            EventKind::StatusChanged => "status_changed",
-            EventKind::WindowOpened => "window_opened",
-            EventKind::WindowClosed => "window_closed",
-        }
-    }
-}
+pub use crate::ctx::{EventKind, LiveChange};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AttendanceEvent {
@@ -51,18 +31,6 @@ pub struct AttendanceEvent {
     pub name: Option<String>,
     pub status: Option<AttendanceStatus>,
     /// How many records changed at once (absences marked at close).
-    pub count: Option<u64>,
-}
-
-/// The fields of an event before it gets its id.
-pub struct Change {
-    pub kind: EventKind,
-    pub session_id: Uuid,
-    pub class_id: Uuid,
-    pub at: DateTime<Utc>,
-    pub enrollment_id: Option<Uuid>,
-    pub name: Option<String>,
-    pub status: Option<AttendanceStatus>,
     pub count: Option<u64>,
 }
 
@@ -83,7 +51,7 @@ static LOCAL_SEQ: AtomicU64 = AtomicU64::new(1 << 40);
 
 /// Publishes a committed change to every instance. Never fails the caller: a change that was stored is stored,
 /// whatever happens to its announcement.
-pub async fn publish(kv: &dyn Kv, events: &dyn EventBus, change: Change) {
+pub async fn publish(kv: &dyn Kv, events: &dyn EventBus, change: LiveChange) {
     let id = match kv.incr(&seq_key(change.session_id), Duration::from_secs(7 * 24 * 3600)).await {
         Ok(id) => id,
         Err(err) => {
@@ -157,4 +125,40 @@ impl Counts {
             attended: tally.attended(),
         }
     }
+}
+
+/// One session of the day in a class-level snapshot.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ClassSessionLine {
+    pub session: crate::timetable::SessionView,
+    pub window: crate::attendance::model::WindowState,
+    pub counts: Counts,
+}
+
+/// The day's sessions of a class with their counts.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ClassSnapshot {
+    pub class_id: Uuid,
+    pub date: chrono::NaiveDate,
+    pub sessions: Vec<ClassSessionLine>,
+}
+
+pub async fn class_snapshot(
+    state: &crate::ctx::Ctx,
+    scope: &crate::class::ClassScope,
+) -> crate::error::AppResult<ClassSnapshot> {
+    let now = state.clock.now();
+    let date = crate::clock::local_date(now);
+    let sessions = crate::timetable::service::list(&state.db, &[scope.class.id], Some(date)).await?;
+    let rows = crate::entity::class_session::Entity::find()
+        .filter(crate::entity::class_session::Column::Id.is_in(sessions.iter().map(|s| s.id).collect::<Vec<_>>()))
+        .all(&state.db)
+        .await?;
+    let mut lines = Vec::new();
+    for view in sessions {
+        let Some(model) = rows.iter().find(|m| m.id == view.id) else { continue };
+        let attendance = for_session(&state.db, scope, model, now).await?;
+        lines.push(ClassSessionLine { window: attendance.window, counts: counts(&attendance), session: view });
+    }
+    Ok(ClassSnapshot { class_id: scope.class.id, date, sessions: lines })
 }

@@ -19,11 +19,11 @@ use crate::attendance::service::for_session;
 use crate::audit::{self, Actor, Change};
 use crate::auth::token;
 use crate::class::ClassScope;
+use crate::ctx::Ctx;
 use crate::entity::{class_session, screen_link};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::qr::display::{self, QrView};
 use crate::roster::model::mask_name;
-use crate::state::AppState;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ScreenLinkView {
@@ -171,7 +171,7 @@ pub struct ScreenState {
     pub server_time: DateTime<Utc>,
 }
 
-pub async fn state(app: &AppState, scope: &ClassScope, session: &class_session::Model) -> AppResult<ScreenState> {
+pub async fn state(app: &Ctx, scope: &ClassScope, session: &class_session::Model) -> AppResult<ScreenState> {
     let now = app.clock.now();
     let qr = display::current(&app.master_secret, &app.base_url(), session, now).ok();
     let qr_svg = match &qr {

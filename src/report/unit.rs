@@ -10,12 +10,12 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::pdf::{LEFT, Writer};
 use crate::attendance::model::Tally;
 use crate::certificate::decision::{self, CompletionEntry};
 use crate::completion::standing::trim_centi;
 use crate::entity::{attendance, class_session, discipline_record, training_class};
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::pdf::{LEFT, Writer};
 use crate::tabular::{OutSheet, write_csv, write_xlsx_sheets};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -19,6 +19,7 @@ use super::model::{PersonFields, RosterEntry, STATUS_ACTIVE, STATUS_WITHDRAWN};
 use crate::audit::{self, Actor, Change};
 use crate::auth::repo as auth_repo;
 use crate::class::ClassScope;
+use crate::ctx::{At, Committed};
 use crate::entity::{enrollment, person};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::pagination::{Page, PageRequest};
@@ -536,18 +537,20 @@ pub struct InviteKeys<'a> {
     pub base_url: &'a str,
 }
 
+/// A new invite code for a trainee (a lost or changed phone): the old code and every login of the trainee's bound
+/// phone stop working at once, on this instance's login cache too.
 pub async fn reset_invite(
-    db: &DatabaseConnection,
-    keys: &InviteKeys<'_>,
+    at: At<'_>,
     actor: &Actor,
     scope: &ClassScope,
     enrollment_id: Uuid,
     reason: Option<String>,
-    now: DateTime<Utc>,
 ) -> AppResult<InviteView> {
+    let (db, now) = (&at.db, at.now);
     let (e, p) = enrollment_in_class(db, scope, enrollment_id).await?;
+    let person_id = e.person_id;
     let salt = invite::new_salt();
-    let code_hash = invite::hash(&invite::derive(keys.secret, &salt)?);
+    let code_hash = invite::hash(&invite::derive(&at.master_secret, &salt)?);
     let actor = actor.clone();
     let updated = db
         .transaction::<_, enrollment::Model, AppError>(|txn| {
@@ -582,7 +585,8 @@ pub async fn reset_invite(
             })
         })
         .await?;
-    invite_view(keys.secret, keys.base_url, &updated, &p)
+    at.after_commit(Committed { revoked_logins: vec![person_id], ..Committed::default() }).await;
+    invite_view(&at.master_secret, &at.base_url(), &updated, &p)
 }
 
 /// The device label of tokens issued through a WeChat login.

@@ -16,6 +16,7 @@ use crate::auth::StaffPrincipal;
 use crate::class::access::{ClassScope, class_scope};
 use crate::class::model::{optional_text, required_text};
 use crate::clock::{from_local, local_date};
+use crate::ctx::{At, Committed};
 use crate::entity::class_session;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::roster::import::RowError;
@@ -311,14 +312,14 @@ pub fn window_opened(session: &class_session::Model, now: DateTime<Utc>) -> bool
 }
 
 pub async fn update(
-    db: &DatabaseConnection,
+    at: At<'_>,
     actor: &Actor,
     scope: &ClassScope,
     session: class_session::Model,
     input: SessionInput,
     reason: Option<String>,
-    now: DateTime<Utc>,
 ) -> AppResult<SessionView> {
+    let (db, now) = (&at.db, at.now);
     let reason = reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
     if window_opened(&session, now) && input.changes_results(&session) && reason.is_none() {
         return Err(AppError::with_message(
@@ -343,17 +344,13 @@ pub async fn update(
     };
     audit::record(&txn, now, actor, change).await?;
     txn.commit().await?;
+    at.after_commit(Committed::session(after.id)).await;
     Ok(after)
 }
 
 /// Deletes a session whose check-in has not opened yet.
-pub async fn delete(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    session: class_session::Model,
-    reason: Option<String>,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
+pub async fn delete(at: At<'_>, actor: &Actor, session: class_session::Model, reason: Option<String>) -> AppResult<()> {
+    let (db, now) = (&at.db, at.now);
     if window_opened(&session, now) {
         return Err(AppError::new(ErrorCode::SessionLocked));
     }
@@ -371,5 +368,6 @@ pub async fn delete(
     };
     audit::record(&txn, now, actor, change).await?;
     txn.commit().await?;
+    at.after_commit(Committed::session(session.id)).await;
     Ok(())
 }

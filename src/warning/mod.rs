@@ -5,7 +5,6 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
 use serde::Serialize;
@@ -16,18 +15,11 @@ use crate::class::ClassScope;
 use crate::completion::facts::{self, Facts};
 use crate::completion::standing::{self, Threshold, fmt_centi, leave_limit_hours};
 use crate::completion::{ClassPolicy, LeaveFraction};
-use crate::config::TemplateSettings;
+use crate::ctx::Ctx;
 use crate::entity::{class_staff, enrollment, training_class, warning};
 use crate::error::AppResult;
 use crate::notify::{self, Notice, NoticeKind, Recipient};
 use crate::roster::service::{all_active, people_by_id};
-
-/// What evaluation needs besides the database.
-#[derive(Clone, Copy)]
-pub struct Outlet<'a> {
-    pub templates: &'a BTreeMap<String, TemplateSettings>,
-    pub now: DateTime<Utc>,
-}
 
 /// A warning announced by this run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,12 +30,8 @@ pub struct Fired {
 
 /// Re-evaluates the given trainees of a class (all active ones when `only` is `None`) and announces every line
 /// crossed for the first time.
-pub async fn evaluate(
-    db: &DatabaseConnection,
-    out: Outlet<'_>,
-    class_id: Uuid,
-    only: Option<&[Uuid]>,
-) -> AppResult<Vec<Fired>> {
+pub async fn evaluate(ctx: &Ctx, class_id: Uuid, only: Option<&[Uuid]>) -> AppResult<Vec<Fired>> {
+    let (db, now, templates) = (&ctx.db, ctx.now(), ctx.templates());
     let Some(class) = training_class::Entity::find_by_id(class_id).one(db).await? else {
         return Ok(Vec::new());
     };
@@ -98,7 +86,7 @@ pub async fn evaluate(
             kind: Set(threshold),
             message: Set(text.clone()),
             detail: Set(json!(f)),
-            created_at: Set(out.now),
+            created_at: Set(now),
         })
         .on_conflict(
             OnConflict::columns([warning::Column::EnrollmentId, warning::Column::Kind]).do_nothing().to_owned(),
@@ -115,7 +103,7 @@ pub async fn evaluate(
             ("name", name.clone()),
             ("item", threshold.label().to_owned()),
             ("detail", text.clone()),
-            ("time", notify::wechat_time(out.now)),
+            ("time", notify::wechat_time(now)),
         ]
         .into_iter()
         .collect();
@@ -128,7 +116,7 @@ pub async fn evaluate(
             vars: vars.clone(),
         };
         let trainee = Recipient::Trainee { person_id: e.person_id, openid: e.wechat_openid.clone() };
-        notify::send(&txn, out.templates, out.now, &trainee, &to_trainee).await?;
+        notify::send(&txn, templates, now, &trainee, &to_trainee).await?;
         let to_staff = Notice {
             title: format!("学员预警：{name}（{}）", threshold.label()),
             body: format!("{}：{name}{text}", class.name),
@@ -136,7 +124,7 @@ pub async fn evaluate(
             ..to_trainee
         };
         for s in &staff {
-            notify::send(&txn, out.templates, out.now, &Recipient::Staff(*s), &to_staff).await?;
+            notify::send(&txn, templates, now, &Recipient::Staff(*s), &to_staff).await?;
         }
         txn.commit().await?;
         tracing::info!(%enrollment_id, threshold = threshold.as_str(), "warning announced");
@@ -147,8 +135,8 @@ pub async fn evaluate(
 
 /// [`evaluate`] after a change that has already been committed: a failure is logged, not returned (the next
 /// change, or the sweep when a session closes, evaluates again).
-pub async fn evaluate_after(db: &DatabaseConnection, out: Outlet<'_>, class_id: Uuid, only: Option<&[Uuid]>) {
-    if let Err(err) = evaluate(db, out, class_id, only).await {
+pub async fn evaluate_after(ctx: &Ctx, class_id: Uuid, only: Option<&[Uuid]>) {
+    if let Err(err) = evaluate(ctx, class_id, only).await {
         tracing::warn!(error = ?err, %class_id, "warning evaluation failed; the next change retries");
     }
 }

@@ -169,15 +169,7 @@ async fn approved_leave_turns_absence_into_leave_and_keeps_attendance() {
     let qr = app.qr_token(&admin, &f.session_id).await;
     assert_eq!(app.scan(&present_token, &qr, &nonce(), None).await.status(), 201);
     app.clock.set_china(2026, 11, 26, 12, 30);
-    let infra = app.state.infra.clone();
-    rollcall::attendance::close::sweep(
-        &app.state.db,
-        &infra,
-        &app.state.settings.wechat.templates,
-        app.clock.now_utc(),
-    )
-    .await
-    .unwrap();
+    rollcall::attendance::close::sweep(&app.state, app.clock.now_utc()).await.unwrap();
     assert_eq!(status_of(&app, &admin, &f.session_id, &absent).await.as_deref(), Some("absent"));
 
     // Both ask for the day (09:00–17:00) afterwards; the sick note comes the same day.

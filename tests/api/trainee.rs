@@ -56,10 +56,12 @@ async fn guessing_invite_codes_is_rate_limited_per_address() {
 }
 
 #[tokio::test]
-async fn resetting_an_invite_unbinds_the_phone_and_ends_its_login() {
+async fn resetting_an_invite_unbinds_the_phone_and_ends_its_login_at_once() {
     let app = spawn_app().await;
     let (class_id, admin, codes) = class_with_roster(&app).await;
     let token = app.trainee_token(&codes[0].1, "phone-old-00001").await;
+    // The phone is in use: its login now sits in the instance's login cache.
+    assert_eq!(app.get("/api/v1/me", Some(&token)).await.status(), 200);
     let roster: Value =
         app.get(&format!("/api/v1/classes/{class_id}/roster"), Some(&admin)).await.json().await.unwrap();
     assert_eq!(roster["items"][0]["device_bound"], true);
@@ -76,6 +78,7 @@ async fn resetting_an_invite_unbinds_the_phone_and_ends_its_login() {
     let new_code = reset.json::<Value>().await.unwrap()["invite_code"].as_str().unwrap().to_owned();
     assert_ne!(new_code, codes[0].1);
 
+    // Refused at once, well inside the cache's 5 seconds.
     assert_eq!(error_body(app.get("/api/v1/me", Some(&token)).await).await.1, "invalid_token");
     assert_eq!(error_body(invite_login(&app, &codes[0].1, "phone-old-00001").await).await.1, "invite_code_invalid");
     assert_eq!(invite_login(&app, &new_code, "phone-new-00002").await.status(), 200);

@@ -134,8 +134,7 @@ async fn each_threshold_is_announced_once_to_the_trainee_and_the_staff() {
         over["body"]
     );
     // Re-evaluating the whole class again announces nothing new.
-    let fired =
-        rollcall::warning::evaluate(&app.state.db, app.state.outlet(), class_id.parse().unwrap(), None).await.unwrap();
+    let fired = rollcall::warning::evaluate(&app.state, class_id.parse().unwrap(), None).await.unwrap();
     assert!(fired.is_empty());
     assert_eq!(warning_titles(&app, &trainee).await.len(), 3);
 
@@ -167,25 +166,10 @@ async fn absences_at_close_and_repeated_lateness_reach_their_lines() {
 
     // The first session (23 Nov) closes without the trainee: 旷课, reaching the limit of 1.
     app.clock.set_china(2026, 11, 23, 12, 30);
-    let infra = app.state.infra.clone();
-    rollcall::attendance::close::sweep(
-        &app.state.db,
-        &infra,
-        &app.state.settings.wechat.templates,
-        app.clock.now_utc(),
-    )
-    .await
-    .unwrap();
+    rollcall::attendance::close::sweep(&app.state, app.clock.now_utc()).await.unwrap();
     assert_eq!(warning_titles(&app, &trainee).await, ["考勤预警：旷课达上限"]);
     // Running the sweep again changes nothing.
-    rollcall::attendance::close::sweep(
-        &app.state.db,
-        &infra,
-        &app.state.settings.wechat.templates,
-        app.clock.now_utc(),
-    )
-    .await
-    .unwrap();
+    rollcall::attendance::close::sweep(&app.state, app.clock.now_utc()).await.unwrap();
     assert_eq!(warning_titles(&app, &trainee).await.len(), 1);
 
     // Two lates (entered as corrections) reach the lateness line once.

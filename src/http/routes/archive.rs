@@ -10,6 +10,7 @@ use crate::http::error::ErrorBody;
 use crate::http::extract::{Admin, Trainee};
 use crate::state::AppState;
 use crate::tabular::{write_csv, write_xlsx};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 fn this_year(state: &AppState) -> i32 {
     crate::clock::local_date(state.clock.now()).year()
@@ -102,4 +103,9 @@ pub async fn export(
         "csv" => Ok(download(write_csv(EXPORT_HEADERS, &rows)?, "text/csv; charset=utf-8", format!("{name}.csv"))),
         _ => Err(AppError::validation("格式须为 xlsx 或 csv")),
     }
+}
+
+/// This area's routes, in the order they are matched.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(mine).service(person).service(export);
 }

@@ -10,12 +10,13 @@ use crate::entity::class_session;
 use crate::error::AppResult;
 use crate::http::error::ErrorBody;
 use crate::http::extract::Staff;
-use crate::live::{self, EventKind, Summary, counts, current_id};
+use crate::live::{Summary, counts, current_id};
 use crate::pagination::{Page, PageQuery, PageRequest};
 use crate::qr::display::{self as qr_display, QrView};
 use crate::state::AppState;
 use crate::timetable::SessionView;
 use crate::timetable::service::session_scope;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 fn current_qr(state: &AppState, session: &class_session::Model) -> AppResult<QrView> {
     qr_display::current(&state.master_secret, &state.base_url(), session, state.clock.now())
@@ -101,20 +102,7 @@ async fn set_window(
 ) -> AppResult<web::Json<WindowView>> {
     let (_, session) = session_scope(&state.db, who, session_id).await?;
     let now = state.clock.now();
-    let updated = attendance::set_window(&state.db, &who.actor(), session, opening, now).await?;
-    state.caches.sessions.remove(&updated.id);
-    let kind = if opening { EventKind::WindowOpened } else { EventKind::WindowClosed };
-    let change = live::Change {
-        kind,
-        session_id: updated.id,
-        class_id: updated.class_id,
-        at: now,
-        enrollment_id: None,
-        name: None,
-        status: None,
-        count: None,
-    };
-    live::publish(state.infra.kv.as_ref(), state.infra.events.as_ref(), change).await;
+    let updated = attendance::set_window(state.at(now), &who.actor(), session, opening).await?;
     Ok(web::Json(WindowView { window: window_state(&updated, now), session: SessionView::from(&updated) }))
 }
 
@@ -216,20 +204,7 @@ pub async fn correct(
     let (scope, session) = session_scope(&state.db, &who, session_id).await?;
     let now = state.clock.now();
     let correction = attendance::Correction { enrollment_id, status: body.status, reason: &body.reason };
-    let entry = attendance::correct(&state.db, &who.actor(), &scope, &session, correction, now).await?;
-    crate::checkin::service::forget(state.infra.kv.as_ref(), session_id, enrollment_id).await;
-    let change = live::Change {
-        kind: EventKind::StatusChanged,
-        session_id,
-        class_id: scope.class.id,
-        at: now,
-        enrollment_id: Some(enrollment_id),
-        name: Some(entry.name.clone()),
-        status: entry.status,
-        count: None,
-    };
-    live::publish(state.infra.kv.as_ref(), state.infra.events.as_ref(), change).await;
-    crate::warning::evaluate_after(&state.db, state.outlet(), scope.class.id, Some(&[enrollment_id])).await;
+    let entry = attendance::correct(state.at(now), &who.actor(), &scope, &session, correction).await?;
     Ok(web::Json(entry))
 }
 
@@ -324,8 +299,8 @@ pub async fn live_stream(
     let (scope, session) = session_scope(&state.db, &who, path.into_inner()).await?;
     let last_event_id =
         req.headers().get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
-    let stream = live::stream::session_stream(state.get_ref().clone(), scope, session, last_event_id);
-    Ok(actix_web_lab::sse::Sse::from_stream(stream).with_keep_alive(live::stream::KEEP_ALIVE))
+    let stream = crate::http::sse::session_stream(state.get_ref().clone(), scope, session, last_event_id);
+    Ok(actix_web_lab::sse::Sse::from_stream(stream).with_keep_alive(crate::http::sse::KEEP_ALIVE))
 }
 
 /// Server-Sent Events for a class: a `snapshot` of the day's sessions with their counts, then every event of any
@@ -348,6 +323,21 @@ pub async fn class_live_stream(
     path: web::Path<Uuid>,
 ) -> AppResult<impl actix_web::Responder> {
     let scope = crate::class::access::class_scope(&state.db, &who, path.into_inner()).await?;
-    let stream = live::stream::class_stream(state.get_ref().clone(), scope);
-    Ok(actix_web_lab::sse::Sse::from_stream(stream).with_keep_alive(live::stream::KEEP_ALIVE))
+    let stream = crate::http::sse::class_stream(state.get_ref().clone(), scope);
+    Ok(actix_web_lab::sse::Sse::from_stream(stream).with_keep_alive(crate::http::sse::KEEP_ALIVE))
+}
+
+/// This area's routes, in the order they are matched.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(qr)
+        .service(qr_svg)
+        .service(qr_png)
+        .service(open)
+        .service(close)
+        .service(list)
+        .service(correct)
+        .service(attempts)
+        .service(summary)
+        .service(live_stream)
+        .service(class_live_stream);
 }

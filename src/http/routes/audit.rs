@@ -10,6 +10,7 @@ use crate::http::extract::Admin;
 use crate::http::routes::download_stream;
 use crate::pagination::{Page, PageQuery, PageRequest};
 use crate::state::AppState;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -72,4 +73,9 @@ pub async fn export_class(state: web::Data<AppState>, _admin: Admin, path: web::
     let class = get_class(&state.db, path.into_inner()).await?;
     let body = audit::export::class_csv(state.db.clone(), class.id, state.clock.now());
     Ok(download_stream(body, "text/csv; charset=utf-8", format!("{}-操作记录.csv", class.code)))
+}
+
+/// This area's routes, in the order they are matched.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list).service(export_class);
 }

@@ -9,6 +9,7 @@ use crate::http::error::ErrorBody;
 use crate::http::extract::{Auth, Staff, client_addr};
 use crate::state::AppState;
 use crate::trainee::{self, TraineeMe};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -139,4 +140,9 @@ pub async fn change_password(
     service::change_own_password(&state.db, &principal, &body.current_password, &new_password, state.clock.now())
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// This area's routes, in the order they are matched.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(login).service(logout).service(me).service(change_password);
 }

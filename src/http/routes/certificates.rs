@@ -4,18 +4,14 @@ use uuid::Uuid;
 
 use crate::certificate::decision::{self, CompletionEntry, MyCompletion, OverrideKind};
 use crate::certificate::files;
-use crate::certificate::issue::{self, CertificateView, Deps, IssueReport};
+use crate::certificate::issue::{self, CertificateView, IssueReport};
 use crate::certificate::verify::{self, PublicCertificate, Verified};
 use crate::class::access::class_scope;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::error::ErrorBody;
 use crate::http::extract::{Admin, Staff, Trainee, client_addr};
 use crate::state::AppState;
-
-/// What issuing and revoking need, as of now; `base` is the address verification links point to.
-fn deps<'a>(state: &'a AppState, base: &'a str) -> Deps<'a> {
-    Deps { db: &state.db, templates: &state.settings.wechat.templates, base_url: base, now: state.clock.now() }
-}
+use utoipa_actix_web::service_config::ServiceConfig;
 
 fn file(content_type: &'static str, name: &str, bytes: Vec<u8>) -> HttpResponse {
     super::download(bytes, content_type, name.to_owned())
@@ -123,8 +119,7 @@ pub async fn issue_all(
     path: web::Path<Uuid>,
 ) -> AppResult<web::Json<IssueReport>> {
     let scope = class_scope(&state.db, &who, path.into_inner()).await?;
-    let base = state.base_url();
-    let d = deps(&state, &base);
+    let d = state.at_now();
     Ok(web::Json(issue::issue_class(d, &who, &scope).await?))
 }
 
@@ -220,8 +215,7 @@ pub async fn revoke(
     path: web::Path<Uuid>,
     body: web::Json<CertificateReason>,
 ) -> AppResult<web::Json<CertificateView>> {
-    let base = state.base_url();
-    let d = deps(&state, &base);
+    let d = state.at_now();
     Ok(web::Json(issue::revoke(d, &who, path.into_inner(), &body.reason).await?))
 }
 
@@ -247,8 +241,7 @@ pub async fn reissue(
     path: web::Path<Uuid>,
     body: web::Json<CertificateReason>,
 ) -> AppResult<web::Json<CertificateView>> {
-    let base = state.base_url();
-    let d = deps(&state, &base);
+    let d = state.at_now();
     Ok(web::Json(issue::reissue(d, &who, path.into_inner(), &body.reason).await?))
 }
 
@@ -331,4 +324,20 @@ pub async fn public(state: web::Data<AppState>, req: HttpRequest, path: web::Pat
         }
         Verified::Unknown => Err(AppError::with_message(ErrorCode::NotFound, "未查询到该证书，请核对验证码")),
     }
+}
+
+/// This area's routes, in the order they are matched.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(completion)
+        .service(decide)
+        .service(my_completion)
+        .service(issue_all)
+        .service(list)
+        .service(zip)
+        .service(pdf)
+        .service(revoke)
+        .service(reissue)
+        .service(mine)
+        .service(my_pdf)
+        .service(public);
 }

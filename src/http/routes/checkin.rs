@@ -1,15 +1,14 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
-use crate::attendance::model::AttendanceStatus;
 use crate::attendance::service::{self as attendance, MyAttendance};
-use crate::checkin::service::{self, Caller, Deps};
-use crate::checkin::{CheckinKind, CheckinRequest, CheckinResult};
+use crate::checkin::service::{self, Caller};
+use crate::checkin::{CheckinRequest, CheckinResult};
 use crate::error::AppResult;
 use crate::http::error::ErrorBody;
 use crate::http::extract::{Trainee, client_addr};
-use crate::live::{self, EventKind};
 use crate::state::AppState;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Check in (or out) by the scanned QR token. 201 when this scan recorded it; 200 with `already_checked_in: true`
 /// when an earlier scan had. The answer is sent only after the record is stored.
@@ -41,43 +40,7 @@ pub async fn check_in(
         user_agent: req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()),
         now: state.clock.now(),
     };
-    let deps = Deps {
-        db: &state.db,
-        sessions: &state.caches.sessions,
-        kv: state.infra.kv.as_ref(),
-        limiter: state.infra.limiter.as_ref(),
-        attempts: &state.attempts,
-        secret: &state.master_secret,
-        per_trainee: state.settings.rate_limits.checkin_per_trainee.into(),
-        per_address: state.settings.rate_limits.checkin_per_address.into(),
-    };
-    let answer = service::check_in(&deps, &caller, &body).await?;
-    if answer.created && !answer.result.already_checked_in {
-        let r = &answer.result;
-        let kind = match r.kind {
-            CheckinKind::In => EventKind::CheckedIn,
-            CheckinKind::Out => EventKind::CheckedOut,
-        };
-        let change = live::Change {
-            kind,
-            session_id: r.session_id,
-            class_id: r.class_id,
-            at: caller.now,
-            enrollment_id: Some(r.enrollment_id),
-            name: Some(trainee.name.clone()),
-            status: Some(r.status),
-            count: None,
-        };
-        live::publish(state.infra.kv.as_ref(), state.infra.events.as_ref(), change).await;
-        if matches!(r.status, AttendanceStatus::Late | AttendanceStatus::EarlyLeave) {
-            // Lateness counts toward a warning; evaluated off the answer's path (the sweep at close catches up
-            // if this instance stops first).
-            let (state, class_id, enrollment_id) = (state.clone(), r.class_id, r.enrollment_id);
-            tokio::spawn(async move {
-                crate::warning::evaluate_after(&state.db, state.outlet(), class_id, Some(&[enrollment_id])).await;
-            });
-        }
-    }
+    let answer = service::check_in(&state.ctx, &state.attempts, &caller, &body).await?;
     Ok(if answer.created { HttpResponse::Created() } else { HttpResponse::Ok() }.json(answer.result))
 }
 
@@ -94,4 +57,9 @@ pub async fn check_in(
 #[get("/me/attendance")]
 pub async fn my_attendance(state: web::Data<AppState>, Trainee(t): Trainee) -> AppResult<web::Json<MyAttendance>> {
     Ok(web::Json(attendance::mine(&state.db, t.person_id, state.clock.now()).await?))
+}
+
+/// This area's routes, in the order they are matched.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(check_in).service(my_attendance);
 }

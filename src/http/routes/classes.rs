@@ -11,6 +11,7 @@ use crate::http::error::ErrorBody;
 use crate::http::extract::{Admin, Staff};
 use crate::pagination::{Page, PageQuery, PageRequest};
 use crate::state::AppState;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -261,4 +262,15 @@ pub async fn unassign_staff(
     let scope = class_scope(&state.db, &admin, class_id).await?;
     service::unassign_staff(&state.db, &admin.actor(), &scope, staff_id, state.clock.now()).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// This area's routes, in the order they are matched.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create)
+        .service(list)
+        .service(get)
+        .service(update)
+        .service(staff)
+        .service(assign_staff)
+        .service(unassign_staff);
 }

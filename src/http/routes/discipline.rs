@@ -4,15 +4,12 @@ use uuid::Uuid;
 
 use super::leave::image;
 use crate::class::access::class_scope;
-use crate::discipline::{self, Deps, DisciplineInput, DisciplineView};
+use crate::discipline::{self, DisciplineInput, DisciplineView};
 use crate::error::AppResult;
 use crate::http::error::ErrorBody;
 use crate::http::extract::{Admin, Auth, Staff, Trainee};
 use crate::state::AppState;
-
-fn deps(state: &AppState) -> Deps<'_> {
-    Deps { db: &state.db, templates: &state.settings.wechat.templates, now: state.clock.now() }
-}
+use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Records a 违纪. Audited; the trainee sees it in their records and inbox.
 #[utoipa::path(
@@ -36,7 +33,7 @@ pub async fn record(
     body: web::Json<DisciplineInput>,
 ) -> AppResult<HttpResponse> {
     let scope = class_scope(&state.db, &who, path.into_inner()).await?;
-    let created = discipline::record(deps(&state), &who, &scope, body.into_inner()).await?;
+    let created = discipline::record(state.at_now(), &who, &scope, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -100,7 +97,7 @@ pub async fn annul(
     path: web::Path<Uuid>,
     body: web::Json<AnnulRequest>,
 ) -> AppResult<web::Json<DisciplineView>> {
-    Ok(web::Json(discipline::annul(deps(&state), &who, path.into_inner(), &body.reason).await?))
+    Ok(web::Json(discipline::annul(state.at_now(), &who, path.into_inner(), &body.reason).await?))
 }
 
 /// The evidence image of a record: for staff of its class, or the trainee concerned.
@@ -132,4 +129,9 @@ pub async fn attachment(state: web::Data<AppState>, Auth(who): Auth, path: web::
 #[get("/me/discipline")]
 pub async fn mine(state: web::Data<AppState>, Trainee(who): Trainee) -> AppResult<web::Json<Vec<DisciplineView>>> {
     Ok(web::Json(discipline::mine(&state.db, &who).await?))
+}
+
+/// This area's routes, in the order they are matched.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(record).service(list).service(annul).service(attachment).service(mine);
 }

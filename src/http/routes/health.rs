@@ -3,6 +3,7 @@ use serde::Serialize;
 
 use crate::health::{Overall, Readiness, readiness};
 use crate::state::AppState;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Health {
@@ -33,4 +34,9 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
         Overall::Unavailable => HttpResponse::ServiceUnavailable().json(report),
         _ => HttpResponse::Ok().json(report),
     }
+}
+
+/// This area's routes, in the order they are matched.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(health).service(ready);
 }

@@ -9,13 +9,10 @@ use crate::error::AppResult;
 use crate::http::error::ErrorBody;
 use crate::http::extract::{Staff, Trainee};
 use crate::leave::model::{DecisionInput, LeaveInput, LeaveRecordInput};
-use crate::leave::service::{self, Deps};
+use crate::leave::service;
 use crate::leave::{LeaveStatus, LeaveView};
 use crate::state::AppState;
-
-fn deps(state: &AppState) -> Deps<'_> {
-    Deps { db: &state.db, infra: &state.infra, templates: &state.settings.wechat.templates, now: state.clock.now() }
-}
+use utoipa_actix_web::service_config::ServiceConfig;
 
 /// An attachment as an image answer: its own type, never sniffed, never cached by a shared proxy.
 pub fn image(a: attachment_entity::Model) -> HttpResponse {
@@ -47,7 +44,7 @@ pub async fn request(
     Trainee(who): Trainee,
     body: web::Json<LeaveInput>,
 ) -> AppResult<HttpResponse> {
-    let created = service::request(deps(&state), &who, body.into_inner()).await?;
+    let created = service::request(state.at_now(), &who, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -85,7 +82,7 @@ pub async fn cancel(
     Trainee(who): Trainee,
     path: web::Path<Uuid>,
 ) -> AppResult<web::Json<LeaveView>> {
-    Ok(web::Json(service::cancel(deps(&state), &who, path.into_inner()).await?))
+    Ok(web::Json(service::cancel(state.at_now(), &who, path.into_inner()).await?))
 }
 
 /// The image attached to the trainee's own request.
@@ -163,7 +160,7 @@ pub async fn record(
     body: web::Json<LeaveRecordInput>,
 ) -> AppResult<HttpResponse> {
     let scope = class_scope(&state.db, &who, path.into_inner()).await?;
-    let created = service::record(deps(&state), &who, &scope, body.into_inner()).await?;
+    let created = service::record(state.at_now(), &who, &scope, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -212,7 +209,7 @@ pub async fn approve(
     body: web::Json<DecisionInput>,
 ) -> AppResult<web::Json<LeaveView>> {
     let comment = body.comment.as_deref();
-    Ok(web::Json(service::decide(deps(&state), &who, path.into_inner(), true, comment).await?))
+    Ok(web::Json(service::decide(state.at_now(), &who, path.into_inner(), true, comment).await?))
 }
 
 /// Rejects at the current step, with a comment the trainee reads.
@@ -238,7 +235,7 @@ pub async fn reject(
     body: web::Json<DecisionInput>,
 ) -> AppResult<web::Json<LeaveView>> {
     let comment = body.comment.as_deref();
-    Ok(web::Json(service::decide(deps(&state), &who, path.into_inner(), false, comment).await?))
+    Ok(web::Json(service::decide(state.at_now(), &who, path.into_inner(), false, comment).await?))
 }
 
 /// The image attached to a request, for staff of its class.
@@ -260,4 +257,18 @@ pub async fn attachment(
     path: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
     Ok(image(service::attachment_for_staff(&state.db, &who, path.into_inner()).await?))
+}
+
+/// This area's routes, in the order they are matched.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(request)
+        .service(mine)
+        .service(cancel)
+        .service(my_attachment)
+        .service(list)
+        .service(record)
+        .service(get)
+        .service(approve)
+        .service(reject)
+        .service(attachment);
 }

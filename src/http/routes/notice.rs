@@ -11,6 +11,7 @@ use crate::http::error::ErrorBody;
 use crate::http::extract::Staff;
 use crate::print_link;
 use crate::state::AppState;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -62,4 +63,9 @@ pub async fn daily(
         now + Duration::hours(24),
     )?;
     Ok(web::Json(NoticeResponse { notice, print_url, pdf_url }))
+}
+
+/// This area's routes, in the order they are matched.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(daily);
 }

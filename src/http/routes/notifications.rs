@@ -14,6 +14,7 @@ use crate::notify::inbox::{self, Inbox};
 use crate::notify::outbox::{self, OutboxItem};
 use crate::pagination::{Page, PageQuery, PageRequest};
 use crate::state::AppState;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 fn recipient(who: &Principal) -> Recipient {
     match who {
@@ -135,4 +136,9 @@ pub async fn upload(state: web::Data<AppState>, Auth(who): Auth, payload: Multip
     };
     let stored = attachment::store(&state.db, owner, bytes, state.clock.now()).await?;
     Ok(HttpResponse::Created().json(stored))
+}
+
+/// This area's routes, in the order they are matched.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list).service(read).service(outbox_list).service(upload);
 }

@@ -11,6 +11,7 @@ use crate::report::pdf::font;
 use crate::report::unit::{self, SESSION_HEADERS, TRAINEE_HEADERS, UnitSummary};
 use crate::state::AppState;
 use crate::tabular::write_csv;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -142,4 +143,9 @@ pub async fn summary(
         )),
         _ => Err(AppError::validation("格式须为 xlsx、sessions.csv 或 trainees.csv")),
     }
+}
+
+/// This area's routes, in the order they are matched.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(units).service(unit_report).service(summary);
 }

@@ -21,6 +21,7 @@ use crate::state::AppState;
 use super::download;
 use crate::print_link;
 use crate::tabular;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 fn roster_statuses() -> utoipa::openapi::Object {
     crate::http::openapi::one_of(&["active", "withdrawn"], "`active` or `withdrawn`; default both.")
@@ -303,9 +304,17 @@ pub async fn reset_invite(
     let (class_id, enrollment_id) = path.into_inner();
     let scope = class_scope(&state.db, &who, class_id).await?;
     let reason = ReasonBody::reason(body.0)?;
-    let base = state.base_url();
-    let keys = service::InviteKeys { secret: &state.master_secret, base_url: &base };
-    let view =
-        service::reset_invite(&state.db, &keys, &who.actor(), &scope, enrollment_id, reason, state.clock.now()).await?;
-    Ok(web::Json(view))
+    Ok(web::Json(service::reset_invite(state.at_now(), &who.actor(), &scope, enrollment_id, reason).await?))
+}
+
+/// This area's routes, in the order they are matched.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list)
+        .service(add)
+        .service(import)
+        .service(withdraw)
+        .service(export_xlsx)
+        .service(export_csv)
+        .service(invites)
+        .service(reset_invite);
 }

@@ -9,6 +9,7 @@ use crate::http::error::ErrorBody;
 use crate::http::extract::{Admin, Staff};
 use crate::state::AppState;
 use crate::warning::{self, AtRisk};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 /// The class's leave approval chain and completion limits (defaults when never set).
 #[utoipa::path(
@@ -65,9 +66,7 @@ pub async fn put_policy(
     let scope = class_scope(&state.db, &who, path.into_inner()).await?;
     let b = body.into_inner();
     let saved =
-        service::save(&state.db, &who.actor(), &scope, b.policy, super::optional_reason(b.reason)?, state.clock.now())
-            .await?;
-    warning::evaluate_after(&state.db, state.outlet(), scope.class.id, None).await;
+        service::save(state.at_now(), &who.actor(), &scope, b.policy, super::optional_reason(b.reason)?).await?;
     Ok(web::Json(saved))
 }
 
@@ -92,4 +91,9 @@ pub async fn at_risk(
 ) -> AppResult<web::Json<Vec<AtRisk>>> {
     let scope = class_scope(&state.db, &who, path.into_inner()).await?;
     Ok(web::Json(warning::at_risk(&state.db, &scope).await?))
+}
+
+/// This area's routes, in the order they are matched.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(get_policy).service(put_policy).service(at_risk);
 }

@@ -9,6 +9,7 @@ use crate::http::extract::Staff;
 use crate::live::screen::{self, NewScreenLink, ScreenLinkView, ScreenState};
 use crate::state::AppState;
 use crate::timetable::service::session_scope;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Creates a link for the classroom PC or projector: it shows this session's QR and counts without a staff login,
 /// until an hour after the session ends or until revoked. The URL is shown only once.
@@ -100,4 +101,9 @@ pub async fn screen_state(state: web::Data<AppState>, req: HttpRequest) -> AppRe
     let session = screen::session_for_key(&state.db, key, state.clock.now()).await?;
     let scope = ClassScope { class: get_class(&state.db, session.class_id).await? };
     Ok(web::Json(screen::state(&state, &scope, &session).await?))
+}
+
+/// This area's routes, in the order they are matched.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create_link).service(list_links).service(revoke_link).service(screen_state);
 }

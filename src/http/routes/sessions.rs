@@ -14,6 +14,7 @@ use crate::timetable::import::parse_time;
 use crate::timetable::model::SessionInput;
 use crate::timetable::service::{self, RepeatRule, Slot, TimetableImportReport};
 use crate::timetable::{CheckWindow, Geofence, SessionKind, SessionView};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -343,17 +344,8 @@ pub async fn update(
         counts_toward_attendance: b.counts_toward_attendance,
         rotation_seconds: b.rotation_seconds,
     };
-    let view = service::update(
-        &state.db,
-        &who.actor(),
-        &scope,
-        session,
-        input,
-        super::optional_reason(b.reason)?,
-        state.clock.now(),
-    )
-    .await?;
-    state.caches.sessions.remove(&view.id);
+    let view = service::update(state.at_now(), &who.actor(), &scope, session, input, super::optional_reason(b.reason)?)
+        .await?;
     Ok(web::Json(view))
 }
 
@@ -373,7 +365,17 @@ pub async fn update(
 #[delete("/sessions/{session_id}")]
 pub async fn remove(state: web::Data<AppState>, Staff(who): Staff, path: web::Path<Uuid>) -> AppResult<HttpResponse> {
     let (_, session) = service::session_scope(&state.db, &who, path.into_inner()).await?;
-    state.caches.sessions.remove(&session.id);
-    service::delete(&state.db, &who.actor(), session, None, state.clock.now()).await?;
+    service::delete(state.at_now(), &who.actor(), session, None).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// This area's routes, in the order they are matched.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create)
+        .service(create_batch)
+        .service(import)
+        .service(list)
+        .service(get)
+        .service(update)
+        .service(remove);
 }

@@ -10,6 +10,7 @@ use crate::http::extract::{Admin, OptionalJson};
 use crate::http::routes::ReasonBody;
 use crate::pagination::{Page, PageQuery};
 use crate::state::AppState;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -182,4 +183,9 @@ pub async fn reset_password(
     let password = Password::parse(&body.new_password)?;
     service::set_password(&state.db, &admin.actor(), path.into_inner(), &password, state.clock.now()).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// This area's routes, in the order they are matched.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create).service(list).service(get).service(disable).service(enable).service(reset_password);
 }

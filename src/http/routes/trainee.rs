@@ -10,6 +10,7 @@ use crate::state::AppState;
 use crate::timetable::SessionView;
 use crate::trainee::service::{self, LoginContext};
 use crate::trainee::{TraineeLogin, TraineeMe, WechatOutcome};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 fn context<'a>(state: &'a AppState, client_addr: &'a str) -> LoginContext<'a> {
     LoginContext {
@@ -196,4 +197,9 @@ pub async fn my_sessions(
 ) -> AppResult<web::Json<Vec<SessionView>>> {
     let date = query.date.unwrap_or_else(|| local_date(state.clock.now()));
     Ok(web::Json(service::my_sessions(&state.db, t.person_id, date).await?))
+}
+
+/// This area's routes, in the order they are matched.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(invite_login).service(wechat_login).service(bind).service(my_sessions);
 }

@@ -1,67 +1,21 @@
-//! The SSE stream of one session: a `snapshot` first, then each event as it happens, with keep-alives. A client
-//! that falls behind (its bounded buffer overflowed) gets a fresh snapshot instead of the events it missed, so a slow
-//! or dead client never slows check-ins: publishing never waits for a subscriber.
+//! Live attendance over server-sent events. The stream of one session: a `snapshot` first, then each event as it
+//! happens, with keep-alives. A client that falls behind (its bounded buffer overflowed) gets a fresh snapshot
+//! instead of the events it missed, so a slow or dead client never slows check-ins: publishing never waits for a
+//! subscriber.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Arc;
 use std::time::Duration;
-
-use parking_lot::Mutex;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use uuid::Uuid;
 
 use actix_web_lab::sse;
 use futures_util::Stream;
 use tokio::sync::broadcast::error::RecvError;
 
-use super::{Summary, counts, current_id, session_topic};
 use crate::attendance::service::for_session;
 use crate::class::ClassScope;
 use crate::entity::class_session;
+use crate::live::{Summary, class_snapshot, counts, current_id, session_topic};
 use crate::state::AppState;
 
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
-/// Events remembered per session on each instance, for clients that reconnect with `Last-Event-ID`.
-const RECENT_PER_SESSION: usize = 512;
-
-/// Event id and JSON, oldest first.
-type Buffered = VecDeque<(u64, Arc<str>)>;
-
-/// The latest events of each session this instance has streamed.
-#[derive(Default)]
-pub struct Recent {
-    sessions: Mutex<HashMap<Uuid, Buffered>>,
-}
-
-impl Recent {
-    fn record(&self, session_id: Uuid, id: u64, json: Arc<str>) {
-        let mut sessions = self.sessions.lock();
-        if sessions.len() > 2_000 && !sessions.contains_key(&session_id) {
-            sessions.clear();
-        }
-        let events = sessions.entry(session_id).or_default();
-        if events.back().is_some_and(|(last, _)| *last >= id) {
-            return; // another stream of this instance recorded it already
-        }
-        events.push_back((id, json));
-        if events.len() > RECENT_PER_SESSION {
-            events.pop_front();
-        }
-    }
-
-    /// The events after `last_seen`, if none is missing in between; `None` when a snapshot is needed.
-    fn after(&self, session_id: Uuid, last_seen: u64, current: u64) -> Option<Vec<(u64, Arc<str>)>> {
-        if last_seen >= current {
-            return Some(Vec::new());
-        }
-        let sessions = self.sessions.lock();
-        let events = sessions.get(&session_id)?;
-        let first = events.front()?.0;
-        let last = events.back()?.0;
-        (first <= last_seen + 1 && last >= current)
-            .then(|| events.iter().filter(|(id, _)| *id > last_seen).cloned().collect())
-    }
-}
 
 async fn snapshot(state: &AppState, scope: &ClassScope, session: &class_session::Model) -> Option<sse::Event> {
     let event_id = current_id(state.infra.kv.as_ref(), session.id).await;
@@ -153,45 +107,12 @@ where
     futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (Ok(e), rx)) })
 }
 
-/// One session of the day in a class-level snapshot.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
-pub struct ClassSessionLine {
-    pub session: crate::timetable::SessionView,
-    pub window: crate::attendance::model::WindowState,
-    pub counts: super::Counts,
-}
-
-/// The day's sessions of a class with their counts.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
-pub struct ClassSnapshot {
-    pub class_id: Uuid,
-    pub date: chrono::NaiveDate,
-    pub sessions: Vec<ClassSessionLine>,
-}
-
-pub async fn class_snapshot(state: &AppState, scope: &ClassScope) -> crate::error::AppResult<ClassSnapshot> {
-    let now = state.clock.now();
-    let date = crate::clock::local_date(now);
-    let sessions = crate::timetable::service::list(&state.db, &[scope.class.id], Some(date)).await?;
-    let rows = crate::entity::class_session::Entity::find()
-        .filter(crate::entity::class_session::Column::Id.is_in(sessions.iter().map(|s| s.id).collect::<Vec<_>>()))
-        .all(&state.db)
-        .await?;
-    let mut lines = Vec::new();
-    for view in sessions {
-        let Some(model) = rows.iter().find(|m| m.id == view.id) else { continue };
-        let attendance = for_session(&state.db, scope, model, now).await?;
-        lines.push(ClassSessionLine { window: attendance.window, counts: counts(&attendance), session: view });
-    }
-    Ok(ClassSnapshot { class_id: scope.class.id, date, sessions: lines })
-}
-
 /// The SSE stream of a class: a `snapshot` of the day's sessions, then every event of any of its sessions.
 pub fn class_stream(
     state: AppState,
     scope: ClassScope,
 ) -> impl Stream<Item = Result<sse::Event, std::convert::Infallible>> {
-    let mut rx = state.infra.events.subscribe(&super::class_topic(scope.class.id));
+    let mut rx = state.infra.events.subscribe(&crate::live::class_topic(scope.class.id));
     async_stream(move |tx| async move {
         let snapshot = || async {
             match class_snapshot(&state, &scope).await {

@@ -3,6 +3,7 @@
 //! The integration suite: one binary, one module per area. Every test starts its own app on a fresh database.
 //! `ROLLCALL_TEST_BACKEND=postgres` runs the same tests against PostgreSQL + Redis.
 
+mod architecture;
 mod audit;
 mod auth;
 mod authz;

@@ -314,6 +314,25 @@ impl From<sea_orm::DbErr> for AppError {
     }
 }
 
+/// Whether a database error is a unique-key violation: someone else stored the same thing first.
+pub fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
+    matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// Maps a database error to `answer` when it is a unique-key violation (a taken username or class code, a step
+/// already decided, a session already on leave) and to the usual internal or unavailable answer otherwise:
+/// `.map_err(on_unique_violation(AppError::new(ErrorCode::UsernameTaken)))`.
+pub fn on_unique_violation(answer: AppError) -> impl FnOnce(sea_orm::DbErr) -> AppError {
+    move |err| if is_unique_violation(&err) { answer.caused_by(err) } else { AppError::from(err) }
+}
+
+impl AppError {
+    /// Whether this answer was caused by a unique-key violation in the database.
+    pub fn is_unique_violation(&self) -> bool {
+        self.source.as_ref().and_then(|s| s.downcast_ref::<sea_orm::DbErr>()).is_some_and(is_unique_violation)
+    }
+}
+
 impl From<sea_orm::TransactionError<AppError>> for AppError {
     fn from(err: sea_orm::TransactionError<AppError>) -> Self {
         match err {

@@ -15,7 +15,6 @@ use crate::ctx::{Committed, Ctx, EventKind, LiveChange};
 use crate::entity::attendance::AttendanceSource;
 use crate::entity::{attendance, class_session, enrollment};
 use crate::error::AppResult;
-use crate::roster::model::STATUS_ACTIVE;
 
 /// A session whose window closed, as handled by one run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,14 +47,8 @@ pub async fn run_once(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<
 }
 
 async fn mark_absent(db: &DatabaseConnection, session: &class_session::Model, now: DateTime<Utc>) -> AppResult<u64> {
-    let enrolled: Vec<Uuid> = enrollment::Entity::find()
-        .filter(enrollment::Column::ClassId.eq(session.class_id))
-        .filter(enrollment::Column::Status.eq(STATUS_ACTIVE))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|e| e.id)
-        .collect();
+    let enrolled: Vec<Uuid> =
+        enrollment::active_in_class(session.class_id).all(db).await?.into_iter().map(|e| e.id).collect();
     let recorded: std::collections::HashSet<Uuid> = attendance::Entity::find()
         .filter(attendance::Column::SessionId.eq(session.id))
         .all(db)

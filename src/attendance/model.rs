@@ -5,17 +5,6 @@ use crate::entity::class_session;
 pub use crate::entity::attendance::AttendanceStatus;
 
 impl AttendanceStatus {
-    /// As stored and as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AttendanceStatus::Present => "present",
-            AttendanceStatus::Late => "late",
-            AttendanceStatus::EarlyLeave => "early_leave",
-            AttendanceStatus::Leave => "leave",
-            AttendanceStatus::Absent => "absent",
-        }
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             AttendanceStatus::Present => "出勤",
@@ -71,6 +60,11 @@ impl Tally {
 
     pub fn recorded(&self) -> u64 {
         self.attended() + self.leave + self.absent
+    }
+
+    /// 出勤, 迟到, 早退, 请假, 旷课 as report cells, in that order (the column order of every report).
+    pub fn cells(&self) -> [String; 5] {
+        [self.present, self.late, self.early_leave, self.leave, self.absent].map(|n| n.to_string())
     }
 }
 

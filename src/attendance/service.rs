@@ -227,11 +227,7 @@ pub struct MyAttendance {
 
 /// A trainee's record across their classes' sessions that have started.
 pub async fn mine(db: &DatabaseConnection, person_id: Uuid, now: DateTime<Utc>) -> AppResult<MyAttendance> {
-    let enrollments = enrollment::Entity::find()
-        .filter(enrollment::Column::PersonId.eq(person_id))
-        .filter(enrollment::Column::Status.eq(crate::roster::model::STATUS_ACTIVE))
-        .all(db)
-        .await?;
+    let enrollments = enrollment::active_of_person(person_id).all(db).await?;
     let class_ids: Vec<Uuid> = enrollments.iter().map(|e| e.class_id).collect();
     let rows: HashMap<Uuid, attendance::Model> = attendance::Entity::find()
         .filter(attendance::Column::EnrollmentId.is_in(enrollments.iter().map(|e| e.id).collect::<Vec<_>>()))

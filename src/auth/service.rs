@@ -1,7 +1,7 @@
 //! Use cases: logging in and out, authenticating a bearer token, and administering staff accounts.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait, SqlErr, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -9,7 +9,7 @@ use super::model::{DisplayName, Password, Principal, Role, StaffAccount, StaffPr
 use super::{password, repo, token};
 use crate::audit::{self, Actor, Change};
 use crate::entity::{person, staff_account};
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::error::{AppError, AppResult, ErrorCode, on_unique_violation};
 use crate::kv::{Check, Decision, Quota, RateLimiter};
 use crate::pagination::{Page, PageRequest};
 
@@ -150,10 +150,8 @@ pub async fn create_staff(
     let created = db
         .transaction::<_, StaffAccount, AppError>(|txn| {
             Box::pin(async move {
-                let inserted = model.insert(txn).await.map_err(|e| match e.sql_err() {
-                    Some(SqlErr::UniqueConstraintViolation(_)) => AppError::new(ErrorCode::UsernameTaken),
-                    _ => AppError::from(e),
-                })?;
+                let inserted =
+                    model.insert(txn).await.map_err(on_unique_violation(AppError::new(ErrorCode::UsernameTaken)))?;
                 let account = StaffAccount::from_model(&inserted);
                 audit::record(
                     txn,

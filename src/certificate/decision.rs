@@ -23,7 +23,6 @@ use crate::config::TemplateSettings;
 use crate::entity::{certificate, completion_override, enrollment, training_class};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::notify::{self, Notice, NoticeKind, Recipient};
-use crate::roster::model::STATUS_ACTIVE;
 use crate::roster::service::all_active;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -216,11 +215,7 @@ pub struct MyCompletion {
 }
 
 pub async fn mine(db: &DatabaseConnection, person_id: Uuid) -> AppResult<Vec<MyCompletion>> {
-    let enrollments = enrollment::Entity::find()
-        .filter(enrollment::Column::PersonId.eq(person_id))
-        .filter(enrollment::Column::Status.eq(STATUS_ACTIVE))
-        .all(db)
-        .await?;
+    let enrollments = enrollment::active_of_person(person_id).all(db).await?;
     let mut out = Vec::new();
     for e in enrollments {
         let Some(class) = training_class::Entity::find_by_id(e.class_id).one(db).await? else { continue };

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use rand::Rng;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    SqlErr, TransactionTrait,
+    TransactionTrait,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -25,7 +25,7 @@ use crate::clock::local_date;
 use crate::completion::standing::trim_centi;
 use crate::ctx::At;
 use crate::entity::{certificate, enrollment, training_class};
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::error::{AppError, AppResult, ErrorCode, on_unique_violation};
 use crate::roster::service::people_by_id;
 
 /// Characters of a verification code: no 0/O, 1/I/L.
@@ -114,12 +114,11 @@ async fn next_seq<C: sea_orm::ConnectionTrait>(conn: &C, class: &training_class:
     Ok(max + 1)
 }
 
+/// Another issuing run took the serial first.
 fn busy(err: DbErr) -> AppError {
-    if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
-        AppError::with_message(ErrorCode::ServiceUnavailable, "证书正在由他人发放，请稍后刷新查看").caused_by(err)
-    } else {
-        AppError::from(err)
-    }
+    on_unique_violation(AppError::with_message(ErrorCode::ServiceUnavailable, "证书正在由他人发放，请稍后刷新查看"))(
+        err,
+    )
 }
 
 /// Issues certificates to every eligible trainee without one and tells every withheld trainee why.

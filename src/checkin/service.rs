@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
-    SqlErr, TransactionTrait,
+    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -20,11 +20,10 @@ use crate::auth::TraineePrincipal;
 use crate::ctx::{Committed, Ctx, EventKind, LiveChange};
 use crate::entity::attendance::AttendanceSource;
 use crate::entity::{attendance, checkin_attempt, class_session, enrollment};
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::error::{AppError, AppResult, ErrorCode, is_unique_violation};
 use crate::geo;
 use crate::kv::{Check, Decision, Kv, Quota};
 use crate::qr::{Freshness, QrToken};
-use crate::roster::model::STATUS_ACTIVE;
 use crate::roster::service::wechat_device;
 use crate::timetable::CoordSystem;
 
@@ -293,10 +292,8 @@ async fn run(
         Freshness::Expired => return Err(AppError::new(ErrorCode::QrTokenExpired)),
         Freshness::Future => return Err(AppError::new(ErrorCode::QrTokenInvalid)),
     }
-    let enrollment = enrollment::Entity::find()
-        .filter(enrollment::Column::ClassId.eq(session.class_id))
+    let enrollment = enrollment::active_in_class(session.class_id)
         .filter(enrollment::Column::PersonId.eq(caller.trainee.person_id))
-        .filter(enrollment::Column::Status.eq(STATUS_ACTIVE))
         .one(&deps.ctx.db)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::NotEnrolled))?;
@@ -427,7 +424,7 @@ async fn record_check_in(
         .await;
     let inserted = match inserted {
         Ok(n) => n == 1,
-        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+        Err(err) if is_unique_violation(&err) => {
             drop(txn);
             // Either this trainee raced themselves (then the record exists), or the phone checked in someone else.
             return match find(&deps.ctx.db, session.id, e.id).await? {

@@ -2,8 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, SqlErr,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -16,7 +15,7 @@ use super::repo;
 use crate::audit::{self, Actor, Change};
 use crate::auth::StaffPrincipal;
 use crate::entity::{class_staff, staff_account, training_class};
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::error::{AppError, AppResult, ErrorCode, on_unique_violation};
 use crate::pagination::{Page, PageRequest};
 
 /// What an admin fills in to create or edit a class. Edits send only what changes.
@@ -43,10 +42,7 @@ fn check_dates(start: NaiveDate, end: NaiveDate) -> AppResult<()> {
 }
 
 fn code_taken(e: sea_orm::DbErr) -> AppError {
-    match e.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => AppError::new(ErrorCode::ClassCodeTaken),
-        _ => AppError::from(e),
-    }
+    on_unique_violation(AppError::new(ErrorCode::ClassCodeTaken))(e)
 }
 
 fn class_json(v: &ClassView) -> serde_json::Value {

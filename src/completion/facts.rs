@@ -10,7 +10,6 @@ use crate::attendance::model::{AttendanceStatus, Tally};
 use crate::discipline::Severity;
 use crate::entity::{attendance, class_session, discipline_record, enrollment};
 use crate::error::AppResult;
-use crate::roster::model::STATUS_ACTIVE;
 
 /// One trainee's record in one class. 学时 in hundredths.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -86,14 +85,7 @@ pub async fn for_class<C: ConnectionTrait>(
     let mut half_days: HashMap<Uuid, HashSet<(chrono::NaiveDate, bool)>> = HashMap::new();
     let ids: Vec<Uuid> = match only {
         Some(ids) => ids.to_vec(),
-        None => enrollment::Entity::find()
-            .filter(enrollment::Column::ClassId.eq(class_id))
-            .filter(enrollment::Column::Status.eq(STATUS_ACTIVE))
-            .all(conn)
-            .await?
-            .into_iter()
-            .map(|e| e.id)
-            .collect(),
+        None => enrollment::active_in_class(class_id).all(conn).await?.into_iter().map(|e| e.id).collect(),
     };
     let count = sessions.len() as u32;
     let mut out: HashMap<Uuid, Facts> =

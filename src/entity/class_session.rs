@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use super::stored_enum;
+pub use super::vocab::{CoordSystem, SessionKind};
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "class_session")]
@@ -39,28 +39,3 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
-
-stored_enum! {
-    /// 讲授, 现场教学 (on-site teaching at an outside site), 研讨, 在线直播, 晨读/体育, 其他.
-    #[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-    #[serde(rename_all = "snake_case")]
-    pub enum SessionKind {
-        Lecture => "lecture",
-        Onsite => "onsite",
-        Discussion => "discussion",
-        OnlineLive => "online_live",
-        Morning => "morning",
-        Other => "other",
-    }
-}
-
-stored_enum! {
-    /// The coordinate system a geofence centre is given in. Maps in China use GCJ-02; GPS and `wx.getLocation` by
-    /// default give WGS-84. Stored as given; converted explicitly when compared.
-    #[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-    #[serde(rename_all = "snake_case")]
-    pub enum CoordSystem {
-        Wgs84 => "wgs84",
-        Gcj02 => "gcj02",
-    }
-}

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use super::stored_enum;
+pub use super::vocab::OverrideKind;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "completion_override")]
@@ -21,17 +21,3 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
-
-stored_enum! {
-    /// An administrator's decision by hand.
-    #[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-    #[serde(rename_all = "snake_case")]
-    pub enum OverrideKind {
-        /// Withhold whatever the rules say.
-        Withhold => "withhold",
-        /// Allow although the rules withhold.
-        Allow => "allow",
-        /// Back to the rules.
-        Clear => "clear",
-    }
-}

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use super::stored_enum;
+pub use super::vocab::{Category, Severity};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "discipline_record")]
@@ -28,28 +28,3 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
-
-stored_enum! {
-    /// 迟到早退累计, 旷课, 违反作息, 违反廉洁纪律 (banquets, gifts), 课堂纪律/手机, 其他.
-    #[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-    #[serde(rename_all = "snake_case")]
-    pub enum Category {
-        LatenessCumulative => "lateness_cumulative",
-        Absence => "absence",
-        Schedule => "schedule",
-        Integrity => "integrity",
-        Classroom => "classroom",
-        Other => "other",
-    }
-}
-
-stored_enum! {
-    /// 轻微, 较重, 严重. Completion rules withhold the certificate at or above a severity.
-    #[derive(PartialOrd, Ord, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-    #[serde(rename_all = "snake_case")]
-    pub enum Severity {
-        Minor => "minor",
-        Serious => "serious",
-        Grave => "grave",
-    }
-}

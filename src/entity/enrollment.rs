@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use super::stored_enum;
+pub use super::vocab::EnrollmentStatus;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "enrollment")]
@@ -28,12 +28,17 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
-stored_enum! {
-    /// On the roster, or withdrawn (退学/退训: kept for the record, out of counts and check-in).
-    #[derive(serde::Serialize)]
-    #[serde(rename_all = "snake_case")]
-    pub enum EnrollmentStatus {
-        Active => "active",
-        Withdrawn => "withdrawn",
-    }
+/// Enrolments still on the roster (not withdrawn): the ones that check in, are counted and get certificates.
+pub fn active() -> Select<Entity> {
+    Entity::find().filter(Column::Status.eq(EnrollmentStatus::Active))
+}
+
+/// The active enrolments of a class.
+pub fn active_in_class(class_id: Uuid) -> Select<Entity> {
+    active().filter(Column::ClassId.eq(class_id))
+}
+
+/// A person's active enrolments, across classes.
+pub fn active_of_person(person_id: Uuid) -> Select<Entity> {
+    active().filter(Column::PersonId.eq(person_id))
 }

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use super::stored_enum;
+pub use super::vocab::{LeaveKind, LeaveStatus};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "leave_request")]
@@ -34,25 +34,3 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
-
-stored_enum! {
-    /// 病假, 事假, 公假 (official duty).
-    #[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-    #[serde(rename_all = "snake_case")]
-    pub enum LeaveKind {
-        Sick => "sick",
-        Personal => "personal",
-        Official => "official",
-    }
-}
-
-stored_enum! {
-    #[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-    #[serde(rename_all = "snake_case")]
-    pub enum LeaveStatus {
-        Pending => "pending",
-        Approved => "approved",
-        Rejected => "rejected",
-        Cancelled => "cancelled",
-    }
-}

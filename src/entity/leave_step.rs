@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use super::stored_enum;
+pub use super::vocab::ApproverRole;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "leave_step")]
@@ -23,17 +23,3 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
-
-stored_enum! {
-    /// The role a step needs, or that an approver acted in.
-    #[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-    #[serde(rename_all = "snake_case")]
-    pub enum ApproverRole {
-        /// 班主任.
-        HeadTeacher => "head_teacher",
-        /// Any staff member assigned to the class.
-        ClassStaff => "class_staff",
-        /// 教务 / administrator.
-        Admin => "admin",
-    }
-}

@@ -19,18 +19,22 @@ pub mod person;
 pub mod screen_link;
 pub mod staff_account;
 pub mod training_class;
+pub mod vocab;
 pub mod warning;
 
 /// Declares a closed vocabulary stored as text: the enum, its sea-orm mapping (an unknown stored value fails to load
-/// instead of passing for a default), and `as_str`/`parse` for the places that read it from people (imports, query
-/// strings). Callers add serde and schema derives with their own attributes.
+/// instead of passing for a default), its serde and OpenAPI names (the same strings as stored, so the API and the
+/// database cannot drift apart), and `as_str`/`parse` for the places that read it from people (imports, queries).
 macro_rules! stored_enum {
     ($(#[$m:meta])* pub enum $t:ident { $($(#[$vm:meta])* $v:ident => $s:tt),+ $(,)? }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sea_orm::EnumIter, sea_orm::DeriveActiveEnum)]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, sea_orm::EnumIter, sea_orm::DeriveActiveEnum, serde::Serialize,
+            serde::Deserialize, utoipa::ToSchema,
+        )]
         #[sea_orm(rs_type = "String", db_type = "Text")]
         pub enum $t {
-            $($(#[$vm])* #[sea_orm(string_value = $s)] $v,)+
+            $($(#[$vm])* #[sea_orm(string_value = $s)] #[serde(rename = $s)] $v,)+
         }
 
         impl $t {

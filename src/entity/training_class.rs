@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use super::stored_enum;
+pub use super::vocab::{ClassKind, ClassStatus};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "training_class")]
@@ -25,25 +25,3 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
-
-stored_enum! {
-    /// 主体班, 专题班, 委托班 (commissioned by another unit), 在线班.
-    #[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-    #[serde(rename_all = "snake_case")]
-    pub enum ClassKind {
-        Main => "main",
-        Topic => "topic",
-        Commissioned => "commissioned",
-        Online => "online",
-    }
-}
-
-stored_enum! {
-    #[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-    #[serde(rename_all = "snake_case")]
-    pub enum ClassStatus {
-        Draft => "draft",
-        Open => "open",
-        Finished => "finished",
-    }
-}

@@ -107,22 +107,21 @@ impl UnitReport {
             .enumerate()
             .map(|(i, e)| {
                 let f = &e.facts;
-                vec![
+                let mut row = vec![
                     (i + 1).to_string(),
                     e.name.clone(),
                     e.student_no.clone().unwrap_or_default(),
                     f.sessions.to_string(),
-                    f.presents.to_string(),
-                    f.lates.to_string(),
-                    f.early_leaves.to_string(),
-                    f.leaves.to_string(),
-                    f.absences.to_string(),
+                ];
+                row.extend(f.tally().cells());
+                row.extend([
                     trim_centi(f.attended_centi),
                     trim_centi(f.leave_centi),
                     self.discipline.get(&e.enrollment_id).map(|d| d.join("；")).unwrap_or_else(|| "无".to_owned()),
                     e.status_label.clone(),
                     e.reasons.iter().map(|r| r.message.as_str()).collect::<Vec<_>>().join("；"),
-                ]
+                ]);
+                row
             })
             .collect()
     }
@@ -167,18 +166,9 @@ impl UnitReport {
         w.row(10.0, &columns.iter().zip(header).map(|(x, h)| (LEFT + x, h.to_owned())).collect::<Vec<_>>());
         for e in &self.entries {
             let f = &e.facts;
-            let cells = [
-                e.name.clone(),
-                f.sessions.to_string(),
-                f.presents.to_string(),
-                f.lates.to_string(),
-                f.early_leaves.to_string(),
-                f.leaves.to_string(),
-                f.absences.to_string(),
-                trim_centi(f.attended_centi),
-                trim_centi(f.leave_centi),
-                e.status_label.clone(),
-            ];
+            let mut cells = vec![e.name.clone(), f.sessions.to_string()];
+            cells.extend(f.tally().cells());
+            cells.extend([trim_centi(f.attended_centi), trim_centi(f.leave_centi), e.status_label.clone()]);
             w.row(10.0, &columns.iter().zip(cells).map(|(x, v)| (LEFT + x, v)).collect::<Vec<_>>());
         }
         w.gap(4.0);
@@ -265,18 +255,15 @@ pub async fn class_summary(
         .map(|s| {
             let c = counts.get(&s.id).cloned().unwrap_or_default();
             let local = s.starts_at.with_timezone(&china);
-            vec![
+            let mut row = vec![
                 local.format("%Y-%m-%d").to_string(),
                 format!("{}–{}", local.format("%H:%M"), s.ends_at.with_timezone(&china).format("%H:%M")),
                 s.title.clone(),
                 expected.to_string(),
-                c.present.to_string(),
-                c.late.to_string(),
-                c.early_leave.to_string(),
-                c.leave.to_string(),
-                c.absent.to_string(),
-                rate(c.attended() as u32, expected),
-            ]
+            ];
+            row.extend(c.cells());
+            row.push(rate(c.attended() as u32, expected));
+            row
         })
         .collect();
     let held = sessions.len() as u32;
@@ -284,20 +271,11 @@ pub async fn class_summary(
         .iter()
         .map(|e| {
             let f = &e.facts;
-            let attended = f.tally().attended() as u32;
-            vec![
-                e.name.clone(),
-                e.unit.clone(),
-                held.to_string(),
-                f.presents.to_string(),
-                f.lates.to_string(),
-                f.early_leaves.to_string(),
-                f.leaves.to_string(),
-                f.absences.to_string(),
-                rate(attended, held),
-                trim_centi(f.attended_centi),
-                e.status_label.clone(),
-            ]
+            let tally = f.tally();
+            let mut row = vec![e.name.clone(), e.unit.clone(), held.to_string()];
+            row.extend(tally.cells());
+            row.extend([rate(tally.attended() as u32, held), trim_centi(f.attended_centi), e.status_label.clone()]);
+            row
         })
         .collect();
     Ok(ClassSummary { sessions: session_rows, trainees: trainee_rows })

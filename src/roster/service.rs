@@ -83,7 +83,7 @@ fn new_enrollment(
         class_id: Set(class_id),
         person_id: Set(person_id),
         student_no: Set(student_no),
-        status: Set(STATUS_ACTIVE.to_owned()),
+        status: Set(STATUS_ACTIVE),
         invite_salt: Set(salt),
         invite_code_hash: Set(invite::hash(&code)),
         device_id: Set(None),
@@ -451,9 +451,7 @@ pub async fn people_by_id<C: ConnectionTrait>(conn: &C, ids: Vec<Uuid>) -> AppRe
 
 /// Every active trainee of the class, in roster order (for exports and invite sheets).
 pub async fn all_active(db: &DatabaseConnection, class_id: Uuid) -> AppResult<Vec<(enrollment::Model, person::Model)>> {
-    let rows = enrollment::Entity::find()
-        .filter(enrollment::Column::ClassId.eq(class_id))
-        .filter(enrollment::Column::Status.eq(STATUS_ACTIVE))
+    let rows = enrollment::active_in_class(class_id)
         .order_by_asc(enrollment::Column::CreatedAt)
         .order_by_asc(enrollment::Column::Id)
         .all(db)
@@ -596,21 +594,13 @@ pub fn wechat_device(openid: &str) -> String {
 
 /// Active enrolments bound to a WeChat account.
 pub async fn enrollments_by_openid(db: &DatabaseConnection, openid: &str) -> AppResult<Vec<enrollment::Model>> {
-    Ok(enrollment::Entity::find()
-        .filter(enrollment::Column::WechatOpenid.eq(openid))
-        .filter(enrollment::Column::Status.eq(STATUS_ACTIVE))
-        .all(db)
-        .await?)
+    Ok(enrollment::active().filter(enrollment::Column::WechatOpenid.eq(openid)).all(db).await?)
 }
 
 /// The active enrolment an invite code belongs to.
 pub async fn enrollment_by_code(db: &DatabaseConnection, typed: &str) -> AppResult<Option<enrollment::Model>> {
     let Some(code) = invite::normalise(typed) else { return Ok(None) };
-    Ok(enrollment::Entity::find()
-        .filter(enrollment::Column::InviteCodeHash.eq(invite::hash(&code)))
-        .filter(enrollment::Column::Status.eq(STATUS_ACTIVE))
-        .one(db)
-        .await?)
+    Ok(enrollment::active().filter(enrollment::Column::InviteCodeHash.eq(invite::hash(&code))).one(db).await?)
 }
 
 /// Marks an enrolment bound (device or WeChat), only if it is still unbound for that kind: two phones racing

@@ -1,7 +1,7 @@
 //! Trainee login and self-service views.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, SqlErr, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
 use secrecy::SecretString;
 use serde::Serialize;
 use serde_json::json;
@@ -16,7 +16,6 @@ use crate::class::ClassView;
 use crate::entity::{enrollment, person, training_class};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::kv::{Decision, Quota, RateLimiter};
-use crate::roster::model::STATUS_ACTIVE;
 use crate::roster::service::{self as roster, wechat_device};
 use crate::timetable::{self, SessionView};
 
@@ -173,11 +172,10 @@ pub async fn bind_wechat(ctx: &LoginContext<'_>, binding_ticket: &str, invite_co
         None => {
             let txn = ctx.db.begin().await?;
             let bound = roster::bind(&txn, e.id, None, Some(&openid), ctx.now).await.map_err(|err| {
-                match err.source.as_ref().and_then(|s| s.downcast_ref::<sea_orm::DbErr>()).and_then(|d| d.sql_err()) {
-                    Some(SqlErr::UniqueConstraintViolation(_)) => {
-                        AppError::with_message(ErrorCode::WechatAlreadyBound, "该微信已绑定本班其他学员")
-                    }
-                    _ => err,
+                if err.is_unique_violation() {
+                    AppError::with_message(ErrorCode::WechatAlreadyBound, "该微信已绑定本班其他学员")
+                } else {
+                    err
                 }
             })?;
             if !bound {
@@ -200,11 +198,7 @@ pub async fn bind_wechat(ctx: &LoginContext<'_>, binding_ticket: &str, invite_co
 }
 
 async fn active_enrollments(db: &DatabaseConnection, person_id: Uuid) -> AppResult<Vec<enrollment::Model>> {
-    Ok(enrollment::Entity::find()
-        .filter(enrollment::Column::PersonId.eq(person_id))
-        .filter(enrollment::Column::Status.eq(STATUS_ACTIVE))
-        .all(db)
-        .await?)
+    Ok(enrollment::active_of_person(person_id).all(db).await?)
 }
 
 pub async fn me(db: &DatabaseConnection, person_id: Uuid) -> AppResult<TraineeMe> {

@@ -5,10 +5,8 @@ use super::*;
 /// A trainee asks for leave.
 pub async fn request(deps: At<'_>, who: &TraineePrincipal, input: LeaveInput) -> AppResult<LeaveView> {
     let db = &deps.db;
-    let e = enrollment::Entity::find()
+    let e = enrollment::active_in_class(input.class_id)
         .filter(enrollment::Column::PersonId.eq(who.person_id))
-        .filter(enrollment::Column::ClassId.eq(input.class_id))
-        .filter(enrollment::Column::Status.eq(STATUS_ACTIVE))
         .one(db)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::NotEnrolled))?;

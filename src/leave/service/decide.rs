@@ -61,13 +61,10 @@ pub async fn decide(
         comment: Set(comment.clone()),
         at: Set(deps.now),
     };
-    leave_step::Entity::insert(step).exec_without_returning(&txn).await.map_err(|err| {
-        if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
-            AppError::new(ErrorCode::LeaveNotPending)
-        } else {
-            AppError::from(err)
-        }
-    })?;
+    leave_step::Entity::insert(step)
+        .exec_without_returning(&txn)
+        .await
+        .map_err(on_unique_violation(AppError::new(ErrorCode::LeaveNotPending)))?;
     let before = json!({ "status": req.status, "step": req.step });
     let mut changed = Vec::new();
     let updated = match outcome {

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, SqlErr, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -30,9 +30,8 @@ use crate::entity::{
     attendance, class_session, class_staff, enrollment, leave_request, leave_request_session, leave_step,
     training_class,
 };
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::error::{AppError, AppResult, ErrorCode, on_unique_violation};
 use crate::notify::{self, Notice, NoticeKind, Recipient};
-use crate::roster::model::STATUS_ACTIVE;
 use crate::roster::service::people_by_id;
 use crate::timetable::model::Credit;
 

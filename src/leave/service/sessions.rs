@@ -79,11 +79,7 @@ pub(super) async fn check_overlap<C: ConnectionTrait>(
 }
 
 pub(super) fn overlap_from(err: DbErr) -> AppError {
-    if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
-        AppError::new(ErrorCode::LeaveOverlap)
-    } else {
-        AppError::from(err)
-    }
+    on_unique_violation(AppError::new(ErrorCode::LeaveOverlap))(err)
 }
 
 pub(super) struct NewRequest<'a> {

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::entity::attachment;
+use crate::entity::vocab::PartyKind;
 use crate::error::{AppError, AppResult, ErrorCode};
 
 /// Largest image accepted: a phone photo re-encoded by WeChat is well under this.
@@ -21,10 +22,10 @@ pub enum Owner {
 }
 
 impl Owner {
-    fn parts(self) -> (&'static str, Uuid) {
+    fn parts(self) -> (PartyKind, Uuid) {
         match self {
-            Owner::Trainee(id) => ("trainee", id),
-            Owner::Staff(id) => ("staff", id),
+            Owner::Trainee(id) => (PartyKind::Trainee, id),
+            Owner::Staff(id) => (PartyKind::Staff, id),
         }
     }
 }
@@ -68,7 +69,7 @@ pub async fn store(
     let size = bytes.len() as u64;
     attachment::Entity::insert(attachment::ActiveModel {
         id: Set(id),
-        owner_kind: Set(kind.to_owned()),
+        owner_kind: Set(kind),
         owner_id: Set(owner_id),
         mime: Set(mime.to_owned()),
         size: Set(size as i64),

@@ -10,6 +10,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::entity::audit_log;
+use crate::entity::vocab::ActorKind;
 use crate::error::{AppError, AppResult};
 use crate::tabular;
 
@@ -49,7 +50,7 @@ pub fn row(m: &audit_log::Model) -> Vec<String> {
     vec![
         m.at.with_timezone(&crate::clock::china()).format("%Y-%m-%d %H:%M:%S").to_string(),
         m.actor_name.clone(),
-        actor_kind_label(&m.actor_kind).to_owned(),
+        actor_kind_label(m.actor_kind).to_owned(),
         action_label(&m.action).to_owned(),
         entity_label(&m.entity).to_owned(),
         m.entity_id.clone(),
@@ -112,12 +113,11 @@ async fn next_chunk(st: &mut State) -> AppResult<Bytes> {
     Ok(Bytes::copy_from_slice(rest))
 }
 
-fn actor_kind_label(kind: &str) -> &str {
+fn actor_kind_label(kind: ActorKind) -> &'static str {
     match kind {
-        "staff" => "工作人员",
-        "trainee" => "学员",
-        "system" => "系统",
-        other => other,
+        ActorKind::Staff => "工作人员",
+        ActorKind::Trainee => "学员",
+        ActorKind::System => "系统",
     }
 }
 

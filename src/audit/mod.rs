@@ -23,22 +23,7 @@ pub struct Actor {
     pub name: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ActorKind {
-    Staff,
-    Trainee,
-    System,
-}
-
-impl ActorKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ActorKind::Staff => "staff",
-            ActorKind::Trainee => "trainee",
-            ActorKind::System => "system",
-        }
-    }
-}
+pub use crate::entity::vocab::ActorKind;
 
 impl Actor {
     pub fn system(name: &str) -> Self {
@@ -82,7 +67,7 @@ pub async fn record<C: ConnectionTrait>(
     audit_log::Entity::insert(audit_log::ActiveModel {
         id: Set(Uuid::now_v7()),
         at: Set(at),
-        actor_kind: Set(actor.kind.as_str().to_owned()),
+        actor_kind: Set(actor.kind),
         actor_id: Set(actor.id),
         actor_name: Set(actor.name.clone()),
         action: Set(change.action.to_owned()),
@@ -121,7 +106,7 @@ impl From<audit_log::Model> for AuditEntry {
         Self {
             id: m.id,
             at: m.at,
-            actor_kind: m.actor_kind,
+            actor_kind: m.actor_kind.as_str().to_owned(),
             actor_id: m.actor_id,
             actor_name: m.actor_name,
             action: m.action,

@@ -7,11 +7,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::entity::vocab::PartyKind;
 use crate::entity::{auth_token, staff_account};
 use crate::error::AppResult;
 
-pub const SUBJECT_STAFF: &str = "staff";
-pub const SUBJECT_TRAINEE: &str = "trainee";
+pub const SUBJECT_STAFF: PartyKind = PartyKind::Staff;
+pub const SUBJECT_TRAINEE: PartyKind = PartyKind::Trainee;
 
 pub async fn find_staff_by_username<C: ConnectionTrait>(
     conn: &C,
@@ -40,16 +41,16 @@ pub async fn list_staff<C: ConnectionTrait>(
 }
 
 /// What a new token is for.
-pub struct NewToken<'a> {
+pub struct NewToken {
     pub token_hash: String,
-    pub subject_kind: &'a str,
+    pub subject_kind: PartyKind,
     pub subject_id: Uuid,
     pub device: Option<String>,
 }
 
 pub async fn insert_token<C: ConnectionTrait>(
     conn: &C,
-    token: NewToken<'_>,
+    token: NewToken,
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
 ) -> AppResult<Uuid> {
@@ -57,7 +58,7 @@ pub async fn insert_token<C: ConnectionTrait>(
     auth_token::Entity::insert(auth_token::ActiveModel {
         id: Set(id),
         token_hash: Set(token.token_hash),
-        subject_kind: Set(token.subject_kind.to_owned()),
+        subject_kind: Set(token.subject_kind),
         subject_id: Set(token.subject_id),
         device: Set(token.device),
         created_at: Set(now),
@@ -105,7 +106,7 @@ pub async fn revoke_all_staff_tokens<C: ConnectionTrait>(
 /// Kills the live tokens of a subject; with `device`, only those issued to that device.
 pub async fn revoke_subject_tokens<C: ConnectionTrait>(
     conn: &C,
-    subject_kind: &str,
+    subject_kind: PartyKind,
     subject_id: Uuid,
     device: Option<&str>,
     now: DateTime<Utc>,

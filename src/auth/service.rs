@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::model::{DisplayName, Password, Principal, Role, StaffAccount, StaffPrincipal, TraineePrincipal, Username};
 use super::{password, repo, token};
 use crate::audit::{self, Actor, Change};
+use crate::entity::vocab::PartyKind;
 use crate::entity::{person, staff_account};
 use crate::error::{AppError, AppResult, ErrorCode, on_unique_violation};
 use crate::kv::{Check, Decision, Quota, RateLimiter};
@@ -97,14 +98,14 @@ pub async fn authenticate_hash(
 
 async fn authenticated(db: &DatabaseConnection, token: crate::entity::auth_token::Model) -> AppResult<Principal> {
     let invalid = || AppError::new(ErrorCode::InvalidToken);
-    match token.subject_kind.as_str() {
-        repo::SUBJECT_STAFF => match repo::find_staff(db, token.subject_id).await? {
+    match token.subject_kind {
+        PartyKind::Staff => match repo::find_staff(db, token.subject_id).await? {
             Some(staff) if !staff.disabled => {
                 Ok(Principal::Staff(StaffPrincipal { token_id: token.id, staff: StaffAccount::from_model(&staff) }))
             }
             _ => Err(invalid()),
         },
-        repo::SUBJECT_TRAINEE => {
+        PartyKind::Trainee => {
             let person = person::Entity::find_by_id(token.subject_id).one(db).await?.ok_or_else(invalid)?;
             Ok(Principal::Trainee(TraineePrincipal {
                 token_id: token.id,
@@ -113,7 +114,6 @@ async fn authenticated(db: &DatabaseConnection, token: crate::entity::auth_token
                 device: token.device,
             }))
         }
-        _ => Err(invalid()),
     }
 }
 

@@ -82,7 +82,7 @@ impl From<checkin_attempt::Model> for AttemptView {
             at: m.at,
             enrollment_id: m.enrollment_id,
             person_id: m.person_id,
-            kind: m.kind,
+            kind: m.kind.as_str().to_owned(),
             result: m.result,
             client_addr: m.client_addr,
             user_agent: m.user_agent,

@@ -37,12 +37,7 @@ const NONCE_TTL: Duration = Duration::from_secs(600);
 /// How long the first answer of a (session, trainee) is cached.
 const ANSWER_TTL: Duration = Duration::from_secs(6 * 3600);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CheckinKind {
-    In,
-    Out,
-}
+pub use crate::entity::vocab::CheckinKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -109,8 +104,8 @@ pub struct Caller<'a> {
     pub now: DateTime<Utc>,
 }
 
-/// One check-in's view of the context.
-struct Deps<'a> {
+/// One scan's view of the context: what it needs besides the request.
+struct Scan<'a> {
     ctx: &'a Ctx,
     attempts: &'a AttemptLog,
 }
@@ -146,7 +141,7 @@ pub async fn check_in(
     caller: &Caller<'_>,
     req: &CheckinRequest,
 ) -> AppResult<CheckinAnswer> {
-    let answer = answer(&Deps { ctx, attempts }, caller, req).await?;
+    let answer = answer(&Scan { ctx, attempts }, caller, req).await?;
     if answer.created && !answer.result.already_checked_in {
         let r = &answer.result;
         let kind = match r.kind {
@@ -173,7 +168,7 @@ pub async fn check_in(
     Ok(answer)
 }
 
-async fn answer(deps: &Deps<'_>, caller: &Caller<'_>, req: &CheckinRequest) -> AppResult<CheckinAnswer> {
+async fn answer(deps: &Scan<'_>, caller: &Caller<'_>, req: &CheckinRequest) -> AppResult<CheckinAnswer> {
     check_nonce(&req.nonce)?;
     let nonce_key = format!("nonce:{}:{}", caller.trainee.person_id, req.nonce);
     match deps.ctx.infra.kv.as_ref().get(&nonce_key).await {
@@ -221,11 +216,7 @@ fn attempt_row(caller: &Caller<'_>, req: &CheckinRequest, trace: &Trace, result:
         session_id: Set(trace.session_id),
         enrollment_id: Set(trace.enrollment_id),
         person_id: Set(Some(caller.trainee.person_id)),
-        kind: Set(match req.kind {
-            CheckinKind::In => "in",
-            CheckinKind::Out => "out",
-        }
-        .to_owned()),
+        kind: Set(req.kind),
         result: Set(result.to_owned()),
         client_addr: Set(Some(caller.client_addr.chars().take(64).collect())),
         user_agent: Set(caller.user_agent.map(|u| u.chars().take(256).collect())),
@@ -240,7 +231,7 @@ fn attempt_row(caller: &Caller<'_>, req: &CheckinRequest, trace: &Trace, result:
     }
 }
 
-async fn limit(deps: &Deps<'_>, caller: &Caller<'_>) -> AppResult<()> {
+async fn limit(deps: &Scan<'_>, caller: &Caller<'_>) -> AppResult<()> {
     let person = caller.trainee.person_id.to_string();
     let checks = [
         Check {
@@ -261,7 +252,7 @@ async fn limit(deps: &Deps<'_>, caller: &Caller<'_>) -> AppResult<()> {
 }
 
 async fn run(
-    deps: &Deps<'_>,
+    deps: &Scan<'_>,
     caller: &Caller<'_>,
     req: &CheckinRequest,
     trace: &mut Trace,
@@ -384,7 +375,7 @@ fn answer_key(session_id: Uuid, enrollment_id: Uuid) -> String {
 }
 
 async fn record_check_in(
-    deps: &Deps<'_>,
+    deps: &Scan<'_>,
     caller: &Caller<'_>,
     req: &CheckinRequest,
     session: &class_session::Model,
@@ -449,7 +440,7 @@ async fn record_check_in(
 }
 
 async fn record_check_out(
-    deps: &Deps<'_>,
+    deps: &Scan<'_>,
     caller: &Caller<'_>,
     req: &CheckinRequest,
     session: &class_session::Model,
@@ -529,7 +520,7 @@ impl CachedRow {
 }
 
 /// Caches the first answer of a (session, trainee). Only scan records are cached: a staff correction must show.
-async fn cache_row(deps: &Deps<'_>, key: &str, row: &attendance::Model) {
+async fn cache_row(deps: &Scan<'_>, key: &str, row: &attendance::Model) {
     if row.source != AttendanceSource::Scan || row.checked_out_at.is_some() {
         return;
     }

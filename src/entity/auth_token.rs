@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+pub use super::vocab::PartyKind;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "auth_token")]
 pub struct Model {
@@ -8,7 +10,7 @@ pub struct Model {
     /// Hex SHA-256 of the bearer token; the token itself is never stored.
     #[sea_orm(unique)]
     pub token_hash: String,
-    pub subject_kind: String,
+    pub subject_kind: PartyKind,
     pub subject_id: Uuid,
     pub device: Option<String>,
     pub created_at: DateTimeUtc,

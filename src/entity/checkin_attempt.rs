@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+pub use super::vocab::CheckinKind;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "checkin_attempt")]
 pub struct Model {
@@ -9,7 +11,7 @@ pub struct Model {
     pub session_id: Option<Uuid>,
     pub enrollment_id: Option<Uuid>,
     pub person_id: Option<Uuid>,
-    pub kind: String,
+    pub kind: CheckinKind,
     /// `ok`, `already`, or the error code.
     pub result: String,
     pub client_addr: Option<String>,

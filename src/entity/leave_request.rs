@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-pub use super::vocab::{LeaveKind, LeaveStatus};
+pub use super::vocab::{LeaveKind, LeaveStatus, PartyKind};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "leave_request")]
@@ -23,7 +23,7 @@ pub struct Model {
     pub steps_required: i32,
     pub attachment_id: Option<Uuid>,
     /// `trainee` (asked in the app) or `staff` (补假 recorded after the fact).
-    pub source: String,
+    pub source: PartyKind,
     pub created_by: String,
     pub decided_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,

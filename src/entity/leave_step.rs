@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-pub use super::vocab::ApproverRole;
+pub use super::vocab::{ApproverRole, StepDecision};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "leave_step")]
@@ -14,7 +14,7 @@ pub struct Model {
     pub staff_id: Uuid,
     pub staff_name: String,
     /// `approved` or `rejected`.
-    pub decision: String,
+    pub decision: StepDecision,
     pub comment: Option<String>,
     pub at: DateTimeUtc,
 }

@@ -144,3 +144,40 @@ stored_enum! {
         LatesReached => "lates_reached",
     }
 }
+
+// people on either side
+stored_enum! {
+    /// A trainee or a staff member: who a token, a message or an attachment belongs to, or who asked for a leave.
+    pub enum PartyKind { Trainee => "trainee", Staff => "staff" }
+}
+
+stored_enum! {
+    /// Who did something in the audit trail.
+    pub enum ActorKind { Staff => "staff", Trainee => "trainee", System => "system" }
+}
+
+// check-in
+// 签到 or 签退.
+stored_enum! {
+    pub enum CheckinKind { In => "in", Out => "out" }
+}
+
+// leave steps
+stored_enum! {
+    /// What an approver decided at a step.
+    pub enum StepDecision { Approved => "approved", Rejected => "rejected" }
+}
+
+// notifications
+stored_enum! {
+    /// What a notification is about; a WeChat subscribe-message template is configured per kind.
+    pub enum NoticeKind {
+        LeaveResult => "leave_result", LeaveSubmitted => "leave_submitted", Warning => "warning",
+        Certificate => "certificate",
+    }
+}
+
+stored_enum! {
+    /// Where an outbox row stands: waiting (or retrying), delivered, not subscribed, or given up.
+    pub enum OutboxStatus { Pending => "pending", Sent => "sent", Skipped => "skipped", Failed => "failed" }
+}

@@ -11,13 +11,14 @@ use uuid::Uuid;
 
 use super::{Notice, Recipient};
 use crate::entity::inbox_message;
+use crate::entity::vocab::PartyKind;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::pagination::{Page, PageRequest};
 
-fn key(to: &Recipient) -> (&'static str, Uuid) {
+fn key(to: &Recipient) -> (PartyKind, Uuid) {
     match to {
-        Recipient::Trainee { person_id, .. } => ("trainee", *person_id),
-        Recipient::Staff(id) => ("staff", *id),
+        Recipient::Trainee { person_id, .. } => (PartyKind::Trainee, *person_id),
+        Recipient::Staff(id) => (PartyKind::Staff, *id),
     }
 }
 
@@ -25,10 +26,10 @@ pub async fn post<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>, to: &Recipie
     let (kind, id) = key(to);
     inbox_message::Entity::insert(inbox_message::ActiveModel {
         id: Set(Uuid::now_v7()),
-        recipient_kind: Set(kind.to_owned()),
+        recipient_kind: Set(kind),
         recipient_id: Set(id),
         class_id: Set(n.class_id),
-        kind: Set(n.kind.as_str().to_owned()),
+        kind: Set(n.kind),
         title: Set(n.title.chars().take(128).collect()),
         body: Set(n.body.clone()),
         link: Set(n.link.clone()),
@@ -82,7 +83,7 @@ pub async fn list(db: &DatabaseConnection, to: &Recipient, page: PageRequest) ->
         .into_iter()
         .map(|m| InboxItem {
             id: m.id,
-            kind: m.kind,
+            kind: m.kind.as_str().to_owned(),
             class_id: m.class_id,
             title: m.title,
             body: m.body,

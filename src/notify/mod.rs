@@ -16,24 +16,7 @@ use crate::config::TemplateSettings;
 use crate::error::AppResult;
 
 /// What a notification is about; names the template in `wechat.templates`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NoticeKind {
-    LeaveResult,
-    LeaveSubmitted,
-    Warning,
-    Certificate,
-}
-
-impl NoticeKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NoticeKind::LeaveResult => "leave_result",
-            NoticeKind::LeaveSubmitted => "leave_submitted",
-            NoticeKind::Warning => "warning",
-            NoticeKind::Certificate => "certificate",
-        }
-    }
-}
+pub use crate::entity::vocab::NoticeKind;
 
 /// Who gets it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +55,7 @@ pub async fn send<C: ConnectionTrait>(
         && let Some(template) = templates.get(notice.kind.as_str()).filter(|t| !t.id.is_empty())
     {
         let payload = wechat::subscribe_payload(openid, template, &notice.vars);
-        outbox::enqueue(conn, now, notice.kind.as_str(), &payload).await?;
+        outbox::enqueue(conn, now, notice.kind, &payload).await?;
     }
     Ok(())
 }

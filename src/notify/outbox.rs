@@ -15,13 +15,14 @@ use uuid::Uuid;
 
 use super::wechat::{Outcome, SubscribePayload, WechatSender};
 use crate::entity::outbox;
+use crate::entity::vocab::{NoticeKind, OutboxStatus};
 use crate::error::{AppError, AppResult};
 use crate::pagination::{Page, PageRequest};
 
-pub const PENDING: &str = "pending";
-pub const SENT: &str = "sent";
-pub const SKIPPED: &str = "skipped";
-pub const FAILED: &str = "failed";
+pub const PENDING: OutboxStatus = OutboxStatus::Pending;
+pub const SENT: OutboxStatus = OutboxStatus::Sent;
+pub const SKIPPED: OutboxStatus = OutboxStatus::Skipped;
+pub const FAILED: OutboxStatus = OutboxStatus::Failed;
 
 /// Tries before giving up (about 2 h of backoff in all).
 pub const MAX_ATTEMPTS: i32 = 8;
@@ -39,17 +40,17 @@ pub fn backoff(attempts: i32) -> Duration {
 pub async fn enqueue<C: ConnectionTrait>(
     conn: &C,
     now: DateTime<Utc>,
-    kind: &str,
+    kind: NoticeKind,
     payload: &SubscribePayload,
 ) -> AppResult<Uuid> {
     let id = Uuid::now_v7();
     let payload = serde_json::to_value(payload).map_err(AppError::internal)?;
     outbox::Entity::insert(outbox::ActiveModel {
         id: Set(id),
-        kind: Set(kind.to_owned()),
+        kind: Set(kind),
         channel: Set("wechat".to_owned()),
         payload: Set(payload),
-        status: Set(PENDING.to_owned()),
+        status: Set(PENDING),
         attempts: Set(0),
         next_attempt_at: Set(now),
         locked_until: Set(None),
@@ -153,7 +154,7 @@ pub async fn deliver_once(
             }
         };
         if let Some(why) = &error {
-            tracing::info!(outbox_id = %row.id, attempts, status, error = %why, "notification not delivered");
+            tracing::info!(outbox_id = %row.id, attempts, status = status.as_str(), error = %why, "notification not delivered");
         }
         let done = (status != PENDING).then_some(now);
         outbox::Entity::update_many()
@@ -202,9 +203,9 @@ pub async fn list(db: &DatabaseConnection, status: Option<&str>, page: PageReque
         .into_iter()
         .map(|m| OutboxItem {
             id: m.id,
-            kind: m.kind,
+            kind: m.kind.as_str().to_owned(),
             channel: m.channel,
-            status: m.status,
+            status: m.status.as_str().to_owned(),
             attempts: m.attempts,
             next_attempt_at: m.next_attempt_at,
             last_error: m.last_error,

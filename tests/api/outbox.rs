@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use crate::fake_wechat::{APPID, FakeWechat, SECRET};
 use crate::helpers::{CheckinFixture, ClockExt, TestApp, spawn_app_with, spawn_on, test_settings};
+use rollcall::entity::vocab::{NoticeKind, OutboxStatus};
 use rollcall::entity::{enrollment, outbox};
 use rollcall::notify::outbox::{MAX_ATTEMPTS, Report, deliver_once};
 use rollcall::notify::wechat::{SubscribePayload, WechatSender};
@@ -77,7 +78,7 @@ async fn a_leave_decision_is_sent_as_a_subscribe_message_and_retried_after_busy(
 
     let queued = rows(&app).await;
     assert_eq!(queued.len(), 1, "one WeChat message, for the trainee with an openid");
-    assert_eq!(queued[0].status, "pending");
+    assert_eq!(queued[0].status, OutboxStatus::Pending);
 
     // WeChat is busy (-1): kept, tried again after the backoff, not before.
     let first = deliver(&app, "w1").await;
@@ -136,7 +137,7 @@ async fn a_user_who_has_not_subscribed_is_recorded_and_not_retried() {
     approved_leave(&app, &f, 0, "o-unsub-1").await;
     assert_eq!(deliver(&app, "w1").await, Report { skipped: 1, ..Report::default() });
     let row = &rows(&app).await[0];
-    assert_eq!(row.status, "skipped");
+    assert_eq!(row.status, OutboxStatus::Skipped);
     assert!(row.last_error.as_deref().unwrap().contains("43101"));
     for _ in 0..3 {
         app.clock.advance(Duration::hours(2));
@@ -161,7 +162,7 @@ async fn an_unreachable_wechat_is_retried_with_backoff_then_given_up() {
         let before = app.clock.now_utc();
         deliver(&app, "w1").await;
         let row = &rows(&app).await[0];
-        if row.status != "pending" {
+        if row.status != OutboxStatus::Pending {
             break;
         }
         waits.push((row.next_attempt_at - before).num_seconds());
@@ -199,7 +200,7 @@ async fn two_workers_on_two_instances_never_send_a_message_twice() {
             miniprogram_state: "formal".to_owned(),
             lang: "zh_CN".to_owned(),
         };
-        rollcall::notify::outbox::enqueue(&a.state.db, now, "leave_result", &payload).await.unwrap();
+        rollcall::notify::outbox::enqueue(&a.state.db, now, NoticeKind::LeaveResult, &payload).await.unwrap();
     }
     let run = |app: &TestApp, worker: &'static str| {
         let (db, sender, now) = (app.state.db.clone(), sender(app), app.clock.now_utc());
@@ -224,5 +225,5 @@ async fn two_workers_on_two_instances_never_send_a_message_twice() {
     users.sort();
     users.dedup();
     assert_eq!(users.len(), N);
-    assert!(rows(&a).await.iter().all(|r| r.status == "sent" && r.attempts == 1));
+    assert!(rows(&a).await.iter().all(|r| r.status == OutboxStatus::Sent && r.attempts == 1));
 }

@@ -45,7 +45,7 @@ pub async fn request(deps: At<'_>, who: &TraineePrincipal, input: LeaveInput) ->
             span: (starts, ends),
             steps_required: chain::steps_required(&policy, credit),
             attachment_id: input.attachment_id,
-            source: "trainee",
+            source: PartyKind::Trainee,
             created_by: who.name.clone(),
         },
     )

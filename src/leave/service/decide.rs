@@ -57,7 +57,7 @@ pub async fn decide(
         role: Set(role),
         staff_id: Set(who.staff.id),
         staff_name: Set(who.staff.display_name.chars().take(64).collect()),
-        decision: Set(if approve { "approved" } else { "rejected" }.to_owned()),
+        decision: Set(if approve { StepDecision::Approved } else { StepDecision::Rejected }),
         comment: Set(comment.clone()),
         at: Set(deps.now),
     };

@@ -26,6 +26,7 @@ use crate::clock::local_date;
 use crate::completion::{ClassPolicy, policy::FirstApprover};
 use crate::ctx::{At, Committed, EventKind, LiveChange};
 use crate::entity::attendance::AttendanceSource;
+use crate::entity::vocab::{PartyKind, StepDecision};
 use crate::entity::{
     attendance, class_session, class_staff, enrollment, leave_request, leave_request_session, leave_step,
     training_class,

@@ -88,7 +88,7 @@ pub(super) async fn views(db: &DatabaseConnection, reqs: Vec<leave_request::Mode
                 waiting_for,
                 waiting_for_label: waiting_for.map(|w| w.label().to_owned()),
                 has_attachment: r.attachment_id.is_some(),
-                source: r.source,
+                source: r.source.as_str().to_owned(),
                 steps: steps
                     .remove(&r.id)
                     .unwrap_or_default()
@@ -100,7 +100,7 @@ pub(super) async fn views(db: &DatabaseConnection, reqs: Vec<leave_request::Mode
                             role,
                             role_label: role.label().to_owned(),
                             staff_name: s.staff_name,
-                            decision: s.decision,
+                            decision: s.decision.as_str().to_owned(),
                             comment: s.comment,
                             at: s.at,
                         }

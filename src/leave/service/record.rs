@@ -35,7 +35,7 @@ pub async fn record(
             span: (starts, ends),
             steps_required: 1,
             attachment_id: None,
-            source: "staff",
+            source: PartyKind::Staff,
             created_by: who.staff.display_name.clone(),
         },
     )
@@ -47,7 +47,7 @@ pub async fn record(
         role: Set(role),
         staff_id: Set(who.staff.id),
         staff_name: Set(who.staff.display_name.chars().take(64).collect()),
-        decision: Set("approved".to_owned()),
+        decision: Set(StepDecision::Approved),
         comment: Set(Some(why.clone())),
         at: Set(deps.now),
     })

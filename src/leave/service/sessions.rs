@@ -91,7 +91,7 @@ pub(super) struct NewRequest<'a> {
     pub(super) span: (DateTime<Utc>, DateTime<Utc>),
     pub(super) steps_required: i32,
     pub(super) attachment_id: Option<Uuid>,
-    pub(super) source: &'static str,
+    pub(super) source: PartyKind,
     pub(super) created_by: String,
 }
 
@@ -115,7 +115,7 @@ pub(super) async fn insert_request(
         step: Set(1),
         steps_required: Set(r.steps_required),
         attachment_id: Set(r.attachment_id),
-        source: Set(r.source.to_owned()),
+        source: Set(r.source),
         created_by: Set(r.created_by.chars().take(64).collect()),
         decided_at: Set(None),
         created_at: Set(now),

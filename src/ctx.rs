@@ -114,7 +114,7 @@ impl AfterCommit for Quiet {
 #[derive(Debug, Default)]
 pub struct Committed {
     /// Live events to publish, in order.
-    pub events: Vec<LiveChange>,
+    pub events: Vec<AttendanceEvent>,
     /// (session, enrolment) pairs whose cached check-in answer is stale.
     pub stale_records: Vec<(Uuid, Uuid)>,
     /// Sessions whose cached row is stale (times, window, geofence changed, or deleted).
@@ -138,13 +138,13 @@ impl Committed {
 
     /// One trainee's record in a session changed: its cached answer goes, the change is announced, and the
     /// trainee's warnings are evaluated again.
-    pub fn record(change: LiveChange) -> Self {
+    pub fn record(change: AttendanceEvent) -> Self {
         let mut c = Committed::default();
         c.add_record(change);
         c
     }
 
-    pub fn add_record(&mut self, change: LiveChange) {
+    pub fn add_record(&mut self, change: AttendanceEvent) {
         if let Some(enrollment_id) = change.enrollment_id {
             self.stale_records.push((change.session_id, enrollment_id));
             self.add_standing(change.class_id, Some(enrollment_id));
@@ -201,9 +201,13 @@ impl EventKind {
     }
 }
 
-/// The fields of a live event before it gets its id.
-#[derive(Debug, Clone)]
-pub struct LiveChange {
+// A live event: what changed in a session. Services fill it in with `id: 0`; publishing assigns the id (a per-session
+// counter shared by the instances).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AttendanceEvent {
+    /// Increases by one per event of a session, across instances (a Redis counter; per instance without Redis).
+    pub id: u64,
+    #[serde(rename = "type")]
     pub kind: EventKind,
     pub session_id: Uuid,
     pub class_id: Uuid,
@@ -215,10 +219,11 @@ pub struct LiveChange {
     pub count: Option<u64>,
 }
 
-impl LiveChange {
+impl AttendanceEvent {
     /// A change to the whole session (a window opened or closed).
     pub fn session(kind: EventKind, session: &class_session::Model, at: DateTime<Utc>) -> Self {
-        LiveChange {
+        AttendanceEvent {
+            id: 0,
             kind,
             session_id: session.id,
             class_id: session.class_id,

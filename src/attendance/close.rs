@@ -11,7 +11,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, Qu
 use uuid::Uuid;
 
 use super::model::{AttendanceStatus, closes_at};
-use crate::ctx::{Committed, Ctx, EventKind, LiveChange};
+use crate::ctx::{AttendanceEvent, Committed, Ctx, EventKind};
 use crate::entity::attendance::AttendanceSource;
 use crate::entity::{attendance, class_session, enrollment};
 use crate::error::AppResult;
@@ -97,7 +97,8 @@ pub async fn sweep(ctx: &Ctx, now: DateTime<Utc>) -> AppResult<Vec<Closed>> {
     let closed = run_once(&ctx.db, now).await?;
     let mut after = Committed::default();
     for c in closed.iter().filter(|c| c.marked_absent > 0) {
-        after.events.push(LiveChange {
+        after.events.push(AttendanceEvent {
+            id: 0,
             kind: EventKind::WindowClosed,
             session_id: c.session_id,
             class_id: c.class_id,

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::model::{AttendanceStatus, Tally, WindowState, window_state};
 use crate::audit::{self, Actor, Change};
 use crate::class::ClassScope;
-use crate::ctx::{At, Committed, EventKind, LiveChange};
+use crate::ctx::{At, AttendanceEvent, Committed, EventKind};
 use crate::entity::attendance::AttendanceSource;
 use crate::entity::{attendance, class_session, enrollment};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -168,7 +168,8 @@ pub async fn correct(
     let people = people_by_id(db, vec![e.person_id]).await?;
     let p = people.get(&e.person_id).ok_or_else(|| AppError::internal(anyhow::anyhow!("person missing")))?;
     let status = Some(row.status);
-    at.after_commit(Committed::record(LiveChange {
+    at.after_commit(Committed::record(AttendanceEvent {
+        id: 0,
         kind: EventKind::StatusChanged,
         session_id: session.id,
         class_id: scope.class.id,
@@ -317,7 +318,7 @@ pub async fn set_window(
     txn.commit().await?;
     let mut after = Committed::session(updated.id);
     let kind = if open { EventKind::WindowOpened } else { EventKind::WindowClosed };
-    after.events.push(LiveChange::session(kind, &updated, now));
+    after.events.push(AttendanceEvent::session(kind, &updated, now));
     at.after_commit(after).await;
     Ok(updated)
 }

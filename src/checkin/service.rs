@@ -17,7 +17,7 @@ use crate::attendance::model::{
     AttendanceStatus, WindowState, checkout_open, is_early_leave, status_for_check_in, window_state,
 };
 use crate::auth::TraineePrincipal;
-use crate::ctx::{Committed, Ctx, EventKind, LiveChange};
+use crate::ctx::{AttendanceEvent, Committed, Ctx, EventKind};
 use crate::entity::attendance::AttendanceSource;
 use crate::entity::{attendance, checkin_attempt, class_session, enrollment};
 use crate::error::{AppError, AppResult, ErrorCode, is_unique_violation};
@@ -149,7 +149,8 @@ pub async fn check_in(
             CheckinKind::Out => EventKind::CheckedOut,
         };
         let mut after = Committed::default();
-        after.events.push(LiveChange {
+        after.events.push(AttendanceEvent {
+            id: 0,
             kind,
             session_id: r.session_id,
             class_id: r.class_id,

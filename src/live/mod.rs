@@ -7,32 +7,15 @@ pub mod screen;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::attendance::model::{AttendanceStatus, Tally};
+use crate::attendance::model::Tally;
 use crate::attendance::service::{SessionAttendance, for_session};
 use crate::kv::{EventBus, Kv};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-pub use crate::ctx::{EventKind, LiveChange};
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct AttendanceEvent {
-    /// Increases by one per event of a session, across instances (a Redis counter; per instance without Redis).
-    pub id: u64,
-    #[serde(rename = "type")]
-    pub kind: EventKind,
-    pub session_id: Uuid,
-    pub class_id: Uuid,
-    pub at: DateTime<Utc>,
-    pub enrollment_id: Option<Uuid>,
-    pub name: Option<String>,
-    pub status: Option<AttendanceStatus>,
-    /// How many records changed at once (absences marked at close).
-    pub count: Option<u64>,
-}
+pub use crate::ctx::{AttendanceEvent, EventKind};
 
 pub fn session_topic(session_id: Uuid) -> String {
     format!("session:{session_id}")
@@ -51,25 +34,15 @@ static LOCAL_SEQ: AtomicU64 = AtomicU64::new(1 << 40);
 
 /// Publishes a committed change to every instance. Never fails the caller: a change that was stored is stored,
 /// whatever happens to its announcement.
-pub async fn publish(kv: &dyn Kv, events: &dyn EventBus, change: LiveChange) {
-    let id = match kv.incr(&seq_key(change.session_id), Duration::from_secs(7 * 24 * 3600)).await {
+pub async fn publish(kv: &dyn Kv, events: &dyn EventBus, mut event: AttendanceEvent) {
+    let id = match kv.incr(&seq_key(event.session_id), Duration::from_secs(7 * 24 * 3600)).await {
         Ok(id) => id,
         Err(err) => {
             crate::kv::log_degraded(&err, "event counter unavailable; using a local id");
             LOCAL_SEQ.fetch_add(1, Ordering::Relaxed)
         }
     };
-    let event = AttendanceEvent {
-        id,
-        kind: change.kind,
-        session_id: change.session_id,
-        class_id: change.class_id,
-        at: change.at,
-        enrollment_id: change.enrollment_id,
-        name: change.name,
-        status: change.status,
-        count: change.count,
-    };
+    event.id = id;
     let Ok(json) = serde_json::to_string(&event) else { return };
     let (session, class) = (session_topic(event.session_id), class_topic(event.class_id));
     if let Err(err) = events.publish_to(&[&session, &class], &json).await {

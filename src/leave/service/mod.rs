@@ -24,7 +24,7 @@ use crate::class::access::class_scope;
 use crate::class::model::{StaffRole, required_text};
 use crate::clock::local_date;
 use crate::completion::{ClassPolicy, policy::FirstApprover};
-use crate::ctx::{At, Committed, EventKind, LiveChange};
+use crate::ctx::{At, AttendanceEvent, Committed, EventKind};
 use crate::entity::attendance::AttendanceSource;
 use crate::entity::vocab::{PartyKind, StepDecision};
 use crate::entity::{

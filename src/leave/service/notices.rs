@@ -93,7 +93,8 @@ pub(super) async fn after_attendance_change(
 ) {
     let mut after = Committed::standing(class.id, Some(e.id));
     for (session_id, _) in changed {
-        after.add_record(LiveChange {
+        after.add_record(AttendanceEvent {
+            id: 0,
             kind: EventKind::StatusChanged,
             session_id: *session_id,
             class_id: class.id,

@@ -102,7 +102,7 @@ async fn ensure_class(
 ) -> AppResult<Uuid> {
     let admin = StaffPrincipal { token_id: Uuid::nil(), staff: admin };
     let existing =
-        classes::list_classes(&state.db, &admin, None, crate::pagination::PageRequest { page: 1, per_page: 200 })
+        classes::list_classes(&state.db, &admin, None, None, crate::pagination::PageRequest { page: 1, per_page: 200 })
             .await?
             .items
             .into_iter()
@@ -251,8 +251,11 @@ async fn ensure_finished_class(
     use sea_orm::{ActiveValue::Set, ColumnTrait, QueryFilter};
     let admin = StaffPrincipal { token_id: Uuid::nil(), staff: admin };
     let page = crate::pagination::PageRequest { page: 1, per_page: 200 };
-    let existing =
-        classes::list_classes(&state.db, &admin, None, page).await?.items.into_iter().find(|c| c.code == FINISHED_CODE);
+    let existing = classes::list_classes(&state.db, &admin, None, None, page)
+        .await?
+        .items
+        .into_iter()
+        .find(|c| c.code == FINISHED_CODE);
     let base = state.base_url();
     if let Some(class) = existing {
         let cert = certificate::Entity::find()

@@ -98,6 +98,7 @@ fn announce(app: &Application, demo: Option<&demo::Demo>) {
     println!("rollcall is listening on {base}");
     println!("  health:      {base}/api/v1/health");
     println!("  API docs:    {base}/api-docs/");
+    println!("  console:     {base}/console/  (sign in as demo-admin or demo-staff)");
     if let Some(demo) = demo {
         println!("  demo admin:  {} / {}", demo::ADMIN.0, demo::ADMIN.1);
         println!("  demo staff:  {} / {}", demo::STAFF.0, demo::STAFF.1);

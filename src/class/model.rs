@@ -8,6 +8,16 @@ use crate::error::{AppError, AppResult};
 pub use crate::entity::class_staff::StaffRole;
 pub use crate::entity::training_class::{ClassKind, ClassStatus};
 
+impl ClassStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            ClassStatus::Draft => "筹备中",
+            ClassStatus::Open => "进行中",
+            ClassStatus::Finished => "已结业",
+        }
+    }
+}
+
 impl ClassKind {
     pub fn label(self) -> &'static str {
         match self {

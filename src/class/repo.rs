@@ -11,6 +11,7 @@ pub async fn list_classes<C: ConnectionTrait>(
     conn: &C,
     staff_id: Option<Uuid>,
     status: Option<&str>,
+    search: Option<&str>,
     page: PageRequest,
 ) -> AppResult<(Vec<training_class::Model>, u64)> {
     let mut query = training_class::Entity::find();
@@ -27,6 +28,14 @@ pub async fn list_classes<C: ConnectionTrait>(
     }
     if let Some(status) = status {
         query = query.filter(training_class::Column::Status.eq(status));
+    }
+    if let Some(text) = search.map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = format!("%{}%", text.replace(['%', '_'], ""));
+        query = query.filter(
+            sea_orm::Condition::any()
+                .add(training_class::Column::Code.like(&pattern))
+                .add(training_class::Column::Name.like(&pattern)),
+        );
     }
     let total = query.clone().count(conn).await?;
     let rows = query

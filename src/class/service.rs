@@ -154,10 +154,11 @@ pub async fn list_classes(
     db: &DatabaseConnection,
     who: &StaffPrincipal,
     status: Option<ClassStatus>,
+    search: Option<&str>,
     page: PageRequest,
 ) -> AppResult<Page<ClassView>> {
     let staff_filter = if who.is_admin() { None } else { Some(who.staff.id) };
-    let (rows, total) = repo::list_classes(db, staff_filter, status.map(ClassStatus::as_str), page).await?;
+    let (rows, total) = repo::list_classes(db, staff_filter, status.map(ClassStatus::as_str), search, page).await?;
     Ok(page.wrap(rows.iter().map(ClassView::from).collect(), total))
 }
 

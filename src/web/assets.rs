@@ -43,19 +43,23 @@ pub static MONITOR_JS: Asset = asset!("monitor.js", JS);
 pub static PRINT_JS: Asset = asset!("print.js", JS);
 pub static SCAN_JS: Asset = asset!("scan.js", JS);
 pub static SCREEN_JS: Asset = asset!("screen.js", JS);
+/// htmx 2.0.11 as published (BSD Zero Clause, `assets/vendor/htmx-LICENSE.txt`): the console's partial updates.
+pub static HTMX_JS: Asset = asset!("vendor/htmx-2.0.11.min.js", JS);
 
-static ALL: [&Asset; 8] = [&APP_CSS, &APP_JS, &BIND_JS, &ME_JS, &MONITOR_JS, &PRINT_JS, &SCAN_JS, &SCREEN_JS];
+static ALL: [&Asset; 9] = [&APP_CSS, &APP_JS, &BIND_JS, &ME_JS, &MONITOR_JS, &PRINT_JS, &SCAN_JS, &SCREEN_JS, &HTMX_JS];
 
 const PREFIX: &str = "/assets/";
 
 impl Asset {
     /// Where pages link to it: `/assets/app.3f9a1c2e.css` for `app.css`.
+    /// Files in a folder under `assets/` (vendored code) are served by their own name.
     pub fn url(&self) -> &str {
         self.url.get_or_init(|| {
             let hash = hex::encode(&Sha256::digest(self.body)[..4]);
-            match self.name.rsplit_once('.') {
+            let name = self.name.rsplit('/').next().unwrap_or(self.name);
+            match name.rsplit_once('.') {
                 Some((stem, ext)) => format!("{PREFIX}{stem}.{hash}.{ext}"),
-                None => format!("{PREFIX}{}.{hash}", self.name),
+                None => format!("{PREFIX}{name}.{hash}"),
             }
         })
     }
@@ -82,7 +86,8 @@ mod tests {
     #[test]
     fn every_asset_is_served_under_a_name_with_its_content_hash() {
         for asset in ALL {
-            let (stem, ext) = asset.name.rsplit_once('.').expect("an extension");
+            let name = asset.name.rsplit('/').next().unwrap();
+            let (stem, ext) = name.rsplit_once('.').expect("an extension");
             let hash = hex::encode(&Sha256::digest(asset.body)[..4]);
             assert_eq!(asset.url(), format!("/assets/{stem}.{hash}.{ext}"), "{}", asset.name);
             assert!(!asset.body.is_empty(), "{} is empty", asset.name);

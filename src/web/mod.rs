@@ -10,6 +10,7 @@
 //!   (`/screen/{session_id}`) and the staff monitor (`/staff/sessions/{session_id}`).
 
 pub mod assets;
+pub mod console;
 pub mod print;
 pub mod shells;
 pub mod verify;
@@ -30,7 +31,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/screen/{session_id}").route(web::get().to(shells::screen)))
         .service(web::resource("/staff/sessions/{session_id}").route(web::get().to(shells::monitor)))
         .service(web::resource("/verify/{code}").route(web::get().to(verify::show)))
-        .service(web::resource("/assets/{file}").route(web::get().to(assets::serve)));
+        .service(web::resource("/assets/{file}").route(web::get().to(assets::serve)))
+        .configure(console::configure);
 }
 
 /// A page as the answer: never stored, since every page shows someone's data or leads to it.

@@ -15,6 +15,7 @@ mod certificates;
 mod checkin;
 mod classes;
 mod cli;
+mod console;
 mod deploy;
 mod discipline;
 mod e2e;

@@ -1,0 +1,300 @@
+//! The staff console at `/console/`: server-rendered pages for 班主任, 组织员 and administrators on office PCs and
+//! phones, on the same service functions as the JSON API (no rule is written twice).
+//!
+//! Sign-in uses the staff accounts and the API's login (the same limits per address and account) and keeps the
+//! session's token in a cookie: HttpOnly, `SameSite=Strict`, limited to `/console`, `Secure` when rollcall is
+//! reached over https. Every state-changing request carries a CSRF token bound to the session (a MAC of the token's
+//! hash under the master secret): a hidden form field, or the `X-CSRF-Token` header htmx sends from the page.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::page;
+use crate::auth::service::{self as auth, Credentials, LoginLimits};
+use crate::auth::{Principal, StaffPrincipal, token};
+use crate::class::model::ClassView;
+use crate::class::{ClassStatus, service as classes};
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::http::extract::client_addr;
+use crate::pagination::{PageQuery, PageRequest};
+use crate::state::AppState;
+
+/// The session cookie's name.
+pub const COOKIE: &str = "rollcall_console";
+const HOME: &str = "/console/classes";
+const LOGIN: &str = "/console/login";
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/console").route(web::get().to(home)))
+        .service(web::resource("/console/").route(web::get().to(home)))
+        .service(web::resource(LOGIN).route(web::get().to(login_form)).route(web::post().to(login)))
+        .service(web::resource("/console/logout").route(web::post().to(logout)))
+        .service(web::resource(HOME).route(web::get().to(class_list)));
+}
+
+/// A signed-in staff member and the CSRF token of their session.
+struct Session {
+    staff: StaffPrincipal,
+    csrf: String,
+}
+
+fn csrf_for(state: &AppState, token_hash: &str) -> AppResult<String> {
+    let mac = crate::crypto::mac(&state.master_secret, "console-csrf", &[token_hash.as_bytes()])?;
+    Ok(hex::encode(&mac[..16]))
+}
+
+/// The staff member behind the session cookie, if it holds a live staff token.
+async fn session(req: &HttpRequest, state: &AppState) -> AppResult<Option<Session>> {
+    let Some(cookie) = req.cookie(COOKIE) else { return Ok(None) };
+    let hash = token::hash(cookie.value());
+    match auth::authenticate_hash(&state.db, &hash, state.now()).await {
+        Ok((Principal::Staff(staff), _)) => Ok(Some(Session { staff, csrf: csrf_for(state, &hash)? })),
+        Ok((Principal::Trainee(_), _)) => Ok(None),
+        Err(e) if e.code == ErrorCode::InvalidToken => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Where a request without a session goes: the sign-in page (through `HX-Redirect` for htmx requests).
+fn to_login(req: &HttpRequest) -> HttpResponse {
+    if req.headers().contains_key("hx-request") {
+        HttpResponse::Ok().insert_header(("HX-Redirect", LOGIN)).finish()
+    } else {
+        see_other(LOGIN)
+    }
+}
+
+fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
+}
+
+/// Whether a state-changing request carries the session's CSRF token (form field or header).
+fn csrf_ok(req: &HttpRequest, session: &Session, form_token: Option<&str>) -> bool {
+    let sent = form_token.or_else(|| req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()));
+    sent.is_some_and(|t| crate::crypto::verify(session.csrf.as_bytes(), t.as_bytes()))
+}
+
+fn cookie_secure(state: &AppState) -> bool {
+    state.base_url().starts_with("https://")
+}
+
+async fn home(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    Ok(match session(&req, &state).await? {
+        Some(_) => see_other(HOME),
+        None => to_login(&req),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "console/login.html")]
+struct LoginPage {
+    username: String,
+    error: Option<String>,
+    notice: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    #[serde(default)]
+    bye: Option<String>,
+}
+
+async fn login_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<LoginQuery>,
+) -> AppResult<HttpResponse> {
+    if session(&req, &state).await?.is_some() {
+        return Ok(see_other(HOME));
+    }
+    let notice = q.bye.as_ref().map(|_| "您已退出登录。");
+    page(StatusCode::OK, &LoginPage { username: String::new(), error: None, notice })
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+}
+
+async fn login(req: HttpRequest, state: web::Data<AppState>, form: web::Form<LoginForm>) -> AppResult<HttpResponse> {
+    // A sign-in posted from another site (login CSRF) is refused; browsers say where a request comes from.
+    if req.headers().get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site") {
+        return Err(AppError::with_message(ErrorCode::Forbidden, "请从本系统的登录页登录"));
+    }
+    let limits = LoginLimits {
+        per_account_address: state.settings.rate_limits.login_per_account_address.into(),
+        per_account: state.settings.rate_limits.login_per_account.into(),
+        per_address: state.settings.rate_limits.login_per_address.into(),
+    };
+    let ttl = chrono::Duration::hours(state.settings.security.staff_token_ttl_hours);
+    let address = client_addr(&req, &state);
+    let credentials = Credentials { username: &form.username, password: &form.password, client_addr: &address };
+    match auth::login(&state.db, state.infra.limiter.as_ref(), &limits, &credentials, state.now(), ttl).await {
+        Ok(outcome) => {
+            let cookie = Cookie::build(COOKIE, outcome.token)
+                .path("/console")
+                .http_only(true)
+                .same_site(SameSite::Strict)
+                .secure(cookie_secure(&state))
+                .max_age(actix_web::cookie::time::Duration::hours(state.settings.security.staff_token_ttl_hours))
+                .finish();
+            Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, HOME)).cookie(cookie).finish())
+        }
+        Err(e) => {
+            let status = crate::http::error::status_of(e.code);
+            let shown = LoginPage {
+                username: form.username.chars().take(64).collect(),
+                error: Some(e.message.into_owned()),
+                notice: None,
+            };
+            let mut answer = page(status, &shown)?;
+            if let Some(after) = e.retry_after {
+                answer.headers_mut().insert(header::RETRY_AFTER, after.as_secs().max(1).into());
+            }
+            Ok(answer)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: Option<String>,
+}
+
+async fn logout(req: HttpRequest, state: web::Data<AppState>, form: web::Form<CsrfForm>) -> AppResult<HttpResponse> {
+    let Some(session) = session(&req, &state).await? else { return Ok(to_login(&req)) };
+    if !csrf_ok(&req, &session, form.csrf.as_deref()) {
+        return Err(AppError::with_message(ErrorCode::Forbidden, "页面已过期，请刷新后重试"));
+    }
+    auth::logout(&state.db, &Principal::Staff(session.staff.clone()), state.now()).await?;
+    let mut gone = Cookie::build(COOKIE, "").path("/console").finish();
+    gone.make_removal();
+    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/console/login?bye=1")).cookie(gone).finish())
+}
+
+/// What every console page shows around its content.
+struct Frame {
+    user: String,
+    role_label: &'static str,
+    admin: bool,
+    csrf: String,
+    /// The menu item that is current.
+    section: &'static str,
+}
+
+impl Frame {
+    fn of(session: &Session, section: &'static str) -> Frame {
+        Frame {
+            user: session.staff.staff.display_name.clone(),
+            role_label: if session.staff.is_admin() { "管理员" } else { "班级工作人员" },
+            admin: session.staff.is_admin(),
+            csrf: session.csrf.clone(),
+            section,
+        }
+    }
+
+    /// The `hx-headers` value that makes htmx send the CSRF token.
+    fn hx_headers(&self) -> String {
+        serde_json::json!({ "X-CSRF-Token": self.csrf }).to_string()
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ClassQuery {
+    #[serde(default)]
+    q: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    page: Option<u64>,
+}
+
+struct ClassRow {
+    code: String,
+    name: String,
+    kind: &'static str,
+    dates: String,
+    status: &'static str,
+    status_class: &'static str,
+}
+
+impl From<ClassView> for ClassRow {
+    fn from(c: ClassView) -> Self {
+        ClassRow {
+            code: c.code,
+            name: c.name,
+            kind: c.kind.label(),
+            dates: format!("{} 至 {}", c.start_date.format("%Y-%m-%d"), c.end_date.format("%Y-%m-%d")),
+            status: c.status.label(),
+            status_class: c.status.as_str(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/classes.html")]
+struct ClassListPage {
+    frame: Frame,
+    q: String,
+    status: String,
+    statuses: Vec<(&'static str, &'static str)>,
+    rows: Vec<ClassRow>,
+    total: u64,
+    page: u64,
+    pages: u64,
+    /// Query strings of the previous and next pages, when there are such pages.
+    prev: Option<String>,
+    next: Option<String>,
+    filtered: bool,
+}
+
+const PER_PAGE: u64 = 20;
+
+async fn class_list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<ClassQuery>,
+) -> AppResult<HttpResponse> {
+    let Some(session) = session(&req, &state).await? else { return Ok(to_login(&req)) };
+    let q = q.into_inner();
+    let status = q.status.as_deref().and_then(ClassStatus::parse);
+    let search =
+        q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(64).collect::<String>());
+    let page_request = PageRequest::from(PageQuery { page: q.page, per_page: Some(PER_PAGE) });
+    let found = classes::list_classes(&state.db, &session.staff, status, search.as_deref(), page_request).await?;
+    let pages = found.total.div_ceil(PER_PAGE).max(1);
+    let link = |p: u64| {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        if let Some(s) = &search {
+            query.append_pair("q", s);
+        }
+        if let Some(s) = status {
+            query.append_pair("status", s.as_str());
+        }
+        query.append_pair("page", &p.to_string());
+        format!("?{}", query.finish())
+    };
+    let page_no = page_request.page;
+    let shown = ClassListPage {
+        frame: Frame::of(&session, "classes"),
+        q: search.clone().unwrap_or_default(),
+        status: status.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+        statuses: [ClassStatus::Draft, ClassStatus::Open, ClassStatus::Finished]
+            .iter()
+            .map(|s| (s.as_str(), s.label()))
+            .collect(),
+        rows: found.items.into_iter().map(ClassRow::from).collect(),
+        total: found.total,
+        page: page_no,
+        pages,
+        prev: (page_no > 1).then(|| link(page_no - 1)),
+        next: (page_no < pages).then(|| link(page_no + 1)),
+        filtered: search.is_some() || status.is_some(),
+    };
+    page(StatusCode::OK, &shown)
+}

@@ -1,0 +1,182 @@
+//! The staff console: cookie sign-in, the CSRF token on state-changing requests, and the class list (what each
+//! person may see, search and status filter, escaping).
+
+use reqwest::header;
+use rollcall::auth::Role;
+use serde_json::json;
+
+use crate::helpers::{Account, TestApp, spawn_app};
+
+/// Signs in through the console's form; returns the answer (a redirect with the cookie, or the form again).
+async fn sign_in(app: &TestApp, username: &str, password: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/console/login"))
+        .form(&[("username", username), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The session cookie set by a successful sign-in, as `name=value`.
+async fn session_cookie(app: &TestApp, account: &Account) -> String {
+    let response = sign_in(app, &account.username, &account.password).await;
+    assert_eq!(response.status(), 303, "signed in");
+    assert_eq!(response.headers()[header::LOCATION], "/console/classes");
+    let set = response.headers()[header::SET_COOKIE].to_str().unwrap().to_owned();
+    set.split(';').next().unwrap().to_owned()
+}
+
+async fn page(app: &TestApp, path: &str, cookie: Option<&str>) -> (u16, String, reqwest::header::HeaderMap) {
+    let mut request = app.client.get(app.url(path));
+    if let Some(c) = cookie {
+        request = request.header(header::COOKIE, c);
+    }
+    let response = request.send().await.unwrap();
+    let (status, headers) = (response.status().as_u16(), response.headers().clone());
+    (status, response.text().await.unwrap(), headers)
+}
+
+async fn create_class(app: &TestApp, admin: &str, code: &str, name: &str, status: &str) -> String {
+    let body = json!({"code": code, "name": name, "kind": "main", "start_date": "2026-11-23",
+        "end_date": "2026-12-04", "status": status});
+    let response = app.post_json("/api/v1/classes", Some(admin), &body).await;
+    assert_eq!(response.status(), 201);
+    response.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn without_a_session_the_console_sends_people_to_the_sign_in_page() {
+    let app = spawn_app().await;
+    for path in ["/console", "/console/", "/console/classes"] {
+        let (status, _, headers) = page(&app, path, None).await;
+        assert_eq!((status, headers[header::LOCATION].to_str().unwrap()), (303, "/console/login"), "{path}");
+    }
+    let (status, _, headers) = page(&app, "/console/classes", Some("rollcall_console=not-a-token")).await;
+    assert_eq!((status, headers[header::LOCATION].to_str().unwrap()), (303, "/console/login"));
+    let htmx = app.client.get(app.url("/console/classes")).header("HX-Request", "true").send().await.unwrap();
+    assert_eq!(htmx.headers()["hx-redirect"], "/console/login", "htmx follows HX-Redirect");
+
+    let (status, body, headers) = page(&app, "/console/login", None).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("管理后台") && body.contains(r#"name="password""#), "{body}");
+    assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+}
+
+#[tokio::test]
+async fn a_wrong_password_shows_the_reason_in_chinese_and_sets_no_cookie() {
+    let app = spawn_app().await;
+    let staff = app.create_account(Role::Staff).await;
+    let response = sign_in(&app, &staff.username, "not the password").await;
+    assert_eq!(response.status(), 401);
+    assert!(response.headers().get(header::SET_COOKIE).is_none());
+    let body = response.text().await.unwrap();
+    assert!(body.contains("用户名或密码错误"), "{body}");
+    assert!(body.contains(&format!(r#"value="{}""#, staff.username)), "the username stays in the form");
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_http_only_strict_and_limited_to_the_console() {
+    let app = spawn_app().await;
+    let (admin, _) = app.admin().await;
+    let response = sign_in(&app, &admin.username, &admin.password).await;
+    let set = response.headers()[header::SET_COOKIE].to_str().unwrap().to_owned();
+    for part in ["HttpOnly", "SameSite=Strict", "Path=/console", "Max-Age="] {
+        assert!(set.contains(part), "{part} in {set}");
+    }
+    assert!(!set.contains("Secure"), "http in tests: no Secure flag, else the browser would drop it");
+    let cross_site = app
+        .client
+        .post(app.url("/console/login"))
+        .header("Sec-Fetch-Site", "cross-site")
+        .form(&[("username", admin.username.as_str()), ("password", admin.password.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), 403, "a sign-in posted from another site is refused");
+}
+
+#[tokio::test]
+async fn staff_see_only_their_classes_and_names_are_shown_escaped() {
+    let app = spawn_app().await;
+    let (_, admin_token) = app.admin().await;
+    let admin = app.create_account(Role::Admin).await;
+    let mine = create_class(&app, &admin_token, "QN-01", "<script>alert(1)</script>中青班", "open").await;
+    create_class(&app, &admin_token, "ZT-02", "乡村振兴专题班", "draft").await;
+    let staff = app.create_account(Role::Staff).await;
+    let assign = json!({"staff_id": staff.id, "role": "head_teacher"});
+    assert_eq!(
+        app.post_json(&format!("/api/v1/classes/{mine}/staff"), Some(&admin_token), &assign).await.status(),
+        200
+    );
+
+    let staff_cookie = session_cookie(&app, &staff).await;
+    let (status, body, _) = page(&app, "/console/classes", Some(&staff_cookie)).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("QN-01") && !body.contains("ZT-02"), "only the assigned class: {body}");
+    assert!(body.contains("&#60;script&#62;alert(1)&#60;/script&#62;中青班"), "escaped: {body}");
+    assert!(!body.contains("<script>alert(1)"), "never raw");
+    assert!(body.contains("班级工作人员") && body.contains("进行中"));
+
+    let admin_cookie = session_cookie(&app, &admin).await;
+    let (_, body, _) = page(&app, "/console/classes", Some(&admin_cookie)).await;
+    assert!(body.contains("QN-01") && body.contains("ZT-02") && body.contains("共 2 个班级"), "{body}");
+    let (_, body, _) = page(&app, "/console/classes?q=%E4%B9%A1%E6%9D%91", Some(&admin_cookie)).await;
+    assert!(body.contains("ZT-02") && !body.contains("QN-01"), "search by name (乡村)");
+    let (_, body, _) = page(&app, "/console/classes?status=open", Some(&admin_cookie)).await;
+    assert!(body.contains("QN-01") && !body.contains("ZT-02"), "filter by status");
+    let (_, body, _) = page(&app, "/console/classes?q=nothing-like-this", Some(&admin_cookie)).await;
+    assert!(body.contains("没有符合条件的培训班"), "an empty state that says why");
+}
+
+#[tokio::test]
+async fn a_trainee_token_in_the_cookie_gets_nothing() {
+    let app = spawn_app().await;
+    let fixture = app.checkin_fixture(1, None).await;
+    let trainee = app.trainee_token(&fixture.trainees[0].1, &format!("{}0000", fixture.phone_prefix)).await;
+    let cookie = format!("rollcall_console={trainee}");
+    let (status, body, headers) = page(&app, "/console/classes", Some(&cookie)).await;
+    assert_eq!((status, headers[header::LOCATION].to_str().unwrap()), (303, "/console/login"), "{body}");
+}
+
+#[tokio::test]
+async fn signing_out_needs_the_pages_csrf_token_and_ends_the_session() {
+    let app = spawn_app().await;
+    let staff = app.create_account(Role::Staff).await;
+    let cookie = session_cookie(&app, &staff).await;
+    let (_, body, _) = page(&app, "/console/classes", Some(&cookie)).await;
+    let csrf = body.split(r#"name="csrf" value=""#).nth(1).and_then(|r| r.split('"').next()).unwrap().to_owned();
+    assert_eq!(csrf.len(), 32);
+    // The attribute holds JSON; the quotes are escaped as entities, which the browser turns back into quotes.
+    let header_json = format!(r#"hx-headers='{{&#34;X-CSRF-Token&#34;:&#34;{csrf}&#34;}}'"#);
+    assert!(body.contains(&header_json), "htmx sends it too: {body}");
+
+    let logout = |token: Option<&str>| {
+        let mut form = vec![];
+        if let Some(t) = token {
+            form.push(("csrf", t.to_owned()));
+        }
+        app.client.post(app.url("/console/logout")).header(header::COOKIE, &cookie).form(&form).send()
+    };
+    let refused = logout(None).await.unwrap();
+    assert_eq!(refused.status(), 403, "no token");
+    let refused = logout(Some("0123456789abcdef0123456789abcdef")).await.unwrap();
+    assert_eq!(refused.status(), 403, "someone else's token");
+    assert_eq!(page(&app, "/console/classes", Some(&cookie)).await.0, 200, "still signed in");
+
+    let by_header = app
+        .client
+        .post(app.url("/console/logout"))
+        .header(header::COOKIE, &cookie)
+        .header("X-CSRF-Token", &csrf)
+        .form(&[("x", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_header.status(), 303);
+    assert_eq!(by_header.headers()[header::LOCATION], "/console/login?bye=1");
+    assert!(by_header.headers()[header::SET_COOKIE].to_str().unwrap().contains("Max-Age=0"), "cookie removed");
+    let (status, _, headers) = page(&app, "/console/classes", Some(&cookie)).await;
+    assert_eq!((status, headers[header::LOCATION].to_str().unwrap()), (303, "/console/login"), "token revoked");
+    let (_, body, _) = page(&app, "/console/login?bye=1", None).await;
+    assert!(body.contains("您已退出登录"));
+}

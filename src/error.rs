@@ -254,13 +254,16 @@ pub struct AppError {
     pub retry_after: Option<Duration>,
     /// The cause, for the log. Never sent to the client.
     pub source: Option<anyhow::Error>,
+    /// The input the error is about (`code`, `name`, `end_date` …), so a form can show it next to that field. Not
+    /// part of the JSON body.
+    pub field: Option<&'static str>,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     pub fn new(code: ErrorCode) -> Self {
-        Self { code, message: Cow::Borrowed(code.default_message()), retry_after: None, source: None }
+        Self { code, message: Cow::Borrowed(code.default_message()), retry_after: None, source: None, field: None }
     }
 
     pub fn with_message(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
@@ -282,6 +285,12 @@ impl AppError {
 
     pub fn caused_by(mut self, source: impl Into<anyhow::Error>) -> Self {
         self.source = Some(source.into());
+        self
+    }
+
+    /// Says which input the error is about.
+    pub fn on_field(mut self, field: &'static str) -> Self {
+        self.field = Some(field);
         self
     }
 }

@@ -18,6 +18,15 @@ impl ClassStatus {
     }
 }
 
+impl StaffRole {
+    pub fn label(self) -> &'static str {
+        match self {
+            StaffRole::HeadTeacher => "班主任",
+            StaffRole::Organiser => "组织员",
+        }
+    }
+}
+
 impl ClassKind {
     pub fn label(self) -> &'static str {
         match self {

@@ -33,16 +33,16 @@ pub struct ClassInput {
 
 fn check_dates(start: NaiveDate, end: NaiveDate) -> AppResult<()> {
     if end < start {
-        return Err(AppError::validation("结束日期不能早于开始日期"));
+        return Err(AppError::validation("结束日期不能早于开始日期").on_field("end_date"));
     }
     if (end - start).num_days() > 366 {
-        return Err(AppError::validation("培训班时长不能超过一年"));
+        return Err(AppError::validation("培训班时长不能超过一年").on_field("end_date"));
     }
     Ok(())
 }
 
 fn code_taken(e: sea_orm::DbErr) -> AppError {
-    on_unique_violation(AppError::new(ErrorCode::ClassCodeTaken))(e)
+    on_unique_violation(AppError::new(ErrorCode::ClassCodeTaken).on_field("code"))(e)
 }
 
 fn class_json(v: &ClassView) -> serde_json::Value {
@@ -55,11 +55,13 @@ pub async fn create_class(
     input: ClassInput,
     now: DateTime<Utc>,
 ) -> AppResult<ClassView> {
-    let missing = |f: &str| AppError::validation(format!("缺少{f}"));
-    let code = ClassCode::parse(input.code.as_deref().ok_or_else(|| missing("培训班编号"))?)?;
-    let name = required_text(input.name.as_deref().ok_or_else(|| missing("培训班名称"))?, 128, "培训班名称")?;
-    let start = input.start_date.ok_or_else(|| missing("开始日期"))?;
-    let end = input.end_date.ok_or_else(|| missing("结束日期"))?;
+    let missing = |f: &str, field| AppError::validation(format!("缺少{f}")).on_field(field);
+    let code = input.code.as_deref().ok_or_else(|| missing("培训班编号", "code"))?;
+    let code = ClassCode::parse(code).map_err(|e| e.on_field("code"))?;
+    let name = input.name.as_deref().ok_or_else(|| missing("培训班名称", "name"))?;
+    let name = required_text(name, 128, "培训班名称").map_err(|e| e.on_field("name"))?;
+    let start = input.start_date.ok_or_else(|| missing("开始日期", "start_date"))?;
+    let end = input.end_date.ok_or_else(|| missing("结束日期", "end_date"))?;
     check_dates(start, end)?;
     let model = training_class::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -68,8 +70,9 @@ pub async fn create_class(
         kind: Set(input.kind.unwrap_or(ClassKind::Main)),
         start_date: Set(start),
         end_date: Set(end),
-        organiser: Set(optional_text(input.organiser.flatten().as_deref(), 128, "主办单位")?),
-        venue: Set(optional_text(input.venue.flatten().as_deref(), 128, "地点")?),
+        organiser: Set(optional_text(input.organiser.flatten().as_deref(), 128, "主办单位")
+            .map_err(|e| e.on_field("organiser"))?),
+        venue: Set(optional_text(input.venue.flatten().as_deref(), 128, "地点").map_err(|e| e.on_field("venue"))?),
         status: Set(input.status.unwrap_or(ClassStatus::Draft)),
         completion_policy: Set(None),
         created_at: Set(now),
@@ -106,10 +109,10 @@ pub async fn update_class(
     let before = ClassView::from(&scope.class);
     let mut active: training_class::ActiveModel = scope.class.clone().into();
     if let Some(code) = &input.code {
-        active.code = Set(ClassCode::parse(code)?.as_ref().to_owned());
+        active.code = Set(ClassCode::parse(code).map_err(|e| e.on_field("code"))?.as_ref().to_owned());
     }
     if let Some(name) = &input.name {
-        active.name = Set(required_text(name, 128, "培训班名称")?);
+        active.name = Set(required_text(name, 128, "培训班名称").map_err(|e| e.on_field("name"))?);
     }
     if let Some(kind) = input.kind {
         active.kind = Set(kind);
@@ -120,10 +123,11 @@ pub async fn update_class(
     active.start_date = Set(start);
     active.end_date = Set(end);
     if let Some(organiser) = &input.organiser {
-        active.organiser = Set(optional_text(organiser.as_deref(), 128, "主办单位")?);
+        active.organiser =
+            Set(optional_text(organiser.as_deref(), 128, "主办单位").map_err(|e| e.on_field("organiser"))?);
     }
     if let Some(venue) = &input.venue {
-        active.venue = Set(optional_text(venue.as_deref(), 128, "地点")?);
+        active.venue = Set(optional_text(venue.as_deref(), 128, "地点").map_err(|e| e.on_field("venue"))?);
     }
     if let Some(status) = input.status {
         active.status = Set(status);

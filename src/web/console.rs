@@ -32,7 +32,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/console/").route(web::get().to(home)))
         .service(web::resource(LOGIN).route(web::get().to(login_form)).route(web::post().to(login)))
         .service(web::resource("/console/logout").route(web::post().to(logout)))
-        .service(web::resource(HOME).route(web::get().to(class_list)));
+        .service(web::resource(HOME).route(web::get().to(class_list)).route(web::post().to(create_class)))
+        .service(web::resource("/console/classes/new").route(web::get().to(new_class_form)))
+        .service(
+            web::resource("/console/classes/{id}").route(web::get().to(class_page)).route(web::post().to(update_class)),
+        )
+        .service(web::resource("/console/classes/{id}/edit").route(web::get().to(edit_class_form)));
 }
 
 /// A signed-in staff member and the CSRF token of their session.
@@ -215,6 +220,7 @@ pub struct ClassQuery {
 }
 
 struct ClassRow {
+    id: uuid::Uuid,
     code: String,
     name: String,
     kind: &'static str,
@@ -226,6 +232,7 @@ struct ClassRow {
 impl From<ClassView> for ClassRow {
     fn from(c: ClassView) -> Self {
         ClassRow {
+            id: c.id,
             code: c.code,
             name: c.name,
             kind: c.kind.label(),
@@ -297,4 +304,268 @@ async fn class_list(
         filtered: search.is_some() || status.is_some(),
     };
     page(StatusCode::OK, &shown)
+}
+
+#[derive(Template)]
+#[template(path = "console/message.html")]
+struct MessagePage {
+    frame: Frame,
+    title: &'static str,
+    message: String,
+}
+
+/// A refusal or a missing page inside the console frame (another class answers exactly like a missing one).
+fn message(session: &Session, status: StatusCode, title: &'static str, text: &str) -> AppResult<HttpResponse> {
+    page(status, &MessagePage { frame: Frame::of(session, "classes"), title, message: text.to_owned() })
+}
+
+fn admins_only(session: &Session) -> AppResult<HttpResponse> {
+    message(session, StatusCode::FORBIDDEN, "没有权限", "只有管理员可以新建或修改培训班。")
+}
+
+/// The class form as typed, so a refused form comes back with what the person entered.
+#[derive(Deserialize, Default, Clone)]
+pub struct ClassForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    start_date: String,
+    #[serde(default)]
+    end_date: String,
+    #[serde(default)]
+    organiser: String,
+    #[serde(default)]
+    venue: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    csrf: Option<String>,
+}
+
+impl ClassForm {
+    fn of(c: &ClassView) -> ClassForm {
+        ClassForm {
+            code: c.code.clone(),
+            name: c.name.clone(),
+            kind: c.kind.as_str().to_owned(),
+            start_date: c.start_date.to_string(),
+            end_date: c.end_date.to_string(),
+            organiser: c.organiser.clone().unwrap_or_default(),
+            venue: c.venue.clone().unwrap_or_default(),
+            status: c.status.as_str().to_owned(),
+            csrf: None,
+        }
+    }
+
+    /// The service's input; a date that is not a date is refused here, on its field.
+    fn input(&self) -> AppResult<classes::ClassInput> {
+        let date = |raw: &str, field: &'static str| -> AppResult<Option<chrono::NaiveDate>> {
+            let raw = raw.trim();
+            if raw.is_empty() {
+                return Ok(None);
+            }
+            chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                .map(Some)
+                .map_err(|_| AppError::validation("请填写日期，例如 2026-11-23").on_field(field))
+        };
+        let text = |raw: &str| Some(raw.trim().to_owned()).filter(|t| !t.is_empty());
+        Ok(classes::ClassInput {
+            code: text(&self.code),
+            name: text(&self.name),
+            kind: Some(crate::class::ClassKind::parse(&self.kind).unwrap_or(crate::class::ClassKind::Main)),
+            start_date: date(&self.start_date, "start_date")?,
+            end_date: date(&self.end_date, "end_date")?,
+            organiser: Some(text(&self.organiser)),
+            venue: Some(text(&self.venue)),
+            status: Some(ClassStatus::parse(&self.status).unwrap_or(ClassStatus::Draft)),
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/class_form.html")]
+struct ClassFormPage {
+    frame: Frame,
+    /// `None` when creating.
+    class_id: Option<uuid::Uuid>,
+    form: ClassForm,
+    /// The refusal, and the field it is about (shown next to it; at the top when it is about no one field).
+    error: Option<(Option<&'static str>, String)>,
+    kinds: Vec<(&'static str, &'static str)>,
+    statuses: Vec<(&'static str, &'static str)>,
+}
+
+impl ClassFormPage {
+    fn new(session: &Session, class_id: Option<uuid::Uuid>, form: ClassForm, error: Option<AppError>) -> Self {
+        use crate::class::ClassKind;
+        ClassFormPage {
+            frame: Frame::of(session, "classes"),
+            class_id,
+            form,
+            error: error.map(|e| (e.field, e.message.into_owned())),
+            kinds: [ClassKind::Main, ClassKind::Topic, ClassKind::Commissioned, ClassKind::Online]
+                .iter()
+                .map(|k| (k.as_str(), k.label()))
+                .collect(),
+            statuses: [ClassStatus::Draft, ClassStatus::Open, ClassStatus::Finished]
+                .iter()
+                .map(|s| (s.as_str(), s.label()))
+                .collect(),
+        }
+    }
+
+    /// The refusal's message when it is about `field`.
+    fn error_for(&self, field: &str) -> Option<&str> {
+        match &self.error {
+            Some((Some(f), m)) if *f == field => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The refusal's message when it is about no field of the form.
+    fn error_general(&self) -> Option<&str> {
+        const FIELDS: [&str; 8] = ["code", "name", "kind", "start_date", "end_date", "organiser", "venue", "status"];
+        match &self.error {
+            Some((Some(f), _)) if FIELDS.contains(f) => None,
+            Some((_, m)) => Some(m),
+            None => None,
+        }
+    }
+}
+
+async fn new_class_form(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let Some(session) = session(&req, &state).await? else { return Ok(to_login(&req)) };
+    if !session.staff.is_admin() {
+        return admins_only(&session);
+    }
+    let form = ClassForm { kind: "main".to_owned(), status: "draft".to_owned(), ..ClassForm::default() };
+    page(StatusCode::OK, &ClassFormPage::new(&session, None, form, None))
+}
+
+async fn create_class(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<ClassForm>,
+) -> AppResult<HttpResponse> {
+    let Some(session) = session(&req, &state).await? else { return Ok(to_login(&req)) };
+    if !csrf_ok(&req, &session, form.csrf.as_deref()) {
+        return Err(AppError::with_message(ErrorCode::Forbidden, "页面已过期，请刷新后重试"));
+    }
+    if !session.staff.is_admin() {
+        return admins_only(&session);
+    }
+    let form = form.into_inner();
+    let created = match form.input() {
+        Ok(input) => classes::create_class(&state.db, &session.staff.actor(), input, state.now()).await,
+        Err(e) => Err(e),
+    };
+    match created {
+        Ok(view) => Ok(see_other(&format!("/console/classes/{}?saved=1", view.id))),
+        Err(e) if crate::http::error::status_of(e.code).is_client_error() => {
+            let status = crate::http::error::status_of(e.code);
+            page(status, &ClassFormPage::new(&session, None, form, Some(e)))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/class.html")]
+struct ClassPage {
+    frame: Frame,
+    class: ClassView,
+    staff: Vec<(String, String, &'static str)>,
+    saved: bool,
+}
+
+#[derive(Deserialize)]
+pub struct SavedQuery {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+async fn class_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: web::Query<SavedQuery>,
+) -> AppResult<HttpResponse> {
+    let Some(session) = session(&req, &state).await? else { return Ok(to_login(&req)) };
+    let Some(scope) = scoped(&state, &session, &path).await? else {
+        return message(&session, StatusCode::NOT_FOUND, "找不到培训班", "该培训班不存在，或您没有被分配到该班。");
+    };
+    let staff = classes::list_staff(&state.db, &scope)
+        .await?
+        .into_iter()
+        .map(|s| (s.display_name, s.username, s.role.label()))
+        .collect();
+    let shown = ClassPage {
+        frame: Frame::of(&session, "classes"),
+        class: ClassView::from(&scope.class),
+        staff,
+        saved: q.saved.is_some(),
+    };
+    page(StatusCode::OK, &shown)
+}
+
+/// The class at `raw` when the person may act on it; `None` for a malformed id, a missing class or another one.
+async fn scoped(state: &AppState, session: &Session, raw: &str) -> AppResult<Option<crate::class::ClassScope>> {
+    let Ok(id) = raw.parse::<uuid::Uuid>() else { return Ok(None) };
+    match crate::class::access::class_scope(&state.db, &session.staff, id).await {
+        Ok(scope) => Ok(Some(scope)),
+        Err(e) if e.code == ErrorCode::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+async fn edit_class_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let Some(session) = session(&req, &state).await? else { return Ok(to_login(&req)) };
+    let Some(scope) = scoped(&state, &session, &path).await? else {
+        return message(&session, StatusCode::NOT_FOUND, "找不到培训班", "该培训班不存在，或您没有被分配到该班。");
+    };
+    if !session.staff.is_admin() {
+        return admins_only(&session);
+    }
+    let form = ClassForm::of(&ClassView::from(&scope.class));
+    page(StatusCode::OK, &ClassFormPage::new(&session, Some(scope.class.id), form, None))
+}
+
+async fn update_class(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<ClassForm>,
+) -> AppResult<HttpResponse> {
+    let Some(session) = session(&req, &state).await? else { return Ok(to_login(&req)) };
+    if !csrf_ok(&req, &session, form.csrf.as_deref()) {
+        return Err(AppError::with_message(ErrorCode::Forbidden, "页面已过期，请刷新后重试"));
+    }
+    let Some(scope) = scoped(&state, &session, &path).await? else {
+        return message(&session, StatusCode::NOT_FOUND, "找不到培训班", "该培训班不存在，或您没有被分配到该班。");
+    };
+    if !session.staff.is_admin() {
+        return admins_only(&session);
+    }
+    let id = scope.class.id;
+    let form = form.into_inner();
+    let updated = match form.input() {
+        Ok(input) => classes::update_class(&state.db, &session.staff.actor(), scope, input, state.now()).await,
+        Err(e) => Err(e),
+    };
+    match updated {
+        Ok(_) => Ok(see_other(&format!("/console/classes/{id}?saved=1"))),
+        Err(e) if crate::http::error::status_of(e.code).is_client_error() => {
+            let status = crate::http::error::status_of(e.code);
+            page(status, &ClassFormPage::new(&session, Some(id), form, Some(e)))
+        }
+        Err(e) => Err(e),
+    }
 }

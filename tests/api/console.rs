@@ -180,3 +180,142 @@ async fn signing_out_needs_the_pages_csrf_token_and_ends_the_session() {
     let (_, body, _) = page(&app, "/console/login?bye=1", None).await;
     assert!(body.contains("您已退出登录"));
 }
+
+/// The CSRF token a console page carries for its forms.
+fn csrf_of(body: &str) -> String {
+    body.split(r#"name="csrf" value=""#).nth(1).and_then(|r| r.split('"').next()).unwrap().to_owned()
+}
+
+async fn post_form(app: &TestApp, path: &str, cookie: &str, form: &[(&str, &str)]) -> (u16, String, String) {
+    let response = app.client.post(app.url(path)).header(header::COOKIE, cookie).form(form).send().await.unwrap();
+    let status = response.status().as_u16();
+    let location = response.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    (status, location, response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn an_admin_creates_a_class_from_the_form_and_refusals_sit_next_to_their_field() {
+    let app = spawn_app().await;
+    let admin = app.create_account(Role::Admin).await;
+    let cookie = session_cookie(&app, &admin).await;
+    let (status, body, _) = page(&app, "/console/classes/new", Some(&cookie)).await;
+    assert_eq!(status, 200);
+    let csrf = csrf_of(&body);
+    let mut form = vec![
+        ("csrf", csrf.as_str()),
+        ("code", "a b"),
+        ("name", "2026年中青年干部培训班"),
+        ("kind", "commissioned"),
+        ("start_date", "2026-11-23"),
+        ("end_date", "2026-12-04"),
+        ("organiser", "市委组织部"),
+        ("venue", ""),
+        ("status", "open"),
+    ];
+    let (status, _, body) = post_form(&app, "/console/classes", &cookie, &form).await;
+    assert_eq!(status, 400);
+    let code_field = body.split(r#"<input id="code""#).nth(1).unwrap().split("</div>").next().unwrap();
+    assert!(code_field.contains(r#"aria-invalid="true""#) && code_field.contains("field-error"), "{code_field}");
+    assert!(body.contains("2026年中青年干部培训班"), "what was typed stays");
+
+    form[1] = ("code", "2026-QN-01");
+    form[5] = ("end_date", "2026-11-01");
+    let (status, _, body) = post_form(&app, "/console/classes", &cookie, &form).await;
+    assert_eq!(status, 400);
+    let end_field = body.split(r#"<input id="end_date""#).nth(1).unwrap().split("</div>").next().unwrap();
+    assert!(end_field.contains("结束日期不能早于开始日期"), "{end_field}");
+
+    form[5] = ("end_date", "2026-12-04");
+    let (status, location, _) = post_form(&app, "/console/classes", &cookie, &form).await;
+    assert_eq!(status, 303);
+    assert!(location.starts_with("/console/classes/") && location.ends_with("?saved=1"), "{location}");
+    let (status, body, _) = page(&app, &location, Some(&cookie)).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("已保存") && body.contains("委托班") && body.contains("市委组织部"), "{body}");
+    assert!(body.contains("还没有为本班分配班主任"), "empty staff list says so");
+
+    let (status, _, body) = post_form(&app, "/console/classes", &cookie, &form).await;
+    assert_eq!(status, 409);
+    let code_field = body.split(r#"<input id="code""#).nth(1).unwrap().split("</div>").next().unwrap();
+    assert!(code_field.contains("该培训班编号已被使用"), "{code_field}");
+
+    let no_token: Vec<_> = form.iter().filter(|(k, _)| *k != "csrf").cloned().collect();
+    assert_eq!(post_form(&app, "/console/classes", &cookie, &no_token).await.0, 403, "no CSRF token");
+    let (_, list, _) = page(&app, "/console/classes", Some(&cookie)).await;
+    assert!(list.contains("共 1 个班级"), "only the one class was created");
+}
+
+#[tokio::test]
+async fn staff_cannot_create_or_edit_classes_nor_open_another_class() {
+    let app = spawn_app().await;
+    let (_, admin_token) = app.admin().await;
+    let mine = create_class(&app, &admin_token, "QN-01", "中青班", "open").await;
+    let other = create_class(&app, &admin_token, "ZT-02", "专题班", "open").await;
+    let staff = app.create_account(Role::Staff).await;
+    let assign = json!({"staff_id": staff.id, "role": "organiser"});
+    assert_eq!(
+        app.post_json(&format!("/api/v1/classes/{mine}/staff"), Some(&admin_token), &assign).await.status(),
+        200
+    );
+    let cookie = session_cookie(&app, &staff).await;
+
+    let (status, body, _) = page(&app, &format!("/console/classes/{mine}"), Some(&cookie)).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("组织员") && !body.contains("/edit"), "no edit link for staff: {body}");
+    let (_, list, _) = page(&app, "/console/classes", Some(&cookie)).await;
+    assert!(!list.contains("/console/classes/new"), "no create button for staff");
+    let csrf = csrf_of(&list);
+
+    assert_eq!(page(&app, &format!("/console/classes/{other}"), Some(&cookie)).await.0, 404);
+    assert_eq!(page(&app, "/console/classes/not-a-uuid", Some(&cookie)).await.0, 404);
+    assert_eq!(page(&app, "/console/classes/new", Some(&cookie)).await.0, 403);
+    assert_eq!(page(&app, &format!("/console/classes/{mine}/edit"), Some(&cookie)).await.0, 403);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("code", "X-1"),
+        ("name", "x"),
+        ("start_date", "2026-11-23"),
+        ("end_date", "2026-11-24"),
+    ];
+    assert_eq!(post_form(&app, "/console/classes", &cookie, &form).await.0, 403);
+    assert_eq!(post_form(&app, &format!("/console/classes/{mine}"), &cookie, &form).await.0, 403);
+    let class: serde_json::Value =
+        app.get(&format!("/api/v1/classes/{mine}"), Some(&admin_token)).await.json().await.unwrap();
+    assert_eq!(class["name"], "中青班", "unchanged");
+}
+
+#[tokio::test]
+async fn an_admin_edits_a_class_and_the_change_is_audited() {
+    let app = spawn_app().await;
+    let (_, admin_token) = app.admin().await;
+    let id = create_class(&app, &admin_token, "QN-01", "中青班", "draft").await;
+    let admin = app.create_account(Role::Admin).await;
+    let cookie = session_cookie(&app, &admin).await;
+    let (status, body, _) = page(&app, &format!("/console/classes/{id}/edit"), Some(&cookie)).await;
+    assert_eq!(status, 200);
+    assert!(body.contains(r#"value="QN-01""#) && body.contains(r#"value="2026-11-23""#), "the form holds the class");
+    let csrf = csrf_of(&body);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("code", "QN-01"),
+        ("name", "2026年秋季中青年干部培训班"),
+        ("kind", "main"),
+        ("start_date", "2026-11-23"),
+        ("end_date", "2026-12-04"),
+        ("organiser", ""),
+        ("venue", "党校主楼 301"),
+        ("status", "open"),
+    ];
+    let (status, location, _) = post_form(&app, &format!("/console/classes/{id}"), &cookie, &form).await;
+    assert_eq!((status, location.as_str()), (303, format!("/console/classes/{id}?saved=1").as_str()));
+    let class: serde_json::Value =
+        app.get(&format!("/api/v1/classes/{id}"), Some(&admin_token)).await.json().await.unwrap();
+    assert_eq!(
+        (class["name"].as_str(), class["venue"].as_str(), class["status"].as_str()),
+        (Some("2026年秋季中青年干部培训班"), Some("党校主楼 301"), Some("open"))
+    );
+    let audit: serde_json::Value =
+        app.get(&format!("/api/v1/audit?class_id={id}"), Some(&admin_token)).await.json().await.unwrap();
+    let actions: Vec<&str> = audit["items"].as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();
+    assert!(actions.contains(&"class.update"), "{actions:?}");
+}

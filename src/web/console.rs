@@ -37,7 +37,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/console/classes/{id}").route(web::get().to(class_page)).route(web::post().to(update_class)),
         )
-        .service(web::resource("/console/classes/{id}/edit").route(web::get().to(edit_class_form)));
+        .service(web::resource("/console/classes/{id}/edit").route(web::get().to(edit_class_form)))
+        .service(web::resource("/console/classes/{id}/staff").route(web::post().to(assign_staff)))
+        .service(web::resource("/console/classes/{id}/staff/{staff_id}/remove").route(web::post().to(unassign_staff)))
+        .service(
+            web::resource("/console/password")
+                .route(web::get().to(password_form))
+                .route(web::post().to(change_password)),
+        );
 }
 
 /// A signed-in staff member and the CSRF token of their session.
@@ -105,6 +112,8 @@ struct LoginPage {
 pub struct LoginQuery {
     #[serde(default)]
     bye: Option<String>,
+    #[serde(default)]
+    changed: Option<String>,
 }
 
 async fn login_form(
@@ -115,7 +124,11 @@ async fn login_form(
     if session(&req, &state).await?.is_some() {
         return Ok(see_other(HOME));
     }
-    let notice = q.bye.as_ref().map(|_| "您已退出登录。");
+    let notice = match (&q.bye, &q.changed) {
+        (_, Some(_)) => Some("密码已修改，请用新密码重新登录。"),
+        (Some(_), None) => Some("您已退出登录。"),
+        (None, None) => None,
+    };
     page(StatusCode::OK, &LoginPage { username: String::new(), error: None, notice })
 }
 
@@ -128,7 +141,11 @@ pub struct LoginForm {
 async fn login(req: HttpRequest, state: web::Data<AppState>, form: web::Form<LoginForm>) -> AppResult<HttpResponse> {
     // A sign-in posted from another site (login CSRF) is refused; browsers say where a request comes from.
     if req.headers().get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site") {
-        return Err(AppError::with_message(ErrorCode::Forbidden, "请从本系统的登录页登录"));
+        let shown =
+            LoginPage {
+                username: String::new(), error: Some("请从本系统的登录页登录".to_owned()), notice: None
+            };
+        return page(StatusCode::FORBIDDEN, &shown);
     }
     let limits = LoginLimits {
         per_account_address: state.settings.rate_limits.login_per_account_address.into(),
@@ -174,7 +191,7 @@ pub struct CsrfForm {
 async fn logout(req: HttpRequest, state: web::Data<AppState>, form: web::Form<CsrfForm>) -> AppResult<HttpResponse> {
     let Some(session) = session(&req, &state).await? else { return Ok(to_login(&req)) };
     if !csrf_ok(&req, &session, form.csrf.as_deref()) {
-        return Err(AppError::with_message(ErrorCode::Forbidden, "页面已过期，请刷新后重试"));
+        return stale(&session);
     }
     auth::logout(&state.db, &Principal::Staff(session.staff.clone()), state.now()).await?;
     let mut gone = Cookie::build(COOKIE, "").path("/console").finish();
@@ -319,6 +336,11 @@ fn message(session: &Session, status: StatusCode, title: &'static str, text: &st
     page(status, &MessagePage { frame: Frame::of(session, "classes"), title, message: text.to_owned() })
 }
 
+/// A state-changing request without the page's CSRF token: an old page, or one not from rollcall.
+fn stale(session: &Session) -> AppResult<HttpResponse> {
+    message(session, StatusCode::FORBIDDEN, "页面已过期", "页面已过期（或不是从本系统的页面提交的），请刷新后重试。")
+}
+
 fn admins_only(session: &Session) -> AppResult<HttpResponse> {
     message(session, StatusCode::FORBIDDEN, "没有权限", "只有管理员可以新建或修改培训班。")
 }
@@ -453,7 +475,7 @@ async fn create_class(
 ) -> AppResult<HttpResponse> {
     let Some(session) = session(&req, &state).await? else { return Ok(to_login(&req)) };
     if !csrf_ok(&req, &session, form.csrf.as_deref()) {
-        return Err(AppError::with_message(ErrorCode::Forbidden, "页面已过期，请刷新后重试"));
+        return stale(&session);
     }
     if !session.staff.is_admin() {
         return admins_only(&session);
@@ -478,8 +500,12 @@ async fn create_class(
 struct ClassPage {
     frame: Frame,
     class: ClassView,
-    staff: Vec<(String, String, &'static str)>,
+    /// (staff id, name, username, role)
+    staff: Vec<(uuid::Uuid, String, String, &'static str)>,
+    /// Accounts an administrator may assign: (id, "name（username）"), enabled ones not yet on the class.
+    candidates: Vec<(uuid::Uuid, String)>,
     saved: bool,
+    error: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -498,18 +524,38 @@ async fn class_page(
     let Some(scope) = scoped(&state, &session, &path).await? else {
         return message(&session, StatusCode::NOT_FOUND, "找不到培训班", "该培训班不存在，或您没有被分配到该班。");
     };
-    let staff = classes::list_staff(&state.db, &scope)
-        .await?
-        .into_iter()
-        .map(|s| (s.display_name, s.username, s.role.label()))
-        .collect();
+    class_page_with(&state, &session, scope, q.saved.is_some(), None, StatusCode::OK).await
+}
+
+async fn class_page_with(
+    state: &AppState,
+    session: &Session,
+    scope: crate::class::ClassScope,
+    saved: bool,
+    error: Option<String>,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let assigned = classes::list_staff(&state.db, &scope).await?;
+    let candidates = if session.staff.is_admin() {
+        let all = auth::list_staff(&state.db, PageRequest { page: 1, per_page: 200 }).await?;
+        all.items
+            .into_iter()
+            .filter(|a| !a.disabled && !assigned.iter().any(|s| s.staff_id == a.id))
+            .map(|a| (a.id, format!("{}（{}）", a.display_name, a.username)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let staff = assigned.into_iter().map(|s| (s.staff_id, s.display_name, s.username, s.role.label())).collect();
     let shown = ClassPage {
-        frame: Frame::of(&session, "classes"),
+        frame: Frame::of(session, "classes"),
         class: ClassView::from(&scope.class),
         staff,
-        saved: q.saved.is_some(),
+        candidates,
+        saved,
+        error,
     };
-    page(StatusCode::OK, &shown)
+    page(status, &shown)
 }
 
 /// The class at `raw` when the person may act on it; `None` for a malformed id, a missing class or another one.
@@ -546,7 +592,7 @@ async fn update_class(
 ) -> AppResult<HttpResponse> {
     let Some(session) = session(&req, &state).await? else { return Ok(to_login(&req)) };
     if !csrf_ok(&req, &session, form.csrf.as_deref()) {
-        return Err(AppError::with_message(ErrorCode::Forbidden, "页面已过期，请刷新后重试"));
+        return stale(&session);
     }
     let Some(scope) = scoped(&state, &session, &path).await? else {
         return message(&session, StatusCode::NOT_FOUND, "找不到培训班", "该培训班不存在，或您没有被分配到该班。");
@@ -565,6 +611,152 @@ async fn update_class(
         Err(e) if crate::http::error::status_of(e.code).is_client_error() => {
             let status = crate::http::error::status_of(e.code);
             page(status, &ClassFormPage::new(&session, Some(id), form, Some(e)))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AssignForm {
+    #[serde(default)]
+    staff_id: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    csrf: Option<String>,
+}
+
+/// Assigns a staff member to the class in a role (administrators), then back to the class page.
+async fn assign_staff(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<AssignForm>,
+) -> AppResult<HttpResponse> {
+    let Some(session) = session(&req, &state).await? else { return Ok(to_login(&req)) };
+    if !csrf_ok(&req, &session, form.csrf.as_deref()) {
+        return stale(&session);
+    }
+    let Some(scope) = scoped(&state, &session, &path).await? else {
+        return message(&session, StatusCode::NOT_FOUND, "找不到培训班", "该培训班不存在，或您没有被分配到该班。");
+    };
+    if !session.staff.is_admin() {
+        return message(&session, StatusCode::FORBIDDEN, "没有权限", "只有管理员可以安排班级工作人员。");
+    }
+    let id = scope.class.id;
+    let staff_id = form.staff_id.parse::<uuid::Uuid>().ok();
+    let role = crate::class::StaffRole::parse(&form.role);
+    let done = match (staff_id, role) {
+        (Some(staff_id), Some(role)) => {
+            classes::assign_staff(&state.db, &session.staff.actor(), &scope, staff_id, role, state.now())
+                .await
+                .map(|_| ())
+        }
+        _ => Err(AppError::validation("请选择工作人员和角色")),
+    };
+    match done {
+        Ok(()) => Ok(see_other(&format!("/console/classes/{id}?saved=1"))),
+        Err(e) if crate::http::error::status_of(e.code).is_client_error() => {
+            let status = crate::http::error::status_of(e.code);
+            class_page_with(&state, &session, scope, false, Some(e.message.into_owned()), status).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Takes a staff member off the class (administrators).
+async fn unassign_staff(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    form: web::Form<CsrfForm>,
+) -> AppResult<HttpResponse> {
+    let Some(session) = session(&req, &state).await? else { return Ok(to_login(&req)) };
+    if !csrf_ok(&req, &session, form.csrf.as_deref()) {
+        return stale(&session);
+    }
+    let (class, staff) = path.into_inner();
+    let Some(scope) = scoped(&state, &session, &class).await? else {
+        return message(&session, StatusCode::NOT_FOUND, "找不到培训班", "该培训班不存在，或您没有被分配到该班。");
+    };
+    if !session.staff.is_admin() {
+        return message(&session, StatusCode::FORBIDDEN, "没有权限", "只有管理员可以安排班级工作人员。");
+    }
+    let Ok(staff_id) = staff.parse::<uuid::Uuid>() else {
+        return message(&session, StatusCode::NOT_FOUND, "找不到工作人员", "该工作人员不在本班。");
+    };
+    let id = scope.class.id;
+    classes::unassign_staff(&state.db, &session.staff.actor(), &scope, staff_id, state.now()).await?;
+    Ok(see_other(&format!("/console/classes/{id}?saved=1")))
+}
+
+#[derive(Template)]
+#[template(path = "console/password.html")]
+struct PasswordPage {
+    frame: Frame,
+    error: Option<(Option<&'static str>, String)>,
+}
+
+impl PasswordPage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        match &self.error {
+            Some((Some(f), m)) if *f == field => Some(m),
+            _ => None,
+        }
+    }
+}
+
+async fn password_form(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let Some(session) = session(&req, &state).await? else { return Ok(to_login(&req)) };
+    page(StatusCode::OK, &PasswordPage { frame: Frame::of(&session, "password"), error: None })
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    repeat: String,
+    #[serde(default)]
+    csrf: Option<String>,
+}
+
+/// Changes the signed-in person's password with the API's function; every session ends, so they sign in again.
+async fn change_password(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<PasswordForm>,
+) -> AppResult<HttpResponse> {
+    let Some(session) = session(&req, &state).await? else { return Ok(to_login(&req)) };
+    if !csrf_ok(&req, &session, form.csrf.as_deref()) {
+        return stale(&session);
+    }
+    let changed = if form.new != form.repeat {
+        Err(AppError::validation("两次输入的新密码不一致").on_field("repeat"))
+    } else {
+        match crate::auth::Password::parse(&form.new) {
+            Ok(new) => auth::change_own_password(&state.db, &session.staff, &form.current, &new, state.now())
+                .await
+                .map_err(|e| if e.code == ErrorCode::InvalidCredentials { e.on_field("current") } else { e }),
+            Err(e) => Err(e.on_field("new")),
+        }
+    };
+    match changed {
+        Ok(()) => {
+            let mut gone = Cookie::build(COOKIE, "").path("/console").finish();
+            gone.make_removal();
+            Ok(HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/console/login?changed=1"))
+                .cookie(gone)
+                .finish())
+        }
+        Err(e) if crate::http::error::status_of(e.code).is_client_error() => {
+            let status = crate::http::error::status_of(e.code);
+            let shown =
+                PasswordPage { frame: Frame::of(&session, "password"), error: Some((e.field, e.message.into_owned())) };
+            page(status, &shown)
         }
         Err(e) => Err(e),
     }

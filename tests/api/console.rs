@@ -319,3 +319,80 @@ async fn an_admin_edits_a_class_and_the_change_is_audited() {
     let actions: Vec<&str> = audit["items"].as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();
     assert!(actions.contains(&"class.update"), "{actions:?}");
 }
+
+#[tokio::test]
+async fn an_admin_assigns_and_removes_class_staff_on_the_class_page() {
+    let app = spawn_app().await;
+    let (_, admin_token) = app.admin().await;
+    let id = create_class(&app, &admin_token, "QN-01", "中青班", "open").await;
+    let head = app.create_account(Role::Staff).await;
+    let admin = app.create_account(Role::Admin).await;
+    let cookie = session_cookie(&app, &admin).await;
+    let (_, body, _) = page(&app, &format!("/console/classes/{id}"), Some(&cookie)).await;
+    assert!(body.contains(&format!(r#"<option value="{}">"#, head.id)), "the account is offered: {body}");
+    let csrf = csrf_of(&body);
+    let path = format!("/console/classes/{id}/staff");
+    let head_id = head.id.to_string();
+    let form = [("csrf", csrf.as_str()), ("staff_id", head_id.as_str()), ("role", "head_teacher")];
+    let (status, location, _) = post_form(&app, &path, &cookie, &form).await;
+    assert_eq!((status, location.as_str()), (303, format!("/console/classes/{id}?saved=1").as_str()));
+    let assigned: serde_json::Value =
+        app.get(&format!("/api/v1/classes/{id}/staff"), Some(&admin_token)).await.json().await.unwrap();
+    assert_eq!(assigned[0]["role"], "head_teacher");
+    let (_, body, _) = page(&app, &format!("/console/classes/{id}"), Some(&cookie)).await;
+    assert!(
+        body.contains("班主任") && !body.contains(&format!(r#"<option value="{}">"#, head.id)),
+        "listed, not offered"
+    );
+
+    let bad = [("csrf", csrf.as_str()), ("staff_id", ""), ("role", "head_teacher")];
+    let (status, _, body) = post_form(&app, &path, &cookie, &bad).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("请选择工作人员和角色"), "{body}");
+
+    let head_cookie = session_cookie(&app, &head).await;
+    let (_, mine, _) = page(&app, "/console/classes", Some(&head_cookie)).await;
+    assert!(mine.contains("QN-01"), "the 班主任 now sees the class");
+    let remove = format!("/console/classes/{id}/staff/{}/remove", head.id);
+    let head_csrf = csrf_of(&mine);
+    assert_eq!(post_form(&app, &remove, &head_cookie, &[("csrf", head_csrf.as_str())]).await.0, 403, "staff cannot");
+    assert_eq!(post_form(&app, &remove, &cookie, &[("csrf", csrf.as_str())]).await.0, 303);
+    let (_, mine, _) = page(&app, "/console/classes", Some(&head_cookie)).await;
+    assert!(!mine.contains("QN-01"), "removed from the class");
+}
+
+#[tokio::test]
+async fn changing_the_own_password_checks_the_current_one_and_signs_out_everywhere() {
+    let app = spawn_app().await;
+    let staff = app.create_account(Role::Staff).await;
+    let cookie = session_cookie(&app, &staff).await;
+    let (status, body, _) = page(&app, "/console/password", Some(&cookie)).await;
+    assert_eq!(status, 200);
+    let csrf = csrf_of(&body);
+    let attempt = |current: &'static str, new: &'static str, repeat: &'static str| {
+        let form = [
+            ("csrf", csrf.clone()),
+            ("current", current.to_owned()),
+            ("new", new.to_owned()),
+            ("repeat", repeat.to_owned()),
+        ];
+        app.client.post(app.url("/console/password")).header(header::COOKIE, &cookie).form(&form).send()
+    };
+    let wrong = attempt("not it", "a new long password", "a new long password").await.unwrap();
+    assert_eq!(wrong.status(), 401);
+    let body = wrong.text().await.unwrap();
+    let current = body.split(r#"<input id="current""#).nth(1).unwrap().split("</div>").next().unwrap();
+    assert!(current.contains("当前密码不正确"), "{current}");
+    let mismatch = attempt("correct horse battery", "a new long password", "another one").await.unwrap();
+    assert_eq!(mismatch.status(), 400);
+    assert!(mismatch.text().await.unwrap().contains("两次输入的新密码不一致"));
+    let short = attempt("correct horse battery", "short", "short").await.unwrap();
+    assert_eq!(short.status(), 400);
+
+    let done = attempt("correct horse battery", "a new long password", "a new long password").await.unwrap();
+    assert_eq!(done.status(), 303);
+    assert_eq!(done.headers()[header::LOCATION], "/console/login?changed=1");
+    assert_eq!(page(&app, "/console/classes", Some(&cookie)).await.0, 303, "the session ended");
+    assert_eq!(sign_in(&app, &staff.username, "correct horse battery").await.status(), 401);
+    assert_eq!(sign_in(&app, &staff.username, "a new long password").await.status(), 303);
+}

@@ -156,7 +156,13 @@ pub async fn spawn_on(db: TestDb, settings: Settings) -> TestApp {
     let port = app.port();
     let state = app.state().clone();
     tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    // The server closes an idle connection after 5 s (actix's keep-alive); a client that reuses one at that moment
+    // gets `IncompleteMessage`. Dropping idle connections after 2 s keeps tests that wait (a browser run) clear of it.
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(std::time::Duration::from_secs(2))
+        .build()
+        .expect("client");
     TestApp { address: format!("http://127.0.0.1:{port}"), client, clock, state, _db: db }
 }
 

@@ -39,6 +39,17 @@ pub struct LoginLimits {
     pub per_address: Quota,
 }
 
+impl LoginLimits {
+    /// The limits as configured (`[rate_limits]`), for every way of signing in.
+    pub fn of(settings: &crate::config::RateLimitSettings) -> Self {
+        LoginLimits {
+            per_account_address: settings.login_per_account_address.into(),
+            per_account: settings.login_per_account.into(),
+            per_address: settings.login_per_address.into(),
+        }
+    }
+}
+
 /// Checks the rate limits first, then the password. A wrong username and a wrong password get the same answer.
 #[tracing::instrument(skip_all)]
 pub async fn login(

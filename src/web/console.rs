@@ -147,11 +147,7 @@ async fn login(req: HttpRequest, state: web::Data<AppState>, form: web::Form<Log
             };
         return page(StatusCode::FORBIDDEN, &shown);
     }
-    let limits = LoginLimits {
-        per_account_address: state.settings.rate_limits.login_per_account_address.into(),
-        per_account: state.settings.rate_limits.login_per_account.into(),
-        per_address: state.settings.rate_limits.login_per_address.into(),
-    };
+    let limits = LoginLimits::of(&state.settings.rate_limits);
     let ttl = chrono::Duration::hours(state.settings.security.staff_token_ttl_hours);
     let address = client_addr(&req, &state);
     let credentials = Credentials { username: &form.username, password: &form.password, client_addr: &address };
@@ -189,14 +185,19 @@ pub struct CsrfForm {
 }
 
 async fn logout(req: HttpRequest, state: web::Data<AppState>, form: web::Form<CsrfForm>) -> AppResult<HttpResponse> {
-    let Some(session) = session(&req, &state).await? else { return Ok(to_login(&req)) };
-    if !csrf_ok(&req, &session, form.csrf.as_deref()) {
-        return stale(&session);
-    }
+    let session = match posting(&req, &state, form.csrf.as_deref()).await? {
+        Ok(session) => session,
+        Err(answer) => return Ok(answer),
+    };
     auth::logout(&state.db, &Principal::Staff(session.staff.clone()), state.now()).await?;
+    Ok(signed_out("/console/login?bye=1"))
+}
+
+/// To the sign-in page at `location`, with the session cookie removed.
+fn signed_out(location: &str) -> HttpResponse {
     let mut gone = Cookie::build(COOKIE, "").path("/console").finish();
     gone.make_removal();
-    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/console/login?bye=1")).cookie(gone).finish())
+    HttpResponse::SeeOther().insert_header((header::LOCATION, location)).cookie(gone).finish()
 }
 
 /// What every console page shows around its content.
@@ -341,8 +342,55 @@ fn stale(session: &Session) -> AppResult<HttpResponse> {
     message(session, StatusCode::FORBIDDEN, "页面已过期", "页面已过期（或不是从本系统的页面提交的），请刷新后重试。")
 }
 
-fn admins_only(session: &Session) -> AppResult<HttpResponse> {
-    message(session, StatusCode::FORBIDDEN, "没有权限", "只有管理员可以新建或修改培训班。")
+const CLASSES_ADMIN_ONLY: &str = "只有管理员可以新建或修改培训班。";
+const STAFF_ADMIN_ONLY: &str = "只有管理员可以安排班级工作人员。";
+
+fn admins_only(session: &Session, why: &str) -> AppResult<HttpResponse> {
+    message(session, StatusCode::FORBIDDEN, "没有权限", why)
+}
+
+/// Another class answers exactly like a missing one.
+fn class_not_found(session: &Session) -> AppResult<HttpResponse> {
+    message(session, StatusCode::NOT_FOUND, "找不到培训班", "该培训班不存在，或您没有被分配到该班。")
+}
+
+/// The session of a state-changing request, or the page to answer instead: the sign-in page without a session, the
+/// stale-page refusal without the page's CSRF token.
+async fn posting(req: &HttpRequest, state: &AppState, token: Option<&str>) -> AppResult<Result<Session, HttpResponse>> {
+    let Some(session) = session(req, state).await? else { return Ok(Err(to_login(req))) };
+    if !csrf_ok(req, &session, token) {
+        return stale(&session).map(Err);
+    }
+    Ok(Ok(session))
+}
+
+/// The class at `raw` for an administrator's change, or the page to answer instead: 404 for a missing or another
+/// class, 403 with `why` for staff.
+async fn class_to_change(
+    state: &AppState,
+    session: &Session,
+    raw: &str,
+    why: &str,
+) -> AppResult<Result<crate::class::ClassScope, HttpResponse>> {
+    let Some(scope) = scoped(state, session, raw).await? else { return class_not_found(session).map(Err) };
+    if !session.staff.is_admin() {
+        return admins_only(session, why).map(Err);
+    }
+    Ok(Ok(scope))
+}
+
+/// A form's refusal (the field it is about, when it names one, and its message) when it is about `field`.
+fn error_on<'a>(error: &'a Option<(Option<&'static str>, String)>, field: &str) -> Option<&'a str> {
+    match error {
+        Some((Some(f), m)) if *f == field => Some(m),
+        _ => None,
+    }
+}
+
+/// The status to show a refusal with when it is the person's to correct (a 4xx), so the form comes back with it;
+/// `None` for a failure of the server, which stays an error.
+fn correctable(e: &AppError) -> Option<StatusCode> {
+    Some(crate::http::error::status_of(e.code)).filter(|s| s.is_client_error())
 }
 
 /// The class form as typed, so a refused form comes back with what the person entered.
@@ -442,10 +490,7 @@ impl ClassFormPage {
 
     /// The refusal's message when it is about `field`.
     fn error_for(&self, field: &str) -> Option<&str> {
-        match &self.error {
-            Some((Some(f), m)) if *f == field => Some(m),
-            _ => None,
-        }
+        error_on(&self.error, field)
     }
 
     /// The refusal's message when it is about no field of the form.
@@ -462,7 +507,7 @@ impl ClassFormPage {
 async fn new_class_form(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let Some(session) = session(&req, &state).await? else { return Ok(to_login(&req)) };
     if !session.staff.is_admin() {
-        return admins_only(&session);
+        return admins_only(&session, CLASSES_ADMIN_ONLY);
     }
     let form = ClassForm { kind: "main".to_owned(), status: "draft".to_owned(), ..ClassForm::default() };
     page(StatusCode::OK, &ClassFormPage::new(&session, None, form, None))
@@ -473,12 +518,12 @@ async fn create_class(
     state: web::Data<AppState>,
     form: web::Form<ClassForm>,
 ) -> AppResult<HttpResponse> {
-    let Some(session) = session(&req, &state).await? else { return Ok(to_login(&req)) };
-    if !csrf_ok(&req, &session, form.csrf.as_deref()) {
-        return stale(&session);
-    }
+    let session = match posting(&req, &state, form.csrf.as_deref()).await? {
+        Ok(session) => session,
+        Err(answer) => return Ok(answer),
+    };
     if !session.staff.is_admin() {
-        return admins_only(&session);
+        return admins_only(&session, CLASSES_ADMIN_ONLY);
     }
     let form = form.into_inner();
     let created = match form.input() {
@@ -487,11 +532,10 @@ async fn create_class(
     };
     match created {
         Ok(view) => Ok(see_other(&format!("/console/classes/{}?saved=1", view.id))),
-        Err(e) if crate::http::error::status_of(e.code).is_client_error() => {
-            let status = crate::http::error::status_of(e.code);
-            page(status, &ClassFormPage::new(&session, None, form, Some(e)))
-        }
-        Err(e) => Err(e),
+        Err(e) => match correctable(&e) {
+            Some(status) => page(status, &ClassFormPage::new(&session, None, form, Some(e))),
+            None => Err(e),
+        },
     }
 }
 
@@ -521,9 +565,7 @@ async fn class_page(
     q: web::Query<SavedQuery>,
 ) -> AppResult<HttpResponse> {
     let Some(session) = session(&req, &state).await? else { return Ok(to_login(&req)) };
-    let Some(scope) = scoped(&state, &session, &path).await? else {
-        return message(&session, StatusCode::NOT_FOUND, "找不到培训班", "该培训班不存在，或您没有被分配到该班。");
-    };
+    let Some(scope) = scoped(&state, &session, &path).await? else { return class_not_found(&session) };
     class_page_with(&state, &session, scope, q.saved.is_some(), None, StatusCode::OK).await
 }
 
@@ -574,12 +616,10 @@ async fn edit_class_form(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let Some(session) = session(&req, &state).await? else { return Ok(to_login(&req)) };
-    let Some(scope) = scoped(&state, &session, &path).await? else {
-        return message(&session, StatusCode::NOT_FOUND, "找不到培训班", "该培训班不存在，或您没有被分配到该班。");
+    let scope = match class_to_change(&state, &session, &path, CLASSES_ADMIN_ONLY).await? {
+        Ok(scope) => scope,
+        Err(answer) => return Ok(answer),
     };
-    if !session.staff.is_admin() {
-        return admins_only(&session);
-    }
     let form = ClassForm::of(&ClassView::from(&scope.class));
     page(StatusCode::OK, &ClassFormPage::new(&session, Some(scope.class.id), form, None))
 }
@@ -590,16 +630,14 @@ async fn update_class(
     path: web::Path<String>,
     form: web::Form<ClassForm>,
 ) -> AppResult<HttpResponse> {
-    let Some(session) = session(&req, &state).await? else { return Ok(to_login(&req)) };
-    if !csrf_ok(&req, &session, form.csrf.as_deref()) {
-        return stale(&session);
-    }
-    let Some(scope) = scoped(&state, &session, &path).await? else {
-        return message(&session, StatusCode::NOT_FOUND, "找不到培训班", "该培训班不存在，或您没有被分配到该班。");
+    let session = match posting(&req, &state, form.csrf.as_deref()).await? {
+        Ok(session) => session,
+        Err(answer) => return Ok(answer),
     };
-    if !session.staff.is_admin() {
-        return admins_only(&session);
-    }
+    let scope = match class_to_change(&state, &session, &path, CLASSES_ADMIN_ONLY).await? {
+        Ok(scope) => scope,
+        Err(answer) => return Ok(answer),
+    };
     let id = scope.class.id;
     let form = form.into_inner();
     let updated = match form.input() {
@@ -608,11 +646,10 @@ async fn update_class(
     };
     match updated {
         Ok(_) => Ok(see_other(&format!("/console/classes/{id}?saved=1"))),
-        Err(e) if crate::http::error::status_of(e.code).is_client_error() => {
-            let status = crate::http::error::status_of(e.code);
-            page(status, &ClassFormPage::new(&session, Some(id), form, Some(e)))
-        }
-        Err(e) => Err(e),
+        Err(e) => match correctable(&e) {
+            Some(status) => page(status, &ClassFormPage::new(&session, Some(id), form, Some(e))),
+            None => Err(e),
+        },
     }
 }
 
@@ -633,16 +670,14 @@ async fn assign_staff(
     path: web::Path<String>,
     form: web::Form<AssignForm>,
 ) -> AppResult<HttpResponse> {
-    let Some(session) = session(&req, &state).await? else { return Ok(to_login(&req)) };
-    if !csrf_ok(&req, &session, form.csrf.as_deref()) {
-        return stale(&session);
-    }
-    let Some(scope) = scoped(&state, &session, &path).await? else {
-        return message(&session, StatusCode::NOT_FOUND, "找不到培训班", "该培训班不存在，或您没有被分配到该班。");
+    let session = match posting(&req, &state, form.csrf.as_deref()).await? {
+        Ok(session) => session,
+        Err(answer) => return Ok(answer),
     };
-    if !session.staff.is_admin() {
-        return message(&session, StatusCode::FORBIDDEN, "没有权限", "只有管理员可以安排班级工作人员。");
-    }
+    let scope = match class_to_change(&state, &session, &path, STAFF_ADMIN_ONLY).await? {
+        Ok(scope) => scope,
+        Err(answer) => return Ok(answer),
+    };
     let id = scope.class.id;
     let staff_id = form.staff_id.parse::<uuid::Uuid>().ok();
     let role = crate::class::StaffRole::parse(&form.role);
@@ -656,11 +691,10 @@ async fn assign_staff(
     };
     match done {
         Ok(()) => Ok(see_other(&format!("/console/classes/{id}?saved=1"))),
-        Err(e) if crate::http::error::status_of(e.code).is_client_error() => {
-            let status = crate::http::error::status_of(e.code);
-            class_page_with(&state, &session, scope, false, Some(e.message.into_owned()), status).await
-        }
-        Err(e) => Err(e),
+        Err(e) => match correctable(&e) {
+            Some(status) => class_page_with(&state, &session, scope, false, Some(e.message.into_owned()), status).await,
+            None => Err(e),
+        },
     }
 }
 
@@ -671,17 +705,15 @@ async fn unassign_staff(
     path: web::Path<(String, String)>,
     form: web::Form<CsrfForm>,
 ) -> AppResult<HttpResponse> {
-    let Some(session) = session(&req, &state).await? else { return Ok(to_login(&req)) };
-    if !csrf_ok(&req, &session, form.csrf.as_deref()) {
-        return stale(&session);
-    }
-    let (class, staff) = path.into_inner();
-    let Some(scope) = scoped(&state, &session, &class).await? else {
-        return message(&session, StatusCode::NOT_FOUND, "找不到培训班", "该培训班不存在，或您没有被分配到该班。");
+    let session = match posting(&req, &state, form.csrf.as_deref()).await? {
+        Ok(session) => session,
+        Err(answer) => return Ok(answer),
     };
-    if !session.staff.is_admin() {
-        return message(&session, StatusCode::FORBIDDEN, "没有权限", "只有管理员可以安排班级工作人员。");
-    }
+    let (class, staff) = path.into_inner();
+    let scope = match class_to_change(&state, &session, &class, STAFF_ADMIN_ONLY).await? {
+        Ok(scope) => scope,
+        Err(answer) => return Ok(answer),
+    };
     let Ok(staff_id) = staff.parse::<uuid::Uuid>() else {
         return message(&session, StatusCode::NOT_FOUND, "找不到工作人员", "该工作人员不在本班。");
     };
@@ -699,10 +731,7 @@ struct PasswordPage {
 
 impl PasswordPage {
     fn error_for(&self, field: &str) -> Option<&str> {
-        match &self.error {
-            Some((Some(f), m)) if *f == field => Some(m),
-            _ => None,
-        }
+        error_on(&self.error, field)
     }
 }
 
@@ -729,10 +758,10 @@ async fn change_password(
     state: web::Data<AppState>,
     form: web::Form<PasswordForm>,
 ) -> AppResult<HttpResponse> {
-    let Some(session) = session(&req, &state).await? else { return Ok(to_login(&req)) };
-    if !csrf_ok(&req, &session, form.csrf.as_deref()) {
-        return stale(&session);
-    }
+    let session = match posting(&req, &state, form.csrf.as_deref()).await? {
+        Ok(session) => session,
+        Err(answer) => return Ok(answer),
+    };
     let changed = if form.new != form.repeat {
         Err(AppError::validation("两次输入的新密码不一致").on_field("repeat"))
     } else {
@@ -744,20 +773,13 @@ async fn change_password(
         }
     };
     match changed {
-        Ok(()) => {
-            let mut gone = Cookie::build(COOKIE, "").path("/console").finish();
-            gone.make_removal();
-            Ok(HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, "/console/login?changed=1"))
-                .cookie(gone)
-                .finish())
-        }
-        Err(e) if crate::http::error::status_of(e.code).is_client_error() => {
-            let status = crate::http::error::status_of(e.code);
-            let shown =
-                PasswordPage { frame: Frame::of(&session, "password"), error: Some((e.field, e.message.into_owned())) };
-            page(status, &shown)
-        }
-        Err(e) => Err(e),
+        Ok(()) => Ok(signed_out("/console/login?changed=1")),
+        Err(e) => match correctable(&e) {
+            Some(status) => {
+                let error = Some((e.field, e.message.into_owned()));
+                page(status, &PasswordPage { frame: Frame::of(&session, "password"), error })
+            }
+            None => Err(e),
+        },
     }
 }

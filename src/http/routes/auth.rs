@@ -44,11 +44,7 @@ pub async fn login(
     req: HttpRequest,
     body: web::Json<LoginRequest>,
 ) -> AppResult<web::Json<LoginResponse>> {
-    let limits = LoginLimits {
-        per_account_address: state.settings.rate_limits.login_per_account_address.into(),
-        per_account: state.settings.rate_limits.login_per_account.into(),
-        per_address: state.settings.rate_limits.login_per_address.into(),
-    };
+    let limits = LoginLimits::of(&state.settings.rate_limits);
     let ttl = chrono::Duration::hours(state.settings.security.staff_token_ttl_hours);
     let outcome = service::login(
         &state.db,

@@ -10,6 +10,10 @@ use serde::Serialize;
 
 use crate::error::{AppError, AppResult, ErrorCode};
 
+/// The content types of the two export formats.
+pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub const CSV_TYPE: &str = "text/csv; charset=utf-8";
+
 /// Row errors an import report lists; the report also says how many there were in all.
 pub const MAX_REPORTED_ERRORS: usize = 100;
 

@@ -229,6 +229,24 @@ pub struct MyAttendance {
 /// A trainee's record across their classes' sessions that have started.
 pub async fn mine(db: &DatabaseConnection, person_id: Uuid, now: DateTime<Utc>) -> AppResult<MyAttendance> {
     let enrollments = enrollment::active_of_person(person_id).all(db).await?;
+    record_of(db, &enrollments, now).await
+}
+
+/// One enrolment's record in its class (for staff: also after the trainee was withdrawn).
+pub async fn of_enrollment(
+    db: &DatabaseConnection,
+    enrollment: &enrollment::Model,
+    now: DateTime<Utc>,
+) -> AppResult<MyAttendance> {
+    record_of(db, std::slice::from_ref(enrollment), now).await
+}
+
+/// The sessions of these enrolments' classes that have started, with each one's record, and the totals.
+async fn record_of(
+    db: &DatabaseConnection,
+    enrollments: &[enrollment::Model],
+    now: DateTime<Utc>,
+) -> AppResult<MyAttendance> {
     let class_ids: Vec<Uuid> = enrollments.iter().map(|e| e.class_id).collect();
     let rows: HashMap<Uuid, attendance::Model> = attendance::Entity::find()
         .filter(attendance::Column::EnrollmentId.is_in(enrollments.iter().map(|e| e.id).collect::<Vec<_>>()))

@@ -139,23 +139,23 @@ impl ClassPolicy {
     pub fn validate(&self) -> AppResult<()> {
         let f = self.completion.leave_limit;
         if f.den == 0 || f.num == 0 || f.num > f.den {
-            return Err(AppError::validation("请假上限须为 0 到 1 之间的分数，例如 1/7"));
+            return Err(AppError::validation("请假上限须为 0 到 1 之间的分数，例如 1/7").on_field("leave_limit"));
         }
         if let Some(h) = self.leave_approval.admin_over_hours
             && !(h.is_finite() && (0.0..=1000.0).contains(&h))
         {
-            return Err(AppError::validation("需管理员审批的请假学时须在 0 到 1000 之间"));
+            return Err(AppError::validation("需管理员审批的请假学时须在 0 到 1000 之间").on_field("admin_over_hours"));
         }
         if let Some(h) = self.completion.min_attended_hours
             && !(h.is_finite() && (0.0..=10000.0).contains(&h))
         {
-            return Err(AppError::validation("最低参训学时须在 0 到 10000 之间"));
+            return Err(AppError::validation("最低参训学时须在 0 到 10000 之间").on_field("min_attended_hours"));
         }
         if self.completion.lates_per_absence == Some(0) {
-            return Err(AppError::validation("迟到早退折合旷课的次数须大于 0"));
+            return Err(AppError::validation("迟到早退折合旷课的次数须大于 0").on_field("lates_per_absence"));
         }
         if self.leave_approval.trainee_backdate_hours > 24 * 30 {
-            return Err(AppError::validation("学员补请假时限不能超过 30 天"));
+            return Err(AppError::validation("学员补请假时限不能超过 30 天").on_field("trainee_backdate_hours"));
         }
         Ok(())
     }

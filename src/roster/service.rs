@@ -333,7 +333,7 @@ pub async fn entry(db: &DatabaseConnection, scope: &ClassScope, enrollment_id: U
     Ok(RosterEntry::new(&e, &p))
 }
 
-async fn enrollment_in_class<C: ConnectionTrait>(
+pub async fn enrollment_in_class<C: ConnectionTrait>(
     conn: &C,
     scope: &ClassScope,
     enrollment_id: Uuid,
@@ -499,6 +499,21 @@ pub struct InviteView {
     /// Opens the phone page that binds this code (as a QR on the invite sheet).
     pub bind_url: String,
     pub bound: bool,
+}
+
+/// The roster as a file to download, Excel (`xlsx`) or CSV: the bytes, their content type and the file name.
+pub async fn export_file(
+    db: &DatabaseConnection,
+    scope: &ClassScope,
+    xlsx: bool,
+) -> AppResult<(Vec<u8>, &'static str, String)> {
+    let rows = export_rows(db, scope).await?;
+    Ok(if xlsx {
+        let bytes = tabular::write_xlsx("学员名单", EXPORT_HEADERS, &rows)?;
+        (bytes, tabular::XLSX_TYPE, format!("{}-学员名单.xlsx", scope.class.code))
+    } else {
+        (tabular::write_csv(EXPORT_HEADERS, &rows)?, tabular::CSV_TYPE, format!("{}-学员名单.csv", scope.class.code))
+    })
 }
 
 pub fn invite_view(

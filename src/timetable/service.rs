@@ -69,7 +69,7 @@ pub fn new_session(
 /// Applies (validated) input fields to a row, and checks the result as a whole.
 fn apply(scope: &ClassScope, m: &mut class_session::ActiveModel, input: &SessionInput) -> AppResult<()> {
     if let Some(title) = &input.title {
-        m.title = Set(required_text(title, 128, "课程名称")?);
+        m.title = Set(required_text(title, 128, "课程名称").map_err(|e| e.on_field("title"))?);
     }
     if let Some(kind) = input.kind {
         m.kind = Set(kind);
@@ -81,20 +81,20 @@ fn apply(scope: &ClassScope, m: &mut class_session::ActiveModel, input: &Session
         m.ends_at = Set(t);
     }
     if let Some(h) = input.credit_hours {
-        m.credit_centi = Set(Credit::from_hours(h)?.0);
+        m.credit_centi = Set(Credit::from_hours(h).map_err(|e| e.on_field("credit_hours"))?.0);
     }
     if let Some(venue) = &input.venue {
-        m.venue = Set(optional_text(venue.as_deref(), 128, "地点")?);
+        m.venue = Set(optional_text(venue.as_deref(), 128, "地点").map_err(|e| e.on_field("venue"))?);
     }
     if let Some(geofence) = input.geofence {
-        let g = geofence.map(|g| g.validate()).transpose()?;
+        let g = geofence.map(|g| g.validate()).transpose().map_err(|e| e.on_field("geofence"))?;
         m.geo_lat = Set(g.map(|g| g.lat));
         m.geo_lng = Set(g.map(|g| g.lng));
         m.geo_radius_m = Set(g.map(|g| g.radius_m));
         m.geo_coord = Set(g.map(|g| g.coord));
     }
     if let Some(w) = input.window {
-        let w = w.validate()?;
+        let w = w.validate().map_err(|e| e.on_field("window"))?;
         m.open_before_min = Set(w.open_before_min);
         m.late_after_min = Set(w.late_after_min);
         m.close_after_min = Set(w.close_after_min);
@@ -107,23 +107,24 @@ fn apply(scope: &ClassScope, m: &mut class_session::ActiveModel, input: &Session
     }
     if let Some(v) = input.rotation_seconds {
         if !(5..=60).contains(&v) {
-            return Err(AppError::validation("二维码刷新间隔应在 5 到 60 秒之间"));
+            return Err(AppError::validation("二维码刷新间隔应在 5 到 60 秒之间").on_field("rotation_seconds"));
         }
         m.rotation_seconds = Set(v);
     }
     let (starts, ends) = (m.starts_at.clone().unwrap(), m.ends_at.clone().unwrap());
     if ends <= starts {
-        return Err(AppError::validation("结束时间必须晚于开始时间"));
+        return Err(AppError::validation("结束时间必须晚于开始时间").on_field("end"));
     }
     if ends - starts > chrono::Duration::hours(24) {
-        return Err(AppError::validation("一次课程不能超过 24 小时"));
+        return Err(AppError::validation("一次课程不能超过 24 小时").on_field("end"));
     }
     let day = local_date(starts);
     if day < scope.class.start_date || day > scope.class.end_date {
         return Err(AppError::validation(format!(
             "课程日期 {day} 不在培训班日期（{} 至 {}）之内",
             scope.class.start_date, scope.class.end_date
-        )));
+        ))
+        .on_field("date"));
     }
     Ok(())
 }
@@ -282,6 +283,15 @@ pub async fn import(
 
 /// A class's sessions in time order; with `date`, only those starting on that local day.
 pub async fn list(db: &DatabaseConnection, class_ids: &[Uuid], date: Option<NaiveDate>) -> AppResult<Vec<SessionView>> {
+    Ok(rows(db, class_ids, date).await?.iter().map(SessionView::from).collect())
+}
+
+/// The rows behind [`list`] (for the window state of each).
+pub async fn rows(
+    db: &DatabaseConnection,
+    class_ids: &[Uuid],
+    date: Option<NaiveDate>,
+) -> AppResult<Vec<class_session::Model>> {
     let mut query = class_session::Entity::find().filter(class_session::Column::ClassId.is_in(class_ids.to_vec()));
     if let Some(date) = date {
         let from = from_local(date, NaiveTime::MIN);
@@ -289,9 +299,7 @@ pub async fn list(db: &DatabaseConnection, class_ids: &[Uuid], date: Option<Naiv
             .filter(class_session::Column::StartsAt.gte(from))
             .filter(class_session::Column::StartsAt.lt(from + chrono::Duration::days(1)));
     }
-    let rows =
-        query.order_by_asc(class_session::Column::StartsAt).order_by_asc(class_session::Column::Id).all(db).await?;
-    Ok(rows.iter().map(SessionView::from).collect())
+    Ok(query.order_by_asc(class_session::Column::StartsAt).order_by_asc(class_session::Column::Id).all(db).await?)
 }
 
 /// A session and the class it belongs to, if the caller may act on that class.

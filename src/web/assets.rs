@@ -38,6 +38,8 @@ pub static APP_CSS: Asset = asset!("app.css", CSS);
 /// What the script-driven pages share: API calls, logins, the device id, China time.
 pub static APP_JS: Asset = asset!("app.js", JS);
 pub static BIND_JS: Asset = asset!("bind.js", JS);
+/// The console's confirmations and copy buttons.
+pub static CONSOLE_JS: Asset = asset!("console.js", JS);
 pub static ME_JS: Asset = asset!("me.js", JS);
 pub static MONITOR_JS: Asset = asset!("monitor.js", JS);
 pub static PRINT_JS: Asset = asset!("print.js", JS);
@@ -46,7 +48,8 @@ pub static SCREEN_JS: Asset = asset!("screen.js", JS);
 /// htmx 2.0.11 as published (BSD Zero Clause, `assets/vendor/htmx-LICENSE.txt`): the console's partial updates.
 pub static HTMX_JS: Asset = asset!("vendor/htmx-2.0.11.min.js", JS);
 
-static ALL: [&Asset; 9] = [&APP_CSS, &APP_JS, &BIND_JS, &ME_JS, &MONITOR_JS, &PRINT_JS, &SCAN_JS, &SCREEN_JS, &HTMX_JS];
+static ALL: [&Asset; 10] =
+    [&APP_CSS, &APP_JS, &BIND_JS, &CONSOLE_JS, &ME_JS, &MONITOR_JS, &PRINT_JS, &SCAN_JS, &SCREEN_JS, &HTMX_JS];
 
 const PREFIX: &str = "/assets/";
 

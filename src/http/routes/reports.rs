@@ -13,7 +13,7 @@ use crate::state::AppState;
 use crate::tabular::write_csv;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+const XLSX: &str = crate::tabular::XLSX_TYPE;
 
 /// The sending units (选派单位) of a class with how many of their trainees complete.
 #[utoipa::path(

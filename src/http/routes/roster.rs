@@ -213,10 +213,8 @@ pub async fn export_xlsx(
     path: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
     let scope = class_scope(&state.db, &who, path.into_inner()).await?;
-    let rows = service::export_rows(&state.db, &scope).await?;
-    let bytes = tabular::write_xlsx("学员名单", service::EXPORT_HEADERS, &rows)?;
-    let name = format!("{}-学员名单.xlsx", scope.class.code);
-    Ok(download(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name))
+    let (bytes, content_type, name) = service::export_file(&state.db, &scope, true).await?;
+    Ok(download(bytes, content_type, name))
 }
 
 /// The roster as CSV (UTF-8 with BOM, so Excel opens it).
@@ -238,9 +236,8 @@ pub async fn export_csv(
     path: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
     let scope = class_scope(&state.db, &who, path.into_inner()).await?;
-    let rows = service::export_rows(&state.db, &scope).await?;
-    let bytes = tabular::write_csv(service::EXPORT_HEADERS, &rows)?;
-    Ok(download(bytes, "text/csv; charset=utf-8", format!("{}-学员名单.csv", scope.class.code)))
+    let (bytes, content_type, name) = service::export_file(&state.db, &scope, false).await?;
+    Ok(download(bytes, content_type, name))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

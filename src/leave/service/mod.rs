@@ -48,7 +48,7 @@ pub use ask::{cancel, request};
 pub use decide::decide;
 use notices::*;
 use query::view;
-pub use query::{attachment_for_staff, attachment_for_trainee, get, list_for_class, mine};
+pub use query::{attachment_for_staff, attachment_for_trainee, get, list_for_class, list_for_enrollment, mine};
 pub use record::record;
 use sessions::*;
 

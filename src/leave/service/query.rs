@@ -136,6 +136,19 @@ pub async fn list_for_class(
         .await
 }
 
+/// One trainee's requests in the class in scope, newest first.
+pub async fn list_for_enrollment(
+    db: &DatabaseConnection,
+    scope: &ClassScope,
+    enrollment_id: Uuid,
+) -> AppResult<Vec<LeaveView>> {
+    let q = leave_request::Entity::find()
+        .filter(leave_request::Column::ClassId.eq(scope.class.id))
+        .filter(leave_request::Column::EnrollmentId.eq(enrollment_id));
+    views(db, q.order_by_desc(leave_request::Column::CreatedAt).order_by_desc(leave_request::Column::Id).all(db).await?)
+        .await
+}
+
 /// The trainee's own requests across their classes, newest first.
 pub async fn mine(db: &DatabaseConnection, person_id: Uuid) -> AppResult<Vec<LeaveView>> {
     let ids = crate::roster::service::enrollment_ids_of(db, person_id).await?;

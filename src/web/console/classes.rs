@@ -1,230 +1,24 @@
-//! The staff console at `/console/`: server-rendered pages for 班主任, 组织员 and administrators on office PCs and
-//! phones, on the same service functions as the JSON API (no rule is written twice).
-//!
-//! Sign-in uses the staff accounts and the API's login (the same limits per address and account) and keeps the
-//! session's token in a cookie: HttpOnly, `SameSite=Strict`, limited to `/console`, `Secure` when rollcall is
-//! reached over https. Every state-changing request carries a CSRF token bound to the session (a MAC of the token's
-//! hash under the master secret): a hidden form field, or the `X-CSRF-Token` header htmx sends from the page.
+//! 班级: the class list, creating and editing a class (administrators), a class's page and its staff.
 
-use actix_web::cookie::{Cookie, SameSite};
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::page;
-use crate::auth::service::{self as auth, Credentials, LoginLimits};
-use crate::auth::{Principal, StaffPrincipal, token};
+use super::*;
 use crate::class::model::ClassView;
 use crate::class::{ClassStatus, service as classes};
-use crate::error::{AppError, AppResult, ErrorCode};
-use crate::http::extract::client_addr;
 use crate::pagination::{PageQuery, PageRequest};
-use crate::state::AppState;
-
-/// The session cookie's name.
-pub const COOKIE: &str = "rollcall_console";
-const HOME: &str = "/console/classes";
-const LOGIN: &str = "/console/login";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/console").route(web::get().to(home)))
-        .service(web::resource("/console/").route(web::get().to(home)))
-        .service(web::resource(LOGIN).route(web::get().to(login_form)).route(web::post().to(login)))
-        .service(web::resource("/console/logout").route(web::post().to(logout)))
-        .service(web::resource(HOME).route(web::get().to(class_list)).route(web::post().to(create_class)))
+    cfg.service(web::resource(HOME).route(web::get().to(class_list)).route(web::post().to(create_class)))
         .service(web::resource("/console/classes/new").route(web::get().to(new_class_form)))
         .service(
             web::resource("/console/classes/{id}").route(web::get().to(class_page)).route(web::post().to(update_class)),
         )
         .service(web::resource("/console/classes/{id}/edit").route(web::get().to(edit_class_form)))
         .service(web::resource("/console/classes/{id}/staff").route(web::post().to(assign_staff)))
-        .service(web::resource("/console/classes/{id}/staff/{staff_id}/remove").route(web::post().to(unassign_staff)))
-        .service(
-            web::resource("/console/password")
-                .route(web::get().to(password_form))
-                .route(web::post().to(change_password)),
-        );
-}
-
-/// A signed-in staff member and the CSRF token of their session.
-struct Session {
-    staff: StaffPrincipal,
-    csrf: String,
-}
-
-fn csrf_for(state: &AppState, token_hash: &str) -> AppResult<String> {
-    let mac = crate::crypto::mac(&state.master_secret, "console-csrf", &[token_hash.as_bytes()])?;
-    Ok(hex::encode(&mac[..16]))
-}
-
-/// The staff member behind the session cookie, if it holds a live staff token.
-async fn session(req: &HttpRequest, state: &AppState) -> AppResult<Option<Session>> {
-    let Some(cookie) = req.cookie(COOKIE) else { return Ok(None) };
-    let hash = token::hash(cookie.value());
-    match auth::authenticate_hash(&state.db, &hash, state.now()).await {
-        Ok((Principal::Staff(staff), _)) => Ok(Some(Session { staff, csrf: csrf_for(state, &hash)? })),
-        Ok((Principal::Trainee(_), _)) => Ok(None),
-        Err(e) if e.code == ErrorCode::InvalidToken => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
-/// Where a request without a session goes: the sign-in page (through `HX-Redirect` for htmx requests).
-fn to_login(req: &HttpRequest) -> HttpResponse {
-    if req.headers().contains_key("hx-request") {
-        HttpResponse::Ok().insert_header(("HX-Redirect", LOGIN)).finish()
-    } else {
-        see_other(LOGIN)
-    }
-}
-
-fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
-}
-
-/// Whether a state-changing request carries the session's CSRF token (form field or header).
-fn csrf_ok(req: &HttpRequest, session: &Session, form_token: Option<&str>) -> bool {
-    let sent = form_token.or_else(|| req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()));
-    sent.is_some_and(|t| crate::crypto::verify(session.csrf.as_bytes(), t.as_bytes()))
-}
-
-fn cookie_secure(state: &AppState) -> bool {
-    state.base_url().starts_with("https://")
-}
-
-async fn home(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    Ok(match session(&req, &state).await? {
-        Some(_) => see_other(HOME),
-        None => to_login(&req),
-    })
-}
-
-#[derive(Template)]
-#[template(path = "console/login.html")]
-struct LoginPage {
-    username: String,
-    error: Option<String>,
-    notice: Option<&'static str>,
-}
-
-#[derive(Deserialize)]
-pub struct LoginQuery {
-    #[serde(default)]
-    bye: Option<String>,
-    #[serde(default)]
-    changed: Option<String>,
-}
-
-async fn login_form(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    q: web::Query<LoginQuery>,
-) -> AppResult<HttpResponse> {
-    if session(&req, &state).await?.is_some() {
-        return Ok(see_other(HOME));
-    }
-    let notice = match (&q.bye, &q.changed) {
-        (_, Some(_)) => Some("密码已修改，请用新密码重新登录。"),
-        (Some(_), None) => Some("您已退出登录。"),
-        (None, None) => None,
-    };
-    page(StatusCode::OK, &LoginPage { username: String::new(), error: None, notice })
-}
-
-#[derive(Deserialize)]
-pub struct LoginForm {
-    username: String,
-    password: String,
-}
-
-async fn login(req: HttpRequest, state: web::Data<AppState>, form: web::Form<LoginForm>) -> AppResult<HttpResponse> {
-    // A sign-in posted from another site (login CSRF) is refused; browsers say where a request comes from.
-    if req.headers().get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site") {
-        let shown =
-            LoginPage {
-                username: String::new(), error: Some("请从本系统的登录页登录".to_owned()), notice: None
-            };
-        return page(StatusCode::FORBIDDEN, &shown);
-    }
-    let limits = LoginLimits::of(&state.settings.rate_limits);
-    let ttl = chrono::Duration::hours(state.settings.security.staff_token_ttl_hours);
-    let address = client_addr(&req, &state);
-    let credentials = Credentials { username: &form.username, password: &form.password, client_addr: &address };
-    match auth::login(&state.db, state.infra.limiter.as_ref(), &limits, &credentials, state.now(), ttl).await {
-        Ok(outcome) => {
-            let cookie = Cookie::build(COOKIE, outcome.token)
-                .path("/console")
-                .http_only(true)
-                .same_site(SameSite::Strict)
-                .secure(cookie_secure(&state))
-                .max_age(actix_web::cookie::time::Duration::hours(state.settings.security.staff_token_ttl_hours))
-                .finish();
-            Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, HOME)).cookie(cookie).finish())
-        }
-        Err(e) => {
-            let status = crate::http::error::status_of(e.code);
-            let shown = LoginPage {
-                username: form.username.chars().take(64).collect(),
-                error: Some(e.message.into_owned()),
-                notice: None,
-            };
-            let mut answer = page(status, &shown)?;
-            if let Some(after) = e.retry_after {
-                answer.headers_mut().insert(header::RETRY_AFTER, after.as_secs().max(1).into());
-            }
-            Ok(answer)
-        }
-    }
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: Option<String>,
-}
-
-async fn logout(req: HttpRequest, state: web::Data<AppState>, form: web::Form<CsrfForm>) -> AppResult<HttpResponse> {
-    let session = match posting(&req, &state, form.csrf.as_deref()).await? {
-        Ok(session) => session,
-        Err(answer) => return Ok(answer),
-    };
-    auth::logout(&state.db, &Principal::Staff(session.staff.clone()), state.now()).await?;
-    Ok(signed_out("/console/login?bye=1"))
-}
-
-/// To the sign-in page at `location`, with the session cookie removed.
-fn signed_out(location: &str) -> HttpResponse {
-    let mut gone = Cookie::build(COOKIE, "").path("/console").finish();
-    gone.make_removal();
-    HttpResponse::SeeOther().insert_header((header::LOCATION, location)).cookie(gone).finish()
-}
-
-/// What every console page shows around its content.
-struct Frame {
-    user: String,
-    role_label: &'static str,
-    admin: bool,
-    csrf: String,
-    /// The menu item that is current.
-    section: &'static str,
-}
-
-impl Frame {
-    fn of(session: &Session, section: &'static str) -> Frame {
-        Frame {
-            user: session.staff.staff.display_name.clone(),
-            role_label: if session.staff.is_admin() { "管理员" } else { "班级工作人员" },
-            admin: session.staff.is_admin(),
-            csrf: session.csrf.clone(),
-            section,
-        }
-    }
-
-    /// The `hx-headers` value that makes htmx send the CSRF token.
-    fn hx_headers(&self) -> String {
-        serde_json::json!({ "X-CSRF-Token": self.csrf }).to_string()
-    }
+        .service(web::resource("/console/classes/{id}/staff/{staff_id}/remove").route(web::post().to(unassign_staff)));
 }
 
 #[derive(Deserialize)]
@@ -324,74 +118,8 @@ async fn class_list(
     page(StatusCode::OK, &shown)
 }
 
-#[derive(Template)]
-#[template(path = "console/message.html")]
-struct MessagePage {
-    frame: Frame,
-    title: &'static str,
-    message: String,
-}
-
-/// A refusal or a missing page inside the console frame (another class answers exactly like a missing one).
-fn message(session: &Session, status: StatusCode, title: &'static str, text: &str) -> AppResult<HttpResponse> {
-    page(status, &MessagePage { frame: Frame::of(session, "classes"), title, message: text.to_owned() })
-}
-
-/// A state-changing request without the page's CSRF token: an old page, or one not from rollcall.
-fn stale(session: &Session) -> AppResult<HttpResponse> {
-    message(session, StatusCode::FORBIDDEN, "页面已过期", "页面已过期（或不是从本系统的页面提交的），请刷新后重试。")
-}
-
 const CLASSES_ADMIN_ONLY: &str = "只有管理员可以新建或修改培训班。";
 const STAFF_ADMIN_ONLY: &str = "只有管理员可以安排班级工作人员。";
-
-fn admins_only(session: &Session, why: &str) -> AppResult<HttpResponse> {
-    message(session, StatusCode::FORBIDDEN, "没有权限", why)
-}
-
-/// Another class answers exactly like a missing one.
-fn class_not_found(session: &Session) -> AppResult<HttpResponse> {
-    message(session, StatusCode::NOT_FOUND, "找不到培训班", "该培训班不存在，或您没有被分配到该班。")
-}
-
-/// The session of a state-changing request, or the page to answer instead: the sign-in page without a session, the
-/// stale-page refusal without the page's CSRF token.
-async fn posting(req: &HttpRequest, state: &AppState, token: Option<&str>) -> AppResult<Result<Session, HttpResponse>> {
-    let Some(session) = session(req, state).await? else { return Ok(Err(to_login(req))) };
-    if !csrf_ok(req, &session, token) {
-        return stale(&session).map(Err);
-    }
-    Ok(Ok(session))
-}
-
-/// The class at `raw` for an administrator's change, or the page to answer instead: 404 for a missing or another
-/// class, 403 with `why` for staff.
-async fn class_to_change(
-    state: &AppState,
-    session: &Session,
-    raw: &str,
-    why: &str,
-) -> AppResult<Result<crate::class::ClassScope, HttpResponse>> {
-    let Some(scope) = scoped(state, session, raw).await? else { return class_not_found(session).map(Err) };
-    if !session.staff.is_admin() {
-        return admins_only(session, why).map(Err);
-    }
-    Ok(Ok(scope))
-}
-
-/// A form's refusal (the field it is about, when it names one, and its message) when it is about `field`.
-fn error_on<'a>(error: &'a Option<(Option<&'static str>, String)>, field: &str) -> Option<&'a str> {
-    match error {
-        Some((Some(f), m)) if *f == field => Some(m),
-        _ => None,
-    }
-}
-
-/// The status to show a refusal with when it is the person's to correct (a 4xx), so the form comes back with it;
-/// `None` for a failure of the server, which stays an error.
-fn correctable(e: &AppError) -> Option<StatusCode> {
-    Some(crate::http::error::status_of(e.code)).filter(|s| s.is_client_error())
-}
 
 /// The class form as typed, so a refused form comes back with what the person entered.
 #[derive(Deserialize, Default, Clone)]
@@ -543,6 +271,7 @@ async fn create_class(
 #[template(path = "console/class.html")]
 struct ClassPage {
     frame: Frame,
+    head: ClassHead,
     class: ClassView,
     /// (staff id, name, username, role)
     staff: Vec<(uuid::Uuid, String, String, &'static str)>,
@@ -550,12 +279,6 @@ struct ClassPage {
     candidates: Vec<(uuid::Uuid, String)>,
     saved: bool,
     error: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub struct SavedQuery {
-    #[serde(default)]
-    saved: Option<String>,
 }
 
 async fn class_page(
@@ -591,6 +314,7 @@ async fn class_page_with(
     let staff = assigned.into_iter().map(|s| (s.staff_id, s.display_name, s.username, s.role.label())).collect();
     let shown = ClassPage {
         frame: Frame::of(session, "classes"),
+        head: ClassHead::of(&scope, ""),
         class: ClassView::from(&scope.class),
         staff,
         candidates,
@@ -598,16 +322,6 @@ async fn class_page_with(
         error,
     };
     page(status, &shown)
-}
-
-/// The class at `raw` when the person may act on it; `None` for a malformed id, a missing class or another one.
-async fn scoped(state: &AppState, session: &Session, raw: &str) -> AppResult<Option<crate::class::ClassScope>> {
-    let Ok(id) = raw.parse::<uuid::Uuid>() else { return Ok(None) };
-    match crate::class::access::class_scope(&state.db, &session.staff, id).await {
-        Ok(scope) => Ok(Some(scope)),
-        Err(e) if e.code == ErrorCode::NotFound => Ok(None),
-        Err(e) => Err(e),
-    }
 }
 
 async fn edit_class_form(
@@ -720,66 +434,4 @@ async fn unassign_staff(
     let id = scope.class.id;
     classes::unassign_staff(&state.db, &session.staff.actor(), &scope, staff_id, state.now()).await?;
     Ok(see_other(&format!("/console/classes/{id}?saved=1")))
-}
-
-#[derive(Template)]
-#[template(path = "console/password.html")]
-struct PasswordPage {
-    frame: Frame,
-    error: Option<(Option<&'static str>, String)>,
-}
-
-impl PasswordPage {
-    fn error_for(&self, field: &str) -> Option<&str> {
-        error_on(&self.error, field)
-    }
-}
-
-async fn password_form(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    let Some(session) = session(&req, &state).await? else { return Ok(to_login(&req)) };
-    page(StatusCode::OK, &PasswordPage { frame: Frame::of(&session, "password"), error: None })
-}
-
-#[derive(Deserialize)]
-pub struct PasswordForm {
-    #[serde(default)]
-    current: String,
-    #[serde(default)]
-    new: String,
-    #[serde(default)]
-    repeat: String,
-    #[serde(default)]
-    csrf: Option<String>,
-}
-
-/// Changes the signed-in person's password with the API's function; every session ends, so they sign in again.
-async fn change_password(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: web::Form<PasswordForm>,
-) -> AppResult<HttpResponse> {
-    let session = match posting(&req, &state, form.csrf.as_deref()).await? {
-        Ok(session) => session,
-        Err(answer) => return Ok(answer),
-    };
-    let changed = if form.new != form.repeat {
-        Err(AppError::validation("两次输入的新密码不一致").on_field("repeat"))
-    } else {
-        match crate::auth::Password::parse(&form.new) {
-            Ok(new) => auth::change_own_password(&state.db, &session.staff, &form.current, &new, state.now())
-                .await
-                .map_err(|e| if e.code == ErrorCode::InvalidCredentials { e.on_field("current") } else { e }),
-            Err(e) => Err(e.on_field("new")),
-        }
-    };
-    match changed {
-        Ok(()) => Ok(signed_out("/console/login?changed=1")),
-        Err(e) => match correctable(&e) {
-            Some(status) => {
-                let error = Some((e.field, e.message.into_owned()));
-                page(status, &PasswordPage { frame: Frame::of(&session, "password"), error })
-            }
-            None => Err(e),
-        },
-    }
 }

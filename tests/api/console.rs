@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::helpers::{Account, TestApp, spawn_app};
 
 /// Signs in through the console's form; returns the answer (a redirect with the cookie, or the form again).
-async fn sign_in(app: &TestApp, username: &str, password: &str) -> reqwest::Response {
+pub(crate) async fn sign_in(app: &TestApp, username: &str, password: &str) -> reqwest::Response {
     app.client
         .post(app.url("/console/login"))
         .form(&[("username", username), ("password", password)])
@@ -18,7 +18,7 @@ async fn sign_in(app: &TestApp, username: &str, password: &str) -> reqwest::Resp
 }
 
 /// The session cookie set by a successful sign-in, as `name=value`.
-async fn session_cookie(app: &TestApp, account: &Account) -> String {
+pub(crate) async fn session_cookie(app: &TestApp, account: &Account) -> String {
     let response = sign_in(app, &account.username, &account.password).await;
     assert_eq!(response.status(), 303, "signed in");
     assert_eq!(response.headers()[header::LOCATION], "/console/classes");
@@ -26,7 +26,7 @@ async fn session_cookie(app: &TestApp, account: &Account) -> String {
     set.split(';').next().unwrap().to_owned()
 }
 
-async fn page(app: &TestApp, path: &str, cookie: Option<&str>) -> (u16, String, reqwest::header::HeaderMap) {
+pub(crate) async fn page(app: &TestApp, path: &str, cookie: Option<&str>) -> (u16, String, reqwest::header::HeaderMap) {
     let mut request = app.client.get(app.url(path));
     if let Some(c) = cookie {
         request = request.header(header::COOKIE, c);
@@ -182,11 +182,11 @@ async fn signing_out_needs_the_pages_csrf_token_and_ends_the_session() {
 }
 
 /// The CSRF token a console page carries for its forms.
-fn csrf_of(body: &str) -> String {
+pub(crate) fn csrf_of(body: &str) -> String {
     body.split(r#"name="csrf" value=""#).nth(1).and_then(|r| r.split('"').next()).unwrap().to_owned()
 }
 
-async fn post_form(app: &TestApp, path: &str, cookie: &str, form: &[(&str, &str)]) -> (u16, String, String) {
+pub(crate) async fn post_form(app: &TestApp, path: &str, cookie: &str, form: &[(&str, &str)]) -> (u16, String, String) {
     let response = app.client.post(app.url(path)).header(header::COOKIE, cookie).form(form).send().await.unwrap();
     let status = response.status().as_u16();
     let location = response.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();

@@ -16,6 +16,7 @@ mod checkin;
 mod classes;
 mod cli;
 mod console;
+mod console_class;
 mod deploy;
 mod discipline;
 mod e2e;

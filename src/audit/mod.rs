@@ -126,20 +126,46 @@ pub struct Filter<'a> {
     pub entity: Option<&'a str>,
     pub entity_id: Option<&'a str>,
     pub class_id: Option<Uuid>,
+    /// Who did it: part of the actor's name.
+    pub actor: Option<&'a str>,
+    pub action: Option<&'a str>,
+    /// Recorded at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Recorded before.
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl Filter<'_> {
+    fn query(&self) -> sea_orm::Select<audit_log::Entity> {
+        let mut query = audit_log::Entity::find();
+        if let Some(entity) = self.entity {
+            query = query.filter(audit_log::Column::Entity.eq(entity));
+        }
+        if let Some(entity_id) = self.entity_id {
+            query = query.filter(audit_log::Column::EntityId.eq(entity_id));
+        }
+        if let Some(class_id) = self.class_id {
+            query = query.filter(audit_log::Column::ClassId.eq(class_id));
+        }
+        if let Some(actor) = self.actor.map(str::trim).filter(|a| !a.is_empty()) {
+            query = query.filter(audit_log::Column::ActorName.contains(actor.replace(['%', '_'], "")));
+        }
+        if let Some(action) = self.action {
+            query = query.filter(audit_log::Column::Action.eq(action));
+        }
+        if let Some(from) = self.from {
+            query = query.filter(audit_log::Column::At.gte(from));
+        }
+        if let Some(until) = self.until {
+            query = query.filter(audit_log::Column::At.lt(until));
+        }
+        query
+    }
 }
 
 /// Newest first, optionally narrowed to one entity or one class.
 pub async fn list<C: ConnectionTrait>(conn: &C, filter: Filter<'_>, page: PageRequest) -> AppResult<Page<AuditEntry>> {
-    let mut query = audit_log::Entity::find();
-    if let Some(entity) = filter.entity {
-        query = query.filter(audit_log::Column::Entity.eq(entity));
-    }
-    if let Some(entity_id) = filter.entity_id {
-        query = query.filter(audit_log::Column::EntityId.eq(entity_id));
-    }
-    if let Some(class_id) = filter.class_id {
-        query = query.filter(audit_log::Column::ClassId.eq(class_id));
-    }
+    let query = filter.query();
     let total = query.clone().count(conn).await?;
     let rows = query
         .order_by_desc(audit_log::Column::At)
@@ -149,4 +175,15 @@ pub async fn list<C: ConnectionTrait>(conn: &C, filter: Filter<'_>, page: PageRe
         .all(conn)
         .await?;
     Ok(page.wrap(rows.into_iter().map(AuditEntry::from).collect(), total))
+}
+
+/// The newest `cap` rows matching `filter` (an administrator's CSV of what they filtered), newest first.
+pub async fn newest<C: ConnectionTrait>(conn: &C, filter: Filter<'_>, cap: u64) -> AppResult<Vec<audit_log::Model>> {
+    Ok(filter
+        .query()
+        .order_by_desc(audit_log::Column::At)
+        .order_by_desc(audit_log::Column::Id)
+        .limit(cap)
+        .all(conn)
+        .await?)
 }

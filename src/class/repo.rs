@@ -61,3 +61,11 @@ pub async fn class_staff<C: ConnectionTrait>(
     let accounts = staff_account::Entity::find().filter(staff_account::Column::Id.is_in(ids)).all(conn).await?;
     Ok(rows.into_iter().filter_map(|r| accounts.iter().find(|a| a.id == r.staff_id).cloned().map(|a| (r, a))).collect())
 }
+
+/// The class with this code, if any.
+pub async fn find_by_code<C: ConnectionTrait>(conn: &C, code: &str) -> AppResult<Option<training_class::Model>> {
+    if code.is_empty() {
+        return Ok(None);
+    }
+    Ok(training_class::Entity::find().filter(training_class::Column::Code.eq(code)).one(conn).await?)
+}

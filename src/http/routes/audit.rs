@@ -51,7 +51,12 @@ pub async fn list(
 ) -> AppResult<web::Json<Page<AuditEntry>>> {
     let q = query.into_inner();
     let page = PageRequest::from(PageQuery { page: q.page, per_page: q.per_page });
-    let filter = Filter { entity: q.entity.as_deref(), entity_id: q.entity_id.as_deref(), class_id: q.class_id };
+    let filter = Filter {
+        entity: q.entity.as_deref(),
+        entity_id: q.entity_id.as_deref(),
+        class_id: q.class_id,
+        ..Filter::default()
+    };
     Ok(web::Json(audit::list(&state.db, filter, page).await?))
 }
 

@@ -6,6 +6,7 @@
 //! reached over https. Every state-changing request carries a CSRF token bound to the session (a MAC of the token's
 //! hash under the master secret): a hidden form field, or the `X-CSRF-Token` header htmx sends from the page.
 
+mod admin;
 mod classes;
 mod import;
 mod policy;
@@ -39,6 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     timetable::configure(cfg);
     roster::configure(cfg);
     policy::configure(cfg);
+    admin::configure(cfg);
 }
 
 /// A signed-in staff member and the CSRF token of their session.

@@ -78,6 +78,8 @@ pub struct SecuritySettings {
     pub master_secret: Option<SecretString>,
     /// How long a staff login lasts.
     pub staff_token_ttl_hours: i64,
+    /// A console session left idle this long ends (it lasts at most `staff_token_ttl_hours`).
+    pub console_idle_minutes: i64,
     /// How long a trainee stays logged in on their phone.
     pub trainee_token_ttl_days: i64,
 }
@@ -245,6 +247,7 @@ breaker_ms = 5000
 
 [security]
 staff_token_ttl_hours = 12
+console_idle_minutes = 30
 trainee_token_ttl_days = 30
 
 [wechat]

@@ -84,6 +84,17 @@ pub async fn find_live_token<C: ConnectionTrait>(
         .await?)
 }
 
+/// Moves a live token's expiry (a console session kept alive by use).
+pub async fn extend_token<C: ConnectionTrait>(conn: &C, token_id: Uuid, expires_at: DateTime<Utc>) -> AppResult<()> {
+    auth_token::Entity::update_many()
+        .col_expr(auth_token::Column::ExpiresAt, Expr::value(expires_at))
+        .filter(auth_token::Column::Id.eq(token_id))
+        .filter(auth_token::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn revoke_token<C: ConnectionTrait>(conn: &C, token_id: Uuid, now: DateTime<Utc>) -> AppResult<()> {
     auth_token::Entity::update_many()
         .col_expr(auth_token::Column::RevokedAt, Expr::value(now))

@@ -107,6 +107,26 @@ pub async fn authenticate_hash(
     authenticated(db, token).await.map(|p| (p, expires_at))
 }
 
+/// A console session's staff member, the session sliding: each use moves its expiry to `idle` from now (written at
+/// most once a minute), never beyond `absolute` after sign-in. A session left alone for `idle` ends.
+pub async fn authenticate_sliding(
+    db: &DatabaseConnection,
+    token_hash: &str,
+    now: DateTime<Utc>,
+    idle: chrono::Duration,
+    absolute: chrono::Duration,
+) -> AppResult<Principal> {
+    let invalid = || AppError::new(ErrorCode::InvalidToken);
+    let token = repo::find_live_token(db, token_hash, now).await?.ok_or_else(invalid)?;
+    let (id, created_at, expires_at) = (token.id, token.created_at, token.expires_at);
+    let principal = authenticated(db, token).await?;
+    let wanted = (now + idle).min(created_at + absolute);
+    if wanted - expires_at > chrono::Duration::minutes(1) {
+        repo::extend_token(db, id, wanted).await?;
+    }
+    Ok(principal)
+}
+
 async fn authenticated(db: &DatabaseConnection, token: crate::entity::auth_token::Model) -> AppResult<Principal> {
     let invalid = || AppError::new(ErrorCode::InvalidToken);
     match token.subject_kind {

@@ -396,3 +396,29 @@ async fn changing_the_own_password_checks_the_current_one_and_signs_out_everywhe
     assert_eq!(sign_in(&app, &staff.username, "correct horse battery").await.status(), 401);
     assert_eq!(sign_in(&app, &staff.username, "a new long password").await.status(), 303);
 }
+
+#[tokio::test]
+async fn a_console_session_ends_after_30_idle_minutes_and_slides_while_used() {
+    let app = spawn_app().await;
+    let staff = app.create_account(Role::Staff).await;
+    let cookie = session_cookie(&app, &staff).await;
+    for _ in 0..3 {
+        app.clock.advance(chrono::Duration::minutes(20));
+        let (status, _, _) = page(&app, "/console/classes", Some(&cookie)).await;
+        assert_eq!(status, 200, "used every 20 minutes, the session stays");
+    }
+    app.clock.advance(chrono::Duration::minutes(31));
+    let (status, _, headers) = page(&app, "/console/classes", Some(&cookie)).await;
+    assert_eq!((status, headers[header::LOCATION].to_str().unwrap()), (303, "/console/login"), "31 idle minutes");
+
+    // However busy, a session lasts at most staff_token_ttl_hours (12) from sign-in.
+    let cookie = session_cookie(&app, &staff).await;
+    for _ in 0..(12 * 60 / 25) {
+        app.clock.advance(chrono::Duration::minutes(25));
+        let (status, _, _) = page(&app, "/console/classes", Some(&cookie)).await;
+        assert_eq!(status, 200);
+    }
+    app.clock.advance(chrono::Duration::minutes(25));
+    let (status, _, _) = page(&app, "/console/classes", Some(&cookie)).await;
+    assert_eq!(status, 303, "past 12 hours");
+}

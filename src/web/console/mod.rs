@@ -58,9 +58,12 @@ fn csrf_for(state: &AppState, token_hash: &str) -> AppResult<String> {
 async fn session(req: &HttpRequest, state: &AppState) -> AppResult<Option<Session>> {
     let Some(cookie) = req.cookie(COOKIE) else { return Ok(None) };
     let hash = token::hash(cookie.value());
-    match auth::authenticate_hash(&state.db, &hash, state.now()).await {
-        Ok((Principal::Staff(staff), _)) => Ok(Some(Session { staff, csrf: csrf_for(state, &hash)? })),
-        Ok((Principal::Trainee(_), _)) => Ok(None),
+    let security = &state.settings.security;
+    let idle = chrono::Duration::minutes(security.console_idle_minutes);
+    let absolute = chrono::Duration::hours(security.staff_token_ttl_hours);
+    match auth::authenticate_sliding(&state.db, &hash, state.now(), idle, absolute).await {
+        Ok(Principal::Staff(staff)) => Ok(Some(Session { staff, csrf: csrf_for(state, &hash)? })),
+        Ok(Principal::Trainee(_)) => Ok(None),
         Err(e) if e.code == ErrorCode::InvalidToken => Ok(None),
         Err(e) => Err(e),
     }

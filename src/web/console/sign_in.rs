@@ -77,7 +77,8 @@ async fn login(req: HttpRequest, state: web::Data<AppState>, form: web::Form<Log
         return page(StatusCode::FORBIDDEN, &shown);
     }
     let limits = LoginLimits::of(&state.settings.rate_limits);
-    let ttl = chrono::Duration::hours(state.settings.security.staff_token_ttl_hours);
+    // The session starts with the idle timeout and slides with use (see `session`).
+    let ttl = chrono::Duration::minutes(state.settings.security.console_idle_minutes);
     let address = client_addr(&req, &state);
     let credentials = Credentials { username: &form.username, password: &form.password, client_addr: &address };
     match auth::login(&state.db, state.infra.limiter.as_ref(), &limits, &credentials, state.now(), ttl).await {

@@ -93,7 +93,12 @@ pub async fn connect_database(settings: &Settings) -> anyhow::Result<DatabaseCon
 pub async fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
     let master_secret = settings.master_secret()?;
     let proxies = settings.trusted_proxies()?.map(Arc::new);
-    let db = connect_database(&settings).await?;
+    let mut db = connect_database(&settings).await?;
+    let queries = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counter = queries.clone();
+    db.set_metric_callback(move |_| {
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    });
     let infra = Infra::connect(&settings.redis, clock.clone()).await?;
     let wechat = WechatClient::new(&settings.wechat)?;
     let attempts = AttemptLog::start(db.clone());
@@ -110,7 +115,7 @@ pub async fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::R
             Duration::from_millis(settings.jobs.outbox_poll_ms),
         );
     }
-    Ok(AppState { ctx, wechat, attempts, live_recent: Arc::default(), proxies })
+    Ok(AppState { ctx, wechat, attempts, live_recent: Arc::default(), proxies, queries })
 }
 
 fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {

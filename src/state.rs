@@ -16,6 +16,9 @@ pub struct AppState {
     pub live_recent: Arc<crate::live::recent::Recent>,
     /// Whose `X-Forwarded-For` is believed (none unless `server.trust_forwarded_for`).
     pub proxies: Option<Arc<crate::forwarded::TrustedProxies>>,
+    /// Statements run on this instance's database connection (benchmarks and tests read it: a page's query count
+    /// must not grow with the rows it shows).
+    pub queries: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::ops::Deref for AppState {

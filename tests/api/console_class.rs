@@ -502,3 +502,60 @@ async fn staff_read_the_rules_and_administrators_change_them_with_a_reason() {
     let audit = api_list(&app, &format!("/api/v1/audit?class_id={}", s.class_id), &s.admin_token).await.to_string();
     assert!(audit.contains("class.policy") && audit.contains("按委托单位要求调整"), "{audit}");
 }
+
+/// Statements the app runs while answering one console page.
+async fn queries_for(app: &TestApp, path: &str, cookie: &str) -> u64 {
+    use std::sync::atomic::Ordering;
+    let before = app.state.queries.load(Ordering::SeqCst);
+    let (status, body, _) = page(app, path, Some(cookie)).await;
+    assert_eq!(status, 200, "{path}: {body}");
+    app.state.queries.load(Ordering::SeqCst) - before
+}
+
+/// A class of `trainees` on the roster and `days` days × 2 sessions, each session with everyone's record.
+async fn seeded_class(app: &TestApp, token: &str, code: &str, trainees: usize, days: u32) -> (String, String) {
+    let class_id = app.create_class(token, code).await;
+    let mut csv = String::from("姓名,手机号,单位\n");
+    for i in 0..trainees {
+        csv.push_str(&format!("学员{i:03},136{:08},单位{}\n", rand_phone(code, i), i % 7));
+    }
+    app.import_roster_csv(token, &class_id, &csv).await;
+    let batch = json!({"from": "2026-11-23", "to": (chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap() + chrono::Duration::days(i64::from(days))).to_string(), "weekdays": [1,2,3,4,5,6,7],
+        "slots": [{"start": "08:30", "end": "11:30", "title": "上午课程", "kind": "lecture", "credit_hours": 3},
+                  {"start": "14:30", "end": "17:30", "title": "下午课程", "kind": "discussion", "credit_hours": 3}]});
+    let response = app.post_json(&format!("/api/v1/classes/{class_id}/sessions/batch"), Some(token), &batch).await;
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    let roster = api_list(app, &format!("/api/v1/classes/{class_id}/roster?per_page=1"), token).await;
+    let first = roster["items"][0]["enrollment_id"].as_str().unwrap().to_owned();
+    (class_id, first)
+}
+
+fn rand_phone(code: &str, i: usize) -> u64 {
+    let salt: u64 = code.bytes().map(u64::from).sum::<u64>() * 1000;
+    (salt + i as u64) % 100_000_000
+}
+
+#[tokio::test]
+async fn the_roster_timetable_and_trainee_pages_make_as_many_queries_for_60_rows_as_for_3() {
+    let app = spawn_app().await;
+    let admin = app.create_account(Role::Admin).await;
+    let token = app.token_for(&admin).await;
+    let (small, small_trainee) = seeded_class(&app, &token, "Q-SMALL", 3, 2).await;
+    let (large, large_trainee) = seeded_class(&app, &token, "Q-LARGE", 60, 10).await;
+    let cookie = session_cookie(&app, &admin).await;
+    // The sessions of 2026-11-23..25 have started by the clock (2026-11-26 08:30), so the trainee page lists rows.
+    for (what, small_path, large_path) in [
+        ("roster", format!("/console/classes/{small}/roster"), format!("/console/classes/{large}/roster")),
+        ("timetable", format!("/console/classes/{small}/sessions"), format!("/console/classes/{large}/sessions")),
+        (
+            "trainee",
+            format!("/console/classes/{small}/roster/{small_trainee}"),
+            format!("/console/classes/{large}/roster/{large_trainee}"),
+        ),
+    ] {
+        let few = queries_for(&app, &small_path, &cookie).await;
+        let many = queries_for(&app, &large_path, &cookie).await;
+        assert!(few > 0, "the counter counts");
+        assert_eq!(few, many, "{what}: {few} statements for the small class, {many} for the large one");
+    }
+}

@@ -27,16 +27,21 @@ pub async fn find_staff<C: ConnectionTrait>(conn: &C, id: Uuid) -> AppResult<Opt
 
 pub async fn list_staff<C: ConnectionTrait>(
     conn: &C,
+    search: Option<&str>,
     offset: u64,
     limit: u64,
 ) -> AppResult<(Vec<staff_account::Model>, u64)> {
-    let total = staff_account::Entity::find().count(conn).await?;
-    let rows = staff_account::Entity::find()
-        .order_by_asc(staff_account::Column::Username)
-        .offset(offset)
-        .limit(limit)
-        .all(conn)
-        .await?;
+    let mut query = staff_account::Entity::find();
+    if let Some(q) = search.map(str::trim).filter(|q| !q.is_empty()) {
+        let q = q.replace(['%', '_'], "");
+        query = query.filter(
+            sea_orm::Condition::any()
+                .add(staff_account::Column::Username.contains(&q))
+                .add(staff_account::Column::DisplayName.contains(&q)),
+        );
+    }
+    let total = query.clone().count(conn).await?;
+    let rows = query.order_by_asc(staff_account::Column::Username).offset(offset).limit(limit).all(conn).await?;
     Ok((rows, total))
 }
 

@@ -206,8 +206,12 @@ pub async fn create_staff(
     Ok(created)
 }
 
-pub async fn list_staff(db: &DatabaseConnection, page: PageRequest) -> AppResult<Page<StaffAccount>> {
-    let (rows, total) = repo::list_staff(db, page.offset(), page.limit()).await?;
+pub async fn list_staff(
+    db: &DatabaseConnection,
+    search: Option<&str>,
+    page: PageRequest,
+) -> AppResult<Page<StaffAccount>> {
+    let (rows, total) = repo::list_staff(db, search, page.offset(), page.limit()).await?;
     Ok(page.wrap(rows.iter().map(StaffAccount::from_model).collect(), total))
 }
 

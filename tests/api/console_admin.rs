@@ -91,7 +91,8 @@ async fn an_admin_creates_disables_enables_and_sets_the_password_of_an_account()
     .await;
     assert_eq!(status, 409, "{body}");
 
-    let (_, body, _) = page(&app, "/console/admin/staff", Some(&cookie)).await;
+    let (_, body, _) = page(&app, "/console/admin/staff?q=wang", Some(&cookie)).await;
+    assert!(body.contains("wang.ls") && !body.contains(&admin.username) && body.contains("共 1 个账号"), "{body}");
     let row = body.split("wang.ls").nth(1).unwrap();
     let id = row.split("/console/admin/staff/").nth(1).and_then(|r| r.split('/').next()).unwrap().to_owned();
     let (status, location, _) =

@@ -73,7 +73,7 @@ pub async fn list(
     _admin: Admin,
     query: web::Query<PageQuery>,
 ) -> AppResult<web::Json<Page<StaffAccount>>> {
-    Ok(web::Json(service::list_staff(&state.db, query.into_inner().into()).await?))
+    Ok(web::Json(service::list_staff(&state.db, None, query.into_inner().into()).await?))
 }
 
 /// One account. Admins only.

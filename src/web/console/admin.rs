@@ -128,6 +128,7 @@ pub struct NewStaffForm {
 #[template(path = "console/admin_staff.html")]
 struct StaffPage {
     frame: Frame,
+    q: String,
     rows: Vec<StaffRow>,
     pager: Pager,
     form: NewStaffForm,
@@ -152,6 +153,8 @@ impl StaffPage {
 #[derive(Deserialize)]
 pub struct StaffQuery {
     #[serde(default)]
+    q: Option<String>,
+    #[serde(default)]
     page: Option<u64>,
     #[serde(default)]
     done: Option<String>,
@@ -173,20 +176,30 @@ async fn staff_list(
         Some("password") => Some("已设置新密码，该账号原有的登录随即失效。"),
         _ => None,
     };
-    staff_page(&state, &session, q.page, NewStaffForm::default(), notice, None, StatusCode::OK).await
+    let search =
+        q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(32).collect::<String>());
+    let listing = Listing { search: search.as_deref(), page: q.page };
+    staff_page(&state, &session, listing, NewStaffForm::default(), notice, None, StatusCode::OK).await
+}
+
+/// Which accounts the list shows.
+#[derive(Clone, Copy, Default)]
+struct Listing<'a> {
+    search: Option<&'a str>,
+    page: Option<u64>,
 }
 
 async fn staff_page(
     state: &AppState,
     session: &Session,
-    page_no: Option<u64>,
+    listing: Listing<'_>,
     form: NewStaffForm,
     notice: Option<&'static str>,
     error: Option<AppError>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
-    let request = PageRequest::from(PageQuery { page: page_no, per_page: Some(PER_PAGE) });
-    let found = auth::list_staff(&state.db, request).await?;
+    let request = PageRequest::from(PageQuery { page: listing.page, per_page: Some(PER_PAGE) });
+    let found = auth::list_staff(&state.db, listing.search, request).await?;
     let stamp = |t: chrono::DateTime<Utc>| t.with_timezone(&china()).format("%Y-%m-%d").to_string();
     let rows = found
         .items
@@ -204,7 +217,8 @@ async fn staff_page(
     let shown = StaffPage {
         frame: Frame::of(session, "admin"),
         rows,
-        pager: Pager::new(request.page, found.total, &[]),
+        pager: Pager::new(request.page, found.total, &[("q", listing.search.unwrap_or_default())]),
+        q: listing.search.unwrap_or_default().to_owned(),
         form,
         notice,
         error: error.and_then(shown_error),
@@ -241,7 +255,7 @@ async fn create(
         Err(e) => match correctable(&e) {
             Some(status) => {
                 let kept = NewStaffForm { password: String::new(), ..form };
-                staff_page(&state, &session, None, kept, None, Some(e), status).await
+                staff_page(&state, &session, Listing::default(), kept, None, Some(e), status).await
             }
             None => Err(e),
         },
@@ -295,7 +309,9 @@ async fn set_disabled(
         })),
         Err(e) if e.code == ErrorCode::NotFound => account_not_found(&session),
         Err(e) => match correctable(&e) {
-            Some(status) => staff_page(&state, &session, None, NewStaffForm::default(), None, Some(e), status).await,
+            Some(status) => {
+                staff_page(&state, &session, Listing::default(), NewStaffForm::default(), None, Some(e), status).await
+            }
             None => Err(e),
         },
     }

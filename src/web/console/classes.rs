@@ -302,7 +302,7 @@ async fn class_page_with(
 ) -> AppResult<HttpResponse> {
     let assigned = classes::list_staff(&state.db, &scope).await?;
     let candidates = if session.staff.is_admin() {
-        let all = auth::list_staff(&state.db, PageRequest { page: 1, per_page: 200 }).await?;
+        let all = auth::list_staff(&state.db, None, PageRequest { page: 1, per_page: 200 }).await?;
         all.items
             .into_iter()
             .filter(|a| !a.disabled && !assigned.iter().any(|s| s.staff_id == a.id))

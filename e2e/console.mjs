@@ -61,6 +61,13 @@ const SCREENS = [
   'repeat',
   'timetable',
   'invites',
+  'policy',
+  'session-edit',
+  'screen-links',
+  'trainee',
+  'admin-staff',
+  'admin-audit',
+  'admin-outbox',
   'staff-classes',
 ];
 const SHOTS = [
@@ -409,12 +416,49 @@ async function administrator(browser, seen) {
     } finally {
       await sheet.close();
     }
+    await tour(page, seen);
   } catch (e) {
     await failureShot(page, screenshotDir, 'console-failure.png', e);
     throw e;
   } finally {
     await context.close();
   }
+}
+
+/** The class's other screens and 系统管理, each shot; checks what each is about. */
+async function tour(page, seen) {
+  const c = s.class;
+  await loads(page, 'the rules tab', () => page.goto(`${base}/console/classes/${c.id}/policy`));
+  check((await text(page, 'form.rules')).includes('《干部教育培训工作条例》'), 'the rules tab explains the 1/7 rule');
+  await screens(page, 'policy', seen);
+
+  await loads(page, 'the timetable', () => page.goto(`${base}/console/classes/${c.id}/sessions`));
+  await loads(page, 'a session\'s edit form', () => page.locator('td.ops').first().getByRole('link', { name: '修改' }).click());
+  check((await page.locator('#title').inputValue()) === s.timetable.slots[0].title, 'the edit form holds the session');
+  await screens(page, 'session-edit', seen);
+
+  await loads(page, 'the timetable', () => page.goto(`${base}/console/classes/${c.id}/sessions`));
+  await loads(page, 'the big-screen links', () => page.locator('td.ops').first().getByRole('link', { name: '大屏链接' }).click());
+  await loads(page, 'a new big-screen link', () => page.getByRole('button', { name: '生成大屏链接' }).click());
+  const link = await page.locator('#new-link').inputValue();
+  check(/\/screen\/[0-9a-f-]+#key=/.test(link), `a new link should open the big screen: ${link}`);
+  await screens(page, 'screen-links', seen);
+
+  await loads(page, 'the roster', () => page.goto(`${base}/console/classes/${c.id}/roster`));
+  await loads(page, 'a trainee\'s page', () => page.locator('#roster-list tbody a').first().click());
+  check((await text(page, 'main')).includes('考勤汇总'), 'the trainee page shows their attendance');
+  await screens(page, 'trainee', seen);
+
+  for (const [label, screen, path] of [
+    ['工作人员账号', 'admin-staff', '/console/admin/staff'],
+    ['操作日志', 'admin-audit', '/console/admin/audit'],
+    ['微信通知', 'admin-outbox', '/console/admin/outbox'],
+  ]) {
+    await loads(page, label, () => page.goto(`${base}${path}`));
+    check((await text(page, 'nav.tabs [aria-current=page]')) === label, `系统管理 → ${label}`);
+    await screens(page, screen, seen);
+  }
+  check((await text(page, 'body')).length > 0, 'the outbox page renders');
 }
 
 /** The roster tab's table: exactly the trainees, and the count. */

@@ -101,12 +101,16 @@ async fn ensure_class(
     now: DateTime<Utc>,
 ) -> AppResult<Uuid> {
     let admin = StaffPrincipal { token_id: Uuid::nil(), staff: admin };
-    let existing =
-        classes::list_classes(&state.db, &admin, None, None, crate::pagination::PageRequest { page: 1, per_page: 200 })
-            .await?
-            .items
-            .into_iter()
-            .find(|c| c.code == CLASS_CODE);
+    let existing = classes::list_classes(
+        &state.db,
+        &admin,
+        classes::ClassFilter::default(),
+        crate::pagination::PageRequest { page: 1, per_page: 200 },
+    )
+    .await?
+    .items
+    .into_iter()
+    .find(|c| c.code == CLASS_CODE);
     if let Some(class) = existing {
         return Ok(class.id);
     }
@@ -251,7 +255,7 @@ async fn ensure_finished_class(
     use sea_orm::{ActiveValue::Set, ColumnTrait, QueryFilter};
     let admin = StaffPrincipal { token_id: Uuid::nil(), staff: admin };
     let page = crate::pagination::PageRequest { page: 1, per_page: 200 };
-    let existing = classes::list_classes(&state.db, &admin, None, None, page)
+    let existing = classes::list_classes(&state.db, &admin, classes::ClassFilter::default(), page)
         .await?
         .items
         .into_iter()

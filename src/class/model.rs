@@ -28,6 +28,8 @@ impl StaffRole {
 }
 
 impl ClassKind {
+    pub const ALL: [ClassKind; 4] = [ClassKind::Main, ClassKind::Topic, ClassKind::Commissioned, ClassKind::Online];
+
     pub fn label(self) -> &'static str {
         match self {
             ClassKind::Main => "主体班",

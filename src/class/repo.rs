@@ -10,10 +10,10 @@ use crate::pagination::PageRequest;
 pub async fn list_classes<C: ConnectionTrait>(
     conn: &C,
     staff_id: Option<Uuid>,
-    status: Option<&str>,
-    search: Option<&str>,
+    filter: super::service::ClassFilter<'_>,
     page: PageRequest,
 ) -> AppResult<(Vec<training_class::Model>, u64)> {
+    let super::service::ClassFilter { status, kind, search } = filter;
     let mut query = training_class::Entity::find();
     if let Some(staff_id) = staff_id {
         query = query.filter(
@@ -28,6 +28,9 @@ pub async fn list_classes<C: ConnectionTrait>(
     }
     if let Some(status) = status {
         query = query.filter(training_class::Column::Status.eq(status));
+    }
+    if let Some(kind) = kind {
+        query = query.filter(training_class::Column::Kind.eq(kind));
     }
     if let Some(text) = search.map(str::trim).filter(|t| !t.is_empty()) {
         let pattern = format!("%{}%", text.replace(['%', '_'], ""));

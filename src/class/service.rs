@@ -154,15 +154,24 @@ pub async fn update_class(
         .await?)
 }
 
+/// Which classes a list shows; every field narrows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClassFilter<'a> {
+    pub status: Option<ClassStatus>,
+    pub kind: Option<super::ClassKind>,
+    /// Part of the code or the name.
+    pub search: Option<&'a str>,
+}
+
+/// The classes the person may see (all for administrators, their own for staff), newest first.
 pub async fn list_classes(
     db: &DatabaseConnection,
     who: &StaffPrincipal,
-    status: Option<ClassStatus>,
-    search: Option<&str>,
+    filter: ClassFilter<'_>,
     page: PageRequest,
 ) -> AppResult<Page<ClassView>> {
     let staff_filter = if who.is_admin() { None } else { Some(who.staff.id) };
-    let (rows, total) = repo::list_classes(db, staff_filter, status.map(ClassStatus::as_str), search, page).await?;
+    let (rows, total) = repo::list_classes(db, staff_filter, filter, page).await?;
     Ok(page.wrap(rows.iter().map(ClassView::from).collect(), total))
 }
 

@@ -51,7 +51,7 @@ const MORNING: &str = "专题讲座：干部履职能力提升";
 const AFTERNOON: &str = "分组研讨：基层治理案例";
 
 /// The screens the script shoots, each at 1366 and 375 px.
-const SCREENS: [&str; 11] = [
+const SCREENS: [&str; 18] = [
     "login",
     "classes",
     "class-new",
@@ -62,6 +62,13 @@ const SCREENS: [&str; 11] = [
     "repeat",
     "timetable",
     "invites",
+    "policy",
+    "session-edit",
+    "screen-links",
+    "trainee",
+    "admin-staff",
+    "admin-audit",
+    "admin-outbox",
     "staff-classes",
 ];
 

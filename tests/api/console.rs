@@ -126,6 +126,14 @@ async fn staff_see_only_their_classes_and_names_are_shown_escaped() {
     assert!(body.contains("QN-01") && !body.contains("ZT-02"), "filter by status");
     let (_, body, _) = page(&app, "/console/classes?q=nothing-like-this", Some(&admin_cookie)).await;
     assert!(body.contains("没有符合条件的培训班"), "an empty state that says why");
+    let topic = json!({"code": "ZT-03", "name": "数字政府专题班", "kind": "topic", "start_date": "2026-11-23",
+        "end_date": "2026-11-27", "status": "open"});
+    assert_eq!(app.post_json("/api/v1/classes", Some(&admin_token), &topic).await.status(), 201);
+    let (_, body, _) = page(&app, "/console/classes?kind=topic", Some(&admin_cookie)).await;
+    assert!(
+        body.contains("ZT-03") && !body.contains("QN-01") && body.contains("共 1 个班级"),
+        "filter by kind: {body}"
+    );
 }
 
 #[tokio::test]

@@ -102,7 +102,10 @@ pub async fn list(
 ) -> AppResult<web::Json<Page<ClassView>>> {
     let q = query.into_inner();
     let page = PageRequest::from(PageQuery { page: q.page, per_page: q.per_page });
-    Ok(web::Json(service::list_classes(&state.db, &who, q.status, None, page).await?))
+    Ok(web::Json(
+        service::list_classes(&state.db, &who, service::ClassFilter { status: q.status, ..Default::default() }, page)
+            .await?,
+    ))
 }
 
 /// One class.

@@ -28,6 +28,8 @@ pub struct ClassQuery {
     #[serde(default)]
     status: Option<String>,
     #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
     page: Option<u64>,
 }
 
@@ -62,6 +64,8 @@ struct ClassListPage {
     q: String,
     status: String,
     statuses: Vec<(&'static str, &'static str)>,
+    kind: String,
+    kinds: Vec<(&'static str, &'static str)>,
     rows: Vec<ClassRow>,
     total: u64,
     page: u64,
@@ -82,10 +86,12 @@ async fn class_list(
     let Some(session) = session(&req, &state).await? else { return Ok(to_login(&req)) };
     let q = q.into_inner();
     let status = q.status.as_deref().and_then(ClassStatus::parse);
+    let kind = q.kind.as_deref().and_then(crate::class::ClassKind::parse);
     let search =
         q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(64).collect::<String>());
     let page_request = PageRequest::from(PageQuery { page: q.page, per_page: Some(PER_PAGE) });
-    let found = classes::list_classes(&state.db, &session.staff, status, search.as_deref(), page_request).await?;
+    let filter = classes::ClassFilter { status, kind, search: search.as_deref() };
+    let found = classes::list_classes(&state.db, &session.staff, filter, page_request).await?;
     let pages = found.total.div_ceil(PER_PAGE).max(1);
     let link = |p: u64| {
         let mut query = form_urlencoded::Serializer::new(String::new());
@@ -94,6 +100,9 @@ async fn class_list(
         }
         if let Some(s) = status {
             query.append_pair("status", s.as_str());
+        }
+        if let Some(k) = kind {
+            query.append_pair("kind", k.as_str());
         }
         query.append_pair("page", &p.to_string());
         format!("?{}", query.finish())
@@ -107,13 +116,15 @@ async fn class_list(
             .iter()
             .map(|s| (s.as_str(), s.label()))
             .collect(),
+        kind: kind.map(|k| k.as_str().to_owned()).unwrap_or_default(),
+        kinds: crate::class::ClassKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
         rows: found.items.into_iter().map(ClassRow::from).collect(),
         total: found.total,
         page: page_no,
         pages,
         prev: (page_no > 1).then(|| link(page_no - 1)),
         next: (page_no < pages).then(|| link(page_no + 1)),
-        filtered: search.is_some() || status.is_some(),
+        filtered: search.is_some() || status.is_some() || kind.is_some(),
     };
     page(StatusCode::OK, &shown)
 }
@@ -205,10 +216,7 @@ impl ClassFormPage {
             class_id,
             form,
             error: error.map(|e| (e.field, e.message.into_owned())),
-            kinds: [ClassKind::Main, ClassKind::Topic, ClassKind::Commissioned, ClassKind::Online]
-                .iter()
-                .map(|k| (k.as_str(), k.label()))
-                .collect(),
+            kinds: ClassKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
             statuses: [ClassStatus::Draft, ClassStatus::Open, ClassStatus::Finished]
                 .iter()
                 .map(|s| (s.as_str(), s.label()))

@@ -10,7 +10,7 @@
 //! what it acts on, a throwaway in `requests::ids_for`; if it changes state, a witness in `requests::witness`.
 
 mod requests;
-mod world;
+pub(crate) mod world;
 
 use std::collections::BTreeSet;
 use std::time::Instant;

@@ -19,6 +19,7 @@ mod cli;
 mod console;
 mod console_admin;
 mod console_class;
+mod console_leave;
 mod deploy;
 mod discipline;
 mod e2e;

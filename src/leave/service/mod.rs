@@ -40,6 +40,7 @@ mod ask;
 mod decide;
 mod notices;
 mod query;
+mod queue;
 mod record;
 mod sessions;
 
@@ -49,6 +50,7 @@ pub use decide::decide;
 use notices::*;
 use query::view;
 pub use query::{attachment_for_staff, attachment_for_trainee, get, list_for_class, list_for_enrollment, mine};
+pub use queue::{Waiting, decided_lately, waiting_for};
 pub use record::record;
 use sessions::*;
 

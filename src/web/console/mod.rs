@@ -9,11 +9,13 @@
 mod admin;
 mod classes;
 mod import;
+mod leave;
 mod policy;
 mod roster;
 mod sign_in;
 mod staged;
 mod timetable;
+mod today;
 
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
@@ -41,6 +43,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     roster::configure(cfg);
     policy::configure(cfg);
     admin::configure(cfg);
+    leave::configure(cfg);
+    today::configure(cfg);
 }
 
 /// A signed-in staff member and the CSRF token of their session.

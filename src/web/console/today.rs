@@ -1,0 +1,107 @@
+//! 今日: the signed-in person's classes that are running, each with today's sessions, their check-in state and
+//! counts (应到, 实到, 迟到, 请假, 未到), and the leave requests waiting for them. The section refreshes itself every
+//! 15 seconds (htmx) while the page is open.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+use uuid::Uuid;
+
+use super::*;
+use crate::class::{ClassStatus, service as classes};
+use crate::clock::china;
+use crate::pagination::PageRequest;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/console/today").route(web::get().to(today)));
+}
+
+/// Running classes the page shows at most.
+const CLASSES: u64 = 50;
+
+struct Line {
+    id: Uuid,
+    time: String,
+    title: String,
+    venue: String,
+    state: &'static str,
+    state_class: &'static str,
+    open: bool,
+    expected: u64,
+    attended: u64,
+    late: u64,
+    leave: u64,
+    missing: u64,
+}
+
+struct ClassDay {
+    id: Uuid,
+    name: String,
+    lines: Vec<Line>,
+}
+
+#[derive(Template)]
+#[template(path = "console/today.html")]
+struct TodayPage {
+    frame: Frame,
+    date: String,
+    classes: Vec<ClassDay>,
+    waiting: usize,
+    refreshed: String,
+}
+
+async fn today(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let Some(session) = session(&req, &state).await? else { return Ok(to_login(&req)) };
+    let now = state.now();
+    let filter = classes::ClassFilter { status: Some(ClassStatus::Open), ..Default::default() };
+    let running =
+        classes::list_classes(&state.db, &session.staff, filter, PageRequest { page: 1, per_page: CLASSES }).await?;
+    let hhmm = |t: chrono::DateTime<Utc>| t.with_timezone(&china()).format("%H:%M").to_string();
+    let mut days = Vec::new();
+    for class in running.items {
+        let Some(scope) = scoped(&state, &session, &class.id.to_string()).await? else { continue };
+        let snapshot = crate::live::class_snapshot(&state, &scope).await?;
+        let lines = snapshot
+            .sessions
+            .into_iter()
+            .map(|l| {
+                use crate::attendance::model::WindowState;
+                let c = l.counts;
+                Line {
+                    id: l.session.id,
+                    time: format!("{}–{}", hhmm(l.session.starts_at), hhmm(l.session.ends_at)),
+                    title: l.session.title,
+                    venue: l.session.venue.unwrap_or_default(),
+                    state: match l.window {
+                        WindowState::NotOpen => "未开始",
+                        WindowState::Open => "签到中",
+                        WindowState::Closed => "已结束",
+                    },
+                    state_class: match l.window {
+                        WindowState::NotOpen => "draft",
+                        WindowState::Open => "open",
+                        WindowState::Closed => "finished",
+                    },
+                    open: l.window == WindowState::Open,
+                    expected: c.expected,
+                    attended: c.attended,
+                    late: c.late,
+                    leave: c.leave,
+                    missing: c.not_yet + c.absent,
+                }
+            })
+            .collect();
+        days.push(ClassDay { id: class.id, name: class.name, lines });
+    }
+    let waiting = crate::leave::service::waiting_for(&state.db, &session.staff).await?.len();
+    let local = now.with_timezone(&china());
+    let shown = TodayPage {
+        frame: Frame::of(&session, "today"),
+        date: format!("{} {}", local.format("%Y年%-m月%-d日"), weekday_label(local.date_naive())),
+        classes: days,
+        waiting,
+        refreshed: local.format("%H:%M:%S").to_string(),
+    };
+    page(StatusCode::OK, &shown)
+}

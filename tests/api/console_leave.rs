@@ -1,0 +1,135 @@
+//! 请假审批 in the console: the queue of requests waiting for the signed-in person (by role and step, oldest first,
+//! with the trainee's leave against the 1/7 limit and the sick note), decisions with comments through the leave
+//! service, refusals on their card, and the requests decided lately.
+
+use reqwest::header;
+use serde_json::{Value, json};
+
+use crate::authz::world::png;
+use crate::console::{csrf_of, page, post_form, session_cookie};
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn the_queue_follows_the_approval_chain_and_decisions_reach_the_trainee() {
+    let app = spawn_app().await;
+    let f = app.checkin_fixture(3, None).await;
+    let admin_token = f.admin_token.clone();
+    // A second session (14:00–17:00, 3 学时): the class has 6 学时, so its 1/7 limit is 0.86 学时.
+    let pm = app.add_session(&admin_token, &f.class_id, "2026-11-26T06:00:00Z", "2026-11-26T09:00:00Z", 3.0).await;
+    let (head, _) = app.assigned_staff(&admin_token, &f.class_id).await;
+    let (organiser, _) = app.staff_with_role(&admin_token, &f.class_id, "organiser").await;
+    let other = app.checkin_fixture(1, None).await;
+    let (stranger, _) = app.assigned_staff(&other.admin_token, &other.class_id).await;
+
+    let first = app.trainee_token(&f.trainees[0].1, "phone-console-leave-1").await;
+    let second = app.trainee_token(&f.trainees[1].1, "phone-console-leave-2").await;
+    let note = app.upload("/api/v1/attachments", &first, "note.png", png()).await.json::<Value>().await.unwrap();
+    let long = json!({"class_id": f.class_id, "kind": "sick", "reason": "发烧就医<script>", "session_ids": [f.session_id, pm],
+        "attachment_id": note["id"]});
+    let long: Value = app.post_json("/api/v1/me/leave-requests", Some(&first), &long).await.json().await.unwrap();
+    app.clock.advance(chrono::Duration::minutes(5));
+    let short = json!({"class_id": f.class_id, "kind": "personal", "reason": "单位有急事", "session_ids": [pm]});
+    let short: Value = app.post_json("/api/v1/me/leave-requests", Some(&second), &short).await.json().await.unwrap();
+    let (long_id, short_id) = (long["id"].as_str().unwrap(), short["id"].as_str().unwrap());
+
+    let head_cookie = session_cookie(&app, &head).await;
+    let (status, body, _) = page(&app, "/console/leave", Some(&head_cookie)).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("2 件待审批"), "{body}");
+    let (at_long, at_short) =
+        (body.find(&format!("leave-{long_id}")).unwrap(), body.find(&format!("leave-{short_id}")).unwrap());
+    assert!(at_long < at_short, "oldest first");
+    assert!(body.contains("发烧就医&#60;script&#62;") && !body.contains("发烧就医<script>"), "escaped");
+    assert!(body.contains("共 6 学时") && body.contains("第 1 / 2 步"), "{body}");
+    assert!(body.contains("上限 0.86 学时（总学时 6 的 1/7）") && body.contains("批准后将超过上限"), "{body}");
+    assert!(body.contains(&format!("/console/leave/{long_id}/attachment")), "the sick note is shown");
+    let image = app
+        .client
+        .get(app.url(&format!("/console/leave/{long_id}/attachment")))
+        .header(header::COOKIE, &head_cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((image.status().as_u16(), image.headers()["content-type"].to_str().unwrap()), (200, "image/png"));
+
+    // The organiser is not the first approver under the default rules; staff of another class see nothing.
+    let (_, body, _) = page(&app, "/console/leave", Some(&session_cookie(&app, &organiser).await)).await;
+    assert!(body.contains("没有等待您审批的请假申请"), "{body}");
+    let stranger_cookie = session_cookie(&app, &stranger).await;
+    let (_, body, _) = page(&app, "/console/leave", Some(&stranger_cookie)).await;
+    assert!(body.contains("没有等待您审批的请假申请") && !body.contains("发烧就医"), "{body}");
+    let (status, _, _) = page(&app, &format!("/console/leave/{long_id}/attachment"), Some(&stranger_cookie)).await;
+    assert_eq!(status, 404);
+
+    let csrf = csrf_of(&page(&app, "/console/leave", Some(&head_cookie)).await.1);
+    let (status, _, _) = post_form(&app, &format!("/console/leave/{long_id}/approve"), &head_cookie, &[]).await;
+    assert_eq!(status, 403, "no CSRF token");
+    let (status, location, _) = post_form(
+        &app,
+        &format!("/console/leave/{long_id}/approve"),
+        &head_cookie,
+        &[("csrf", &csrf), ("comment", "同意，报教务")],
+    )
+    .await;
+    assert_eq!((status, location.as_str()), (303, "/console/leave?done=advanced"));
+    let (status, _, body) =
+        post_form(&app, &format!("/console/leave/{short_id}/reject"), &head_cookie, &[("csrf", &csrf)]).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("不批准请假须填写意见"), "the refusal sits on its card: {body}");
+    let (status, location, _) = post_form(
+        &app,
+        &format!("/console/leave/{short_id}/reject"),
+        &head_cookie,
+        &[("csrf", &csrf), ("comment", "该时段为结业考试，不能请假")],
+    )
+    .await;
+    assert_eq!((status, location.as_str()), (303, "/console/leave?done=rejected"));
+    let (_, body, _) = page(&app, &location, Some(&head_cookie)).await;
+    assert!(body.contains("没有等待您审批的请假申请") && body.contains("已驳回"), "{body}");
+    assert!(body.contains("该时段为结业考试，不能请假"), "decided lately, with the comment: {body}");
+
+    // The administrator takes the second step.
+    let admin = app.create_account(rollcall::auth::Role::Admin).await;
+    let admin_cookie = session_cookie(&app, &admin).await;
+    let (_, body, _) = page(&app, "/console/leave", Some(&admin_cookie)).await;
+    assert!(body.contains("1 件待审批") && body.contains("第 2 / 2 步"), "{body}");
+    let csrf = csrf_of(&body);
+    let (status, location, _) =
+        post_form(&app, &format!("/console/leave/{long_id}/approve"), &admin_cookie, &[("csrf", &csrf)]).await;
+    assert_eq!((status, location.as_str()), (303, "/console/leave?done=approved"));
+    let (status, _, body) =
+        post_form(&app, &format!("/console/leave/{long_id}/approve"), &admin_cookie, &[("csrf", &csrf)]).await;
+    assert_eq!(status, 409, "decided already: {body}");
+
+    let inbox: Value = app.get("/api/v1/inbox", Some(&first)).await.json().await.unwrap();
+    assert!(inbox.to_string().contains("批准"), "the trainee is told: {inbox}");
+    let inbox: Value = app.get("/api/v1/inbox", Some(&second)).await.json().await.unwrap();
+    assert!(inbox.to_string().contains("该时段为结业考试"), "with the comment: {inbox}");
+}
+
+#[tokio::test]
+async fn today_lists_the_running_classes_sessions_with_their_counts_and_the_waiting_leave() {
+    let app = spawn_app().await;
+    let f = app.checkin_fixture(3, None).await;
+    let (head, _) = app.assigned_staff(&f.admin_token, &f.class_id).await;
+    let other = app.checkin_fixture(1, None).await;
+    let (stranger, _) = app.assigned_staff(&other.admin_token, &other.class_id).await;
+    let arriving = app.trainee_token(&f.trainees[0].1, "phone-today-0001").await;
+    let qr = app.qr_token(&f.admin_token, &f.session_id).await;
+    assert_eq!(app.scan(&arriving, &qr, &crate::helpers::nonce(), None).await.status(), 201);
+    let leaving = app.trainee_token(&f.trainees[1].1, "phone-today-0002").await;
+    let ask = json!({"class_id": f.class_id, "kind": "personal", "reason": "单位会议", "session_ids": [f.session_id]});
+    assert_eq!(app.post_json("/api/v1/me/leave-requests", Some(&leaving), &ask).await.status(), 201);
+
+    let cookie = session_cookie(&app, &head).await;
+    let (status, body, _) = page(&app, "/console/today", Some(&cookie)).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("2026年11月26日 星期四") && body.contains("签到中"), "{body}");
+    let row = body.split("专题讲授").nth(1).expect("today's session").split("</tr>").next().unwrap().to_owned();
+    assert!(row.contains(r#"<td class="num">3</td>"#) && row.contains("<strong>1</strong>"), "应到 3, 实到 1: {row}");
+    assert!(body.contains("有 1 件请假申请等待您审批"), "{body}");
+    assert!(body.contains(r#"hx-trigger="every 15s""#), "refreshes itself");
+
+    let (_, body, _) = page(&app, "/console/today", Some(&session_cookie(&app, &stranger).await)).await;
+    assert!(!body.contains(&f.class_id) && !body.contains("等待您审批"), "another class's staff see their own: {body}");
+}

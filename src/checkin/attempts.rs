@@ -118,3 +118,23 @@ pub async fn list(
         .await?;
     Ok(page.wrap(rows.into_iter().map(AttemptView::from).collect(), total))
 }
+
+/// What an attempt's result means, for staff to read (the trainee saw the longer message of its error code).
+pub fn result_label(result: &str) -> &str {
+    match result {
+        "ok" => "签到成功",
+        "already" => "重复扫码",
+        "qr_token_invalid" => "二维码无效",
+        "qr_token_expired" => "二维码已过期（可能是转发的照片）",
+        "qr_token_forged" => "伪造的二维码",
+        "session_not_open" => "签到未开始",
+        "session_closed" => "签到已结束",
+        "not_enrolled" => "不在本班名单",
+        "location_required" => "未提供位置",
+        "outside_geofence" => "不在签到范围内",
+        "device_mismatch" => "不是本人绑定的手机",
+        "device_shared" => "同一手机为多人签到",
+        "rate_limited" => "操作过于频繁",
+        other => other,
+    }
+}

@@ -133,3 +133,69 @@ async fn today_lists_the_running_classes_sessions_with_their_counts_and_the_wait
     let (_, body, _) = page(&app, "/console/today", Some(&session_cookie(&app, &stranger).await)).await;
     assert!(!body.contains(&f.class_id) && !body.contains("等待您审批"), "another class's staff see their own: {body}");
 }
+
+#[tokio::test]
+async fn the_live_board_counts_lists_phones_names_failed_attempts_and_corrects_several_with_one_reason() {
+    let app = spawn_app().await;
+    let f = app.checkin_fixture(4, None).await;
+    let (head, _) = app.assigned_staff(&f.admin_token, &f.class_id).await;
+    let other = app.checkin_fixture(1, None).await;
+    let (stranger, _) = app.assigned_staff(&other.admin_token, &other.class_id).await;
+    let arriving = app.trainee_token(&f.trainees[0].1, "phone-board-0001").await;
+    let qr = app.qr_token(&f.admin_token, &f.session_id).await;
+    assert_eq!(app.scan(&arriving, &qr, &crate::helpers::nonce(), None).await.status(), 201);
+    // A made-up code from another trainee: refused and logged against them.
+    let relay = app.trainee_token(&f.trainees[1].1, "phone-board-0002").await;
+    let session: uuid::Uuid = f.session_id.parse().unwrap();
+    let step = rollcall::qr::token::step_at(crate::helpers::ClockExt::now_utc(&*app.clock), 10);
+    let wrong_key = secrecy::SecretString::from("an attacker's guess at the secret, 32+ chars".to_owned());
+    let forged = rollcall::qr::token::mint(&wrong_key, session, step).unwrap();
+    assert!(app.scan(&relay, &forged, &crate::helpers::nonce(), None).await.status().is_client_error());
+
+    let path = format!("/console/sessions/{}/board", f.session_id);
+    let cookie = session_cookie(&app, &head).await;
+    let mut body = String::new();
+    for _ in 0..50 {
+        body = page(&app, &path, Some(&cookie)).await.1;
+        if !body.contains("没有失败的签到") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        body.contains("<b>4</b>应到") && body.contains("<b>1</b>实到") && body.contains("<b>3</b>未签到"),
+        "{body}"
+    );
+    assert!(body.contains(&format!("{}0001", f.phone_prefix)), "phones are listed for staff: {body}");
+    let second = &f.trainees[1].0;
+    assert!(body.contains(&format!("{second}（")) && body.contains("疑似转发二维码"), "who failed and why: {body}");
+    let (_, missing, _) = page(&app, &format!("{path}?show=missing"), Some(&cookie)).await;
+    assert!(!missing.contains(&format!(r#"aria-label="选择 {}""#, f.trainees[0].0)), "the arrived are not missing");
+
+    let csrf = csrf_of(&body);
+    let (e1, e2, e3) = (&f.trainees[1].2, &f.trainees[2].2, &f.trainees[3].2);
+    let (status, _, body) = post_form(&app, &path, &cookie, &[("csrf", &csrf), ("status", "leave"), ("e", e1)]).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("修改考勤必须填写原因"), "{body}");
+    let form =
+        [("csrf", csrf.as_str()), ("status", "leave"), ("reason", "电话确认因公请假"), ("e", e1), ("e", e2), ("e", e3)];
+    let (status, location, _) = post_form(&app, &path, &cookie, &form).await;
+    assert_eq!((status, location.as_str()), (303, format!("{path}?done=3").as_str()));
+    let (_, body, _) = page(&app, &location, Some(&cookie)).await;
+    assert!(
+        body.contains("已修改 3 名学员的考勤") && body.contains("<b>3</b>请假") && body.contains("<b>0</b>未签到"),
+        "{body}"
+    );
+    let audit: Value =
+        app.get(&format!("/api/v1/audit?class_id={}", f.class_id), Some(&f.admin_token)).await.json().await.unwrap();
+    let corrections = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["action"] == "attendance.correct" && a["reason"] == "电话确认因公请假")
+        .count();
+    assert_eq!(corrections, 3, "one audit row per trainee: {audit}");
+
+    let (status, _, _) = page(&app, &path, Some(&session_cookie(&app, &stranger).await)).await;
+    assert_eq!(status, 404, "staff of another class");
+}

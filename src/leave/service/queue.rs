@@ -2,8 +2,8 @@
 //! leave so far against the class's limit (the 2023 条例's 1/7 by default); and the requests decided lately in their
 //! classes.
 
-use super::*;
 use super::query::views;
+use super::*;
 use crate::completion::standing::{leave_limit_hours, leave_over, trim_centi};
 
 /// A request waiting for the person, and what approving it would do to the trainee's leave.

@@ -7,6 +7,7 @@
 //! hash under the master secret): a hidden form field, or the `X-CSRF-Token` header htmx sends from the page.
 
 mod admin;
+mod board;
 mod classes;
 mod import;
 mod leave;
@@ -45,6 +46,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     admin::configure(cfg);
     leave::configure(cfg);
     today::configure(cfg);
+    board::configure(cfg);
 }
 
 /// A signed-in staff member and the CSRF token of their session.

@@ -1,0 +1,295 @@
+//! The live board of a session (the desktop version of the phone monitor): counts by status, everyone on the roster
+//! with their status, time and phone (those not yet here first when asked), several trainees set to one status with
+//! one reason (each correction its own audited record, through the attendance service), and the failed check-in
+//! attempts with who, why, distance and device — suspected relays flagged. The counts and attempts refresh every
+//! 10 seconds (htmx); the list keeps the person's ticks until they act.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+use uuid::Uuid;
+
+use super::*;
+use crate::attendance::model::AttendanceStatus;
+use crate::attendance::service::{self as attendance, Correction};
+use crate::checkin::attempts::{self, result_label};
+use crate::clock::{china, local_date};
+use crate::entity::class_session;
+use crate::pagination::PageRequest;
+use crate::timetable::service as timetable;
+use crate::timetable::window::WindowState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/console/sessions/{sid}/board").route(web::get().to(board)).route(web::post().to(correct)),
+    );
+}
+
+/// Failed attempts the board lists.
+const ATTEMPTS: u64 = 50;
+
+const STATUSES: [AttendanceStatus; 5] = [
+    AttendanceStatus::Present,
+    AttendanceStatus::Late,
+    AttendanceStatus::EarlyLeave,
+    AttendanceStatus::Leave,
+    AttendanceStatus::Absent,
+];
+
+struct Entry {
+    id: Uuid,
+    name: String,
+    unit: String,
+    phone: String,
+    status: String,
+    status_class: &'static str,
+    time: String,
+    note: String,
+}
+
+struct Attempt {
+    at: String,
+    who: String,
+    why: String,
+    distance: String,
+    device: String,
+    suspect: Option<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "console/board.html")]
+struct BoardPage {
+    frame: Frame,
+    head: ClassHead,
+    session_id: Uuid,
+    title: String,
+    when: String,
+    venue: String,
+    state: &'static str,
+    state_class: &'static str,
+    open: bool,
+    counts: crate::live::Counts,
+    entries: Vec<Entry>,
+    missing_only: bool,
+    attempts: Vec<Attempt>,
+    statuses: Vec<(&'static str, &'static str)>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct BoardQuery {
+    #[serde(default)]
+    show: Option<String>,
+    #[serde(default)]
+    done: Option<usize>,
+}
+
+async fn session_of(
+    state: &AppState,
+    session: &Session,
+    raw: &str,
+) -> AppResult<Result<(ClassScope, class_session::Model), HttpResponse>> {
+    let missing =
+        || message(session, StatusCode::NOT_FOUND, "找不到课程", "该课程不存在，或您没有被分配到它的培训班。");
+    let Ok(id) = raw.parse::<Uuid>() else { return missing().map(Err) };
+    match timetable::session_scope(&state.db, &session.staff, id).await {
+        Ok(found) => Ok(Ok(found)),
+        Err(e) if e.code == ErrorCode::NotFound => missing().map(Err),
+        Err(e) => Err(e),
+    }
+}
+
+async fn board(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: web::Query<BoardQuery>,
+) -> AppResult<HttpResponse> {
+    let Some(session) = session(&req, &state).await? else { return Ok(to_login(&req)) };
+    let (scope, found) = match session_of(&state, &session, &path).await? {
+        Ok(found) => found,
+        Err(answer) => return Ok(answer),
+    };
+    let notice = q.done.map(|n| format!("已修改 {n} 名学员的考勤，每人一条操作记录。"));
+    let missing_only = q.show.as_deref() == Some("missing");
+    board_page(&state, &session, &scope, &found, missing_only, notice, None, StatusCode::OK).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn board_page(
+    state: &AppState,
+    session: &Session,
+    scope: &ClassScope,
+    found: &class_session::Model,
+    missing_only: bool,
+    notice: Option<String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let now = state.now();
+    let record = attendance::for_session(&state.db, scope, found, now).await?;
+    let counts = crate::live::counts(&record);
+    let roster = crate::roster::service::all_active(&state.db, scope.class.id).await?;
+    let phones: HashMap<Uuid, String> = roster.iter().map(|(e, p)| (e.id, p.phone.clone())).collect();
+    let people: HashMap<Uuid, (String, String)> =
+        roster.iter().map(|(_, p)| (p.id, (p.name.clone(), p.unit.clone()))).collect();
+    let hhmm = |t: chrono::DateTime<Utc>| t.with_timezone(&china()).format("%H:%M").to_string();
+    let names: HashMap<Uuid, (String, String)> =
+        record.entries.iter().map(|e| (e.enrollment_id, (e.name.clone(), e.unit.clone()))).collect();
+    let mut entries: Vec<Entry> = record
+        .entries
+        .into_iter()
+        .filter(|e| !missing_only || !e.status.is_some_and(|s| s.attended() || s == AttendanceStatus::Leave))
+        .map(|e| Entry {
+            id: e.enrollment_id,
+            phone: phones.get(&e.enrollment_id).cloned().unwrap_or_default(),
+            status_class: match e.status {
+                Some(s) if s.attended() => "open",
+                Some(AttendanceStatus::Leave) => "draft",
+                Some(_) => "bad",
+                None => "finished",
+            },
+            time: match (e.checked_in_at, e.checked_out_at) {
+                (Some(i), Some(o)) => format!("{} / {}", hhmm(i), hhmm(o)),
+                (Some(i), None) => hhmm(i),
+                _ => String::new(),
+            },
+            note: e.note.unwrap_or_default(),
+            name: e.name,
+            unit: e.unit,
+            status: e.status_label,
+        })
+        .collect();
+    if missing_only {
+        entries.sort_by(|a, b| a.unit.cmp(&b.unit));
+    }
+    let failed = attempts::list(&state.db, found.id, None, PageRequest { page: 1, per_page: ATTEMPTS }).await?;
+    let failed: Vec<_> = failed.items.into_iter().filter(|a| a.result != "ok" && a.result != "already").collect();
+    // A device used by two trainees for this session is a likely relay.
+    let mut users_of: HashMap<&str, std::collections::HashSet<Uuid>> = HashMap::new();
+    for a in &failed {
+        if let (Some(d), Some(e)) = (a.device.as_deref(), a.enrollment_id.or(a.person_id)) {
+            users_of.entry(d).or_default().insert(e);
+        }
+    }
+    let radius = crate::timetable::model::Geofence::of(found).map(|g| f64::from(g.radius_m));
+    let attempts = failed
+        .iter()
+        .map(|a| {
+            let shared = a.device.as_deref().is_some_and(|d| users_of.get(d).is_some_and(|s| s.len() > 1));
+            let far = matches!((a.distance_m, radius), (Some(d), Some(r)) if d > 3.0 * r);
+            Attempt {
+                at: a.at.with_timezone(&china()).format("%H:%M:%S").to_string(),
+                who: a
+                    .enrollment_id
+                    .and_then(|e| names.get(&e))
+                    .or_else(|| a.person_id.and_then(|p| people.get(&p)))
+                    .map(|(n, u)| format!("{n}（{u}）"))
+                    .unwrap_or_else(|| "未识别".to_owned()),
+                why: result_label(&a.result).to_owned(),
+                distance: a.distance_m.map(|d| format!("{d:.0} 米")).unwrap_or_default(),
+                // The end of the device id tells devices apart; the whole id stays in the attempt log.
+                device: a
+                    .device
+                    .as_deref()
+                    .map(|d| {
+                        let chars: Vec<char> = d.chars().collect();
+                        chars[chars.len().saturating_sub(8)..].iter().collect()
+                    })
+                    .unwrap_or_default(),
+                suspect: if shared || a.result == "device_shared" {
+                    Some("疑似代签：同一手机")
+                } else if far {
+                    Some("远离签到范围")
+                } else if a.result == "qr_token_forged" || a.result == "qr_token_expired" {
+                    Some("疑似转发二维码")
+                } else {
+                    None
+                },
+            }
+        })
+        .collect();
+    let window = crate::timetable::window::window_state(found, now);
+    let day = local_date(found.starts_at);
+    let shown = BoardPage {
+        frame: Frame::of(session, "classes"),
+        head: ClassHead::of(scope, "/sessions"),
+        session_id: found.id,
+        title: found.title.clone(),
+        when: format!("{day} {} {}–{}", weekday_label(day), hhmm(found.starts_at), hhmm(found.ends_at)),
+        venue: found.venue.clone().unwrap_or_default(),
+        state: match window {
+            WindowState::NotOpen => "未开始",
+            WindowState::Open => "签到中",
+            WindowState::Closed => "已结束",
+        },
+        state_class: match window {
+            WindowState::NotOpen => "draft",
+            WindowState::Open => "open",
+            WindowState::Closed => "finished",
+        },
+        open: window == WindowState::Open,
+        counts,
+        entries,
+        missing_only,
+        attempts,
+        statuses: STATUSES.iter().map(|s| (s.as_str(), s.label())).collect(),
+        notice,
+        error,
+    };
+    page(status, &shown)
+}
+
+/// Sets the ticked trainees (repeated `e` fields) to one status with one reason: one correction, and one audit row,
+/// per trainee.
+async fn correct(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let session = match posting(&req, &state, field("csrf")).await? {
+        Ok(session) => session,
+        Err(answer) => return Ok(answer),
+    };
+    let (scope, found) = match session_of(&state, &session, &path).await? {
+        Ok(found) => found,
+        Err(answer) => return Ok(answer),
+    };
+    let chosen: Vec<Uuid> = form.iter().filter(|(k, _)| k == "e").filter_map(|(_, v)| v.parse().ok()).collect();
+    let status = field("status").and_then(AttendanceStatus::parse);
+    let reason = field("reason").unwrap_or_default();
+    let refuse = |why: String| {
+        let state = state.clone();
+        let (session, scope, found) = (&session, &scope, &found);
+        async move { board_page(&state, session, scope, found, false, None, Some(why), StatusCode::BAD_REQUEST).await }
+    };
+    let Some(status) = status else { return refuse("请选择要设置的考勤状态".to_owned()).await };
+    if chosen.is_empty() {
+        return refuse("请先勾选学员".to_owned()).await;
+    }
+    if reason.trim().is_empty() {
+        return refuse("修改考勤必须填写原因（将记入操作日志）".to_owned()).await;
+    }
+    let actor = session.staff.actor();
+    let mut done = 0;
+    for enrollment_id in chosen {
+        let correction = Correction { enrollment_id, status, reason };
+        match attendance::correct(state.at_now(), &actor, &scope, &found, correction).await {
+            Ok(_) => done += 1,
+            Err(e) => match correctable(&e) {
+                Some(code) => {
+                    let why = format!("已修改 {done} 人；其后的一人未能修改：{}", e.message);
+                    return board_page(&state, &session, &scope, &found, false, None, Some(why), code).await;
+                }
+                None => return Err(e),
+            },
+        }
+    }
+    Ok(see_other(&format!("/console/sessions/{}/board?done={done}", found.id)))
+}

@@ -199,3 +199,86 @@ async fn the_live_board_counts_lists_phones_names_failed_attempts_and_corrects_s
     let (status, _, _) = page(&app, &path, Some(&session_cookie(&app, &stranger).await)).await;
     assert_eq!(status, 404, "staff of another class");
 }
+
+#[tokio::test]
+async fn discipline_is_recorded_with_a_photo_listed_and_annulled_by_an_administrator_with_a_reason() {
+    let app = spawn_app().await;
+    let f = app.checkin_fixture(2, None).await;
+    let (head, _) = app.assigned_staff(&f.admin_token, &f.class_id).await;
+    let other = app.checkin_fixture(1, None).await;
+    let (stranger, _) = app.assigned_staff(&other.admin_token, &other.class_id).await;
+    let path = format!("/console/classes/{}/discipline", f.class_id);
+    let cookie = session_cookie(&app, &head).await;
+    let (status, body, _) = page(&app, &path, Some(&cookie)).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("本班没有违纪记录") && body.contains(&f.trainees[0].0), "{body}");
+    let csrf = csrf_of(&body);
+
+    let post = |fields: Vec<(&'static str, String)>, photo: Option<Vec<u8>>| {
+        let app = &app;
+        let cookie = cookie.clone();
+        let path = path.clone();
+        async move {
+            let mut form = reqwest::multipart::Form::new();
+            for (k, v) in fields {
+                form = form.text(k, v);
+            }
+            if let Some(bytes) = photo {
+                form = form.part("file", reqwest::multipart::Part::bytes(bytes).file_name("p.png"));
+            }
+            let r =
+                app.client.post(app.url(&path)).header(header::COOKIE, cookie).multipart(form).send().await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.text().await.unwrap())
+        }
+    };
+    let fields = |description: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("enrollment_id", f.trainees[0].2.clone()),
+            ("category", "classroom".to_owned()),
+            ("severity", "serious".to_owned()),
+            ("date", "2026-11-26".to_owned()),
+            ("time", "08:10".to_owned()),
+            ("description", description.to_owned()),
+            ("evidence", "组织员在场".to_owned()),
+        ]
+    };
+    let (status, body) = post(fields(""), None).await;
+    assert_eq!(status, 400, "a description is required: {body}");
+    assert!(body.contains("违纪情况"), "{body}");
+    let (status, _) = post(fields("课堂上多次使用手机<b>"), Some(png())).await;
+    assert_eq!(status, 303, "recorded");
+    let (_, body, _) = page(&app, &path, Some(&cookie)).await;
+    assert!(
+        body.contains("课堂上多次使用手机&#60;b&#62;") && body.contains("较重") && body.contains("查看照片"),
+        "{body}"
+    );
+    let id = body.split("/console/discipline/").nth(1).and_then(|r| r.split('/').next()).unwrap().to_owned();
+    let image = app
+        .client
+        .get(app.url(&format!("/console/discipline/{id}/photo")))
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(image.headers()["content-type"], "image/png");
+    let stranger_cookie = session_cookie(&app, &stranger).await;
+    assert_eq!(page(&app, &path, Some(&stranger_cookie)).await.0, 404);
+    assert_eq!(page(&app, &format!("/console/discipline/{id}/photo"), Some(&stranger_cookie)).await.0, 404);
+
+    let annul = format!("/console/discipline/{id}/annul");
+    let (status, _, _) = post_form(&app, &annul, &cookie, &[("csrf", &csrf), ("reason", "误记")]).await;
+    assert_eq!(status, 403, "staff do not annul");
+    let admin = app.create_account(rollcall::auth::Role::Admin).await;
+    let admin_cookie = session_cookie(&app, &admin).await;
+    let admin_csrf = csrf_of(&page(&app, &path, Some(&admin_cookie)).await.1);
+    let (status, _, body) = post_form(&app, &annul, &admin_cookie, &[("csrf", &admin_csrf)]).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("撤销违纪记录必须填写原因"), "{body}");
+    let (status, location, _) =
+        post_form(&app, &annul, &admin_cookie, &[("csrf", &admin_csrf), ("reason", "经核实系误记")]).await;
+    assert_eq!((status, location.as_str()), (303, format!("{path}?done=annulled").as_str()));
+    let (_, body, _) = page(&app, &path, Some(&cookie)).await;
+    assert!(body.contains("已撤销") && body.contains("经核实系误记"), "{body}");
+}

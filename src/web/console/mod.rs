@@ -9,6 +9,7 @@
 mod admin;
 mod board;
 mod classes;
+mod discipline;
 mod import;
 mod leave;
 mod policy;
@@ -47,6 +48,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     leave::configure(cfg);
     today::configure(cfg);
     board::configure(cfg);
+    discipline::configure(cfg);
 }
 
 /// A signed-in staff member and the CSRF token of their session.
@@ -238,14 +240,19 @@ impl ClassHead {
         self.tab == path
     }
 
-    fn tabs(&self) -> [(&'static str, &'static str); 4] {
+    fn tabs(&self) -> [(&'static str, &'static str); 5] {
         CLASS_TABS
     }
 }
 
-/// The class's tabs: 概况, 课表, 学员名单, 考勤与结业规则.
-const CLASS_TABS: [(&str, &str); 4] =
-    [("", "概况"), ("/sessions", "课表"), ("/roster", "学员名单"), ("/policy", "考勤与结业规则")];
+/// The class's tabs: 概况, 课表, 学员名单, 违纪, 考勤与结业规则.
+const CLASS_TABS: [(&str, &str); 5] = [
+    ("", "概况"),
+    ("/sessions", "课表"),
+    ("/roster", "学员名单"),
+    ("/discipline", "违纪"),
+    ("/policy", "考勤与结业规则"),
+];
 
 /// Text a person typed, trimmed, or `None` when empty.
 fn typed(raw: &str) -> Option<String> {

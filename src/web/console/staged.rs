@@ -17,7 +17,7 @@ use crate::kv::Kv;
 /// How long a previewed file waits for its confirmation.
 const KEEP: Duration = Duration::from_secs(30 * 60);
 /// Text fields accepted beside the file, and their length.
-const MAX_FIELDS: usize = 8;
+const MAX_FIELDS: usize = 16;
 const MAX_FIELD_BYTES: usize = 4096;
 
 /// What a multipart console form carried: the file and the text fields (the CSRF token among them).

@@ -282,3 +282,85 @@ async fn discipline_is_recorded_with_a_photo_listed_and_annulled_by_an_administr
     let (_, body, _) = page(&app, &path, Some(&cookie)).await;
     assert!(body.contains("已撤销") && body.contains("经核实系误记"), "{body}");
 }
+
+#[tokio::test]
+async fn the_completion_tab_shows_each_decision_with_its_reasons_and_administrators_decide_issue_and_revoke() {
+    use crate::certificates::{attendance, class, finish};
+    let app = spawn_app().await;
+    let c = class(&app).await;
+    attendance(&app, &c).await;
+    let (head, _) = app.assigned_staff(&c.admin, &c.id).await;
+    let path = format!("/console/classes/{}/completion", c.id);
+
+    let staff_cookie = session_cookie(&app, &head).await;
+    let (status, body, _) = page(&app, &path, Some(&staff_cookie)).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("<b>2</b>准予结业") && body.contains("<b>2</b>不予结业"), "{body}");
+    assert!(body.contains("超过总学时") && body.contains("违纪"), "every reason with its numbers: {body}");
+    assert!(body.contains("才能发放证书") && !body.contains("人工决定</th>"), "staff read it; not finished yet");
+    let csrf = csrf_of(&body);
+    let zhao = c.enrollment("赵志强");
+    let decide = format!("{path}/{zhao}");
+    let (status, _, _) =
+        post_form(&app, &decide, &staff_cookie, &[("csrf", &csrf), ("decision", "withhold"), ("reason", "x")]).await;
+    assert_eq!(status, 403, "staff do not decide by hand");
+
+    let admin = app.create_account(rollcall::auth::Role::Admin).await;
+    let cookie = session_cookie(&app, &admin).await;
+    let csrf = csrf_of(&page(&app, &path, Some(&cookie)).await.1);
+    let (status, _, body) = post_form(&app, &decide, &cookie, &[("csrf", &csrf), ("decision", "withhold")]).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("必须填写原因"), "{body}");
+    let form = [("csrf", csrf.as_str()), ("decision", "withhold"), ("reason", "结业考核未通过")];
+    let (status, location, _) = post_form(&app, &decide, &cookie, &form).await;
+    assert_eq!((status, location.as_str()), (303, format!("{path}?done=decided").as_str()));
+    let (_, body, _) = page(&app, &path, Some(&cookie)).await;
+    assert!(body.contains("<b>1</b>准予结业") && body.contains("结业考核未通过"), "{body}");
+    let (status, _, body) =
+        post_form(&app, &format!("/console/classes/{}/certificates", c.id), &cookie, &[("csrf", &csrf)]).await;
+    assert_eq!(status, 409, "not finished: {body}");
+
+    finish(&app, &c).await;
+    let (_, body, _) = page(&app, &path, Some(&cookie)).await;
+    assert!(body.contains("将为 1 人发放结业证书，3 人不予结业"), "the confirmation says how many: {body}");
+    let (status, location, _) =
+        post_form(&app, &format!("/console/classes/{}/certificates", c.id), &cookie, &[("csrf", &csrf)]).await;
+    assert_eq!((status, location.as_str()), (303, format!("{path}?issued=1").as_str()));
+    let (_, body, _) = page(&app, &location, Some(&cookie)).await;
+    assert!(
+        body.contains("已发放 1 份结业证书") && body.contains("/verify/") && body.contains("下载全部证书"),
+        "{body}"
+    );
+    let cert = body.split("/console/certificates/").nth(1).and_then(|r| r.split('/').next()).unwrap().to_owned();
+    let pdf = app
+        .client
+        .get(app.url(&format!("/console/certificates/{cert}/pdf")))
+        .header(header::COOKIE, &staff_cookie)
+        .send()
+        .await
+        .unwrap();
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF"));
+    let zip = app
+        .client
+        .get(app.url(&format!("/console/classes/{}/certificates.zip", c.id)))
+        .header(header::COOKIE, &staff_cookie)
+        .send()
+        .await
+        .unwrap();
+    assert!(zip.bytes().await.unwrap().starts_with(b"PK"));
+
+    let revoke = format!("/console/certificates/{cert}/revoke");
+    let (status, _, _) = post_form(
+        &app,
+        &revoke,
+        &staff_cookie,
+        &[("csrf", &csrf_of(&page(&app, &path, Some(&staff_cookie)).await.1)), ("reason", "x")],
+    )
+    .await;
+    assert_eq!(status, 403, "staff do not revoke");
+    let (status, location, _) = post_form(&app, &revoke, &cookie, &[("csrf", &csrf), ("reason", "信息有误")]).await;
+    assert_eq!((status, location.as_str()), (303, format!("{path}?done=revoked").as_str()));
+    let other = app.checkin_fixture(1, None).await;
+    let (stranger, _) = app.assigned_staff(&other.admin_token, &other.class_id).await;
+    assert_eq!(page(&app, &path, Some(&session_cookie(&app, &stranger).await)).await.0, 404);
+}

@@ -9,6 +9,7 @@
 mod admin;
 mod board;
 mod classes;
+mod completion;
 mod discipline;
 mod import;
 mod leave;
@@ -49,6 +50,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     today::configure(cfg);
     board::configure(cfg);
     discipline::configure(cfg);
+    completion::configure(cfg);
 }
 
 /// A signed-in staff member and the CSRF token of their session.
@@ -240,17 +242,18 @@ impl ClassHead {
         self.tab == path
     }
 
-    fn tabs(&self) -> [(&'static str, &'static str); 5] {
+    fn tabs(&self) -> [(&'static str, &'static str); 6] {
         CLASS_TABS
     }
 }
 
-/// The class's tabs: 概况, 课表, 学员名单, 违纪, 考勤与结业规则.
-const CLASS_TABS: [(&str, &str); 5] = [
+/// The class's tabs: 概况, 课表, 学员名单, 违纪, 结业与证书, 考勤与结业规则.
+const CLASS_TABS: [(&str, &str); 6] = [
     ("", "概况"),
     ("/sessions", "课表"),
     ("/roster", "学员名单"),
     ("/discipline", "违纪"),
+    ("/completion", "结业与证书"),
     ("/policy", "考勤与结业规则"),
 ];
 

@@ -364,3 +364,48 @@ async fn the_completion_tab_shows_each_decision_with_its_reasons_and_administrat
     let (stranger, _) = app.assigned_staff(&other.admin_token, &other.class_id).await;
     assert_eq!(page(&app, &path, Some(&session_cookie(&app, &stranger).await)).await.0, 404);
 }
+
+#[tokio::test]
+async fn the_reports_tab_downloads_unit_reports_the_summary_and_opens_the_daily_notice() {
+    use crate::certificates::{attendance, class};
+    let app = spawn_app().await;
+    let c = class(&app).await;
+    attendance(&app, &c).await;
+    let (head, _) = app.assigned_staff(&c.admin, &c.id).await;
+    let cookie = session_cookie(&app, &head).await;
+    let base = format!("/console/classes/{}", c.id);
+    let (status, body, _) = page(&app, &format!("{base}/reports"), Some(&cookie)).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("某县发展和改革局") && body.contains("某镇人民政府"), "{body}");
+    let unit: String = form_urlencoded::byte_serialize("某县发展和改革局".as_bytes()).collect();
+    let get = |path: String| {
+        let app = &app;
+        let cookie = cookie.clone();
+        async move {
+            let r = app.client.get(app.url(&path)).header(header::COOKIE, cookie).send().await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.bytes().await.unwrap().to_vec())
+        }
+    };
+    let (status, xlsx) = get(format!("{base}/reports/unit?unit={unit}&format=xlsx")).await;
+    assert!(status == 200 && xlsx.starts_with(b"PK"), "{status}");
+    let (status, pdf) = get(format!("{base}/reports/unit?unit={unit}&format=pdf")).await;
+    assert!(status == 200 && pdf.starts_with(b"%PDF"), "{status}");
+    let (_, csv) = get(format!("{base}/reports/unit?unit={unit}&format=csv")).await;
+    assert!(String::from_utf8_lossy(&csv).contains("李明华"), "the unit's trainees");
+    let (status, bad) = get(format!("{base}/reports/unit?unit={unit}&format=doc")).await;
+    assert_eq!(status, 400);
+    assert!(String::from_utf8_lossy(&bad).contains("格式须为 xlsx、pdf 或 csv"));
+    let (status, summary) = get(format!("{base}/reports/summary?format=xlsx")).await;
+    assert!(status == 200 && summary.starts_with(b"PK"));
+    let (status, _, headers) = page(&app, &format!("{base}/notice?date=2026-11-23"), Some(&cookie)).await;
+    assert_eq!(status, 303);
+    let print = headers[header::LOCATION].to_str().unwrap().to_owned();
+    assert!(print.starts_with(&format!("/print/classes/{}/notice?date=2026-11-23", c.id)), "{print}");
+    let (status, body, _) = page(&app, &print, None).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("王建国") && body.contains("考勤公示"), "the day's leave is posted: {body}");
+    let other = app.checkin_fixture(1, None).await;
+    let (stranger, _) = app.assigned_staff(&other.admin_token, &other.class_id).await;
+    assert_eq!(page(&app, &format!("{base}/reports"), Some(&session_cookie(&app, &stranger).await)).await.0, 404);
+}

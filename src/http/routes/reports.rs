@@ -4,16 +4,13 @@ use uuid::Uuid;
 
 use super::download;
 use crate::class::access::class_scope;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::http::error::ErrorBody;
 use crate::http::extract::Staff;
-use crate::report::pdf::font;
-use crate::report::unit::{self, SESSION_HEADERS, TRAINEE_HEADERS, UnitSummary};
+use crate::report::file;
+use crate::report::unit::{self, UnitSummary};
 use crate::state::AppState;
-use crate::tabular::write_csv;
 use utoipa_actix_web::service_config::ServiceConfig;
-
-const XLSX: &str = crate::tabular::XLSX_TYPE;
 
 /// The sending units (选派单位) of a class with how many of their trainees complete.
 #[utoipa::path(
@@ -83,18 +80,10 @@ pub async fn unit_report(
     query: web::Query<UnitQuery>,
 ) -> AppResult<HttpResponse> {
     let scope = class_scope(&state.db, &who, path.into_inner()).await?;
-    let report = unit::unit_report(&state.db, &scope.class, &query.unit, state.clock.now()).await?;
-    let name = format!("{}-{}-培训情况报告", scope.class.code, report.unit);
-    match query.format.as_deref().unwrap_or("xlsx") {
-        "xlsx" => Ok(download(report.xlsx()?, XLSX, format!("{name}.xlsx"))),
-        "csv" => Ok(download(report.csv()?, "text/csv; charset=utf-8", format!("{name}.csv"))),
-        "pdf" => {
-            let font = font(&state.settings.report)?;
-            let bytes = tokio::task::spawn_blocking(move || report.pdf(&font)).await.map_err(AppError::internal)?;
-            Ok(download(bytes, "application/pdf", format!("{name}.pdf")))
-        }
-        _ => Err(AppError::validation("格式须为 xlsx、pdf 或 csv")),
-    }
+    let format = query.format.as_deref().unwrap_or("xlsx");
+    let report = &state.settings.report;
+    let f = file::unit_report(&state.db, report, &scope.class, &query.unit, format, state.clock.now()).await?;
+    Ok(download(f.bytes, f.content_type, f.name))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -127,22 +116,9 @@ pub async fn summary(
     query: web::Query<SummaryQuery>,
 ) -> AppResult<HttpResponse> {
     let scope = class_scope(&state.db, &who, path.into_inner()).await?;
-    let s = unit::class_summary(&state.db, &scope.class, state.clock.now()).await?;
-    let name = format!("{}-考勤汇总", scope.class.code);
-    match query.format.as_deref().unwrap_or("xlsx") {
-        "xlsx" => Ok(download(s.xlsx()?, XLSX, format!("{name}.xlsx"))),
-        "sessions.csv" => Ok(download(
-            write_csv(SESSION_HEADERS, &s.sessions)?,
-            "text/csv; charset=utf-8",
-            format!("{name}-按课程.csv"),
-        )),
-        "trainees.csv" => Ok(download(
-            write_csv(TRAINEE_HEADERS, &s.trainees)?,
-            "text/csv; charset=utf-8",
-            format!("{name}-按学员.csv"),
-        )),
-        _ => Err(AppError::validation("格式须为 xlsx、sessions.csv 或 trainees.csv")),
-    }
+    let format = query.format.as_deref().unwrap_or("xlsx");
+    let f = file::class_summary(&state.db, &scope.class, format, state.clock.now()).await?;
+    Ok(download(f.bytes, f.content_type, f.name))
 }
 
 /// This area's routes, in the order they are matched.

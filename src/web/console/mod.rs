@@ -14,6 +14,7 @@ mod discipline;
 mod import;
 mod leave;
 mod policy;
+mod reports;
 mod roster;
 mod sign_in;
 mod staged;
@@ -51,6 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     board::configure(cfg);
     discipline::configure(cfg);
     completion::configure(cfg);
+    reports::configure(cfg);
 }
 
 /// A signed-in staff member and the CSRF token of their session.
@@ -242,18 +244,19 @@ impl ClassHead {
         self.tab == path
     }
 
-    fn tabs(&self) -> [(&'static str, &'static str); 6] {
+    fn tabs(&self) -> [(&'static str, &'static str); 7] {
         CLASS_TABS
     }
 }
 
-/// The class's tabs: 概况, 课表, 学员名单, 违纪, 结业与证书, 考勤与结业规则.
-const CLASS_TABS: [(&str, &str); 6] = [
+/// The class's tabs: 概况, 课表, 学员名单, 违纪, 结业与证书, 报表, 考勤与结业规则.
+const CLASS_TABS: [(&str, &str); 7] = [
     ("", "概况"),
     ("/sessions", "课表"),
     ("/roster", "学员名单"),
     ("/discipline", "违纪"),
     ("/completion", "结业与证书"),
+    ("/reports", "报表"),
     ("/policy", "考勤与结业规则"),
 ];
 

@@ -3,7 +3,6 @@
 //! and 学时 in this class, where a new invite code is issued with a reason. Every action is the roster service the
 //! API calls.
 
-use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -25,9 +24,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/console/classes/{id}/roster/import")
                 .route(web::get().to(import_form))
-                .route(web::post().to(preview)),
+                .route(web::post().to(import::preview::<RosterImport>)),
         )
-        .service(web::resource("/console/classes/{id}/roster/import/confirm").route(web::post().to(confirm)))
+        .service(
+            web::resource("/console/classes/{id}/roster/import/confirm")
+                .route(web::post().to(import::confirm::<RosterImport>)),
+        )
         .service(web::resource("/console/classes/{id}/roster.xlsx").route(web::get().to(export_xlsx)))
         .service(web::resource("/console/classes/{id}/roster.csv").route(web::get().to(export_csv)))
         .service(web::resource("/console/classes/{id}/invites").route(web::get().to(invite_sheet)))
@@ -288,90 +290,43 @@ async fn import_form(req: HttpRequest, state: web::Data<AppState>, path: web::Pa
     page(StatusCode::OK, &import_page(&session, &scope))
 }
 
-/// Checks an uploaded roster (nothing is saved) and shows every row with its problem; a clean file is kept for the
-/// confirmation.
-async fn preview(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    payload: Multipart,
-) -> AppResult<HttpResponse> {
-    let posted = super::staged::read(payload).await;
-    let csrf = posted.as_ref().ok().and_then(|p| p.field("csrf").map(str::to_owned));
-    let session = match posting(&req, &state, csrf.as_deref()).await? {
-        Ok(session) => session,
-        Err(answer) => return Ok(answer),
-    };
-    let Some(scope) = scoped(&state, &session, &path).await? else { return class_not_found(&session) };
-    let shown = import_page(&session, &scope);
-    let bytes = match posted.map(|p| p.file) {
-        Ok(Some(bytes)) => bytes,
-        Ok(None) => return page(StatusCode::BAD_REQUEST, &shown.refused("请选择要导入的 .xlsx 或 .csv 文件")),
-        Err(e) => return refused(e, |e| shown.refused(&e.message)),
-    };
-    let limits = state.settings.import.roster();
-    let file = crate::tabular::Upload { bytes: bytes.clone(), limits };
-    let actor = session.staff.actor();
-    let checked = roster::import(&state.db, &state.master_secret, &actor, &scope, file, true, state.now()).await;
-    let report = match checked {
-        Ok(report) => report,
-        Err(e) => return refused(e, |e| shown.refused(&e.message)),
-    };
-    let sheet = crate::tabular::Upload { bytes: bytes.clone(), limits }.read().await?;
-    let importable = report.error_count == 0 && report.to_enroll > 0;
-    let staged = if importable {
-        let kv = state.infra.kv.as_ref();
-        Some(super::staged::keep(kv, Kind::Roster, scope.class.id, session.staff.staff.id, &bytes).await?)
-    } else {
-        None
-    };
-    let summary = import::Summary {
-        total: report.total_rows,
-        valid: report.to_enroll,
-        error_count: report.error_count,
-        extra: (report.already_enrolled > 0)
-            .then(|| format!("另有 {} 人已在本班名单中，将跳过", report.already_enrolled)),
-    };
-    page(StatusCode::OK, &shown.preview(&sheet, summary, &report.errors, staged))
-}
+/// The roster import: the roster service's check and import.
+pub(super) struct RosterImport;
 
-#[derive(Deserialize)]
-pub struct ConfirmForm {
-    #[serde(default)]
-    staged: String,
-    #[serde(default)]
-    csrf: Option<String>,
-}
+impl import::Importer for RosterImport {
+    const KIND: Kind = Kind::Roster;
 
-/// Imports the file that was previewed, all rows or none.
-async fn confirm(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    form: web::Form<ConfirmForm>,
-) -> AppResult<HttpResponse> {
-    let session = match posting(&req, &state, form.csrf.as_deref()).await? {
-        Ok(session) => session,
-        Err(answer) => return Ok(answer),
-    };
-    let Some(scope) = scoped(&state, &session, &path).await? else { return class_not_found(&session) };
-    let kv = state.infra.kv.as_ref();
-    let (class_id, staff_id) = (scope.class.id, session.staff.staff.id);
-    let imported = match super::staged::take(kv, Kind::Roster, class_id, staff_id, &form.staged).await {
-        Ok(bytes) => {
-            let file = crate::tabular::Upload { bytes, limits: state.settings.import.roster() };
-            let actor = session.staff.actor();
-            roster::import(&state.db, &state.master_secret, &actor, &scope, file, false, state.now()).await
-        }
-        Err(e) => Err(e),
-    };
-    match imported {
-        Ok(report) => {
-            super::staged::forget(kv, Kind::Roster, class_id, staff_id, &form.staged).await;
-            let added = report.to_enroll;
-            Ok(see_other(&format!("/console/classes/{class_id}/roster?added={added}")))
-        }
-        Err(e) => refused(e, |e| import_page(&session, &scope).refused(&e.message)),
+    fn page(session: &Session, scope: &ClassScope) -> ImportPage {
+        import_page(session, scope)
+    }
+
+    fn limits(state: &AppState) -> crate::tabular::Limits {
+        state.settings.import.roster()
+    }
+
+    fn done(class_id: Uuid, count: usize) -> String {
+        format!("/console/classes/{class_id}/roster?added={count}")
+    }
+
+    async fn run(
+        state: &AppState,
+        session: &Session,
+        scope: &ClassScope,
+        file: crate::tabular::Upload,
+        dry_run: bool,
+    ) -> AppResult<import::Checked> {
+        let actor = session.staff.actor();
+        let report = roster::import(&state.db, &state.master_secret, &actor, scope, file, dry_run, state.now()).await?;
+        Ok(import::Checked {
+            summary: import::Summary {
+                total: report.total_rows,
+                valid: report.to_enroll,
+                error_count: report.error_count,
+                extra: (report.already_enrolled > 0)
+                    .then(|| format!("另有 {} 人已在本班名单中，将跳过", report.already_enrolled)),
+            },
+            errors: report.errors,
+        })
     }
 }
 

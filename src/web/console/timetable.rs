@@ -2,7 +2,6 @@
 //! editing (with a reason once check-in has opened), deleting before it opens, opening and closing check-in by
 //! hand, and the big-screen links of a session. Every action is the timetable or screen service the API calls.
 
-use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -33,9 +32,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/console/classes/{id}/sessions/import")
             .route(web::get().to(import_form))
-            .route(web::post().to(preview)),
+            .route(web::post().to(import::preview::<TimetableImport>)),
     )
-    .service(web::resource("/console/classes/{id}/sessions/import/confirm").route(web::post().to(confirm)))
+    .service(
+        web::resource("/console/classes/{id}/sessions/import/confirm")
+            .route(web::post().to(import::confirm::<TimetableImport>)),
+    )
     .service(
         web::resource("/console/sessions/{sid}/edit").route(web::get().to(edit_form)).route(web::post().to(update)),
     )
@@ -717,92 +719,41 @@ async fn import_form(req: HttpRequest, state: web::Data<AppState>, path: web::Pa
     page(StatusCode::OK, &import_page(&session, &scope))
 }
 
-/// Checks an uploaded timetable (nothing is saved) and shows every row with its problem; a clean file is kept for
-/// the confirmation.
-async fn preview(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    payload: Multipart,
-) -> AppResult<HttpResponse> {
-    let posted = super::staged::read(payload).await;
-    let csrf = posted.as_ref().ok().and_then(|p| p.field("csrf").map(str::to_owned));
-    let session = match posting(&req, &state, csrf.as_deref()).await? {
-        Ok(session) => session,
-        Err(answer) => return Ok(answer),
-    };
-    let Some(scope) = scoped(&state, &session, &path).await? else { return class_not_found(&session) };
-    let shown = import_page(&session, &scope);
-    let bytes = match posted.map(|p| p.file) {
-        Ok(Some(bytes)) => bytes,
-        Ok(None) => return page(StatusCode::BAD_REQUEST, &shown.refused("请选择要导入的 .xlsx 或 .csv 文件")),
-        Err(e) => return refused(e, |e| shown.refused(&e.message)),
-    };
-    let limits = state.settings.import.timetable();
-    let file = crate::tabular::Upload { bytes: bytes.clone(), limits };
-    let report = match timetable::import(&state.db, &session.staff.actor(), &scope, file, true, state.now()).await {
-        Ok(report) => report,
-        Err(e) => return refused(e, |e| shown.refused(&e.message)),
-    };
-    let sheet = crate::tabular::Upload { bytes: bytes.clone(), limits }.read().await?;
-    let staged = if report.error_count == 0 && report.valid_rows > 0 {
-        Some(
-            super::staged::keep(
-                state.infra.kv.as_ref(),
-                Kind::Timetable,
-                scope.class.id,
-                session.staff.staff.id,
-                &bytes,
-            )
-            .await?,
-        )
-    } else {
-        None
-    };
-    let summary = import::Summary {
-        total: report.total_rows,
-        valid: report.valid_rows,
-        error_count: report.error_count,
-        extra: None,
-    };
-    page(StatusCode::OK, &shown.preview(&sheet, summary, &report.errors, staged))
-}
+/// The timetable import: the timetable service's check and import.
+pub(super) struct TimetableImport;
 
-#[derive(Deserialize)]
-pub struct ConfirmForm {
-    #[serde(default)]
-    staged: String,
-    #[serde(default)]
-    csrf: Option<String>,
-}
+impl import::Importer for TimetableImport {
+    const KIND: Kind = Kind::Timetable;
 
-/// Imports the file that was previewed, all rows or none.
-async fn confirm(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    form: web::Form<ConfirmForm>,
-) -> AppResult<HttpResponse> {
-    let session = match posting(&req, &state, form.csrf.as_deref()).await? {
-        Ok(session) => session,
-        Err(answer) => return Ok(answer),
-    };
-    let Some(scope) = scoped(&state, &session, &path).await? else { return class_not_found(&session) };
-    let kv = state.infra.kv.as_ref();
-    let (class_id, staff_id) = (scope.class.id, session.staff.staff.id);
-    let imported = match super::staged::take(kv, Kind::Timetable, class_id, staff_id, &form.staged).await {
-        Ok(bytes) => {
-            let file = crate::tabular::Upload { bytes, limits: state.settings.import.timetable() };
-            timetable::import(&state.db, &session.staff.actor(), &scope, file, false, state.now()).await
-        }
-        Err(e) => Err(e),
-    };
-    match imported {
-        Ok(report) => {
-            super::staged::forget(kv, Kind::Timetable, class_id, staff_id, &form.staged).await;
-            Ok(see_other(&format!("/console/classes/{class_id}/sessions?added={}", report.valid_rows)))
-        }
-        Err(e) => refused(e, |e| import_page(&session, &scope).refused(&e.message)),
+    fn page(session: &Session, scope: &ClassScope) -> ImportPage {
+        import_page(session, scope)
+    }
+
+    fn limits(state: &AppState) -> crate::tabular::Limits {
+        state.settings.import.timetable()
+    }
+
+    fn done(class_id: Uuid, count: usize) -> String {
+        format!("/console/classes/{class_id}/sessions?added={count}")
+    }
+
+    async fn run(
+        state: &AppState,
+        session: &Session,
+        scope: &ClassScope,
+        file: crate::tabular::Upload,
+        dry_run: bool,
+    ) -> AppResult<import::Checked> {
+        let report = timetable::import(&state.db, &session.staff.actor(), scope, file, dry_run, state.now()).await?;
+        Ok(import::Checked {
+            summary: import::Summary {
+                total: report.total_rows,
+                valid: report.valid_rows,
+                error_count: report.error_count,
+                extra: None,
+            },
+            errors: report.errors,
+        })
     }
 }
 

@@ -9,17 +9,15 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::Utc;
 use uuid::Uuid;
 
 use super::*;
 use crate::attendance::model::AttendanceStatus;
 use crate::attendance::service::{self as attendance, Correction};
 use crate::checkin::attempts::{self, result_label};
-use crate::clock::{china, local_date};
+use crate::clock::{china, local_date, local_hhmm};
 use crate::entity::class_session;
 use crate::pagination::PageRequest;
-use crate::timetable::service as timetable;
 use crate::timetable::window::WindowState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -88,21 +86,6 @@ pub struct BoardQuery {
     done: Option<usize>,
 }
 
-async fn session_of(
-    state: &AppState,
-    session: &Session,
-    raw: &str,
-) -> AppResult<Result<(ClassScope, class_session::Model), HttpResponse>> {
-    let missing =
-        || message(session, StatusCode::NOT_FOUND, "找不到课程", "该课程不存在，或您没有被分配到它的培训班。");
-    let Ok(id) = raw.parse::<Uuid>() else { return missing().map(Err) };
-    match timetable::session_scope(&state.db, &session.staff, id).await {
-        Ok(found) => Ok(Ok(found)),
-        Err(e) if e.code == ErrorCode::NotFound => missing().map(Err),
-        Err(e) => Err(e),
-    }
-}
-
 async fn board(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -110,7 +93,7 @@ async fn board(
     q: web::Query<BoardQuery>,
 ) -> AppResult<HttpResponse> {
     let Some(session) = session(&req, &state).await? else { return Ok(to_login(&req)) };
-    let (scope, found) = match session_of(&state, &session, &path).await? {
+    let (scope, found) = match session_scoped(&state, &session, &path).await? {
         Ok(found) => found,
         Err(answer) => return Ok(answer),
     };
@@ -137,7 +120,6 @@ async fn board_page(
     let phones: HashMap<Uuid, String> = roster.iter().map(|(e, p)| (e.id, p.phone.clone())).collect();
     let people: HashMap<Uuid, (String, String)> =
         roster.iter().map(|(_, p)| (p.id, (p.name.clone(), p.unit.clone()))).collect();
-    let hhmm = |t: chrono::DateTime<Utc>| t.with_timezone(&china()).format("%H:%M").to_string();
     let names: HashMap<Uuid, (String, String)> =
         record.entries.iter().map(|e| (e.enrollment_id, (e.name.clone(), e.unit.clone()))).collect();
     let mut entries: Vec<Entry> = record
@@ -154,8 +136,8 @@ async fn board_page(
                 None => "finished",
             },
             time: match (e.checked_in_at, e.checked_out_at) {
-                (Some(i), Some(o)) => format!("{} / {}", hhmm(i), hhmm(o)),
-                (Some(i), None) => hhmm(i),
+                (Some(i), Some(o)) => format!("{} / {}", local_hhmm(i), local_hhmm(o)),
+                (Some(i), None) => local_hhmm(i),
                 _ => String::new(),
             },
             note: e.note.unwrap_or_default(),
@@ -220,18 +202,10 @@ async fn board_page(
         head: ClassHead::of(scope, "/sessions"),
         session_id: found.id,
         title: found.title.clone(),
-        when: format!("{day} {} {}–{}", weekday_label(day), hhmm(found.starts_at), hhmm(found.ends_at)),
+        when: format!("{day} {} {}–{}", weekday_label(day), local_hhmm(found.starts_at), local_hhmm(found.ends_at)),
         venue: found.venue.clone().unwrap_or_default(),
-        state: match window {
-            WindowState::NotOpen => "未开始",
-            WindowState::Open => "签到中",
-            WindowState::Closed => "已结束",
-        },
-        state_class: match window {
-            WindowState::NotOpen => "draft",
-            WindowState::Open => "open",
-            WindowState::Closed => "finished",
-        },
+        state: window_badge(window).0,
+        state_class: window_badge(window).1,
         open: window == WindowState::Open,
         counts,
         entries,
@@ -257,7 +231,7 @@ async fn correct(
         Ok(session) => session,
         Err(answer) => return Ok(answer),
     };
-    let (scope, found) = match session_of(&state, &session, &path).await? {
+    let (scope, found) = match session_scoped(&state, &session, &path).await? {
         Ok(found) => found,
         Err(answer) => return Ok(answer),
     };

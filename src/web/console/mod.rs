@@ -302,3 +302,29 @@ fn refused<T: Template>(e: AppError, form: impl FnOnce(AppError) -> T) -> AppRes
         None => Err(e),
     }
 }
+
+/// The session at `raw` and its class when the person may act on it, or the page to answer instead (404).
+async fn session_scoped(
+    state: &AppState,
+    session: &Session,
+    raw: &str,
+) -> AppResult<Result<(ClassScope, crate::entity::class_session::Model), HttpResponse>> {
+    let missing =
+        || message(session, StatusCode::NOT_FOUND, "找不到课程", "该课程不存在，或您没有被分配到它的培训班。");
+    let Ok(id) = raw.parse::<uuid::Uuid>() else { return missing().map(Err) };
+    match crate::timetable::service::session_scope(&state.db, &session.staff, id).await {
+        Ok(found) => Ok(Ok(found)),
+        Err(e) if e.code == ErrorCode::NotFound => missing().map(Err),
+        Err(e) => Err(e),
+    }
+}
+
+/// A session's check-in state as its badge shows it: the words, and the badge's style.
+fn window_badge(state: crate::timetable::window::WindowState) -> (&'static str, &'static str) {
+    use crate::timetable::window::WindowState;
+    match state {
+        WindowState::NotOpen => ("未开始", "draft"),
+        WindowState::Open => ("签到中", "open"),
+        WindowState::Closed => ("已结束", "finished"),
+    }
+}

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::import::{self, ImportPage};
 use super::staged::Kind;
 use super::*;
-use crate::clock::{china, local_date};
+use crate::clock::{china, local_date, local_hhmm};
 use crate::pagination::{PageQuery, PageRequest};
 use crate::roster::model::RawPerson;
 use crate::roster::{PersonFields, RosterEntry, service as roster};
@@ -470,7 +470,6 @@ async fn trainee_page(
     let leave = crate::leave::service::list_for_enrollment(&state.db, scope, e.id).await?;
     let discipline = crate::discipline::list_for_class(&state.db, scope, Some(e.id)).await?;
     let stamp = |t: chrono::DateTime<Utc>| t.with_timezone(&china()).format("%m-%d %H:%M").to_string();
-    let hhmm = |t: chrono::DateTime<Utc>| t.with_timezone(&china()).format("%H:%M").to_string();
     let entry = RosterEntry::new(e, p);
     let shown = TraineePage {
         frame: Frame::of(session, "classes"),
@@ -484,7 +483,7 @@ async fn trainee_page(
             .into_iter()
             .rev()
             .map(|s| AttendanceRow {
-                date: format!("{} {}", local_date(s.starts_at), hhmm(s.starts_at)),
+                date: format!("{} {}", local_date(s.starts_at), local_hhmm(s.starts_at)),
                 title: s.title,
                 credit: format!("{}", s.credit_hours),
                 status_class: match s.status {
@@ -494,8 +493,8 @@ async fn trainee_page(
                 },
                 status: s.status_label,
                 times: match (s.checked_in_at, s.checked_out_at) {
-                    (Some(i), Some(o)) => format!("{} / {}", hhmm(i), hhmm(o)),
-                    (Some(i), None) => hhmm(i),
+                    (Some(i), Some(o)) => format!("{} / {}", local_hhmm(i), local_hhmm(o)),
+                    (Some(i), None) => local_hhmm(i),
                     _ => String::new(),
                 },
                 note: s.note.unwrap_or_default(),

@@ -12,7 +12,8 @@ use uuid::Uuid;
 use super::import::{self, ImportPage};
 use super::staged::Kind;
 use super::*;
-use crate::clock::{from_local, local_date};
+use crate::clock::{from_local, local_date, local_hhmm};
+use crate::completion::standing::trim_centi;
 use crate::entity::class_session;
 use crate::live::screen;
 use crate::timetable::model::{CheckWindow, CoordSystem, Geofence, SessionInput, SessionKind, SessionView};
@@ -86,32 +87,18 @@ struct Day {
     rows: Vec<Row>,
 }
 
-fn hours(h: f64) -> String {
-    let text = format!("{h:.2}");
-    text.trim_end_matches('0').trim_end_matches('.').to_owned()
-}
-
 fn row(s: &class_session::Model, now: chrono::DateTime<Utc>) -> Row {
-    let view = SessionView::from(s);
-    let local = |t: chrono::DateTime<Utc>| t.with_timezone(&crate::clock::china()).format("%H:%M").to_string();
     let state = window_state(s, now);
+    let (label, badge) = window_badge(state);
     Row {
         id: s.id,
-        time: format!("{}–{}", local(s.starts_at), local(s.ends_at)),
-        title: view.title,
+        time: format!("{}–{}", local_hhmm(s.starts_at), local_hhmm(s.ends_at)),
+        title: s.title.clone(),
         kind: s.kind.label(),
-        credit: hours(view.credit_hours),
-        venue: view.venue.unwrap_or_default(),
-        state: match state {
-            WindowState::NotOpen => "未开始",
-            WindowState::Open => "签到中",
-            WindowState::Closed => "已结束",
-        },
-        state_class: match state {
-            WindowState::NotOpen => "draft",
-            WindowState::Open => "open",
-            WindowState::Closed => "finished",
-        },
+        credit: trim_centi(i64::from(s.credit_centi)),
+        venue: s.venue.clone().unwrap_or_default(),
+        state: label,
+        state_class: badge,
         deletable: !timetable::window_opened(s, now),
         open: state == WindowState::Open,
     }
@@ -180,7 +167,7 @@ async fn list_with(
         head: ClassHead::of(scope, "/sessions"),
         days,
         total: rows.len(),
-        credit: hours(f64::from(credit) / 100.0),
+        credit: trim_centi(i64::from(credit)),
         notice,
         error,
     };
@@ -252,15 +239,14 @@ impl SessionForm {
 
     fn of(s: &class_session::Model) -> SessionForm {
         let view = SessionView::from(s);
-        let local = |t: chrono::DateTime<Utc>| t.with_timezone(&crate::clock::china()).format("%H:%M").to_string();
         let fence = view.geofence;
         SessionForm {
             title: view.title,
             kind: s.kind.as_str().to_owned(),
             date: local_date(s.starts_at).to_string(),
-            start: local(s.starts_at),
-            end: local(s.ends_at),
-            credit_hours: hours(view.credit_hours),
+            start: local_hhmm(s.starts_at),
+            end: local_hhmm(s.ends_at),
+            credit_hours: trim_centi(i64::from(s.credit_centi)),
             venue: view.venue.unwrap_or_default(),
             open_before_min: s.open_before_min.to_string(),
             late_after_min: s.late_after_min.to_string(),
@@ -392,22 +378,6 @@ async fn create(
     match created {
         Ok(_) => Ok(see_other(&format!("/console/classes/{}/sessions?added=1", scope.class.id))),
         Err(e) => refused(e, |e| FormPage::new(&session, &scope, None, form).with(e)),
-    }
-}
-
-/// The session at `raw` and its class when the person may act on it, or the page to answer instead (404).
-async fn session_scoped(
-    state: &AppState,
-    session: &Session,
-    raw: &str,
-) -> AppResult<Result<(ClassScope, class_session::Model), HttpResponse>> {
-    let missing =
-        || message(session, StatusCode::NOT_FOUND, "找不到课程", "该课程不存在，或您没有被分配到它的培训班。");
-    let Ok(id) = raw.parse::<Uuid>() else { return missing().map(Err) };
-    match timetable::session_scope(&state.db, &session.staff, id).await {
-        Ok(found) => Ok(Ok(found)),
-        Err(e) if e.code == ErrorCode::NotFound => missing().map(Err),
-        Err(e) => Err(e),
     }
 }
 

@@ -5,12 +5,11 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::Utc;
 use uuid::Uuid;
 
 use super::*;
 use crate::class::{ClassStatus, service as classes};
-use crate::clock::china;
+use crate::clock::{china, local_hhmm};
 use crate::pagination::PageRequest;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -57,7 +56,6 @@ async fn today(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpRe
     let filter = classes::ClassFilter { status: Some(ClassStatus::Open), ..Default::default() };
     let running =
         classes::list_classes(&state.db, &session.staff, filter, PageRequest { page: 1, per_page: CLASSES }).await?;
-    let hhmm = |t: chrono::DateTime<Utc>| t.with_timezone(&china()).format("%H:%M").to_string();
     let mut days = Vec::new();
     for class in running.items {
         let Some(scope) = scoped(&state, &session, &class.id.to_string()).await? else { continue };
@@ -68,21 +66,14 @@ async fn today(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpRe
             .map(|l| {
                 use crate::attendance::model::WindowState;
                 let c = l.counts;
+                let (label, badge) = window_badge(l.window);
                 Line {
                     id: l.session.id,
-                    time: format!("{}–{}", hhmm(l.session.starts_at), hhmm(l.session.ends_at)),
+                    time: format!("{}–{}", local_hhmm(l.session.starts_at), local_hhmm(l.session.ends_at)),
                     title: l.session.title,
                     venue: l.session.venue.unwrap_or_default(),
-                    state: match l.window {
-                        WindowState::NotOpen => "未开始",
-                        WindowState::Open => "签到中",
-                        WindowState::Closed => "已结束",
-                    },
-                    state_class: match l.window {
-                        WindowState::NotOpen => "draft",
-                        WindowState::Open => "open",
-                        WindowState::Closed => "finished",
-                    },
+                    state: label,
+                    state_class: badge,
                     open: l.window == WindowState::Open,
                     expected: c.expected,
                     attended: c.attended,

@@ -1,6 +1,10 @@
 // The staff console's small behaviours, on every console page (no inline script: the CSP allows none).
 // - <form data-confirm="…">: asks before submitting (deleting a session, taking a trainee off the roster).
 // - <button data-copy="id">: copies the value of the input with that id (a big-screen link) and says so.
+// - <div data-live="url">: listens to the server-sent events at url (a change of a session or class); after each
+//   burst of events (200 ms quiet) every [data-live-part] inside gets the htmx event `live` and fetches itself again.
+//   A part marked data-live-hold waits while a checkbox in it is ticked (the person is choosing trainees). After a
+//   dropped connection comes back, every part is fetched too (events may have been missed meanwhile).
 (function () {
   'use strict';
 
@@ -36,4 +40,37 @@
       done();
     }
   });
+
+  var live = document.querySelector('[data-live]');
+  if (live && window.EventSource && window.htmx) {
+    var timer = null;
+    var refresh = function () {
+      timer = null;
+      live.querySelectorAll('[data-live-part]').forEach(function (part) {
+        if (part.hasAttribute('data-live-hold') && part.querySelector('input[type=checkbox]:checked')) {
+          return;
+        }
+        window.htmx.trigger(part, 'live');
+      });
+    };
+    var soon = function () {
+      if (!timer) {
+        timer = window.setTimeout(refresh, 200);
+      }
+    };
+    var source = new EventSource(live.getAttribute('data-live'));
+    var opened = false;
+    source.addEventListener('open', function () {
+      if (opened) {
+        soon();
+      }
+      opened = true;
+    });
+    ['checked_in', 'checked_out', 'status_changed', 'window_opened', 'window_closed', 'refresh'].forEach(function (name) {
+      source.addEventListener(name, soon);
+    });
+    window.addEventListener('pagehide', function () {
+      source.close();
+    });
+  }
 })();

@@ -143,3 +143,32 @@ pub fn class_stream(
         }
     })
 }
+
+/// A stream of nudges for a console page: every event of the given topics under its own name (`checked_in`,
+/// `status_changed`, …), no snapshot (the page was just rendered), and `refresh` when this client fell behind. The
+/// page fetches what changed itself, so one event per change is all it needs. One task per client.
+pub fn nudge_stream(
+    state: AppState,
+    topics: Vec<String>,
+) -> impl Stream<Item = Result<sse::Event, std::convert::Infallible>> {
+    use futures_util::StreamExt;
+    let receivers: Vec<_> = topics.iter().map(|t| state.infra.events.subscribe(t)).collect();
+    async_stream(move |tx| async move {
+        let each = receivers.into_iter().map(|rx| {
+            Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
+                let event = match rx.recv().await {
+                    Ok(json) => event_of(&json).1,
+                    Err(RecvError::Lagged(_)) => sse::Event::from(sse::Data::new("{}").event("refresh")),
+                    Err(RecvError::Closed) => return None,
+                };
+                Some((event, rx))
+            }))
+        });
+        let mut all = futures_util::stream::select_all(each);
+        while let Some(event) = all.next().await {
+            if tx.send(event).await.is_err() {
+                return; // the page went away
+            }
+        }
+    })
+}

@@ -23,7 +23,8 @@ use crate::timetable::window::WindowState;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/console/sessions/{sid}/board").route(web::get().to(board)).route(web::post().to(correct)),
-    );
+    )
+    .service(web::resource("/console/sessions/{sid}/live").route(web::get().to(live)));
 }
 
 /// Failed attempts the board lists.
@@ -66,16 +67,49 @@ struct BoardPage {
     title: String,
     when: String,
     venue: String,
-    state: &'static str,
-    state_class: &'static str,
-    open: bool,
-    counts: crate::live::Counts,
-    entries: Vec<Entry>,
-    missing_only: bool,
+    top: Top,
+    list: List,
     attempts: Vec<Attempt>,
     statuses: Vec<(&'static str, &'static str)>,
     notice: Option<String>,
     error: Option<String>,
+}
+
+/// The counts and the check-in switch.
+struct Top {
+    state: &'static str,
+    state_class: &'static str,
+    open: bool,
+    counts: crate::live::Counts,
+}
+
+/// Everyone on the roster with their status (or only those not here).
+struct List {
+    entries: Vec<Entry>,
+    missing_only: bool,
+}
+
+/// One part of the board alone, for the page's live refresh: the same markup as the whole page's.
+#[derive(Template)]
+#[template(path = "console/board.html", block = "counts")]
+struct CountsPart {
+    frame: Frame,
+    session_id: Uuid,
+    top: Top,
+}
+
+#[derive(Template)]
+#[template(path = "console/board.html", block = "list")]
+struct ListPart {
+    session_id: Uuid,
+    list: List,
+}
+
+#[derive(Template)]
+#[template(path = "console/board.html", block = "attempts")]
+struct AttemptsPart {
+    session_id: Uuid,
+    attempts: Vec<Attempt>,
 }
 
 #[derive(serde::Deserialize)]
@@ -84,6 +118,9 @@ pub struct BoardQuery {
     show: Option<String>,
     #[serde(default)]
     done: Option<usize>,
+    /// `counts`, `list` or `attempts`: that part alone (the live refresh).
+    #[serde(default)]
+    part: Option<String>,
 }
 
 async fn board(
@@ -97,31 +134,61 @@ async fn board(
         Ok(found) => found,
         Err(answer) => return Ok(answer),
     };
-    let notice = q.done.map(|n| format!("已修改 {n} 名学员的考勤，每人一条操作记录。"));
     let missing_only = q.show.as_deref() == Some("missing");
-    board_page(&state, &session, &scope, &found, missing_only, notice, None, StatusCode::OK).await
+    let now = state.now();
+    match q.part.as_deref() {
+        Some("counts") => {
+            let record = attendance::for_session(&state.db, &scope, &found, now).await?;
+            let top = top(&found, &record, now);
+            page(StatusCode::OK, &CountsPart { frame: Frame::of(&session, "classes"), session_id: found.id, top })
+        }
+        Some("list") => {
+            let list = list(&state, &scope, &found, missing_only).await?;
+            page(StatusCode::OK, &ListPart { session_id: found.id, list })
+        }
+        Some("attempts") => {
+            let attempts = attempts(&state, &scope, &found).await?;
+            page(StatusCode::OK, &AttemptsPart { session_id: found.id, attempts })
+        }
+        _ => {
+            let notice = q.done.map(|n| format!("已修改 {n} 名学员的考勤，每人一条操作记录。"));
+            board_page(&state, &session, &scope, &found, missing_only, notice, None, StatusCode::OK).await
+        }
+    }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn board_page(
+fn top(
+    found: &class_session::Model,
+    record: &attendance::SessionAttendance,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Top {
+    let window = crate::timetable::window::window_state(found, now);
+    Top {
+        state: window_badge(window).0,
+        state_class: window_badge(window).1,
+        open: window == WindowState::Open,
+        counts: crate::live::counts(record),
+    }
+}
+
+async fn list(
     state: &AppState,
-    session: &Session,
     scope: &ClassScope,
     found: &class_session::Model,
     missing_only: bool,
-    notice: Option<String>,
-    error: Option<String>,
-    status: StatusCode,
-) -> AppResult<HttpResponse> {
-    let now = state.now();
-    let record = attendance::for_session(&state.db, scope, found, now).await?;
-    let counts = crate::live::counts(&record);
+) -> AppResult<List> {
+    let record = attendance::for_session(&state.db, scope, found, state.now()).await?;
+    entries(state, scope, record, missing_only).await
+}
+
+async fn entries(
+    state: &AppState,
+    scope: &ClassScope,
+    record: attendance::SessionAttendance,
+    missing_only: bool,
+) -> AppResult<List> {
     let roster = crate::roster::service::all_active(&state.db, scope.class.id).await?;
     let phones: HashMap<Uuid, String> = roster.iter().map(|(e, p)| (e.id, p.phone.clone())).collect();
-    let people: HashMap<Uuid, (String, String)> =
-        roster.iter().map(|(_, p)| (p.id, (p.name.clone(), p.unit.clone()))).collect();
-    let names: HashMap<Uuid, (String, String)> =
-        record.entries.iter().map(|e| (e.enrollment_id, (e.name.clone(), e.unit.clone()))).collect();
     let mut entries: Vec<Entry> = record
         .entries
         .into_iter()
@@ -149,8 +216,21 @@ async fn board_page(
     if missing_only {
         entries.sort_by(|a, b| a.unit.cmp(&b.unit));
     }
+    Ok(List { entries, missing_only })
+}
+
+/// The failed attempts, newest first, with who (from the roster), why, distance and device; suspected relays flagged.
+async fn attempts(state: &AppState, scope: &ClassScope, found: &class_session::Model) -> AppResult<Vec<Attempt>> {
     let failed = attempts::list(&state.db, found.id, None, PageRequest { page: 1, per_page: ATTEMPTS }).await?;
     let failed: Vec<_> = failed.items.into_iter().filter(|a| a.result != "ok" && a.result != "already").collect();
+    if failed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let roster = crate::roster::service::all_active(&state.db, scope.class.id).await?;
+    let by_enrollment: HashMap<Uuid, (String, String)> =
+        roster.iter().map(|(e, p)| (e.id, (p.name.clone(), p.unit.clone()))).collect();
+    let by_person: HashMap<Uuid, (String, String)> =
+        roster.iter().map(|(_, p)| (p.id, (p.name.clone(), p.unit.clone()))).collect();
     // A device used by two trainees for this session is a likely relay.
     let mut users_of: HashMap<&str, std::collections::HashSet<Uuid>> = HashMap::new();
     for a in &failed {
@@ -159,7 +239,7 @@ async fn board_page(
         }
     }
     let radius = crate::timetable::model::Geofence::of(found).map(|g| f64::from(g.radius_m));
-    let attempts = failed
+    Ok(failed
         .iter()
         .map(|a| {
             let shared = a.device.as_deref().is_some_and(|d| users_of.get(d).is_some_and(|s| s.len() > 1));
@@ -168,8 +248,8 @@ async fn board_page(
                 at: a.at.with_timezone(&china()).format("%H:%M:%S").to_string(),
                 who: a
                     .enrollment_id
-                    .and_then(|e| names.get(&e))
-                    .or_else(|| a.person_id.and_then(|p| people.get(&p)))
+                    .and_then(|e| by_enrollment.get(&e))
+                    .or_else(|| a.person_id.and_then(|p| by_person.get(&p)))
                     .map(|(n, u)| format!("{n}（{u}）"))
                     .unwrap_or_else(|| "未识别".to_owned()),
                 why: result_label(&a.result).to_owned(),
@@ -194,8 +274,25 @@ async fn board_page(
                 },
             }
         })
-        .collect();
-    let window = crate::timetable::window::window_state(found, now);
+        .collect())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn board_page(
+    state: &AppState,
+    session: &Session,
+    scope: &ClassScope,
+    found: &class_session::Model,
+    missing_only: bool,
+    notice: Option<String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let now = state.now();
+    let record = attendance::for_session(&state.db, scope, found, now).await?;
+    let top = top(found, &record, now);
+    let list = entries(state, scope, record, missing_only).await?;
+    let attempts = attempts(state, scope, found).await?;
     let day = local_date(found.starts_at);
     let shown = BoardPage {
         frame: Frame::of(session, "classes"),
@@ -204,18 +301,24 @@ async fn board_page(
         title: found.title.clone(),
         when: format!("{day} {} {}–{}", weekday_label(day), local_hhmm(found.starts_at), local_hhmm(found.ends_at)),
         venue: found.venue.clone().unwrap_or_default(),
-        state: window_badge(window).0,
-        state_class: window_badge(window).1,
-        open: window == WindowState::Open,
-        counts,
-        entries,
-        missing_only,
+        top,
+        list,
         attempts,
         statuses: STATUSES.iter().map(|s| (s.as_str(), s.label())).collect(),
         notice,
         error,
     };
     page(status, &shown)
+}
+
+/// The board's live nudges: one event per change of this session, from any instance (see `http::sse`).
+async fn live(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let Some(session) = session(&req, &state).await? else { return Ok(HttpResponse::Unauthorized().finish()) };
+    let (_, found) = match session_scoped(&state, &session, &path).await? {
+        Ok(found) => found,
+        Err(answer) => return Ok(answer),
+    };
+    Ok(nudges(&req, &state, vec![crate::live::session_topic(found.id)]))
 }
 
 /// Sets the ticked trainees (repeated `e` fields) to one status with one reason: one correction, and one audit row,

@@ -1,6 +1,6 @@
 //! 今日: the signed-in person's classes that are running, each with today's sessions, their check-in state and
-//! counts (应到, 实到, 迟到, 请假, 未到), and the leave requests waiting for them. The section refreshes itself every
-//! 15 seconds (htmx) while the page is open.
+//! counts (应到, 实到, 迟到, 请假, 未到), and the leave requests waiting for them. The section fetches itself again
+//! after each change in one of those classes (server-sent events from `/console/today/live`), and every minute.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -13,7 +13,8 @@ use crate::clock::{china, local_hhmm};
 use crate::pagination::PageRequest;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/console/today").route(web::get().to(today)));
+    cfg.service(web::resource("/console/today").route(web::get().to(today)))
+        .service(web::resource("/console/today/live").route(web::get().to(live)));
 }
 
 /// Running classes the page shows at most.
@@ -53,11 +54,9 @@ struct TodayPage {
 async fn today(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let Some(session) = session(&req, &state).await? else { return Ok(to_login(&req)) };
     let now = state.now();
-    let filter = classes::ClassFilter { status: Some(ClassStatus::Open), ..Default::default() };
-    let running =
-        classes::list_classes(&state.db, &session.staff, filter, PageRequest { page: 1, per_page: CLASSES }).await?;
+    let running = running(&state, &session).await?;
     let mut days = Vec::new();
-    for class in running.items {
+    for class in running {
         let Some(scope) = scoped(&state, &session, &class.id.to_string()).await? else { continue };
         let snapshot = crate::live::class_snapshot(&state, &scope).await?;
         let lines = snapshot
@@ -95,4 +94,18 @@ async fn today(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpRe
         refreshed: local.format("%H:%M:%S").to_string(),
     };
     page(StatusCode::OK, &shown)
+}
+
+/// The person's running classes (at most `CLASSES`).
+async fn running(state: &AppState, session: &Session) -> AppResult<Vec<crate::class::ClassView>> {
+    let filter = classes::ClassFilter { status: Some(ClassStatus::Open), ..Default::default() };
+    let page = PageRequest { page: 1, per_page: CLASSES };
+    Ok(classes::list_classes(&state.db, &session.staff, filter, page).await?.items)
+}
+
+/// The page's live nudges: every change in any of the person's running classes.
+async fn live(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let Some(session) = session(&req, &state).await? else { return Ok(HttpResponse::Unauthorized().finish()) };
+    let topics = running(&state, &session).await?.iter().map(|c| crate::live::class_topic(c.id)).collect();
+    Ok(nudges(&req, &state, topics))
 }

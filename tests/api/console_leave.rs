@@ -128,7 +128,7 @@ async fn today_lists_the_running_classes_sessions_with_their_counts_and_the_wait
     let row = body.split("专题讲授").nth(1).expect("today's session").split("</tr>").next().unwrap().to_owned();
     assert!(row.contains(r#"<td class="num">3</td>"#) && row.contains("<strong>1</strong>"), "应到 3, 实到 1: {row}");
     assert!(body.contains("有 1 件请假申请等待您审批"), "{body}");
-    assert!(body.contains(r#"hx-trigger="every 15s""#), "refreshes itself");
+    assert!(body.contains(r#"data-live="/console/today/live""#) && body.contains("live, every 60s"), "hears changes");
 
     let (_, body, _) = page(&app, "/console/today", Some(&session_cookie(&app, &stranger).await)).await;
     assert!(!body.contains(&f.class_id) && !body.contains("等待您审批"), "another class's staff see their own: {body}");
@@ -198,6 +198,134 @@ async fn the_live_board_counts_lists_phones_names_failed_attempts_and_corrects_s
 
     let (status, _, _) = page(&app, &path, Some(&session_cookie(&app, &stranger).await)).await;
     assert_eq!(status, 404, "staff of another class");
+}
+
+#[tokio::test]
+async fn the_board_and_today_hear_each_check_in_and_fetch_only_the_part_that_changed() {
+    let app = spawn_app().await;
+    let f = app.checkin_fixture(3, None).await;
+    let (head, _) = app.assigned_staff(&f.admin_token, &f.class_id).await;
+    let other = app.checkin_fixture(1, None).await;
+    let (stranger, _) = app.assigned_staff(&other.admin_token, &other.class_id).await;
+    let cookie = session_cookie(&app, &head).await;
+    let live = |path: String, cookie: Option<String>| {
+        let mut request = app.client.get(app.url(&path));
+        if let Some(c) = cookie {
+            request = request.header(header::COOKIE, c);
+        }
+        request.send()
+    };
+    let board_live = format!("/console/sessions/{}/live", f.session_id);
+    assert_eq!(live(board_live.clone(), None).await.unwrap().status(), 401, "no session, no events");
+    let stranger_cookie = session_cookie(&app, &stranger).await;
+    assert_eq!(live(board_live.clone(), Some(stranger_cookie)).await.unwrap().status(), 404, "another class's staff");
+    let response = live(board_live, Some(cookie.clone())).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    let mut board = crate::helpers::SseReader::new(response);
+    let today = live("/console/today/live".to_owned(), Some(cookie.clone())).await.unwrap();
+    assert_eq!(today.status(), 200);
+    let mut today = crate::helpers::SseReader::new(today);
+    // The streams start with nothing: the page was just rendered.
+    assert!(board.next(std::time::Duration::from_millis(300)).await.is_none(), "no snapshot on a console stream");
+
+    let token = app.trainee_token(&f.trainees[0].1, "phone-board-live-1").await;
+    let qr = app.qr_token(&f.admin_token, &f.session_id).await;
+    assert_eq!(app.scan(&token, &qr, &crate::helpers::nonce(), None).await.status(), 201);
+    let heard = board.next(std::time::Duration::from_secs(1)).await.expect("the board hears the check-in within 1 s");
+    assert_eq!(
+        (heard.event.as_str(), heard.data["enrollment_id"].as_str()),
+        ("checked_in", Some(f.trainees[0].2.as_str()))
+    );
+    let heard = today.next(std::time::Duration::from_secs(1)).await.expect("今日 hears it too");
+    assert_eq!(heard.event, "checked_in");
+
+    // What the page then fetches: each part alone, the same markup as in the whole page.
+    let path = format!("/console/sessions/{}/board", f.session_id);
+    let (status, counts, _) = page(&app, &format!("{path}?part=counts"), Some(&cookie)).await;
+    assert_eq!(status, 200);
+    assert!(counts.trim_start().starts_with(r#"<section id="board-counts""#), "only the counts: {counts}");
+    assert!(
+        counts.contains("<b>1</b>实到") && counts.contains("<b>2</b>未签到") && !counts.contains("<html"),
+        "{counts}"
+    );
+    let (_, list, _) = page(&app, &format!("{path}?part=list&show=missing"), Some(&cookie)).await;
+    assert!(list.trim_start().starts_with(r#"<div id="board-list""#), "{list}");
+    assert!(
+        !list.contains(&format!("选择 {}", f.trainees[0].0)) && list.contains(&format!("选择 {}", f.trainees[1].0))
+    );
+    let (_, attempts, _) = page(&app, &format!("{path}?part=attempts"), Some(&cookie)).await;
+    assert!(attempts.contains("没有失败的签到") && !attempts.contains("board-counts"), "{attempts}");
+    let (_, whole, _) = page(&app, &path, Some(&cookie)).await;
+    for part in [&counts, &list] {
+        let first = part.trim().lines().next().unwrap();
+        assert!(
+            whole.contains(first.replace("&show=missing", "").replace("&amp;show=missing", "").as_str())
+                || whole.contains(first),
+            "the part is the page's own: {first}"
+        );
+    }
+    assert!(whole.contains(&format!(r#"data-live="/console/sessions/{}/live""#, f.session_id)), "{whole}");
+}
+
+#[tokio::test]
+async fn staff_record_leave_after_the_fact_from_the_trainee_page_with_both_reasons() {
+    let app = spawn_app().await;
+    let f = app.checkin_fixture(2, None).await;
+    let (head, _) = app.assigned_staff(&f.admin_token, &f.class_id).await;
+    app.clock.advance(chrono::Duration::hours(3)); // the session is over: the trainee never came
+    let cookie = session_cookie(&app, &head).await;
+    let (name, _, enrollment) = &f.trainees[0];
+    let path = format!("/console/classes/{}/roster/{enrollment}", f.class_id);
+    let (status, body, _) = page(&app, &path, Some(&cookie)).await;
+    assert_eq!(status, 200);
+    let tick = format!(r#"name="s" value="{}""#, f.session_id);
+    assert!(body.contains(&tick) && body.contains("补假原因"), "a box per session: {body}");
+    let csrf = csrf_of(&body);
+    let leave = format!("{path}/leave");
+    let (status, _, body) = post_form(
+        &app,
+        &leave,
+        &cookie,
+        &[("csrf", &csrf), ("kind", "official"), ("reason", "市委临时会议"), ("record_reason", "电话请假")],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(body.contains("补假请先在考勤记录中勾选课程"), "{body}");
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("s", f.session_id.as_str()),
+        ("kind", "official"),
+        ("reason", "市委临时会议"),
+        ("record_reason", ""),
+    ];
+    let (status, _, body) = post_form(&app, &leave, &cookie, &form).await;
+    assert_eq!(status, 400, "the reason for recording it late is required: {body}");
+    assert!(body.contains("补假须填写原因"), "{body}");
+    let mut form = form;
+    form[4].1 = "学员当天电话请假，事后补办";
+    let (status, location, _) = post_form(&app, &leave, &cookie, &form).await;
+    assert_eq!((status, location.as_str()), (303, format!("{path}?leave=1").as_str()));
+    let (_, body, _) = page(&app, &location, Some(&cookie)).await;
+    assert!(body.contains("已补假") && body.contains("市委临时会议") && !body.contains(&tick), "{body}");
+    let summary: Value = app
+        .get(&format!("/api/v1/sessions/{}/attendance", f.session_id), Some(&f.admin_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let line = summary["entries"].as_array().unwrap().iter().find(|e| e["name"] == name.as_str()).unwrap().clone();
+    assert_eq!(line["status"], "leave", "{summary}");
+    let audit: Value =
+        app.get(&format!("/api/v1/audit?class_id={}", f.class_id), Some(&f.admin_token)).await.json().await.unwrap();
+    assert!(
+        audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["action"] == "leave.record" && a["reason"] == "学员当天电话请假，事后补办"),
+        "{audit}"
+    );
 }
 
 #[tokio::test]
@@ -298,6 +426,10 @@ async fn the_completion_tab_shows_each_decision_with_its_reasons_and_administrat
     assert!(body.contains("<b>2</b>准予结业") && body.contains("<b>2</b>不予结业"), "{body}");
     assert!(body.contains("超过总学时") && body.contains("违纪"), "every reason with its numbers: {body}");
     assert!(body.contains("才能发放证书") && !body.contains("人工决定</th>"), "staff read it; not finished yet");
+    // Before the end, those over a limit that only grows are marked as no longer able to complete.
+    let lost_row = body.split(r#"<tr class="lost">"#).nth(1).map(|r| r.split("</tr>").next().unwrap()).unwrap_or("");
+    assert!(lost_row.contains("请假超过上限"), "the lost row says why: {body}");
+    assert!(body.contains("</b>已无法结业") && !body.contains("<b>0</b>已无法结业"), "{body}");
     let csrf = csrf_of(&body);
     let zhao = c.enrollment("赵志强");
     let decide = format!("{path}/{zhao}");
@@ -323,6 +455,7 @@ async fn the_completion_tab_shows_each_decision_with_its_reasons_and_administrat
     finish(&app, &c).await;
     let (_, body, _) = page(&app, &path, Some(&cookie)).await;
     assert!(body.contains("将为 1 人发放结业证书，3 人不予结业"), "the confirmation says how many: {body}");
+    assert!(!body.contains("已无法结业") && !body.contains(r#"class="lost""#), "after the end only decisions: {body}");
     let (status, location, _) =
         post_form(&app, &format!("/console/classes/{}/certificates", c.id), &cookie, &[("csrf", &csrf)]).await;
     assert_eq!((status, location.as_str()), (303, format!("{path}?issued=1").as_str()));

@@ -44,6 +44,10 @@ struct Row {
     reasons: Vec<String>,
     by_hand: Option<String>,
     cert: Option<Cert>,
+    /// Before the end: the lines reached (请假达上限 70%, 旷课达上限, …), empty when none.
+    risk: String,
+    /// Over a line that only grows (leave or absences over the limit): this trainee can no longer complete.
+    lost: bool,
 }
 
 #[derive(Template)]
@@ -57,6 +61,9 @@ struct TablePage {
     withheld: usize,
     to_issue: usize,
     issued: usize,
+    /// Trainees near or over a line before the end, and of them those who can no longer complete.
+    at_risk: usize,
+    lost: usize,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -102,9 +109,22 @@ async fn table_page(
         .filter(|c| !c.revoked)
         .map(|c| (c.id, c))
         .collect();
+    let finished = scope.class.status == ClassStatus::Finished;
+    // Before the end, the warning lines: who is near a limit, who is already over one.
+    let risks: HashMap<Uuid, (bool, String)> = if finished {
+        HashMap::new()
+    } else {
+        crate::warning::at_risk(&state.db, scope)
+            .await?
+            .into_iter()
+            .map(|r| (r.enrollment_id, (r.breach, r.labels.join("、"))))
+            .collect()
+    };
     let rows: Vec<Row> = entries
         .into_iter()
         .map(|e| Row {
+            lost: risks.get(&e.enrollment_id).is_some_and(|r| r.0),
+            risk: risks.get(&e.enrollment_id).map(|r| r.1.clone()).unwrap_or_default(),
             id: e.enrollment_id,
             hours: format!("{} / {}", e.attended_hours, e.total_hours),
             leave: e.leave_hours,
@@ -134,7 +154,9 @@ async fn table_page(
     let shown = TablePage {
         frame: Frame::of(session, "classes"),
         head: ClassHead::of(scope, "/completion"),
-        finished: scope.class.status == ClassStatus::Finished,
+        finished,
+        at_risk: risks.len(),
+        lost: risks.values().filter(|r| r.0).count(),
         withheld: rows.len() - eligible,
         eligible,
         to_issue,

@@ -14,6 +14,7 @@ use super::import::{self, ImportPage};
 use super::staged::Kind;
 use super::*;
 use crate::clock::{china, local_date, local_hhmm};
+use crate::leave::model::LeaveKind;
 use crate::pagination::{PageQuery, PageRequest};
 use crate::roster::model::RawPerson;
 use crate::roster::{PersonFields, RosterEntry, service as roster};
@@ -36,7 +37,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/console/classes/{id}/roster/{eid}").route(web::get().to(trainee)))
         .service(web::resource("/console/classes/{id}/roster/{eid}/withdraw").route(web::post().to(withdraw)))
         .service(web::resource("/console/classes/{id}/roster/{eid}/restore").route(web::post().to(restore)))
-        .service(web::resource("/console/classes/{id}/roster/{eid}/invite").route(web::post().to(reset_invite)));
+        .service(web::resource("/console/classes/{id}/roster/{eid}/invite").route(web::post().to(reset_invite)))
+        .service(web::resource("/console/classes/{id}/roster/{eid}/leave").route(web::post().to(record_leave)));
 }
 
 const PER_PAGE: u64 = 50;
@@ -365,6 +367,9 @@ async fn invite_sheet(
 }
 
 struct AttendanceRow {
+    session_id: Uuid,
+    /// Already 请假: no 补假 box.
+    on_leave: bool,
     date: String,
     title: String,
     credit: String,
@@ -406,6 +411,7 @@ struct TraineePage {
     new_code: Option<String>,
     notice: Option<&'static str>,
     error: Option<String>,
+    kinds: [(&'static str, &'static str); 3],
 }
 
 #[derive(Deserialize)]
@@ -414,6 +420,8 @@ pub struct TraineeQuery {
     added: Option<String>,
     #[serde(default)]
     saved: Option<String>,
+    #[serde(default)]
+    leave: Option<String>,
 }
 
 /// The enrolment at `raw` in the class at `class`, or the page to answer instead (404).
@@ -445,9 +453,10 @@ async fn trainee(
         Ok(found) => found,
         Err(answer) => return Ok(answer),
     };
-    let notice = match (&q.added, &q.saved) {
-        (Some(_), _) => Some("已加入本班名单。"),
-        (None, Some(_)) => Some("已保存。"),
+    let notice = match (&q.added, &q.saved, &q.leave) {
+        (Some(_), _, _) => Some("已加入本班名单。"),
+        (None, Some(_), _) => Some("已保存。"),
+        (None, None, Some(_)) => Some("已补假：所选课程记为请假，学员会收到通知，原因已记入操作日志。"),
         _ => None,
     };
     trainee_page(&state, &session, &scope, &e, &p, None, notice, None, StatusCode::OK).await
@@ -483,6 +492,8 @@ async fn trainee_page(
             .into_iter()
             .rev()
             .map(|s| AttendanceRow {
+                session_id: s.session_id,
+                on_leave: s.status == Some(crate::attendance::model::AttendanceStatus::Leave),
                 date: format!("{} {}", local_date(s.starts_at), local_hhmm(s.starts_at)),
                 title: s.title,
                 credit: format!("{}", s.credit_hours),
@@ -523,8 +534,58 @@ async fn trainee_page(
         new_code,
         notice,
         error,
+        kinds: [LeaveKind::Personal, LeaveKind::Sick, LeaveKind::Official].map(|k| (k.as_str(), k.label())),
     };
     page(status, &shown)
+}
+
+/// 补假: leave recorded by staff after the fact for the ticked sessions (`s`), approved at once by the leave
+/// service (the sessions turn 请假, the trainee is told, the reason is audited).
+async fn record_leave(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or_default();
+    let session = match posting(&req, &state, Some(field("csrf"))).await? {
+        Ok(session) => session,
+        Err(answer) => return Ok(answer),
+    };
+    let (class, eid) = path.into_inner();
+    let (scope, e, p) = match entry_scoped(&state, &session, &class, &eid).await? {
+        Ok(found) => found,
+        Err(answer) => return Ok(answer),
+    };
+    let sessions: Vec<Uuid> = form.iter().filter(|(k, _)| k == "s").filter_map(|(_, v)| v.parse().ok()).collect();
+    let refuse = |why: String| {
+        let (state, session, scope, e, p) = (&state, &session, &scope, &e, &p);
+        async move { trainee_page(state, session, scope, e, p, None, None, Some(why), StatusCode::BAD_REQUEST).await }
+    };
+    if sessions.is_empty() {
+        return refuse("补假请先在考勤记录中勾选课程".to_owned()).await;
+    }
+    let Some(kind) = LeaveKind::parse(field("kind")) else {
+        return refuse("请选择请假类型".to_owned()).await;
+    };
+    let input = crate::leave::model::LeaveRecordInput {
+        enrollment_id: e.id,
+        kind,
+        reason: field("reason").to_owned(),
+        session_ids: Some(sessions),
+        starts_at: None,
+        ends_at: None,
+        record_reason: field("record_reason").to_owned(),
+    };
+    match crate::leave::service::record(state.at_now(), &session.staff, &scope, input).await {
+        Ok(_) => Ok(see_other(&format!("/console/classes/{}/roster/{}?leave=1", scope.class.id, e.id))),
+        Err(err) => match correctable(&err) {
+            Some(code) => {
+                trainee_page(&state, &session, &scope, &e, &p, None, None, Some(err.message.into_owned()), code).await
+            }
+            None => Err(err),
+        },
+    }
 }
 
 #[derive(Deserialize)]

@@ -110,16 +110,18 @@ async fn table_page(
         .map(|c| (c.id, c))
         .collect();
     let finished = scope.class.status == ClassStatus::Finished;
-    // Before the end, the warning lines: who is near a limit, who is already over one.
-    let risks: HashMap<Uuid, (bool, String)> = if finished {
-        HashMap::new()
-    } else {
-        crate::warning::at_risk(&state.db, scope)
-            .await?
-            .into_iter()
-            .map(|r| (r.enrollment_id, (r.breach, r.labels.join("、"))))
-            .collect()
-    };
+    // Before the end, the warning lines (the thresholds the warning job uses, from the facts already read): who is
+    // near a limit, who is already over one.
+    let policy = crate::completion::ClassPolicy::of(&scope.class).completion;
+    let risks: HashMap<Uuid, (bool, String)> = entries
+        .iter()
+        .filter(|_| !finished)
+        .filter_map(|e| {
+            let lines = crate::completion::standing::thresholds(&policy, &e.facts);
+            let labels: Vec<&str> = lines.iter().map(|t| t.label()).collect();
+            (!lines.is_empty()).then(|| (e.enrollment_id, (lines.iter().any(|t| t.is_breach()), labels.join("、"))))
+        })
+        .collect();
     let rows: Vec<Row> = entries
         .into_iter()
         .map(|e| Row {

@@ -5,6 +5,8 @@
 //   burst of events (200 ms quiet) every [data-live-part] inside gets the htmx event `live` and fetches itself again.
 //   A part marked data-live-hold waits while a checkbox in it is ticked (the person is choosing trainees). After a
 //   dropped connection comes back, every part is fetched too (events may have been missed meanwhile).
+// - table.list: each cell gets its column's heading as data-label, which narrow screens show before the value (the
+//   headings row is hidden there); again after htmx swaps a part in.
 (function () {
   'use strict';
 
@@ -39,6 +41,25 @@
       document.execCommand('copy');
       done();
     }
+  });
+
+  var label = function (root) {
+    root.querySelectorAll('table.list').forEach(function (table) {
+      var heads = Array.prototype.map.call(table.querySelectorAll('thead th'), function (th) {
+        return th.textContent.trim();
+      });
+      table.querySelectorAll('tbody tr').forEach(function (tr) {
+        Array.prototype.forEach.call(tr.children, function (td, i) {
+          if (heads[i] && !td.hasAttribute('data-label')) {
+            td.setAttribute('data-label', heads[i]);
+          }
+        });
+      });
+    });
+  };
+  label(document);
+  document.addEventListener('htmx:afterSettle', function () {
+    label(document);
   });
 
   var live = document.querySelector('[data-live]');

@@ -114,3 +114,27 @@ pub async fn mark_read(db: &DatabaseConnection, to: &Recipient, message_id: Uuid
     }
     Ok(())
 }
+
+/// How many messages the recipient has not read.
+pub async fn unread(db: &DatabaseConnection, to: &Recipient) -> AppResult<u64> {
+    let (kind, id) = key(to);
+    Ok(inbox_message::Entity::find()
+        .filter(inbox_message::Column::RecipientKind.eq(kind))
+        .filter(inbox_message::Column::RecipientId.eq(id))
+        .filter(inbox_message::Column::ReadAt.is_null())
+        .count(db)
+        .await?)
+}
+
+/// Marks every message of the recipient read (they opened their messages).
+pub async fn mark_all_read(db: &DatabaseConnection, to: &Recipient, now: DateTime<Utc>) -> AppResult<()> {
+    let (kind, id) = key(to);
+    inbox_message::Entity::update_many()
+        .col_expr(inbox_message::Column::ReadAt, Expr::value(now))
+        .filter(inbox_message::Column::RecipientKind.eq(kind))
+        .filter(inbox_message::Column::RecipientId.eq(id))
+        .filter(inbox_message::Column::ReadAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}

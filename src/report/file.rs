@@ -64,3 +64,27 @@ pub async fn class_summary(
         _ => return Err(AppError::validation("格式须为 xlsx、sessions.csv 或 trainees.csv")),
     })
 }
+
+/// Everyone's 学时 for `year` and the five years to it, against their rank's requirement (the 学时 archive), as
+/// `xlsx` or `csv`.
+pub async fn archive_hours(
+    db: &DatabaseConnection,
+    requirements: &[crate::config::HoursRequirement],
+    year: i32,
+    format: &str,
+) -> AppResult<ReportFile> {
+    use crate::archive::{EXPORT_HEADERS, export_rows};
+    if !(2000..=2100).contains(&year) {
+        return Err(AppError::validation("年度须在 2000 到 2100 之间"));
+    }
+    let name = format!("干部培训学时档案-{year}");
+    let file = |bytes, content_type, ext| ReportFile { bytes, content_type, name: format!("{name}.{ext}") };
+    match format {
+        "xlsx" => {
+            let rows = export_rows(db, requirements, year).await?;
+            Ok(file(crate::tabular::write_xlsx("培训学时", EXPORT_HEADERS, &rows)?, XLSX_TYPE, "xlsx"))
+        }
+        "csv" => Ok(file(write_csv(EXPORT_HEADERS, &export_rows(db, requirements, year).await?)?, CSV_TYPE, "csv")),
+        _ => Err(AppError::validation("格式须为 xlsx 或 csv")),
+    }
+}

@@ -2,6 +2,7 @@
 //! rollcall loads one from the system (configured path, Noto Sans CJK by default) once, and embeds only the glyphs
 //! a document uses.
 
+pub mod chart;
 pub mod file;
 pub mod pdf;
 pub mod unit;

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use printpdf::{ParsedFont, PdfDocument};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -224,13 +224,24 @@ fn rate(attended: u32, of: u32) -> String {
     if of == 0 { "-".to_owned() } else { format!("{:.1}%", f64::from(attended) * 100.0 / f64::from(of)) }
 }
 
-pub async fn class_summary(
+/// One held session of a class with its records counted (active trainees only).
+pub struct SessionTally {
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    /// The active roster: everyone is expected.
+    pub expected: u64,
+    pub tally: Tally,
+}
+
+/// The class's sessions that count and have started by `now`, in order, each with its records counted; and the
+/// decisions of the class (which the counts follow: only active trainees).
+pub async fn session_tallies(
     db: &DatabaseConnection,
     class: &training_class::Model,
+    entries: &[CompletionEntry],
     now: DateTime<Utc>,
-) -> AppResult<ClassSummary> {
-    let entries = decision::list(db, class).await?;
-    let expected = entries.len() as u32;
+) -> AppResult<Vec<SessionTally>> {
     let sessions = class_session::Entity::find()
         .filter(class_session::Column::ClassId.eq(class.id))
         .filter(class_session::Column::CountsTowardAttendance.eq(true))
@@ -239,30 +250,51 @@ pub async fn class_summary(
         .all(db)
         .await?;
     let active: std::collections::HashSet<Uuid> = entries.iter().map(|e| e.enrollment_id).collect();
-    let mut counts: HashMap<Uuid, Tally> = HashMap::new();
-    for row in attendance::Entity::find()
+    let rows: Vec<(Uuid, Uuid, crate::attendance::model::AttendanceStatus)> = attendance::Entity::find()
+        .select_only()
+        .columns([attendance::Column::SessionId, attendance::Column::EnrollmentId, attendance::Column::Status])
         .filter(attendance::Column::SessionId.is_in(sessions.iter().map(|s| s.id)))
+        .into_tuple()
         .all(db)
-        .await?
-        .into_iter()
-        .filter(|r| active.contains(&r.enrollment_id))
-    {
-        counts.entry(row.session_id).or_default().add(row.status);
+        .await?;
+    let mut counts: HashMap<Uuid, Tally> = HashMap::new();
+    for (session_id, enrollment_id, status) in rows {
+        if active.contains(&enrollment_id) {
+            counts.entry(session_id).or_default().add(status);
+        }
     }
+    Ok(sessions
+        .into_iter()
+        .map(|s| SessionTally {
+            tally: counts.remove(&s.id).unwrap_or_default(),
+            title: s.title,
+            starts_at: s.starts_at,
+            ends_at: s.ends_at,
+            expected: entries.len() as u64,
+        })
+        .collect())
+}
+
+pub async fn class_summary(
+    db: &DatabaseConnection,
+    class: &training_class::Model,
+    now: DateTime<Utc>,
+) -> AppResult<ClassSummary> {
+    let entries = decision::list(db, class).await?;
+    let sessions = session_tallies(db, class, &entries, now).await?;
     let china = crate::clock::china();
     let session_rows = sessions
         .iter()
         .map(|s| {
-            let c = counts.get(&s.id).cloned().unwrap_or_default();
             let local = s.starts_at.with_timezone(&china);
             let mut row = vec![
                 local.format("%Y-%m-%d").to_string(),
                 format!("{}–{}", local.format("%H:%M"), s.ends_at.with_timezone(&china).format("%H:%M")),
                 s.title.clone(),
-                expected.to_string(),
+                s.expected.to_string(),
             ];
-            row.extend(c.cells());
-            row.push(rate(c.attended() as u32, expected));
+            row.extend(s.tally.cells());
+            row.push(rate(s.tally.attended() as u32, s.expected as u32));
             row
         })
         .collect();

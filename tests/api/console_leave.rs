@@ -329,6 +329,67 @@ async fn staff_record_leave_after_the_fact_from_the_trainee_page_with_both_reaso
 }
 
 #[tokio::test]
+async fn staff_see_new_leave_requests_in_their_messages_with_a_count_in_the_menu() {
+    let app = spawn_app().await;
+    let f = app.checkin_fixture(2, None).await;
+    let (head, _) = app.assigned_staff(&f.admin_token, &f.class_id).await;
+    let cookie = session_cookie(&app, &head).await;
+    let (status, badge, _) = page(&app, "/console/inbox/badge", Some(&cookie)).await;
+    assert_eq!((status, badge.as_str()), (200, ""), "nothing unread yet");
+    let (_, body, _) = page(&app, "/console/today", Some(&cookie)).await;
+    assert!(body.contains(r#"hx-get="/console/inbox/badge""#), "every page's menu fetches the count: {body}");
+
+    let trainee = app.trainee_token(&f.trainees[0].1, "phone-inbox-1").await;
+    let ask =
+        json!({"class_id": f.class_id, "kind": "personal", "reason": "家中有事<b>", "session_ids": [f.session_id]});
+    assert_eq!(app.post_json("/api/v1/me/leave-requests", Some(&trainee), &ask).await.status(), 201);
+    let (_, badge, _) = page(&app, "/console/inbox/badge", Some(&cookie)).await;
+    assert_eq!(badge, r#"<span class="badge">1</span>"#);
+
+    let (status, body, _) = page(&app, "/console/inbox", Some(&cookie)).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("1 条新消息") && body.contains(r#"class="unread""#), "{body}");
+    assert!(body.contains(r#"<a href="/console/leave">去处理</a>"#), "to where it is dealt with: {body}");
+    assert!(!body.contains("家中有事<b>"), "escaped: {body}");
+    let (_, badge, _) = page(&app, "/console/inbox/badge", Some(&cookie)).await;
+    assert_eq!(badge, "", "opened: read");
+    let (_, body, _) = page(&app, "/console/inbox", Some(&cookie)).await;
+    assert!(!body.contains("条新消息") && !body.contains(r#"class="unread""#), "{body}");
+    let (status, _, headers) = page(&app, "/console/inbox", None).await;
+    assert_eq!((status, headers[header::LOCATION].to_str().unwrap()), (303, "/console/login"));
+}
+
+#[tokio::test]
+async fn administrators_export_the_hours_archive_of_a_year_from_the_console() {
+    let app = spawn_app().await;
+    let f = app.checkin_fixture(2, None).await;
+    let (head, _) = app.assigned_staff(&f.admin_token, &f.class_id).await;
+    let (status, _, _) = page(&app, "/console/admin/archive", Some(&session_cookie(&app, &head).await)).await;
+    assert_eq!(status, 403, "staff do not export everyone's archive");
+    let admin = app.create_account(rollcall::auth::Role::Admin).await;
+    let cookie = session_cookie(&app, &admin).await;
+    let (status, body, _) = page(&app, "/console/admin/archive", Some(&cookie)).await;
+    assert_eq!(status, 200);
+    assert!(body.contains(r#"value="2026""#) && body.contains("学时档案"), "this year by default: {body}");
+    let get = |path: &'static str| {
+        let request = app.client.get(app.url(path)).header(header::COOKIE, cookie.clone());
+        async move {
+            let r = request.send().await.unwrap();
+            (r.status().as_u16(), r.bytes().await.unwrap().to_vec())
+        }
+    };
+    let (status, xlsx) = get("/console/admin/archive/hours?year=2026&format=xlsx").await;
+    assert!(status == 200 && xlsx.starts_with(b"PK"), "{status}");
+    let (status, csv) = get("/console/admin/archive/hours?year=2026&format=csv").await;
+    let csv = String::from_utf8_lossy(&csv).to_string();
+    assert_eq!(status, 200);
+    assert!(csv.contains("年度学时") && csv.contains(&f.trainees[0].0), "{csv}");
+    let (status, body) = get("/console/admin/archive/hours?year=1999&format=csv").await;
+    assert_eq!(status, 400);
+    assert!(String::from_utf8_lossy(&body).contains("年度须在 2000 到 2100 之间"));
+}
+
+#[tokio::test]
 async fn discipline_is_recorded_with_a_photo_listed_and_annulled_by_an_administrator_with_a_reason() {
     let app = spawn_app().await;
     let f = app.checkin_fixture(2, None).await;
@@ -510,6 +571,12 @@ async fn the_reports_tab_downloads_unit_reports_the_summary_and_opens_the_daily_
     let (status, body, _) = page(&app, &format!("{base}/reports"), Some(&cookie)).await;
     assert_eq!(status, 200);
     assert!(body.contains("某县发展和改革局") && body.contains("某镇人民政府"), "{body}");
+    // The chart: one bar per held session, with its numbers on hover.
+    let chart = body.split("<svg").nth(1).and_then(|r| r.split("</svg>").next()).expect("the attendance chart");
+    let bars = chart.matches("<g><title>").count();
+    assert!(bars >= 1 && chart.contains("应到 ") && chart.contains("出勤 "), "{chart}");
+    assert!(body.contains(&format!("已上 {bars} 节课")), "the heading counts the bars: {body}");
+    assert!(!body.contains("/console/admin/archive"), "the base-wide archive is for administrators");
     let unit: String = form_urlencoded::byte_serialize("某县发展和改革局".as_bytes()).collect();
     let get = |path: String| {
         let app = &app;

@@ -4,12 +4,11 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::download;
-use crate::archive::{self, EXPORT_HEADERS, PersonHours};
-use crate::error::{AppError, AppResult};
+use crate::archive::{self, PersonHours};
+use crate::error::AppResult;
 use crate::http::error::ErrorBody;
 use crate::http::extract::{Admin, Trainee};
 use crate::state::AppState;
-use crate::tabular::{write_csv, write_xlsx};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 fn this_year(state: &AppState) -> i32 {
@@ -89,20 +88,10 @@ pub async fn export(
     query: web::Query<ArchiveQuery>,
 ) -> AppResult<HttpResponse> {
     let year = query.year.unwrap_or_else(|| this_year(&state));
-    if !(2000..=2100).contains(&year) {
-        return Err(AppError::validation("年度须在 2000 到 2100 之间"));
-    }
-    let rows = archive::export_rows(&state.db, &state.settings.archive.requirements, year).await?;
-    let name = format!("干部培训学时档案-{year}");
-    match query.format.as_deref().unwrap_or("xlsx") {
-        "xlsx" => Ok(download(
-            write_xlsx("培训学时", EXPORT_HEADERS, &rows)?,
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            format!("{name}.xlsx"),
-        )),
-        "csv" => Ok(download(write_csv(EXPORT_HEADERS, &rows)?, "text/csv; charset=utf-8", format!("{name}.csv"))),
-        _ => Err(AppError::validation("格式须为 xlsx 或 csv")),
-    }
+    let reqs = &state.settings.archive.requirements;
+    let f =
+        crate::report::file::archive_hours(&state.db, reqs, year, query.format.as_deref().unwrap_or("xlsx")).await?;
+    Ok(download(f.bytes, f.content_type, f.name))
 }
 
 /// This area's routes, in the order they are matched.

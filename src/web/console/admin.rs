@@ -28,7 +28,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(web::resource("/console/admin/audit").route(web::get().to(audit_log)))
         .service(web::resource("/console/admin/audit.csv").route(web::get().to(audit_csv)))
-        .service(web::resource("/console/admin/outbox").route(web::get().to(outbox)));
+        .service(web::resource("/console/admin/outbox").route(web::get().to(outbox)))
+        .service(web::resource("/console/admin/archive").route(web::get().to(archive)))
+        .service(web::resource("/console/admin/archive/hours").route(web::get().to(archive_file)));
 }
 
 const ADMIN_ONLY: &str = "系统管理只对管理员开放。";
@@ -604,4 +606,56 @@ async fn outbox(req: HttpRequest, state: web::Data<AppState>, q: web::Query<Outb
         pager: Pager::new(request.page, found.total, &[("status", status.unwrap_or_default())]),
     };
     page(StatusCode::OK, &shown)
+}
+
+#[derive(Template)]
+#[template(path = "console/admin_archive.html")]
+struct ArchivePage {
+    frame: Frame,
+    year: i32,
+    error: Option<String>,
+}
+
+/// 学时档案: the year's export form.
+async fn archive(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let session = match admin(&req, &state).await? {
+        Ok(session) => session,
+        Err(answer) => return Ok(answer),
+    };
+    use chrono::Datelike;
+    let year = crate::clock::local_date(state.now()).year();
+    page(StatusCode::OK, &ArchivePage { frame: Frame::of(&session, "admin"), year, error: None })
+}
+
+#[derive(Deserialize)]
+pub struct ArchiveQuery {
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    format: String,
+}
+
+/// The archive of a year as XLSX or CSV (the file the API's `/archive/hours` gives).
+async fn archive_file(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<ArchiveQuery>,
+) -> AppResult<HttpResponse> {
+    let session = match admin(&req, &state).await? {
+        Ok(session) => session,
+        Err(answer) => return Ok(answer),
+    };
+    let reqs = &state.settings.archive.requirements;
+    let year = q.year.trim().parse::<i32>().unwrap_or(0);
+    match crate::report::file::archive_hours(&state.db, reqs, year, &q.format).await {
+        Ok(f) => Ok(crate::http::routes::download(f.bytes, f.content_type, f.name)),
+        Err(e) => match correctable(&e) {
+            Some(status) => {
+                let shown =
+                    ArchivePage { frame: Frame::of(&session, "admin"), year, error: Some(e.message.into_owned()) };
+                page(status, &shown)
+            }
+            None => Err(e),
+        },
+    }
 }

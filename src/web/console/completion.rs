@@ -133,13 +133,11 @@ async fn table_page(
             eligible: e.status == CompletionStatus::Eligible,
             status: e.status_label,
             reasons: e.reasons.into_iter().map(|r| r.message).collect(),
-            by_hand: e.decided_by_hand.map(|o| {
-                let what = match o.decision {
-                    OverrideKind::Withhold => "不予结业",
-                    OverrideKind::Allow => "准予结业",
-                    _ => "按规则",
-                };
-                format!("{}（{}）：{}", what, o.by, o.reason)
+            // A withholding's reason is already among the reasons ("经审核不予结业：…"): only who decided.
+            by_hand: e.decided_by_hand.map(|o| match o.decision {
+                OverrideKind::Withhold => format!("不予结业，决定人：{}", o.by),
+                OverrideKind::Allow => format!("准予结业（{}）：{}", o.by, o.reason),
+                _ => format!("按规则（{}）：{}", o.by, o.reason),
             }),
             cert: e.certificate.map(|b| Cert {
                 verify_url: certs.get(&b.id).map(|c| c.verify_url.clone()).unwrap_or_default(),

@@ -12,6 +12,7 @@ mod classes;
 mod completion;
 mod discipline;
 mod import;
+mod inbox;
 mod leave;
 mod policy;
 mod reports;
@@ -49,6 +50,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     admin::configure(cfg);
     leave::configure(cfg);
     today::configure(cfg);
+    inbox::configure(cfg);
     board::configure(cfg);
     discipline::configure(cfg);
     completion::configure(cfg);

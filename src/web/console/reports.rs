@@ -1,6 +1,6 @@
 //! 报表: per sending unit the report (XLSX, PDF, CSV), the class summary (XLSX and two CSVs), and the daily 公示 of
-//! a date (print page and PDF, through a signed link so it prints from any browser). The files come from the report
-//! module the API uses.
+//! a date (print page and PDF, through a signed link so it prints from any browser), and the attendance chart of the
+//! held sessions (server-drawn SVG). The files come from the report module the API uses.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -36,6 +36,9 @@ struct ReportsPage {
     today: String,
     start: String,
     end: String,
+    /// The attendance chart (SVG built by `report::chart`, every text in it escaped there), once a session was held.
+    chart: Option<String>,
+    held: usize,
 }
 
 async fn reports(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
@@ -52,6 +55,8 @@ async fn reports(req: HttpRequest, state: web::Data<AppState>, path: web::Path<S
             withheld: u.withheld,
         })
         .collect();
+    let entries = crate::certificate::decision::list(&state.db, &scope.class).await?;
+    let held = unit::session_tallies(&state.db, &scope.class, &entries, state.now()).await?;
     let today = local_date(state.now()).clamp(scope.class.start_date, scope.class.end_date);
     let shown = ReportsPage {
         frame: Frame::of(&session, "classes"),
@@ -60,6 +65,8 @@ async fn reports(req: HttpRequest, state: web::Data<AppState>, path: web::Path<S
         today: today.to_string(),
         start: scope.class.start_date.to_string(),
         end: scope.class.end_date.to_string(),
+        chart: crate::report::chart::attendance_svg(&held),
+        held: held.len(),
     };
     page(StatusCode::OK, &shown)
 }

@@ -28,6 +28,8 @@ struct Line {
     state: &'static str,
     state_class: &'static str,
     open: bool,
+    /// Check-in has opened (or the session is over): before that nobody is missing yet.
+    started: bool,
     expected: u64,
     attended: u64,
     late: u64,
@@ -74,6 +76,7 @@ async fn today(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpRe
                     state: label,
                     state_class: badge,
                     open: l.window == WindowState::Open,
+                    started: l.window != WindowState::NotOpen,
                     expected: c.expected,
                     attended: c.attended,
                     late: c.late,

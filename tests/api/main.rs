@@ -9,6 +9,7 @@ mod auth;
 mod authz;
 mod browser;
 mod browser_console;
+mod browser_console_day;
 mod browser_me;
 mod browser_monitor;
 mod browser_screen;

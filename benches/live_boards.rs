@@ -11,6 +11,7 @@
 //!
 //!     cargo bench --bench live_boards
 
+#[allow(dead_code)] // each bench uses part of it
 mod common;
 
 use std::collections::HashMap;

@@ -1,5 +1,7 @@
 // The staff console's small behaviours, on every console page (no inline script: the CSP allows none).
 // - <form data-confirm="…">: asks before submitting (deleting a session, taking a trainee off the roster).
+// - <button data-prompt="question" data-prompt-field="name">: asks for a reason before submitting its form; the
+//   answer goes in a hidden field of that name (no answer: nothing is sent).
 // - <button data-copy="id">: copies the value of the input with that id (a big-screen link) and says so.
 // - <div data-live="url">: listens to the server-sent events at url (a change of a session or class); after each
 //   burst of events (200 ms quiet) every [data-live-part] inside gets the htmx event `live` and fetches itself again.
@@ -18,6 +20,27 @@
       event.stopPropagation();
     }
   }, true);
+
+  document.addEventListener('click', function (event) {
+    var asking = event.target && event.target.closest ? event.target.closest('button[data-prompt]') : null;
+    if (!asking || !asking.form) {
+      return;
+    }
+    var answer = window.prompt(asking.getAttribute('data-prompt'));
+    if (!answer || !answer.trim()) {
+      event.preventDefault();
+      return;
+    }
+    var name = asking.getAttribute('data-prompt-field');
+    var hidden = asking.form.querySelector('input[type=hidden][name="' + name + '"]');
+    if (!hidden) {
+      hidden = document.createElement('input');
+      hidden.type = 'hidden';
+      hidden.name = name;
+      asking.form.appendChild(hidden);
+    }
+    hidden.value = answer.trim();
+  });
 
   document.addEventListener('click', function (event) {
     var button = event.target && event.target.closest ? event.target.closest('button[data-copy]') : null;

@@ -226,6 +226,98 @@ pub struct MyAttendance {
     pub totals: Totals,
 }
 
+/// Undoes the last staff correction of a trainee's record in a session (a wrong 请假 or 补签): the record goes back
+/// to what it was before that correction (no record at all, or the status and source it had), audited as
+/// `attendance.undo` with a reason, in one transaction. Only a correction can be undone, and only once
+/// (`nothing_to_undo`): an undo is itself corrected, not undone.
+pub async fn undo_correction(
+    at: At<'_>,
+    actor: &Actor,
+    scope: &ClassScope,
+    session: &class_session::Model,
+    enrollment_id: Uuid,
+    reason: &str,
+) -> AppResult<Option<AttendanceStatus>> {
+    let (db, now) = (&at.db, at.now);
+    let reason = audit::required_reason(reason, "撤销修改必须填写原因")?;
+    let e = enrollment::Entity::find_by_id(enrollment_id)
+        .filter(enrollment::Column::ClassId.eq(scope.class.id))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::with_message(ErrorCode::NotFound, "本班名单中没有该学员"))?;
+    let (session_id, class_id) = (session.id, session.class_id);
+    let actor = actor.clone();
+    let restored = db
+        .transaction::<_, Option<AttendanceStatus>, AppError>(|txn| {
+            Box::pin(async move {
+                let row = attendance::Entity::find()
+                    .filter(attendance::Column::SessionId.eq(session_id))
+                    .filter(attendance::Column::EnrollmentId.eq(enrollment_id))
+                    .one(txn)
+                    .await?
+                    .ok_or_else(|| AppError::new(ErrorCode::NothingToUndo))?;
+                let actions = ["attendance.correct", "attendance.undo"];
+                let last = audit::latest_of(txn, class_id, "attendance", &row.id.to_string(), &actions).await?;
+                let Some(last) = last.filter(|a| a.action == "attendance.correct") else {
+                    return Err(AppError::new(ErrorCode::NothingToUndo));
+                };
+                let current = json!({ "status": row.status, "source": row.source });
+                let before = last.before.filter(|b| !b.is_null());
+                let earlier = before.as_ref().and_then(|b| {
+                    let status = b["status"].as_str().and_then(AttendanceStatus::parse)?;
+                    let source =
+                        b["source"].as_str().and_then(AttendanceSource::parse).unwrap_or(AttendanceSource::Scan);
+                    Some((status, source))
+                });
+                let row_id = row.id;
+                let restored = match earlier {
+                    Some((status, source)) => {
+                        let mut active: attendance::ActiveModel = row.into();
+                        active.status = Set(status);
+                        active.source = Set(source);
+                        active.note = Set(Some(format!("撤销修改：{reason}")));
+                        active.updated_at = Set(now);
+                        active.update(txn).await?;
+                        Some(status)
+                    }
+                    None => {
+                        attendance::Entity::delete_by_id(row_id).exec(txn).await?;
+                        None
+                    }
+                };
+                let change = Change {
+                    action: "attendance.undo",
+                    entity: "attendance",
+                    entity_id: row_id.to_string(),
+                    class_id: Some(class_id),
+                    before: Some(current),
+                    after: Some(json!({
+                        "session_id": session_id, "enrollment_id": enrollment_id,
+                        "status": restored.map(|s| s.as_str()), "undoes": last.id
+                    })),
+                    reason: Some(reason),
+                };
+                audit::record(txn, now, &actor, change).await?;
+                Ok(restored)
+            })
+        })
+        .await?;
+    let people = people_by_id(db, vec![e.person_id]).await?;
+    at.after_commit(Committed::record(AttendanceEvent {
+        id: 0,
+        kind: EventKind::StatusChanged,
+        session_id: session.id,
+        class_id: scope.class.id,
+        at: now,
+        enrollment_id: Some(enrollment_id),
+        name: people.get(&e.person_id).map(|p| p.name.clone()),
+        status: restored,
+        count: None,
+    }))
+    .await;
+    Ok(restored)
+}
+
 /// A trainee's record across their classes' sessions that have started.
 pub async fn mine(db: &DatabaseConnection, person_id: Uuid, now: DateTime<Utc>) -> AppResult<MyAttendance> {
     let enrollments = enrollment::active_of_person(person_id).all(db).await?;

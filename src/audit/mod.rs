@@ -57,6 +57,26 @@ pub fn required_reason(raw: &str, missing: &'static str) -> AppResult<String> {
     Ok(reason.to_owned())
 }
 
+/// The latest entry about one entity of a class among `actions` (newest by time, then id), e.g. the correction an
+/// undo reverses.
+pub async fn latest_of<C: ConnectionTrait>(
+    conn: &C,
+    class_id: Uuid,
+    entity: &str,
+    entity_id: &str,
+    actions: &[&str],
+) -> AppResult<Option<audit_log::Model>> {
+    Ok(audit_log::Entity::find()
+        .filter(audit_log::Column::ClassId.eq(class_id))
+        .filter(audit_log::Column::Entity.eq(entity))
+        .filter(audit_log::Column::EntityId.eq(entity_id))
+        .filter(audit_log::Column::Action.is_in(actions.iter().copied()))
+        .order_by_desc(audit_log::Column::At)
+        .order_by_desc(audit_log::Column::Id)
+        .one(conn)
+        .await?)
+}
+
 /// Writes one audit row. Call it on the same connection (transaction) that makes the change.
 pub async fn record<C: ConnectionTrait>(
     conn: &C,

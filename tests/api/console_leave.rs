@@ -390,6 +390,68 @@ async fn administrators_export_the_hours_archive_of_a_year_from_the_console() {
 }
 
 #[tokio::test]
+async fn a_wrong_correction_is_undone_from_the_board_back_to_what_it_was_with_a_reason() {
+    let app = spawn_app().await;
+    let f = app.checkin_fixture(2, None).await;
+    let (head, _) = app.assigned_staff(&f.admin_token, &f.class_id).await;
+    let cookie = session_cookie(&app, &head).await;
+    let arrived = app.trainee_token(&f.trainees[0].1, "phone-undo-1").await;
+    let qr = app.qr_token(&f.admin_token, &f.session_id).await;
+    assert_eq!(app.scan(&arrived, &qr, &crate::helpers::nonce(), None).await.status(), 201);
+    let path = format!("/console/sessions/{}/board", f.session_id);
+    let csrf = csrf_of(&page(&app, &path, Some(&cookie)).await.1);
+    let (scanned, missing) = (f.trainees[0].2.as_str(), f.trainees[1].2.as_str());
+    // Both marked 请假 by mistake: one had scanned in, one had no record.
+    let form = [("csrf", csrf.as_str()), ("status", "leave"), ("reason", "点错了人"), ("e", scanned), ("e", missing)];
+    assert_eq!(post_form(&app, &path, &cookie, &form).await.0, 303);
+    let (_, body, _) = page(&app, &path, Some(&cookie)).await;
+    assert_eq!(body.matches("撤销修改</button>").count(), 2, "each corrected row offers an undo: {body}");
+
+    let undo = format!("{path}/undo");
+    let (status, _, body) = post_form(&app, &undo, &cookie, &[("csrf", &csrf), ("undo", scanned)]).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("撤销修改必须填写原因"), "{body}");
+    let (status, location, _) =
+        post_form(&app, &undo, &cookie, &[("csrf", &csrf), ("undo", scanned), ("undo_reason", "误标请假")]).await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, format!("{path}?undone=%E5%87%BA%E5%8B%A4").as_str()),
+        "back to 出勤"
+    );
+    let (_, body, _) = page(&app, &location, Some(&cookie)).await;
+    assert!(body.contains("已撤销修改，该学员现为“出勤”"), "{body}");
+    let (status, _, body) =
+        post_form(&app, &undo, &cookie, &[("csrf", &csrf), ("undo", scanned), ("undo_reason", "再撤一次")]).await;
+    assert_eq!(status, 409, "an undo is not undone");
+    assert!(body.contains("没有可撤销的修改"), "{body}");
+
+    // Through the API (what the phone monitor calls): the one without a record has none again.
+    let api = format!("/api/v1/sessions/{}/attendance/{missing}/undo", f.session_id);
+    let response = app.post_json(&api, Some(&f.admin_token), &json!({"reason": "误标请假"})).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.json::<Value>().await.unwrap(), json!({"status": null}));
+    let list: Value = app
+        .get(&format!("/api/v1/sessions/{}/attendance", f.session_id), Some(&f.admin_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let status_of = |id: &str| {
+        list["entries"].as_array().unwrap().iter().find(|e| e["enrollment_id"] == id).unwrap()["status"].clone()
+    };
+    assert_eq!((status_of(scanned), status_of(missing)), (json!("present"), Value::Null), "{list}");
+    let response = app.post_json(&api, Some(&f.admin_token), &json!({"reason": "x"})).await;
+    assert_eq!(response.status(), 409);
+    assert_eq!(response.json::<Value>().await.unwrap()["code"], "nothing_to_undo");
+    let audit: Value =
+        app.get(&format!("/api/v1/audit?class_id={}", f.class_id), Some(&f.admin_token)).await.json().await.unwrap();
+    let undos: Vec<&Value> =
+        audit["items"].as_array().unwrap().iter().filter(|a| a["action"] == "attendance.undo").collect();
+    assert_eq!(undos.len(), 2, "{audit}");
+    assert!(undos.iter().all(|a| a["reason"] == "误标请假"), "{audit}");
+}
+
+#[tokio::test]
 async fn discipline_is_recorded_with_a_photo_listed_and_annulled_by_an_administrator_with_a_reason() {
     let app = spawn_app().await;
     let f = app.checkin_fixture(2, None).await;

@@ -208,6 +208,51 @@ pub async fn correct(
     Ok(web::Json(entry))
 }
 
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UndoRequest {
+    /// Mandatory; kept in the audit trail.
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
+    pub reason: String,
+}
+
+/// The outcome of an undo: the status the record has again (`null`: no record, as before the correction).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UndoResult {
+    pub status: Option<AttendanceStatus>,
+}
+
+/// Undoes the last correction of one trainee's record (a wrong 请假 or 补签): back to what it was before, audited
+/// as `attendance.undo` with the reason. Once: an undo is corrected, not undone.
+#[utoipa::path(
+    tag = "attendance",
+    security(("bearer" = [])),
+    params(("session_id" = Uuid, Path), ("enrollment_id" = Uuid, Path)),
+    request_body = UndoRequest,
+    responses(
+        (status = 200, body = UndoResult),
+        (status = 400, body = ErrorBody, description = "`reason_required`, `validation_failed`, `invalid_json`"),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`"),
+        (status = 404, body = ErrorBody, description = "`not_found`"),
+        (status = 409, body = ErrorBody, description = "`nothing_to_undo`"),
+    )
+)]
+#[post("/sessions/{session_id}/attendance/{enrollment_id}/undo")]
+pub async fn undo(
+    state: web::Data<AppState>,
+    Staff(who): Staff,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<UndoRequest>,
+) -> AppResult<web::Json<UndoResult>> {
+    let (session_id, enrollment_id) = path.into_inner();
+    let (scope, session) = session_scope(&state.db, &who, session_id).await?;
+    let now = state.clock.now();
+    let status =
+        attendance::undo_correction(state.at(now), &who.actor(), &scope, &session, enrollment_id, &body.reason).await?;
+    Ok(web::Json(UndoResult { status }))
+}
+
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -336,6 +381,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(close)
         .service(list)
         .service(correct)
+        .service(undo)
         .service(attempts)
         .service(summary)
         .service(live_stream)

@@ -24,7 +24,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/console/sessions/{sid}/board").route(web::get().to(board)).route(web::post().to(correct)),
     )
-    .service(web::resource("/console/sessions/{sid}/live").route(web::get().to(live)));
+    .service(web::resource("/console/sessions/{sid}/live").route(web::get().to(live)))
+    .service(web::resource("/console/sessions/{sid}/board/undo").route(web::post().to(undo)));
 }
 
 /// Failed attempts the board lists.
@@ -47,6 +48,8 @@ struct Entry {
     status_class: &'static str,
     time: String,
     note: String,
+    /// Set by staff: the last correction can be undone.
+    corrected: bool,
 }
 
 struct Attempt {
@@ -118,6 +121,9 @@ pub struct BoardQuery {
     show: Option<String>,
     #[serde(default)]
     done: Option<usize>,
+    /// After an undo: the status the record has again.
+    #[serde(default)]
+    undone: Option<String>,
     /// `counts`, `list` or `attempts`: that part alone (the live refresh).
     #[serde(default)]
     part: Option<String>,
@@ -151,7 +157,11 @@ async fn board(
             page(StatusCode::OK, &AttemptsPart { session_id: found.id, attempts })
         }
         _ => {
-            let notice = q.done.map(|n| format!("已修改 {n} 名学员的考勤，每人一条操作记录。"));
+            let notice = match (q.done, q.undone.as_deref()) {
+                (Some(n), _) => Some(format!("已修改 {n} 名学员的考勤，每人一条操作记录。")),
+                (None, Some(status)) => Some(format!("已撤销修改，该学员现为“{status}”，已记入操作日志。")),
+                _ => None,
+            };
             board_page(&state, &session, &scope, &found, missing_only, notice, None, StatusCode::OK).await
         }
     }
@@ -208,6 +218,7 @@ async fn entries(
                 _ => String::new(),
             },
             note: e.note.unwrap_or_default(),
+            corrected: e.source.as_deref() == Some("staff"),
             name: e.name,
             unit: e.unit,
             status: e.status_label,
@@ -369,4 +380,43 @@ async fn correct(
         }
     }
     Ok(see_other(&format!("/console/sessions/{}/board?done={done}", found.id)))
+}
+
+/// Undoes the last correction of one trainee (`undo`), with the reason asked for on the button (`undo_reason`, or
+/// the bar's reason without a script).
+async fn undo(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty());
+    let session = match posting(&req, &state, field("csrf")).await? {
+        Ok(session) => session,
+        Err(answer) => return Ok(answer),
+    };
+    let (scope, found) = match session_scoped(&state, &session, &path).await? {
+        Ok(found) => found,
+        Err(answer) => return Ok(answer),
+    };
+    let Some(enrollment_id) = field("undo").and_then(|v| v.parse::<Uuid>().ok()) else {
+        let why = "请选择要撤销修改的学员".to_owned();
+        return board_page(&state, &session, &scope, &found, false, None, Some(why), StatusCode::BAD_REQUEST).await;
+    };
+    let reason = field("undo_reason").or(field("reason")).unwrap_or_default();
+    let actor = session.staff.actor();
+    match attendance::undo_correction(state.at_now(), &actor, &scope, &found, enrollment_id, reason).await {
+        Ok(status) => {
+            let label = status.map(|s| s.label()).unwrap_or("未签到");
+            let label: String = form_urlencoded::byte_serialize(label.as_bytes()).collect();
+            Ok(see_other(&format!("/console/sessions/{}/board?undone={label}", found.id)))
+        }
+        Err(e) => match correctable(&e) {
+            Some(code) => {
+                let why = e.message.into_owned();
+                board_page(&state, &session, &scope, &found, false, None, Some(why), code).await
+            }
+            None => Err(e),
+        },
+    }
 }

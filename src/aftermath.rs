@@ -7,6 +7,21 @@ use crate::ctx::{AfterCommit, Committed, Ctx};
 
 pub struct Aftermath;
 
+/// The [`crate::ctx::RecordGuard`]: the certificate rules, checked inside each change's transaction.
+pub struct CertificateGuard;
+
+#[async_trait::async_trait]
+impl crate::ctx::RecordGuard for CertificateGuard {
+    async fn after_change(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        class_id: Uuid,
+        enrollment_id: Uuid,
+    ) -> crate::error::AppResult<()> {
+        crate::certificate::decision::ensure_consistent(txn, class_id, enrollment_id).await
+    }
+}
+
 #[async_trait::async_trait]
 impl AfterCommit for Aftermath {
     async fn run(&self, ctx: &Ctx, committed: Committed) {

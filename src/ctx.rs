@@ -33,6 +33,7 @@ pub struct Ctx {
     pub master_secret: SecretString,
     pub caches: Arc<Caches>,
     after: Arc<dyn AfterCommit>,
+    guard: Arc<dyn RecordGuard>,
 }
 
 impl Ctx {
@@ -42,9 +43,15 @@ impl Ctx {
         clock: Arc<dyn Clock>,
         settings: Arc<Settings>,
         master_secret: SecretString,
-        after: Arc<dyn AfterCommit>,
+        (after, guard): (Arc<dyn AfterCommit>, Arc<dyn RecordGuard>),
     ) -> Self {
-        Self { db, infra, clock, settings, master_secret, caches: Arc::default(), after }
+        Self { db, infra, clock, settings, master_secret, caches: Arc::default(), after, guard }
+    }
+
+    /// The check a change to a trainee's records runs inside its transaction, before committing (see
+    /// [`RecordGuard`]); an `Arc` so a transaction closure can own it.
+    pub fn guard(&self) -> Arc<dyn RecordGuard> {
+        self.guard.clone()
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -94,6 +101,20 @@ impl std::ops::Deref for At<'_> {
     fn deref(&self) -> &Ctx {
         self.ctx
     }
+}
+
+/// Run inside the transaction of a change to a trainee's attendance, leave, discipline or completion decision,
+/// after the change: refuses it (`certificate_issued`) when it would leave the trainee with a valid 结业证书 and a
+/// decision to withhold it, so the decision and the certificate never disagree. The implementation (the
+/// certificate rules) is chosen at start-up, so the modules that write records need not import it.
+#[async_trait::async_trait]
+pub trait RecordGuard: Send + Sync {
+    async fn after_change(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        class_id: Uuid,
+        enrollment_id: Uuid,
+    ) -> crate::error::AppResult<()>;
 }
 
 /// The implementation of [`Ctx::after_commit`], chosen at start-up.

@@ -57,6 +57,7 @@ pub enum ErrorCode {
     AttachmentInvalid,
     AlreadyAnnulled,
     NothingToUndo,
+    CertificateIssued,
     OnLeave,
     ClassNotFinished,
     NotEligible,
@@ -116,6 +117,7 @@ impl ErrorCode {
         ErrorCode::AttachmentInvalid,
         ErrorCode::AlreadyAnnulled,
         ErrorCode::NothingToUndo,
+        ErrorCode::CertificateIssued,
         ErrorCode::OnLeave,
         ErrorCode::ClassNotFinished,
         ErrorCode::NotEligible,
@@ -174,6 +176,7 @@ impl ErrorCode {
             ErrorCode::AttachmentInvalid => "attachment_invalid",
             ErrorCode::AlreadyAnnulled => "already_annulled",
             ErrorCode::NothingToUndo => "nothing_to_undo",
+            ErrorCode::CertificateIssued => "certificate_issued",
             ErrorCode::OnLeave => "on_leave",
             ErrorCode::ClassNotFinished => "class_not_finished",
             ErrorCode::NotEligible => "not_eligible",
@@ -234,6 +237,9 @@ impl ErrorCode {
             ErrorCode::AttachmentInvalid => "附件须为 JPG、PNG 或 WEBP 格式的图片",
             ErrorCode::AlreadyAnnulled => "该违纪记录已撤销",
             ErrorCode::NothingToUndo => "该学员本节课的考勤没有可撤销的修改",
+            ErrorCode::CertificateIssued => {
+                "该学员已获发结业证书，这项修改会使其不符合结业要求。请管理员先撤销其证书（注明原因），再修改"
+            }
             ErrorCode::OnLeave => "您本节课已请假。如已到课，请联系班主任销假后再签到",
             ErrorCode::ClassNotFinished => "培训班尚未结业，请先将培训班状态设为已结业",
             ErrorCode::NotEligible => "该学员未达到结业要求，不能发放结业证书",

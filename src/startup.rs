@@ -103,7 +103,9 @@ pub async fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::R
     let wechat = WechatClient::new(&settings.wechat)?;
     let attempts = AttemptLog::start(db.clone());
     let settings = Arc::new(settings);
-    let ctx = Ctx::new(db.clone(), infra.clone(), clock.clone(), settings.clone(), master_secret, Arc::new(Aftermath));
+    let wiring: (Arc<dyn crate::ctx::AfterCommit>, Arc<dyn crate::ctx::RecordGuard>) =
+        (Arc::new(Aftermath), Arc::new(crate::aftermath::CertificateGuard));
+    let ctx = Ctx::new(db.clone(), infra.clone(), clock.clone(), settings.clone(), master_secret, wiring);
     if settings.jobs.absent_scan_seconds > 0 {
         crate::attendance::close::spawn(ctx.clone(), Duration::from_secs(settings.jobs.absent_scan_seconds));
     }

@@ -111,6 +111,7 @@ pub async fn correct(
         .ok_or_else(|| AppError::with_message(ErrorCode::NotFound, "本班名单中没有该学员"))?;
     let (session_id, class_id) = (session.id, session.class_id);
     let actor = actor.clone();
+    let guard = at.guard();
     let row = db
         .transaction::<_, attendance::Model, AppError>(|txn| {
             Box::pin(async move {
@@ -161,6 +162,7 @@ pub async fn correct(
                     reason: Some(reason),
                 };
                 audit::record(txn, now, &actor, change).await?;
+                guard.after_change(txn, class_id, enrollment_id).await?;
                 Ok(row)
             })
         })
@@ -247,6 +249,7 @@ pub async fn undo_correction(
         .ok_or_else(|| AppError::with_message(ErrorCode::NotFound, "本班名单中没有该学员"))?;
     let (session_id, class_id) = (session.id, session.class_id);
     let actor = actor.clone();
+    let guard = at.guard();
     let restored = db
         .transaction::<_, Option<AttendanceStatus>, AppError>(|txn| {
             Box::pin(async move {
@@ -298,6 +301,7 @@ pub async fn undo_correction(
                     reason: Some(reason),
                 };
                 audit::record(txn, now, &actor, change).await?;
+                guard.after_change(txn, class_id, enrollment_id).await?;
                 Ok(restored)
             })
         })

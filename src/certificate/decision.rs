@@ -140,6 +140,30 @@ async fn valid_certificates<C: ConnectionTrait>(
         .collect())
 }
 
+/// Refuses (`certificate_issued`) a state in which the trainee holds a valid certificate of the class but the
+/// decision is to withhold it: called inside the transaction of any change to their records or decision, after the
+/// change, so the change is rolled back. The administrator revokes the certificate first (with a reason).
+pub async fn ensure_consistent<C: ConnectionTrait>(conn: &C, class_id: Uuid, enrollment_id: Uuid) -> AppResult<()> {
+    let issued = certificate::Entity::find()
+        .filter(certificate::Column::ClassId.eq(class_id))
+        .filter(certificate::Column::EnrollmentId.eq(enrollment_id))
+        .filter(certificate::Column::RevokedAt.is_null())
+        .one(conn)
+        .await?;
+    if issued.is_none() {
+        return Ok(());
+    }
+    let Some(class) = training_class::Entity::find_by_id(class_id).one(conn).await? else { return Ok(()) };
+    let policy = ClassPolicy::of(&class).completion;
+    let facts = facts::for_class(conn, class_id, Some(&[enrollment_id])).await?;
+    let rules = decide(&policy, &facts.get(&enrollment_id).cloned().unwrap_or_default());
+    let overrides = overrides(conn, class_id).await?;
+    match effective(&rules, overrides.get(&enrollment_id)).0 {
+        CompletionStatus::Eligible => Ok(()),
+        _ => Err(AppError::new(ErrorCode::CertificateIssued)),
+    }
+}
+
 /// Every active trainee of the class with their decision, in roster order.
 pub async fn list(db: &DatabaseConnection, class: &training_class::Model) -> AppResult<Vec<CompletionEntry>> {
     decisions(db, class, None).await
@@ -282,6 +306,7 @@ pub async fn set_override(
         reason: Some(reason.to_owned()),
     };
     audit::record(&txn, now, &who.actor(), change).await?;
+    ensure_consistent(&txn, scope.class.id, enrollment_id).await?;
     notify_decision(&txn, templates, now, &scope.class, &e, status, &reasons).await?;
     txn.commit().await?;
     entry(db, &scope.class, enrollment_id).await

@@ -139,6 +139,7 @@ pub async fn record(
     };
     // In the inbox only: a discipline record is not one of the subscribe-message events.
     notify::inbox::post(&txn, deps.now, &Recipient::Trainee { person_id: e.person_id, openid: None }, &notice).await?;
+    deps.guard().after_change(&txn, scope.class.id, e.id).await?;
     txn.commit().await?;
     deps.after_commit(Committed::standing(scope.class.id, Some(e.id))).await;
     views(db, vec![row]).await?.pop().ok_or_else(not_found)

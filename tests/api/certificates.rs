@@ -402,3 +402,67 @@ async fn verification_answers_200_410_404_and_limits_guessing() {
     }
     assert!(statuses.contains(&429), "{statuses:?}");
 }
+
+/// The decision and the certificate never disagree: once issued, anything that would withhold the trainee (a
+/// decision by hand, a late correction or a discipline record; leave goes through the same check) is refused with `certificate_issued` until an
+/// administrator revokes the certificate; withheld first, the trainee gets none (both orders).
+#[tokio::test]
+async fn what_would_withhold_an_issued_certificate_is_refused_until_it_is_revoked() {
+    let app = spawn_app().await;
+    let c = class(&app).await;
+    attendance(&app, &c).await;
+    finish(&app, &c).await;
+    let issue = format!("/api/v1/classes/{}/certificates", c.id);
+    let issued: Value = app.post_json(&issue, Some(&c.admin), &json!({})).await.json().await.unwrap();
+    assert_eq!(issued["issued"].as_u64(), Some(2), "李明华 and 赵志强: {issued}");
+    let cert_of = |name: &str| {
+        let e = c.enrollment(name);
+        issued["certificates"].as_array().unwrap().iter().find(|x| x["enrollment_id"] == e.as_str()).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let decide = |name: &str| format!("/api/v1/classes/{}/completion/{}", c.id, c.enrollment(name));
+    let withhold = json!({"decision": "withhold", "reason": "结业考核未通过"});
+
+    // By hand.
+    let response = app.send_json(reqwest::Method::PUT, &decide("赵志强"), Some(&c.admin), &withhold).await;
+    let (status, code, message) = error_body(response).await;
+    assert_eq!((status, code.as_str()), (409, "certificate_issued"));
+    assert!(message.contains("先撤销其证书"), "{message}");
+    // A late correction: one session of 请假 is at the 1/7 limit (allowed), a second is over it (refused).
+    let (li, sessions) = (c.enrollment("李明华"), &c.sessions);
+    let correct = |s: &str| format!("/api/v1/sessions/{s}/attendance/{li}");
+    let leave = json!({"status": "leave", "reason": "补记请假"});
+    assert_eq!(app.send_json(reqwest::Method::PUT, &correct(&sessions[0]), Some(&c.admin), &leave).await.status(), 200);
+    let response = app.send_json(reqwest::Method::PUT, &correct(&sessions[1]), Some(&c.admin), &leave).await;
+    assert_eq!(error_body(response).await.1, "certificate_issued");
+    let body = json!({"enrollment_id": li, "category": "integrity", "severity": "serious",
+        "occurred_at": "2026-11-25T12:00:00Z", "description": "接受宴请"});
+    let response = app.post_json(&format!("/api/v1/classes/{}/discipline", c.id), Some(&c.admin), &body).await;
+    assert_eq!(error_body(response).await.1, "certificate_issued", "a discipline record that withholds");
+    // Nothing of the refused changes stayed.
+    let list = completion(&app, &c.admin, &c).await;
+    let li_now = by_name(&list, "李明华");
+    assert_eq!(
+        (li_now["status"].as_str(), li_now["leave_hours"].as_str()),
+        (Some("eligible"), Some("3.5")),
+        "{li_now}"
+    );
+    assert_eq!(by_name(&list, "赵志强")["status"], "eligible");
+    let attendance: Value =
+        app.get(&format!("/api/v1/sessions/{}/attendance", sessions[1]), Some(&c.admin)).await.json().await.unwrap();
+    let line = attendance["entries"].as_array().unwrap().iter().find(|e| e["enrollment_id"] == li.as_str()).unwrap();
+    assert_eq!(line["status"], "present", "the refused correction was rolled back");
+
+    // Revoked first, then withheld: allowed; issuing again gives 赵志强 nothing.
+    let revoke = format!("/api/v1/certificates/{}/revoke", cert_of("赵志强"));
+    assert_eq!(
+        app.post_json(&revoke, Some(&c.admin), &json!({"reason": "结业考核未通过，收回证书"})).await.status(),
+        200
+    );
+    let response = app.send_json(reqwest::Method::PUT, &decide("赵志强"), Some(&c.admin), &withhold).await;
+    assert_eq!(response.status(), 200);
+    let again: Value = app.post_json(&issue, Some(&c.admin), &json!({})).await.json().await.unwrap();
+    assert_eq!((again["issued"].as_u64(), again["withheld"].as_u64()), (Some(0), Some(3)), "{again}");
+}

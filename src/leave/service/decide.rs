@@ -104,6 +104,7 @@ pub async fn decide(
             notify_result(&txn, deps, &scope.class, &e, &updated, comment.as_deref()).await?
         }
     }
+    deps.guard().after_change(&txn, scope.class.id, e.id).await?;
     txn.commit().await?;
     after_attendance_change(deps, &scope.class, &e, &changed).await;
     view(db, updated).await

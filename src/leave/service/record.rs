@@ -73,6 +73,7 @@ pub async fn record(
     };
     audit::record(&txn, deps.now, &actor, change).await?;
     notify_result(&txn, deps, &scope.class, &e, &updated, Some(&why)).await?;
+    deps.guard().after_change(&txn, scope.class.id, e.id).await?;
     txn.commit().await?;
     after_attendance_change(deps, &scope.class, &e, &changed).await;
     view(db, updated).await

@@ -646,7 +646,10 @@
         $('who').textContent = me.name + ' · ' + me.unit;
         var select = $('leave-class');
         select.innerHTML = '';
-        me.enrollments.forEach(function (e) {
+        // Leave is asked in a class that is still running, not in one that has finished.
+        me.enrollments.filter(function (e) {
+          return e.class.status !== 'finished';
+        }).forEach(function (e) {
           var o = el('option', '', e.class.name);
           o.value = e.class.id;
           select.appendChild(o);

@@ -60,6 +60,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::AttachmentInvalid => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         ErrorCode::AlreadyAnnulled => StatusCode::CONFLICT,
         ErrorCode::NothingToUndo => StatusCode::CONFLICT,
+        ErrorCode::LeaveAlreadyAttended => StatusCode::CONFLICT,
         ErrorCode::CertificateIssued => StatusCode::CONFLICT,
         ErrorCode::OnLeave => StatusCode::CONFLICT,
         ErrorCode::ClassNotFinished => StatusCode::CONFLICT,

@@ -172,23 +172,19 @@ async fn approved_leave_turns_absence_into_leave_and_keeps_attendance() {
     rollcall::attendance::close::sweep(&app.state, app.clock.now_utc()).await.unwrap();
     assert_eq!(status_of(&app, &admin, &f.session_id, &absent).await.as_deref(), Some("absent"));
 
-    // Both ask for the day (09:00–17:00) afterwards; the sick note comes the same day.
-    for token in [&absent_token, &present_token] {
-        let response = ask(
-            &app,
-            token,
-            json!({"class_id": f.class_id, "kind": "sick", "reason": "上午就医",
-                   "starts_at": "2026-11-26T01:00:00Z", "ends_at": "2026-11-26T09:00:00Z"}),
-        )
-        .await;
-        assert_eq!(response.status(), 201);
-        let req: Value = response.json().await.unwrap();
-        assert_eq!(req["sessions"].as_array().unwrap().len(), 1);
-        let done = decide(&app, &head, req["id"].as_str().unwrap(), "approve", None).await;
-        assert_eq!(done.status(), 200);
-    }
+    // Both ask for the day (09:00–17:00) afterwards: the absent one's request covers the session and is approved;
+    // the one who checked in is told they were there (leave_already_attended) and keeps the record.
+    let day = json!({"class_id": f.class_id, "kind": "sick", "reason": "上午就医",
+        "starts_at": "2026-11-26T01:00:00Z", "ends_at": "2026-11-26T09:00:00Z"});
+    let (status, code, message) = error_body(ask(&app, &present_token, day.clone()).await).await;
+    assert_eq!((status, code.as_str()), (409, "leave_already_attended"));
+    assert!(message.contains("已有签到记录"), "{message}");
+    let response = ask(&app, &absent_token, day).await;
+    assert_eq!(response.status(), 201);
+    let req: Value = response.json().await.unwrap();
+    assert_eq!(req["sessions"].as_array().unwrap().len(), 1);
+    assert_eq!(decide(&app, &head, req["id"].as_str().unwrap(), "approve", None).await.status(), 200);
     assert_eq!(status_of(&app, &admin, &f.session_id, &absent).await.as_deref(), Some("leave"));
-    // A session the trainee attended keeps its record.
     assert_eq!(status_of(&app, &admin, &f.session_id, &present).await.as_deref(), Some("present"));
 
     let mine: Value = app.get("/api/v1/me/attendance", Some(&absent_token)).await.json().await.unwrap();

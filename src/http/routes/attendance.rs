@@ -191,6 +191,7 @@ pub struct CorrectionRequest {
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
         (status = 403, body = ErrorBody, description = "`forbidden`"),
         (status = 404, body = ErrorBody, description = "`not_found`"),
+        (status = 409, body = ErrorBody, description = "`certificate_issued`: it would withhold an issued certificate"),
     )
 )]
 #[put("/sessions/{session_id}/attendance/{enrollment_id}")]
@@ -235,7 +236,7 @@ pub struct UndoResult {
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
         (status = 403, body = ErrorBody, description = "`forbidden`"),
         (status = 404, body = ErrorBody, description = "`not_found`"),
-        (status = 409, body = ErrorBody, description = "`nothing_to_undo`"),
+        (status = 409, body = ErrorBody, description = "`nothing_to_undo`, `certificate_issued`"),
     )
 )]
 #[post("/sessions/{session_id}/attendance/{enrollment_id}/undo")]

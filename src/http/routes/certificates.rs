@@ -62,6 +62,7 @@ pub struct OverrideRequest {
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
         (status = 403, body = ErrorBody, description = "`forbidden`: not an admin"),
         (status = 404, body = ErrorBody, description = "`not_found`"),
+        (status = 409, body = ErrorBody, description = "`certificate_issued`: revoke the certificate before withholding"),
     )
 )]
 #[put("/classes/{class_id}/completion/{enrollment_id}")]

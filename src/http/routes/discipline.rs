@@ -23,6 +23,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
         (status = 403, body = ErrorBody, description = "`forbidden`: trainees"),
         (status = 404, body = ErrorBody, description = "`not_found`: class, trainee or attachment"),
+        (status = 409, body = ErrorBody, description = "`certificate_issued`: it would withhold an issued certificate"),
     )
 )]
 #[post("/classes/{class_id}/discipline")]

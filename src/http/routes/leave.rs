@@ -34,7 +34,7 @@ pub fn image(a: attachment_entity::Model) -> HttpResponse {
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
         (status = 403, body = ErrorBody, description = "`forbidden`: staff; `not_enrolled`"),
         (status = 404, body = ErrorBody, description = "`not_found`: a session or attachment"),
-        (status = 409, body = ErrorBody, description = "`leave_overlap`: a session is in another live request"),
+        (status = 409, body = ErrorBody, description = "`leave_overlap`: a session is in another live request; `leave_already_attended`: the trainee checked in to one"),
         (status = 422, body = ErrorBody, description = "`leave_out_of_range`, `leave_no_sessions`"),
     )
 )]
@@ -148,7 +148,7 @@ pub async fn list(
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
         (status = 403, body = ErrorBody, description = "`forbidden`: trainees"),
         (status = 404, body = ErrorBody, description = "`not_found`"),
-        (status = 409, body = ErrorBody, description = "`leave_overlap`"),
+        (status = 409, body = ErrorBody, description = "`leave_overlap`, `leave_already_attended`, `certificate_issued`"),
         (status = 422, body = ErrorBody, description = "`leave_out_of_range`, `leave_no_sessions`"),
     )
 )]
@@ -198,7 +198,7 @@ pub async fn get(
         (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
         (status = 403, body = ErrorBody, description = "`not_your_step`: another role decides this step; `forbidden`"),
         (status = 404, body = ErrorBody, description = "`not_found`"),
-        (status = 409, body = ErrorBody, description = "`leave_not_pending`"),
+        (status = 409, body = ErrorBody, description = "`leave_not_pending`, `certificate_issued`"),
     )
 )]
 #[post("/leave-requests/{leave_id}/approve")]

@@ -29,6 +29,7 @@ pub async fn request(deps: At<'_>, who: &TraineePrincipal, input: LeaveInput) ->
         attachment::check_owner(db, id, Owner::Trainee(who.person_id)).await?;
     }
     check_overlap(db, e.id, &sessions).await?;
+    check_not_attended(db, e.id, &sessions).await?;
     let credit = credit_of(&sessions);
     let actor = who.actor();
     let staff = approvers_of_step1(db, &class, &policy).await?;

@@ -20,6 +20,7 @@ pub async fn record(
     let (sessions, starts, ends) =
         covered(db, &scope.class, input.session_ids.as_deref(), (input.starts_at, input.ends_at)).await?;
     check_overlap(db, e.id, &sessions).await?;
+    check_not_attended(db, e.id, &sessions).await?;
     let actor = who.actor();
     let role = if who.is_admin() { ApproverRole::Admin } else { ApproverRole::ClassStaff };
     let txn = db.begin().await?;

@@ -78,6 +78,29 @@ pub(super) async fn check_overlap<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Refuses leave for a session the trainee has already checked in to (出勤, 迟到 or 早退): they were there.
+pub(super) async fn check_not_attended<C: ConnectionTrait>(
+    conn: &C,
+    enrollment_id: Uuid,
+    sessions: &[class_session::Model],
+) -> AppResult<()> {
+    let attended = attendance::Entity::find()
+        .filter(attendance::Column::EnrollmentId.eq(enrollment_id))
+        .filter(attendance::Column::SessionId.is_in(sessions.iter().map(|s| s.id)))
+        .all(conn)
+        .await?
+        .into_iter()
+        .find(|r| r.status.attended());
+    if let Some(r) = attended {
+        let title = sessions.iter().find(|s| s.id == r.session_id).map(|s| s.title.clone()).unwrap_or_default();
+        return Err(AppError::with_message(
+            ErrorCode::LeaveAlreadyAttended,
+            format!("「{title}」已有签到记录，无需请假；如签到有误，请联系班主任修改考勤"),
+        ));
+    }
+    Ok(())
+}
+
 pub(super) fn overlap_from(err: DbErr) -> AppError {
     on_unique_violation(AppError::new(ErrorCode::LeaveOverlap))(err)
 }

@@ -368,8 +368,8 @@ async fn invite_sheet(
 
 struct AttendanceRow {
     session_id: Uuid,
-    /// Already 请假: no 补假 box.
-    on_leave: bool,
+    /// Already 请假, or checked in: no 补假 box.
+    no_leave: bool,
     date: String,
     title: String,
     credit: String,
@@ -493,7 +493,9 @@ async fn trainee_page(
             .rev()
             .map(|s| AttendanceRow {
                 session_id: s.session_id,
-                on_leave: s.status == Some(crate::attendance::model::AttendanceStatus::Leave),
+                no_leave: s
+                    .status
+                    .is_some_and(|st| st.attended() || st == crate::attendance::model::AttendanceStatus::Leave),
                 date: format!("{} {}", local_date(s.starts_at), local_hhmm(s.starts_at)),
                 title: s.title,
                 credit: format!("{}", s.credit_hours),

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::model::{AttendanceStatus, Tally};
 use crate::class::ClassScope;
 use crate::clock::from_local;
-use crate::entity::{attendance, class_session};
+use crate::entity::{attendance, class_session, leave_request, leave_request_session};
 use crate::error::AppResult;
 use crate::roster::service::all_active;
 
@@ -54,8 +54,11 @@ pub struct NoticeLine {
     pub unit: String,
     pub session_title: String,
     pub starts_at: DateTime<Utc>,
-    /// The reason of a staff correction, if any.
+    /// The reason of a staff correction, if any: for staff only, never on the posted notice (it may be health data).
     pub note: Option<String>,
+    /// What the posted notice says about the line: the leave kind (病假, 事假, 公假) of an approved request for a
+    /// 请假 line, otherwise nothing (the section already says 迟到, 早退 or 旷课).
+    pub public_note: String,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -88,6 +91,7 @@ pub async fn daily(db: &DatabaseConnection, scope: &ClassScope, date: NaiveDate)
         .filter(attendance::Column::SessionId.is_in(sessions.iter().map(|s| s.id).collect::<Vec<_>>()))
         .all(db)
         .await?;
+    let kinds = leave_kinds(db, &sessions).await?;
     let mut notice = DailyNotice {
         class_id: scope.class.id,
         class_code: scope.class.code.clone(),
@@ -122,6 +126,12 @@ pub async fn daily(db: &DatabaseConnection, scope: &ClassScope, date: NaiveDate)
                 session_title: s.title.clone(),
                 starts_at: s.starts_at,
                 note: r.note.clone(),
+                public_note: match r.status {
+                    AttendanceStatus::Leave => {
+                        kinds.get(&(s.id, r.enrollment_id)).copied().unwrap_or("请假").to_owned()
+                    }
+                    _ => String::new(),
+                },
             };
             tally.add(r.status);
             match r.status {
@@ -136,4 +146,30 @@ pub async fn daily(db: &DatabaseConnection, scope: &ClassScope, date: NaiveDate)
         notice.sessions.push(line);
     }
     Ok(notice)
+}
+
+/// The kind of the approved leave request behind each (session, enrolment) on leave.
+async fn leave_kinds(
+    db: &DatabaseConnection,
+    sessions: &[class_session::Model],
+) -> AppResult<HashMap<(Uuid, Uuid), &'static str>> {
+    let covered = leave_request_session::Entity::find()
+        .filter(leave_request_session::Column::SessionId.is_in(sessions.iter().map(|s| s.id).collect::<Vec<_>>()))
+        .all(db)
+        .await?;
+    if covered.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let approved: HashMap<Uuid, &'static str> = leave_request::Entity::find()
+        .filter(leave_request::Column::Id.is_in(covered.iter().map(|c| c.leave_request_id).collect::<Vec<_>>()))
+        .filter(leave_request::Column::Status.eq(leave_request::LeaveStatus::Approved))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.kind.label()))
+        .collect();
+    Ok(covered
+        .into_iter()
+        .filter_map(|c| approved.get(&c.leave_request_id).map(|k| ((c.session_id, c.enrollment_id), *k)))
+        .collect())
 }

@@ -23,7 +23,8 @@ fn section(w: &mut Writer, title: &str, lines: &[NoticeLine]) {
                     LEFT + 86.0,
                     format!("{} {}", local_hhmm(l.starts_at), l.session_title.chars().take(18).collect::<String>()),
                 ),
-                (LEFT + 150.0, l.note.as_deref().unwrap_or("").chars().take(14).collect()),
+                // The posted notice: the leave kind, never a staff reason or a sick note's text.
+                (LEFT + 150.0, l.public_note.chars().take(14).collect()),
             ],
         );
     }

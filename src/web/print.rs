@@ -91,7 +91,8 @@ impl Section {
                 session: format!("{} {}", local_hhmm(l.starts_at), l.session_title),
                 name: l.name,
                 unit: l.unit,
-                note: l.note.unwrap_or_default(),
+                // The posted notice: the leave kind, never a staff reason or a sick note's text.
+                note: l.public_note,
             })
             .collect();
         Self { title, lines }

@@ -7,7 +7,7 @@ use crate::helpers::{error_body, nonce, spawn_app};
 #[tokio::test]
 async fn the_daily_notice_names_who_was_late_absent_or_on_leave_and_prints() {
     let app = spawn_app().await;
-    let f = app.checkin_fixture(4, None).await;
+    let f = app.checkin_fixture(5, None).await;
     let qr = app.qr_token(&f.admin_token, &f.session_id).await;
     let on_time = app.trainee_token(&f.trainees[0].1, "phone-notice-00").await;
     assert_eq!(app.scan(&on_time, &qr, &nonce(), None).await.status(), 201);
@@ -18,6 +18,12 @@ async fn the_daily_notice_names_who_was_late_absent_or_on_leave_and_prints() {
     let path = format!("/api/v1/sessions/{}/attendance/{}", f.session_id, f.trainees[2].2);
     let leave = json!({"status": "leave", "reason": "公假：参加市委会议"});
     assert_eq!(app.send_json(reqwest::Method::PUT, &path, Some(&f.admin_token), &leave).await.status(), 200);
+    // The fifth asks for sick leave with a reason only staff may read; it is approved.
+    let sick = app.trainee_token(&f.trainees[4].1, "phone-notice-04").await;
+    let ask = json!({"class_id": f.class_id, "kind": "sick", "reason": "发烧就医", "session_ids": [f.session_id]});
+    let asked: Value = app.post_json("/api/v1/me/leave-requests", Some(&sick), &ask).await.json().await.unwrap();
+    let approve = format!("/api/v1/leave-requests/{}/approve", asked["id"].as_str().unwrap());
+    assert_eq!(app.post_json(&approve, Some(&f.admin_token), &json!({})).await.status(), 200);
     app.clock.advance(chrono::Duration::hours(1));
     rollcall::attendance::close::run_once(&app.state.db, rollcall::clock::Clock::now(&*app.clock)).await.unwrap();
 
@@ -28,10 +34,17 @@ async fn the_daily_notice_names_who_was_late_absent_or_on_leave_and_prints() {
         .await
         .unwrap();
     let notice = &body["notice"];
-    assert_eq!(notice["sessions"][0]["expected"], 4);
+    assert_eq!(notice["sessions"][0]["expected"], 5);
     assert_eq!(notice["sessions"][0]["present"], 1);
     assert_eq!(notice["late"][0]["name"], f.trainees[1].0.as_str());
-    assert_eq!(notice["leave"][0]["note"], "公假：参加市委会议");
+    let leave_of = |name: &str| notice["leave"].as_array().unwrap().iter().find(|l| l["name"] == name).unwrap().clone();
+    // Staff see the reasons; the posted notice shows only the kind.
+    let corrected = leave_of(&f.trainees[2].0);
+    assert_eq!(
+        (corrected["note"].as_str(), corrected["public_note"].as_str()),
+        (Some("公假：参加市委会议"), Some("请假"))
+    );
+    assert_eq!(leave_of(&f.trainees[4].0)["public_note"], "病假");
     assert_eq!(notice["absent"][0]["name"], f.trainees[3].0.as_str());
 
     let url = body["print_url"].as_str().unwrap();
@@ -39,6 +52,8 @@ async fn the_daily_notice_names_who_was_late_absent_or_on_leave_and_prints() {
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("考勤公示") && html.contains(&f.trainees[3].0) && html.contains("旷课（1）"), "{html}");
+    assert!(html.contains("<td>病假</td>") && html.contains("请假（2）"), "{html}");
+    assert!(!html.contains("参加市委会议") && !html.contains("发烧"), "no private reason on the posted page: {html}");
 
     let font = &app.state.settings.report.cjk_font_path;
     if !font.exists() {
@@ -55,6 +70,9 @@ async fn the_daily_notice_names_who_was_late_absent_or_on_leave_and_prints() {
     let artifacts = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/artifacts");
     std::fs::create_dir_all(&artifacts).unwrap();
     std::fs::write(artifacts.join("notice.pdf"), &bytes).unwrap();
+    if let Some((text, _)) = crate::certificates::read_pdf(&bytes, "notice-private") {
+        assert!(text.contains("病假") && !text.contains("参加市委会议") && !text.contains("发烧"), "{text}");
+    }
 
     let forged = url.replace("date=2026-11-26", "date=2026-11-25");
     let (status, code, _) = error_body(app.client.get(forged).send().await.unwrap()).await;

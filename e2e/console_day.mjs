@@ -69,11 +69,13 @@ const SCREENS = [
   'board-marked',
   'leave',
   'leave-decided',
+  'inbox',
   'class-edit',
   'completion',
   'withhold',
   'issued',
   'reports',
+  'archive',
 ];
 const ZIP_FILE = 'console-day-certificates.zip';
 const XLSX_FILE = 'console-day-unit-report.xlsx';
@@ -366,6 +368,13 @@ async function headTeacher(browser, seen, driver) {
       );
     }
     await screens(page, 'leave-decided', seen);
+
+    // 消息: the two requests arrived as messages; opening them clears the menu's count.
+    await loads(page, '消息', () => page.click('nav.menu a[href="/console/inbox"]'));
+    await at(page, '/console/inbox');
+    const messages = await page.locator('table.inbox tbody tr').count();
+    check(messages >= 2, `消息 should list the two leave requests, lists ${messages}`);
+    await screens(page, 'inbox', seen);
   } catch (e) {
     await failureShot(page, screenshotDir, 'console-day-failure.png', e);
     throw e;
@@ -461,6 +470,11 @@ async function administrator(browser, seen) {
     check(xlsx.suggested.endsWith('.xlsx'), `the unit report should be an .xlsx, is ${xlsx.suggested}`);
     signal(`XLSX ${xlsx.saved}`);
     out.xlsx = xlsx.suggested;
+
+    // 系统管理 / 学时档案: the year's archive form.
+    await loads(page, '学时档案', () => page.goto(new URL('/console/admin/archive', base).href));
+    check((await page.locator('#year').inputValue()) !== '', '学时档案 should offer this year');
+    await screens(page, 'archive', seen);
     return out;
   } catch (e) {
     await failureShot(page, screenshotDir, 'console-day-admin-failure.png', e);

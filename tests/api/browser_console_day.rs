@@ -71,18 +71,20 @@ const SESSIONS: [(&str, &str, &str, &str, f64); 8] = [
 ];
 
 /// The screens the script shoots, each at 1366 and 375 px.
-const SCREENS: [&str; 11] = [
+const SCREENS: [&str; 13] = [
     "today",
     "board",
     "board-live",
     "board-marked",
     "leave",
     "leave-decided",
+    "inbox",
     "class-edit",
     "completion",
     "withhold",
     "issued",
     "reports",
+    "archive",
 ];
 
 /// One trainee of the roster: name, unit, enrolment id, and their token (bound to a device by an invite login).

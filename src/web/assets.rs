@@ -72,6 +72,17 @@ impl Asset {
     }
 }
 
+/// The tab icon (红底白字“勤”, 16/32/48 px), answered at `/favicon.ico`, where browsers ask for it on every page.
+static FAVICON: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/favicon.ico"));
+
+/// `GET /favicon.ico`.
+pub async fn favicon() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("image/x-icon")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(FAVICON)
+}
+
 /// `GET /assets/{file}`: the asset whose hashed name this is.
 pub async fn serve(file: web::Path<String>) -> AppResult<HttpResponse> {
     let asset =

@@ -30,7 +30,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/c/{token}").route(web::get().to(shells::scan)))
         .service(web::resource("/screen/{session_id}").route(web::get().to(shells::screen)))
         .service(web::resource("/staff/sessions/{session_id}").route(web::get().to(shells::monitor)))
+        .service(web::resource("/verify").route(web::get().to(verify::lookup)))
         .service(web::resource("/verify/{code}").route(web::get().to(verify::show)))
+        .service(web::resource("/favicon.ico").route(web::get().to(assets::favicon)))
         .service(web::resource("/assets/{file}").route(web::get().to(assets::serve)))
         .configure(console::configure);
 }

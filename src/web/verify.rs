@@ -1,5 +1,6 @@
 //! `/verify/{code}`: the page a certificate's QR opens. Anyone can check a certificate without logging in: valid
 //! (200) with the holder's masked name, class, dates, 学时 and serial; revoked (410) with the date; unknown (404).
+//! `/verify` is the same page with a box for typing the code printed on a paper certificate (also on the 404).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -54,4 +55,22 @@ pub async fn show(state: web::Data<AppState>, req: HttpRequest, code: web::Path<
         }
     };
     page(status, &shown)
+}
+
+#[derive(serde::Deserialize)]
+pub struct LookupQuery {
+    #[serde(default)]
+    code: Option<String>,
+}
+
+/// `/verify`: the box for a code typed from paper; with `?code=` on to that code's page.
+pub async fn lookup(q: web::Query<LookupQuery>) -> AppResult<HttpResponse> {
+    let typed = q.code.as_deref().map(crate::certificate::issue::normalise_code).filter(|c| !c.is_empty());
+    if let Some(code) = typed {
+        let code: String = form_urlencoded::byte_serialize(code.as_bytes()).collect();
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((actix_web::http::header::LOCATION, format!("/verify/{code}")))
+            .finish());
+    }
+    page(StatusCode::OK, &VerifyPage { badge: String::new(), tone: "none", rows: Vec::new() })
 }

@@ -156,6 +156,7 @@ const TABLE: &[(&str, Who)] = &[
     ("POST /api/v1/sessions/{session_id}/close", CLASS_STAFF),
     ("GET /api/v1/sessions/{session_id}/attendance", CLASS_STAFF),
     ("PUT /api/v1/sessions/{session_id}/attendance/{enrollment_id}", CLASS_STAFF),
+    ("POST /api/v1/sessions/{session_id}/attendance/{enrollment_id}/undo", CLASS_STAFF),
     ("GET /api/v1/sessions/{session_id}/attendance/summary", CLASS_STAFF),
     ("GET /api/v1/sessions/{session_id}/attempts", CLASS_STAFF),
     ("GET /api/v1/sessions/{session_id}/live", CLASS_STAFF),

@@ -348,7 +348,17 @@ async fn verification_answers_200_410_404_and_limits_guessing() {
     // Unknown codes.
     let (status, code_, _) = error_body(app.get("/api/v1/public/certificates/ABCDEFGHJKMN", None).await).await;
     assert_eq!((status, code_.as_str()), (404, "not_found"));
-    assert_eq!(app.get("/verify/NOPE", None).await.status(), 404);
+    let unknown = app.get("/verify/NOPE", None).await;
+    assert_eq!(unknown.status(), 404);
+    assert!(unknown.text().await.unwrap().contains(r#"<input id="code" name="code""#), "a box to type the code again");
+    // A code typed from a paper certificate: /verify has the box, and the form leads to the code's page.
+    let lookup = app.get("/verify", None).await;
+    assert_eq!(lookup.status(), 200);
+    let html = lookup.text().await.unwrap();
+    assert!(html.contains(r#"<form method="get" action="/verify""#) && !html.contains("未查询到"), "{html}");
+    let typed = app.client.get(app.url(&format!("/verify?code=%20{}%20", code.to_lowercase()))).send().await.unwrap();
+    assert_eq!(typed.status(), 303);
+    assert_eq!(typed.headers()["location"].to_str().unwrap(), format!("/verify/{code}"), "trimmed, upper case");
 
     // Revoking needs an administrator and a reason; then verification answers 410 with the date.
     let revoke = format!("/api/v1/certificates/{id}/revoke");

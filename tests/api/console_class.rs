@@ -194,6 +194,10 @@ async fn the_roster_is_searched_trainees_are_added_withdrawn_restored_and_get_a_
     let (status, body, _) = page(&app, &sheet, None).await;
     assert_eq!(status, 200);
     assert!(body.contains("王五") && body.contains(&code), "the sheet carries the new code");
+    // Every card carries the class, so a card cut from page 3 still says which class it is for.
+    let cards = body.matches(r#"<div class="card">"#).count();
+    assert!(cards >= 2, "{body}");
+    assert_eq!(body.matches(r#"<div class="cls">"#).count(), cards, "each card names the class: {body}");
 }
 
 #[tokio::test]

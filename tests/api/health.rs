@@ -63,3 +63,12 @@ async fn with_redis_stopped_ready_says_degraded_and_login_still_works() {
     }
     assert_eq!(app.login(&account.username, &account.password).await.status(), 429);
 }
+
+#[tokio::test]
+async fn every_page_finds_its_tab_icon() {
+    let app = spawn_app().await;
+    let icon = app.get("/favicon.ico", None).await;
+    assert_eq!(icon.status(), 200);
+    assert_eq!(icon.headers()["content-type"], "image/x-icon");
+    assert!(icon.bytes().await.unwrap().starts_with(&[0, 0, 1, 0]), "an ICO file");
+}

@@ -121,6 +121,7 @@ pub async fn call_for(w: &World, op: &str, template: &str, actor: Actor, ids: &H
         "PUT /api/v1/sessions/{session_id}/attendance/{enrollment_id}" => {
             json!({"status": "present", "reason": "纸质签到补录"})
         }
+        "POST /api/v1/sessions/{session_id}/attendance/{enrollment_id}/undo" => json!({"reason": "误操作"}),
         "POST /api/v1/sessions/{session_id}/screen-links" => json!({}),
         "POST /api/v1/classes/{class_id}/leave-records" => json!({"enrollment_id": ids["enrollment_id"],
             "kind": "personal", "reason": "家中有事", "session_ids": [ids["free_session"]], "record_reason": "事后补假"}),

@@ -1,7 +1,9 @@
 //! Absent at close: when a session's check-in window has closed, every enrolled trainee without a record is marked
 //! absent (旷课). Runs on every instance; the unique key on (session, trainee) and `ON CONFLICT DO NOTHING` make
 //! concurrent runs harmless, and a restart catches up on every session that closed while it was down. A trainee
-//! whose leave for the session is pending is still marked absent; approving the leave turns it into `leave`.
+//! whose leave for the session is pending is still marked absent; approving the leave turns it into `leave`. A
+//! trainee enrolled or restored after a session was swept is marked absent for it by the next run (see
+//! [`catch_up`]).
 
 use std::time::Duration;
 
@@ -43,21 +45,78 @@ pub async fn run_once(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<
             .await?;
         handled.push(Closed { session_id: session.id, class_id: session.class_id, marked_absent });
     }
+    handled.extend(catch_up(db, now).await?);
+    Ok(handled)
+}
+
+/// How far back [`catch_up`] looks for enrolments that changed: far more than the job's interval.
+const CATCH_UP_LOOKBACK: chrono::Duration = chrono::Duration::hours(6);
+
+/// A trainee enrolled (or restored) after a session's absences were marked has no record for it, and would finish
+/// the class with those sessions neither attended nor missed. They are marked absent too; staff set 不计考勤 (with a
+/// reason) for sessions not required of a late joiner. Returns the sessions that got absences this way.
+async fn catch_up(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<Vec<Closed>> {
+    let changed = enrollment::Entity::find()
+        .filter(enrollment::Column::Status.eq(enrollment::EnrollmentStatus::Active))
+        .filter(enrollment::Column::UpdatedAt.gt(now - CATCH_UP_LOOKBACK))
+        .all(db)
+        .await?;
+    let mut by_class: std::collections::HashMap<Uuid, Vec<enrollment::Model>> = std::collections::HashMap::new();
+    for e in changed {
+        by_class.entry(e.class_id).or_default().push(e);
+    }
+    let mut handled = Vec::new();
+    for (class_id, enrolled) in by_class {
+        let swept = class_session::Entity::find()
+            .filter(class_session::Column::ClassId.eq(class_id))
+            .filter(class_session::Column::AbsencesMarkedAt.is_not_null())
+            .filter(class_session::Column::CountsTowardAttendance.eq(true))
+            .all(db)
+            .await?;
+        for session in swept {
+            let marked = session.absences_marked_at.unwrap_or(now);
+            let late: Vec<Uuid> = enrolled.iter().filter(|e| e.updated_at > marked).map(|e| e.id).collect();
+            if late.is_empty() {
+                continue;
+            }
+            let marked_absent = insert_absent(db, &session, &late, now).await?;
+            if marked_absent > 0 {
+                tracing::info!(session_id = %session.id, marked_absent, "late enrolments marked absent");
+                handled.push(Closed { session_id: session.id, class_id, marked_absent });
+            }
+        }
+    }
     Ok(handled)
 }
 
 async fn mark_absent(db: &DatabaseConnection, session: &class_session::Model, now: DateTime<Utc>) -> AppResult<u64> {
     let enrolled: Vec<Uuid> =
         enrollment::active_in_class(session.class_id).all(db).await?.into_iter().map(|e| e.id).collect();
+    let inserted = insert_absent(db, session, &enrolled, now).await?;
+    if inserted > 0 {
+        tracing::info!(session_id = %session.id, inserted, "marked absent at close");
+    }
+    Ok(inserted)
+}
+
+/// 旷课 for each of `enrolled` without a record in the session; returns how many were inserted.
+async fn insert_absent(
+    db: &DatabaseConnection,
+    session: &class_session::Model,
+    enrolled: &[Uuid],
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
     let recorded: std::collections::HashSet<Uuid> = attendance::Entity::find()
         .filter(attendance::Column::SessionId.eq(session.id))
+        .filter(attendance::Column::EnrollmentId.is_in(enrolled.to_vec()))
         .all(db)
         .await?
         .into_iter()
         .map(|a| a.enrollment_id)
         .collect();
     let missing: Vec<attendance::ActiveModel> = enrolled
-        .into_iter()
+        .iter()
+        .copied()
         .filter(|id| !recorded.contains(id))
         .map(|enrollment_id| attendance::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -84,9 +143,6 @@ async fn mark_absent(db: &DatabaseConnection, session: &class_session::Model, no
             )
             .exec_without_returning(db)
             .await?;
-    }
-    if inserted > 0 {
-        tracing::info!(session_id = %session.id, inserted, "marked absent at close");
     }
     Ok(inserted)
 }

@@ -12,6 +12,7 @@ impl AttendanceStatus {
             AttendanceStatus::EarlyLeave => "早退",
             AttendanceStatus::Leave => "请假",
             AttendanceStatus::Absent => "旷课",
+            AttendanceStatus::Exempt => "不计考勤",
         }
     }
 
@@ -35,6 +36,8 @@ pub struct Tally {
     pub early_leave: u64,
     pub leave: u64,
     pub absent: u64,
+    /// 不计考勤: recorded, but neither attended nor missed.
+    pub exempt: u64,
 }
 
 impl Tally {
@@ -45,6 +48,7 @@ impl Tally {
             AttendanceStatus::EarlyLeave => self.early_leave += 1,
             AttendanceStatus::Leave => self.leave += 1,
             AttendanceStatus::Absent => self.absent += 1,
+            AttendanceStatus::Exempt => self.exempt += 1,
         }
     }
 
@@ -59,7 +63,7 @@ impl Tally {
     }
 
     pub fn recorded(&self) -> u64 {
-        self.attended() + self.leave + self.absent
+        self.attended() + self.leave + self.absent + self.exempt
     }
 
     /// 出勤, 迟到, 早退, 请假, 旷课 as report cells, in that order (the column order of every report).

@@ -44,6 +44,7 @@ impl NoticeSession {
             early_leave: self.early_leave,
             leave: self.leave,
             absent: self.absent,
+            exempt: 0,
         }
     }
 }
@@ -135,7 +136,7 @@ pub async fn daily(db: &DatabaseConnection, scope: &ClassScope, date: NaiveDate)
             };
             tally.add(r.status);
             match r.status {
-                AttendanceStatus::Present => {}
+                AttendanceStatus::Present | AttendanceStatus::Exempt => {}
                 AttendanceStatus::Late => notice.late.push(entry()),
                 AttendanceStatus::EarlyLeave => notice.early_leave.push(entry()),
                 AttendanceStatus::Absent => notice.absent.push(entry()),

@@ -31,6 +31,8 @@ pub struct Facts {
     pub early_leaves: u32,
     /// 学时 of sessions attended (present, late or left early).
     pub attended_centi: i64,
+    /// Sessions not required of this trainee (不计考勤): left out of `total_centi` and `sessions`.
+    pub exempt_sessions: u32,
     /// Discipline records that stand (not annulled), and how many of them at each severity.
     pub discipline_records: u32,
     pub minor_records: u32,
@@ -47,6 +49,7 @@ impl Facts {
             early_leave: u64::from(self.early_leaves),
             leave: u64::from(self.leaves),
             absent: u64::from(self.absences),
+            exempt: u64::from(self.exempt_sessions),
         }
     }
 
@@ -118,6 +121,12 @@ pub async fn for_class<C: ConnectionTrait>(
             AttendanceStatus::Absent => {
                 f.absences += 1;
                 half_days.entry(enrollment_id).or_default().insert(*half);
+            }
+            // Not required of this trainee: out of their total, so their limits are on what they had to attend.
+            AttendanceStatus::Exempt => {
+                f.exempt_sessions += 1;
+                f.total_centi -= *credit;
+                f.sessions = f.sessions.saturating_sub(1);
             }
         }
         if status.attended() {

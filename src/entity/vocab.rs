@@ -5,9 +5,12 @@ use super::stored_enum;
 
 // attendance
 stored_enum! {
-    /// 出勤 (present), 迟到 (late), 早退 (left early), 请假 (on approved leave), 旷课 (absent without leave).
+    /// 出勤 (present), 迟到 (late), 早退 (left early), 请假 (on approved leave), 旷课 (absent without leave), 不计考勤
+    /// (exempt: the session is not required of this trainee, e.g. it was held before they joined the class; set by
+    /// staff with a reason, and left out of the trainee's 学时 and limits).
     pub enum AttendanceStatus {
         Present => "present", Late => "late", EarlyLeave => "early_leave", Leave => "leave", Absent => "absent",
+        Exempt => "exempt",
     }
 }
 

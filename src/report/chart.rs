@@ -1,4 +1,4 @@
-//! The class attendance chart: one stacked bar per held session (出勤, 迟到, 早退, 请假, 旷课, 未记录, bottom up, as
+//! The class attendance chart: one stacked bar per held session (出勤, 迟到, 早退, 请假, 旷课, 不计考勤, 未记录, bottom up, as
 //! shares of the roster), drawn as SVG on the server so the console needs no chart script and prints as it shows.
 //! Each bar carries a `<title>` (the session and its numbers) that browsers show on hover.
 
@@ -10,12 +10,13 @@ use super::unit::SessionTally;
 type Count = fn(&SessionTally) -> u64;
 
 /// The segments bottom up: label, colour, and how many of a session's roster are in it.
-const SEGMENTS: [(&str, &str, Count); 6] = [
+const SEGMENTS: [(&str, &str, Count); 7] = [
     ("出勤", "#2e7d32", |s| s.tally.present),
     ("迟到", "#f0a202", |s| s.tally.late),
     ("早退", "#e07b00", |s| s.tally.early_leave),
     ("请假", "#5b8def", |s| s.tally.leave),
     ("旷课", "#c62828", |s| s.tally.absent),
+    ("不计考勤", "#9ca3af", |s| s.tally.exempt),
     ("未记录", "#d9dce1", |s| s.expected.saturating_sub(s.tally.recorded())),
 ];
 
@@ -143,7 +144,7 @@ mod tests {
 
     #[test]
     fn each_session_is_a_bar_of_its_shares_with_its_numbers_escaped_in_the_title() {
-        let tally = Tally { present: 20, late: 5, early_leave: 0, leave: 5, absent: 5 };
+        let tally = Tally { present: 20, late: 5, early_leave: 0, leave: 5, absent: 5, exempt: 0 };
         let sessions = vec![
             SessionTally {
                 title: "讲座 <A&B>".into(), starts_at: at(0, 23), ends_at: at(2, 23), expected: 40, tally

@@ -302,6 +302,20 @@ pub async fn rows(
     Ok(query.order_by_asc(class_session::Column::StartsAt).order_by_asc(class_session::Column::Id).all(db).await?)
 }
 
+/// The sessions among `ids` that belong to the class, in time order (others are left out).
+pub async fn sessions_of_class(
+    db: &DatabaseConnection,
+    class_id: Uuid,
+    ids: &[Uuid],
+) -> AppResult<Vec<class_session::Model>> {
+    Ok(class_session::Entity::find()
+        .filter(class_session::Column::ClassId.eq(class_id))
+        .filter(class_session::Column::Id.is_in(ids.to_vec()))
+        .order_by_asc(class_session::Column::StartsAt)
+        .all(db)
+        .await?)
+}
+
 /// A session and the class it belongs to, if the caller may act on that class.
 pub async fn session_scope(
     db: &DatabaseConnection,

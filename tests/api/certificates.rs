@@ -476,3 +476,57 @@ async fn what_would_withhold_an_issued_certificate_is_refused_until_it_is_revoke
     let again: Value = app.post_json(&issue, Some(&c.admin), &json!({})).await.json().await.unwrap();
     assert_eq!((again["issued"].as_u64(), again["withheld"].as_u64()), (Some(0), Some(3)), "{again}");
 }
+
+/// A trainee added after sessions closed used to finish with 0 学时 and no absence: the next sweep marks those
+/// sessions 旷课 for them, and staff exempt the ones not required of a late joiner (不计考勤, with a reason), which
+/// then leave their total 学时 and limits.
+#[tokio::test]
+async fn a_late_joiner_is_absent_for_what_closed_before_unless_staff_exempt_it() {
+    use crate::console::{csrf_of, page, post_form, session_cookie};
+    use crate::helpers::ClockExt;
+    let app = spawn_app().await;
+    let c = class(&app).await;
+    // Thursday 11-26 08:30 China time: the sessions of 11-23, 11-24 and 11-25 have closed and are swept.
+    rollcall::attendance::close::run_once(&app.state.db, app.clock.now_utc()).await.unwrap();
+    app.clock.advance(chrono::Duration::minutes(5));
+    let body = json!({"name": "钱新来", "phone": "13900009999", "unit": "某县财政局"});
+    let response = app.post_json(&format!("/api/v1/classes/{}/roster", c.id), Some(&c.admin), &body).await;
+    assert_eq!(response.status(), 201);
+    let late = response.json::<Value>().await.unwrap()["enrollment_id"].as_str().unwrap().to_owned();
+    app.clock.advance(chrono::Duration::minutes(1));
+    rollcall::attendance::close::run_once(&app.state.db, app.clock.now_utc()).await.unwrap();
+
+    let list = completion(&app, &c.admin, &c).await;
+    let qian = by_name(&list, "钱新来");
+    assert_eq!(qian["facts"]["absences"], 3, "the three closed sessions count: {qian}");
+    assert_eq!(qian["total_hours"], "24.5");
+    for s in &c.sessions[0..3] {
+        let list: Value =
+            app.get(&format!("/api/v1/sessions/{s}/attendance"), Some(&c.admin)).await.json().await.unwrap();
+        let line = list["entries"].as_array().unwrap().iter().find(|e| e["enrollment_id"] == late.as_str()).cloned();
+        assert_eq!(line.unwrap()["status"], "absent");
+    }
+
+    // The 班主任 knows they joined on Thursday: those sessions are not required of them.
+    let admin = app.create_account(rollcall::auth::Role::Admin).await;
+    let cookie = session_cookie(&app, &admin).await;
+    let path = format!("/console/classes/{}/roster/{late}", c.id);
+    let csrf = csrf_of(&page(&app, &path, Some(&cookie)).await.1);
+    let mut form = vec![("csrf", csrf.as_str()), ("record_reason", "11月26日入班，此前课程不作要求")];
+    form.extend(c.sessions[0..3].iter().map(|s| ("s", s.as_str())));
+    let (status, location, body) = post_form(&app, &format!("{path}/exempt"), &cookie, &form).await;
+    assert_eq!((status, location.as_str()), (303, format!("{path}?exempt=3").as_str()), "{body}");
+    let (_, body, _) = page(&app, &location, Some(&cookie)).await;
+    assert!(body.contains("已设为不计考勤") && body.matches("不计考勤</span>").count() == 3, "{body}");
+    let list = completion(&app, &c.admin, &c).await;
+    let qian = by_name(&list, "钱新来");
+    assert_eq!((qian["facts"]["absences"].as_u64(), qian["total_hours"].as_str()), (Some(0), Some("14")), "{qian}");
+    let audit: Value = app.get(&format!("/api/v1/audit?class_id={}", c.id), Some(&c.admin)).await.json().await.unwrap();
+    let exempted = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["action"] == "attendance.correct" && a["reason"] == "11月26日入班，此前课程不作要求")
+        .count();
+    assert_eq!(exempted, 3, "one audited correction per session");
+}

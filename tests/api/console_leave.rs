@@ -280,7 +280,10 @@ async fn staff_record_leave_after_the_fact_from_the_trainee_page_with_both_reaso
     let (status, body, _) = page(&app, &path, Some(&cookie)).await;
     assert_eq!(status, 200);
     let tick = format!(r#"name="s" value="{}""#, f.session_id);
-    assert!(body.contains(&tick) && body.contains("补假原因"), "a box per session: {body}");
+    assert!(
+        body.contains(&tick) && body.contains("补假</button>") && body.contains("设为不计考勤"),
+        "a box per session: {body}"
+    );
     let csrf = csrf_of(&body);
     let leave = format!("{path}/leave");
     let (status, _, body) = post_form(

@@ -31,12 +31,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// Failed attempts the board lists.
 const ATTEMPTS: u64 = 50;
 
-const STATUSES: [AttendanceStatus; 5] = [
+const STATUSES: [AttendanceStatus; 6] = [
     AttendanceStatus::Present,
     AttendanceStatus::Late,
     AttendanceStatus::EarlyLeave,
     AttendanceStatus::Leave,
     AttendanceStatus::Absent,
+    AttendanceStatus::Exempt,
 ];
 
 struct Entry {
@@ -202,13 +203,18 @@ async fn entries(
     let mut entries: Vec<Entry> = record
         .entries
         .into_iter()
-        .filter(|e| !missing_only || !e.status.is_some_and(|s| s.attended() || s == AttendanceStatus::Leave))
+        .filter(|e| {
+            !missing_only
+                || !e
+                    .status
+                    .is_some_and(|s| s.attended() || matches!(s, AttendanceStatus::Leave | AttendanceStatus::Exempt))
+        })
         .map(|e| Entry {
             id: e.enrollment_id,
             phone: phones.get(&e.enrollment_id).cloned().unwrap_or_default(),
             status_class: match e.status {
                 Some(s) if s.attended() => "open",
-                Some(AttendanceStatus::Leave) => "draft",
+                Some(AttendanceStatus::Leave | AttendanceStatus::Exempt) => "draft",
                 Some(_) => "bad",
                 None => "finished",
             },

@@ -38,7 +38,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/console/classes/{id}/roster/{eid}/withdraw").route(web::post().to(withdraw)))
         .service(web::resource("/console/classes/{id}/roster/{eid}/restore").route(web::post().to(restore)))
         .service(web::resource("/console/classes/{id}/roster/{eid}/invite").route(web::post().to(reset_invite)))
-        .service(web::resource("/console/classes/{id}/roster/{eid}/leave").route(web::post().to(record_leave)));
+        .service(web::resource("/console/classes/{id}/roster/{eid}/leave").route(web::post().to(record_leave)))
+        .service(web::resource("/console/classes/{id}/roster/{eid}/exempt").route(web::post().to(exempt)));
 }
 
 const PER_PAGE: u64 = 50;
@@ -422,6 +423,8 @@ pub struct TraineeQuery {
     saved: Option<String>,
     #[serde(default)]
     leave: Option<String>,
+    #[serde(default)]
+    exempt: Option<usize>,
 }
 
 /// The enrolment at `raw` in the class at `class`, or the page to answer instead (404).
@@ -453,10 +456,13 @@ async fn trainee(
         Ok(found) => found,
         Err(answer) => return Ok(answer),
     };
-    let notice = match (&q.added, &q.saved, &q.leave) {
-        (Some(_), _, _) => Some("已加入本班名单。"),
-        (None, Some(_), _) => Some("已保存。"),
-        (None, None, Some(_)) => Some("已补假：所选课程记为请假，学员会收到通知，原因已记入操作日志。"),
+    let notice = match (&q.added, &q.saved, &q.leave, q.exempt) {
+        (Some(_), _, _, _) => Some("已加入本班名单。"),
+        (None, Some(_), _, _) => Some("已保存。"),
+        (None, None, Some(_), _) => Some("已补假：所选课程记为请假，学员会收到通知，原因已记入操作日志。"),
+        (None, None, None, Some(_)) => {
+            Some("所选课程已设为不计考勤：不计入该学员的学时和请假、旷课上限，原因已记入操作日志。")
+        }
         _ => None,
     };
     trainee_page(&state, &session, &scope, &e, &p, None, notice, None, StatusCode::OK).await
@@ -678,4 +684,47 @@ async fn reset_invite(
     let (e, p) = roster::enrollment_in_class(&state.db, &scope, e.id).await?;
     let notice = Some("已生成新的邀请码，原邀请码和已绑定的手机、微信随即失效。");
     trainee_page(&state, &session, &scope, &e, &p, Some(invite.invite_code), notice, None, StatusCode::OK).await
+}
+
+/// 不计考勤 for the ticked sessions (`s`), e.g. those held before the trainee joined: one correction each, with the
+/// reason (`record_reason`), through the attendance service (audited, announced, checked against certificates).
+async fn exempt(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    use crate::attendance::service::{self as attendance, Correction};
+    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or_default();
+    let session = match posting(&req, &state, Some(field("csrf"))).await? {
+        Ok(session) => session,
+        Err(answer) => return Ok(answer),
+    };
+    let (class, eid) = path.into_inner();
+    let (scope, e, p) = match entry_scoped(&state, &session, &class, &eid).await? {
+        Ok(found) => found,
+        Err(answer) => return Ok(answer),
+    };
+    let chosen: Vec<Uuid> = form.iter().filter(|(k, _)| k == "s").filter_map(|(_, v)| v.parse().ok()).collect();
+    let refuse = |why: String, code: StatusCode| {
+        let (state, session, scope, e, p) = (&state, &session, &scope, &e, &p);
+        async move { trainee_page(state, session, scope, e, p, None, None, Some(why), code).await }
+    };
+    if chosen.is_empty() {
+        return refuse("请先在考勤记录中勾选课程".to_owned(), StatusCode::BAD_REQUEST).await;
+    }
+    let sessions = crate::timetable::service::sessions_of_class(&state.db, scope.class.id, &chosen).await?;
+    let actor = session.staff.actor();
+    let reason = field("record_reason");
+    for found in &sessions {
+        let correction =
+            Correction { enrollment_id: e.id, status: crate::attendance::model::AttendanceStatus::Exempt, reason };
+        if let Err(err) = attendance::correct(state.at_now(), &actor, &scope, found, correction).await {
+            match correctable(&err) {
+                Some(code) => return refuse(err.message.into_owned(), code).await,
+                None => return Err(err),
+            }
+        }
+    }
+    Ok(see_other(&format!("/console/classes/{}/roster/{}?exempt={}", scope.class.id, e.id, sessions.len())))
 }

@@ -98,31 +98,83 @@ impl ResponseError for AppError {
 }
 
 /// Malformed or oversized JSON bodies.
-pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+pub fn json_error(err: actix_web::error::JsonPayloadError, req: &HttpRequest) -> actix_web::Error {
+    use actix_web::HttpMessage;
     use actix_web::error::JsonPayloadError as E;
     let app = match &err {
         E::OverflowKnownLength { .. } | E::Overflow { .. } => AppError::new(ErrorCode::PayloadTooLarge),
         E::ContentType => AppError::new(ErrorCode::UnsupportedMediaType),
-        E::Deserialize(de) => AppError::with_message(ErrorCode::InvalidJson, describe_json_error(de)),
+        E::Deserialize(de) => {
+            let body = req.extensions().get::<super::input::JsonBody>().map(|b| b.0.clone());
+            AppError::with_message(ErrorCode::InvalidJson, describe_json_error(de, body.as_deref()))
+        }
         _ => AppError::new(ErrorCode::InvalidJson),
     };
     app.caused_by(anyhow::anyhow!("{err}")).into()
 }
 
-/// Says which field is wrong without echoing the input back.
-fn describe_json_error(err: &serde_json::Error) -> String {
+/// Says which field is wrong, and for a choice which values it takes, without echoing the input back.
+fn describe_json_error(err: &serde_json::Error, body: Option<&[u8]>) -> String {
     use serde_json::error::Category;
-    match err.classify() {
-        Category::Syntax | Category::Eof => "请求内容不是有效的 JSON".to_owned(),
-        _ => {
-            let text = err.to_string();
-            match text.split('`').nth(1) {
-                Some(field) if text.starts_with("missing field") => format!("缺少字段 {field}"),
-                Some(field) if text.starts_with("unknown field") => format!("不认识的字段 {field}"),
-                _ => "请求内容中有字段类型或取值不正确".to_owned(),
-            }
+    if matches!(err.classify(), Category::Syntax | Category::Eof) {
+        return "请求内容不是有效的 JSON".to_owned();
+    }
+    let text = err.to_string();
+    match text.split('`').nth(1) {
+        Some(field) if text.starts_with("missing field") => return format!("缺少字段 {field}"),
+        Some(field) if text.starts_with("unknown field") => return format!("不认识的字段 {field}"),
+        _ => {}
+    }
+    let field = body.and_then(|b| field_at(b, err.line(), err.column()));
+    let what = field.as_deref().map(|f| format!("字段 {f} ")).unwrap_or_default();
+    if text.starts_with("unknown variant") {
+        // "unknown variant `x`, expected one of `a`, `b`" or "…, expected `a` or `b`": the values are the words
+        // between backticks after "expected".
+        let allowed: Vec<&str> = text
+            .split_once("expected")
+            .map(|(_, rest)| rest.split('`').skip(1).step_by(2).collect())
+            .unwrap_or_default();
+        if !allowed.is_empty() {
+            return format!("{what}应为 {} 之一", allowed.join("、"));
         }
     }
+    if text.starts_with("invalid type") || text.starts_with("invalid value") || text.starts_with("invalid length") {
+        let expected = text.split_once("expected ").map(|(_, e)| e.split(" at line").next().unwrap_or(e).trim());
+        let kind = match expected {
+            Some(e) if e.contains("integer") || e.contains("number") || e.starts_with(['u', 'i', 'f']) => "数字",
+            Some(e) if e.contains("string") || e.contains("UUID") || e.contains("uuid") => "文本",
+            Some(e) if e.contains("boolean") => "true 或 false",
+            Some(e) if e.contains("sequence") => "数组",
+            Some(e) if e.contains("map") || e.contains("struct") => "对象",
+            _ => "",
+        };
+        if !what.is_empty() {
+            return if kind.is_empty() {
+                format!("{what}的类型或取值不正确")
+            } else {
+                format!("{what}的类型或取值不正确，应为{kind}")
+            };
+        }
+    }
+    match field {
+        Some(f) => format!("字段 {f} 的类型或取值不正确"),
+        None => "请求内容中有字段类型或取值不正确".to_owned(),
+    }
+}
+
+/// The key whose value ends at `line`:`column` (where serde_json reports a wrong value): the nearest `"key":`
+/// before it. Keys are at most 64 characters of ASCII letters, digits and `_`, so nothing typed is echoed.
+fn field_at(body: &[u8], line: usize, column: usize) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    let offset: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum::<usize>() + column;
+    let before = text.get(..offset.min(text.len()))?;
+    // Walk back to the ':' that starts this value, outside strings as far as we can tell.
+    let colon = before.rfind(':')?;
+    let key_end = before[..colon].trim_end().strip_suffix('"')?;
+    let key_start = key_end.rfind('"')?;
+    let key = &key_end[key_start + 1..];
+    (!key.is_empty() && key.len() <= 64 && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .then(|| key.to_owned())
 }
 
 pub fn query_error(err: actix_web::error::QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
@@ -131,4 +183,50 @@ pub fn query_error(err: actix_web::error::QueryPayloadError, _req: &HttpRequest)
 
 pub fn path_error(err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
     AppError::new(ErrorCode::InvalidPath).caused_by(anyhow::anyhow!("{err}")).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)] // read only by the deserializer
+    struct Probe {
+        kind: crate::class::ClassKind,
+        #[serde(default)]
+        window: Option<Window>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Window {
+        open_before_min: u32,
+    }
+
+    fn message(body: &str) -> String {
+        let err = serde_json::from_str::<Probe>(body).unwrap_err();
+        describe_json_error(&err, Some(body.as_bytes()))
+    }
+
+    #[test]
+    fn the_field_is_named_on_any_line_and_inside_an_object() {
+        assert_eq!(message("{\n  \"kind\": \"x\"\n}"), "字段 kind 应为 main、topic、commissioned、online 之一");
+        assert_eq!(
+            message(r#"{"kind":"main","window":{"open_before_min":"十"}}"#),
+            "字段 open_before_min 的类型或取值不正确，应为数字"
+        );
+        assert_eq!(message(r#"{"kind":"main""#), "请求内容不是有效的 JSON");
+    }
+
+    proptest! {
+        /// Whatever the body, finding the field never panics and never returns anything but a plain key.
+        #[test]
+        fn field_at_never_panics_and_names_only_plain_keys(body in ".{0,80}", line in 0usize..4, column in 0usize..90) {
+            if let Some(key) = field_at(body.as_bytes(), line, column) {
+                prop_assert!(key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && key.len() <= 64);
+            }
+        }
+    }
 }

@@ -13,6 +13,10 @@ use futures_util::StreamExt;
 
 use crate::error::{AppError, ErrorCode};
 
+/// The JSON body of the request, as read by [`refuse_nul`]: what `error::json_error` looks in to name a field.
+#[derive(Clone)]
+pub struct JsonBody(pub Bytes);
+
 /// `%00` in a percent-encoded path or query.
 fn has_encoded_nul(text: &str) -> bool {
     text.as_bytes().windows(3).any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0')
@@ -85,7 +89,12 @@ async fn check(limit: usize, req: &mut ServiceRequest) -> Result<(), AppError> {
         body.extend_from_slice(&chunk);
     }
     let nul = if json { json_has_nul(&body) } else { has_encoded_nul(&String::from_utf8_lossy(&body)) };
-    req.set_payload(Bytes::from(body).into());
+    let body = Bytes::from(body);
+    if json {
+        // Kept (a reference, not a copy) so a refusal of the body can name the field it is about.
+        req.extensions_mut().insert(JsonBody(body.clone()));
+    }
+    req.set_payload(body.into());
     if nul { Err(nul_error(ErrorCode::ValidationFailed)) } else { Ok(()) }
 }
 

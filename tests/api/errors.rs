@@ -161,3 +161,29 @@ fn error_codes_are_stable_snake_case_strings() {
     names.dedup();
     assert_eq!(names.len(), ErrorCode::ALL.len(), "codes are unique");
 }
+
+/// A wrong value names its field, and for a choice the values it takes (issue 15, item 17); typed text is not echoed.
+#[tokio::test]
+async fn a_wrong_value_names_its_field_and_the_values_it_takes() {
+    let app = spawn_app().await;
+    let (_, admin) = app.admin().await;
+    let class = json!({"code": "E-17", "name": "字段测试班", "kind": "main<script>", "start_date": "2026-11-23",
+        "end_date": "2026-12-04"});
+    let (status, code, message) = error_body(app.post_json("/api/v1/classes", Some(&admin), &class).await).await;
+    assert_eq!((status, code.as_str()), (400, "invalid_json"));
+    assert_eq!(message, "字段 kind 应为 main、topic、commissioned、online 之一");
+    let class = json!({"code": "E-17", "name": "字段测试班", "kind": "main", "start_date": "2026-11-23",
+        "end_date": "2026-12-04"});
+    let id =
+        app.post_json("/api/v1/classes", Some(&admin), &class).await.json::<serde_json::Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let session = json!({"title": "讲座", "kind": "lecture", "starts_at": "2026-11-27T01:00:00Z",
+        "ends_at": "2026-11-27T03:00:00Z", "credit_hours": "两个"});
+    let response = app.post_json(&format!("/api/v1/classes/{id}/sessions"), Some(&admin), &session).await;
+    let (status, code, message) = error_body(response).await;
+    assert_eq!((status, code.as_str()), (400, "invalid_json"));
+    assert_eq!(message, "字段 credit_hours 的类型或取值不正确，应为数字");
+    assert!(!message.contains("两个"), "typed text is not echoed");
+}

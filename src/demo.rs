@@ -55,9 +55,9 @@ pub async fn seed(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Demo> 
     let admin = ensure_account(state, &actor, ADMIN, "演示管理员", Role::Admin, now).await.map_err(to_anyhow)?;
     let staff = ensure_account(state, &actor, STAFF, "演示班主任", Role::Staff, now).await.map_err(to_anyhow)?;
     let class_id = ensure_class(state, &actor, admin.clone(), staff.clone(), now).await.map_err(to_anyhow)?;
+    let principal = StaffPrincipal { token_id: Uuid::nil(), staff: admin.clone() };
     let verify_url = ensure_finished_class(state, &actor, admin, staff, now).await.map_err(to_anyhow)?;
-    let sessions = timetable::list(&state.db, &[class_id], Some(local_date(now))).await.map_err(to_anyhow)?;
-    let session_id = sessions.iter().find(|s| s.ends_at > now).or(sessions.last()).map(|s| s.id);
+    let session_id = Some(ensure_open_session(state, &actor, &principal, class_id, now).await.map_err(to_anyhow)?);
     let mut screen_url = None;
     if let Some(id) = session_id
         && let Some(session) = crate::entity::class_session::Entity::find_by_id(id).one(&state.db).await?
@@ -67,6 +67,38 @@ pub async fn seed(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Demo> 
         screen_url = Some(link.url);
     }
     Ok(Demo { class_id, session_id, screen_url, verify_url })
+}
+
+/// A session of the demo class whose check-in is open now, whatever the hour the demo starts: one of today's, or
+/// else a practice session made for this start (it does not count toward attendance, so no one is marked absent
+/// for it and the demo's completion figures stay as seeded).
+async fn ensure_open_session(
+    state: &AppState,
+    actor: &Actor,
+    admin: &StaffPrincipal,
+    class_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<Uuid> {
+    let today = timetable::rows(&state.db, &[class_id], Some(local_date(now))).await?;
+    let open = today
+        .iter()
+        .find(|s| crate::timetable::window::window_state(s, now) == crate::timetable::window::WindowState::Open);
+    if let Some(s) = open {
+        return Ok(s.id);
+    }
+    let scope = class_scope(&state.db, admin, class_id).await?;
+    let starts = now - Duration::minutes(5);
+    let input = SessionInput {
+        title: Some("签到体验：扫描大屏二维码".to_owned()),
+        kind: Some(SessionKind::Lecture),
+        starts_at: Some(starts),
+        ends_at: Some(starts + Duration::minutes(90)),
+        credit_hours: Some(1.5),
+        venue: Some(Some("主教学楼 301 教室".to_owned())),
+        counts_toward_attendance: Some(false),
+        ..SessionInput::default()
+    };
+    Ok(timetable::create(&state.db, actor, &scope, input, now).await?.id)
 }
 
 fn to_anyhow(e: AppError) -> anyhow::Error {

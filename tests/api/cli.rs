@@ -45,7 +45,22 @@ async fn the_demo_class_has_something_in_every_staff_list_and_seeds_once() {
     let app = crate::helpers::spawn_app().await;
     let now = rollcall::clock::Clock::now(&*app.clock);
     let demo = rollcall::demo::seed(&app.state, now).await.unwrap();
-    rollcall::demo::seed(&app.state, now).await.unwrap();
+    let again = rollcall::demo::seed(&app.state, now).await.unwrap();
+    assert_eq!(again.session_id, demo.session_id, "a session open now is reused, not made again");
+    // Whatever the hour the demo starts, its big-screen link shows a session whose check-in is open.
+    let open_at = |id: uuid::Uuid, at| {
+        let db = app.state.db.clone();
+        async move {
+            use sea_orm::EntityTrait;
+            let s = rollcall::entity::class_session::Entity::find_by_id(id).one(&db).await.unwrap().unwrap();
+            rollcall::timetable::window::window_state(&s, at) == rollcall::timetable::window::WindowState::Open
+        }
+    };
+    assert!(open_at(demo.session_id.unwrap(), now).await, "08:30: the morning lecture is open");
+    let night = now + chrono::Duration::hours(14); // 22:30 China time, after the last session
+    let late = rollcall::demo::seed(&app.state, night).await.unwrap();
+    assert_ne!(late.session_id, demo.session_id);
+    assert!(open_at(late.session_id.unwrap(), night).await, "22:30: a practice session is open");
     let token = app.login("demo-staff", "demo-staff-pass").await.json::<serde_json::Value>().await.unwrap()["token"]
         .as_str()
         .unwrap()

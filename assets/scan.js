@@ -26,7 +26,6 @@
 
   function result(ok, title, detail) {
     $('result').className = 'card ' + (ok ? 'ok' : 'err');
-    $('result-icon').textContent = ok ? '✅' : '⚠️';
     $('result-title').textContent = title;
     $('result-detail').textContent = detail;
     show('result');

@@ -71,7 +71,14 @@ async function waitForOutcome(page, what) {
   if (await bindError.isVisible()) {
     throw new AssertionFailed(`${what}: binding failed: ${JSON.stringify(await bindError.innerText())}\n  ${await describe(page)}`);
   }
+  // The mark is drawn (SVG), not an emoji that phones without an emoji font show as an empty box.
+  const marks = await page.locator('#result-icon svg').evaluateAll((svgs) =>
+    svgs.filter((s) => s.getBoundingClientRect().width > 0).map((s) => s.getAttribute('class')),
+  );
+  const iconText = (await page.locator('#result-icon').innerText()).trim();
+  check(marks.length === 1 && iconText === '', `${what}: one drawn mark and no text expected; got ${JSON.stringify(marks)} ${JSON.stringify(iconText)}`);
   return {
+    mark: marks[0],
     className: (await page.locator('#result').getAttribute('class')) || '',
     title: (await page.locator('#result-title').innerText()).trim(),
     detail: (await page.locator('#result-detail').innerText()).trim(),
@@ -99,7 +106,7 @@ async function bindAndCheckIn(context) {
     const shot = await screenshot(page, 'checkin-success.png');
 
     check(
-      outcome.className.split(/\s+/).includes('ok') && outcome.title === '签到成功',
+      outcome.className.split(/\s+/).includes('ok') && outcome.title === '签到成功' && outcome.mark === 'icon-ok',
       `${what}: expected an "ok" card titled 签到成功, got class "${outcome.className}" title ${JSON.stringify(outcome.title)} ` +
         `detail ${JSON.stringify(outcome.detail)} (screenshot ${shot})`,
     );
@@ -144,7 +151,7 @@ async function expiredCode(context) {
       `${what}: a bound phone was asked for the invite code again (screenshot ${shot})`,
     );
     check(
-      outcome.className.split(/\s+/).includes('err') && outcome.title === '签到未成功',
+      outcome.className.split(/\s+/).includes('err') && outcome.title === '签到未成功' && outcome.mark === 'icon-err',
       `${what}: expected an "err" card titled 签到未成功, got class "${outcome.className}" title ` +
         `${JSON.stringify(outcome.title)} detail ${JSON.stringify(outcome.detail)} (screenshot ${shot})`,
     );

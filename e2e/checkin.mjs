@@ -1,11 +1,13 @@
 // End-to-end test of the H5 check-in page (/c/{token}) in headless Chromium, at a phone viewport with a faked
 // position. Run by tests/api/browser.rs against a server it started; usable by hand too:
 //
-//   node e2e/checkin.mjs BASE_URL INVITE_CODE CURRENT_TOKEN EXPIRED_TOKEN LAT LNG SCREENSHOT_DIR
+//   node e2e/checkin.mjs BASE_URL INVITE_CODE CURRENT_TOKEN EXPIRED_TOKEN LAT LNG SCREENSHOT_DIR [BIND_CODE NAME]
 //
-// Both scenarios share one browser context, so the second one runs on a phone that the first one bound:
+// The first two scenarios share one browser context, so the second one runs on a phone that the first one bound:
 //   1. bind + check in: empty localStorage -> bind form -> invite code -> 签到成功;
-//   2. expired code: an old QR token -> the server's expiry message.
+//   2. expired code: an old QR token -> the server's expiry message;
+//   3. (with BIND_CODE) another phone opens an invite card's link /h5/bind?code=…, taps 绑定: the form locks and the
+//      page goes on to /h5/me, which greets NAME (checkin-bound.png).
 // Prints one summary line; exits 0 when both pass, 1 on a failed assertion, 2 on bad arguments.
 
 import {
@@ -26,15 +28,27 @@ import {
 
 const EXPIRED_MESSAGE = '二维码已过期，请重新扫描屏幕上的最新二维码';
 
-const usage = 'usage: node e2e/checkin.mjs BASE_URL INVITE_CODE CURRENT_TOKEN EXPIRED_TOKEN LAT LNG SCREENSHOT_DIR';
-const [baseArg, inviteCode, currentToken, expiredToken, latArg, lngArg, screenshotDir] = args(usage, 7);
+const usage =
+  'usage: node e2e/checkin.mjs BASE_URL INVITE_CODE CURRENT_TOKEN EXPIRED_TOKEN LAT LNG SCREENSHOT_DIR [BIND_CODE NAME]';
+const [baseArg, inviteCode, currentToken, expiredToken, latArg, lngArg, screenshotDir, bindCode, bindName] = args(
+  usage,
+  7,
+  9,
+);
 const base = baseUrl(baseArg);
 const latitude = Number(latArg);
 const longitude = Number(lngArg);
 if (!Number.isFinite(latitude) || !Number.isFinite(longitude)) {
   badArgs(`latitude and longitude must be numbers, got ${latArg} ${lngArg}`, usage);
 }
-const SHOTS = ['checkin-success.png', 'checkin-expired.png', 'checkin-success-failure.png', 'checkin-expired-failure.png'];
+const SHOTS = [
+  'checkin-success.png',
+  'checkin-expired.png',
+  'checkin-bound.png',
+  'checkin-success-failure.png',
+  'checkin-expired-failure.png',
+  'checkin-bound-failure.png',
+];
 
 const screenshot = (page, name) => shot(page, screenshotDir, name);
 
@@ -172,6 +186,27 @@ async function expiredCode(context) {
   }
 }
 
+/** Scenario 3: the invite card's link binds a fresh phone and leads on to the trainee's page. */
+async function bindFromCard(browser) {
+  const what = 'bind from a card';
+  const context = await launchPhone(browser, { timezoneId: 'Asia/Shanghai' });
+  const page = await context.newPage();
+  try {
+    await page.goto(`${base}/h5/bind?code=${encodeURIComponent(bindCode)}`);
+    await Promise.all([page.waitForURL(/\/h5\/me$/, { timeout: WAIT_MS }), page.click('#go')]);
+    await page.waitForFunction((name) => (document.getElementById('who') || {}).textContent?.includes(name), bindName, {
+      timeout: WAIT_MS,
+    });
+    const file = await shot(page, screenshotDir, 'checkin-bound.png');
+    return { shot: file };
+  } catch (e) {
+    await failureShot(page, screenshotDir, 'checkin-bound-failure.png', e);
+    throw new AssertionFailed(`${what}: ${e.message.split('\n')[0]}\n  ${await describe(page).catch(() => '')}`);
+  } finally {
+    await context.close();
+  }
+}
+
 await run('checkin', { dir: screenshotDir, stale: SHOTS }, async (browser) => {
   // Both scenarios share one phone; the faked position is inside the session's geofence.
   const context = await launchPhone(browser, {
@@ -182,8 +217,11 @@ await run('checkin', { dir: screenshotDir, stale: SHOTS }, async (browser) => {
   const first = await bindAndCheckIn(context);
   const second = await expiredCode(context);
   await context.close();
+  const third = bindCode ? await bindFromCard(browser) : null;
   return (
     `bind + check in -> 签到成功 (${JSON.stringify(first.detail)}); ` +
-    `expired code -> ${JSON.stringify(second.detail)}; screenshots ${first.shot}, ${second.shot}`
+    `expired code -> ${JSON.stringify(second.detail)}; ` +
+    (third ? `bind from a card -> /h5/me; ` : '') +
+    `screenshots ${first.shot}, ${second.shot}${third ? `, ${third.shot}` : ''}`
   );
 });

@@ -23,8 +23,10 @@ async fn the_h5_page_binds_a_phone_checks_in_and_shows_an_expired_code() {
 
     let app = spawn_app().await;
     let fence = json!({"lat": CENTRE.0, "lng": CENTRE.1, "radius_m": 300, "coord": "gcj02"});
-    let f = app.checkin_fixture(1, Some(fence)).await;
+    let f = app.checkin_fixture(2, Some(fence)).await;
     let (name, invite_code, enrollment_id) = f.trainees[0].clone();
+    // The second trainee binds from their invite card's link, then lands on their own page.
+    let (card_name, card_code, _) = f.trainees[1].clone();
     let current = app.qr_token(&f.admin_token, &f.session_id).await;
     let now = rollcall::clock::Clock::now(&*app.clock);
     let expired = rollcall::qr::token::mint(
@@ -43,6 +45,7 @@ async fn the_h5_page_binds_a_phone_checks_in_and_shows_an_expired_code() {
         .arg("e2e/checkin.mjs")
         .args([&app.address, &invite_code, &current, &expired, &lat.to_string(), &lng.to_string()])
         .arg(&artifacts)
+        .args([&card_code, &card_name])
         .kill_on_drop(true)
         .output();
     let output = tokio::time::timeout(SCRIPT_TIMEOUT, run)
@@ -58,7 +61,8 @@ async fn the_h5_page_binds_a_phone_checks_in_and_shows_an_expired_code() {
         started.elapsed()
     );
     println!("{}", stdout.trim_end());
-    for shot in ["checkin-success.png", "checkin-expired.png"] {
+    assert!(stdout.contains("bind from a card -> /h5/me"), "{stdout}");
+    for shot in ["checkin-success.png", "checkin-expired.png", "checkin-bound.png"] {
         let path = artifacts.join(shot);
         assert!(path.metadata().is_ok_and(|m| m.len() > 0), "screenshot {} was not written", path.display());
     }

@@ -1,6 +1,7 @@
 // /screen/{session_id}#key=…: the classroom big screen. Polls the screen state with the key (from the URL fragment,
 // sent in a header only), shows the rotating QR with a countdown on the server's clock, the counter and the
-// latest arrivals, and asks again as soon as the code is about to change.
+// latest arrivals, and asks again as soon as the code is about to change. Before check-in opens it shows when it
+// opens with a countdown; a clock (China time, on the server's clock) is always in the corner.
 (function () {
   'use strict';
   var R = window.rollcall;
@@ -9,17 +10,24 @@
   var shownToken = null;
   var expiresAt = 0;
   var offset = 0;
+  var opensAt = 0;
 
   function notice(text) {
     $('qr-box').classList.add('hidden');
     $('notice').classList.remove('hidden');
-    $('notice').textContent = text;
+    $('notice-text').textContent = text;
+  }
+
+  function pad(n) {
+    return (n < 10 ? '0' : '') + n;
   }
 
   function render(s) {
     offset = Date.parse(s.server_time) - Date.now();
     $('class-name').textContent = s.class_name;
     $('session-title').textContent = s.session_title;
+    $('session-when').textContent =
+      R.cn(s.starts_at).day + ' ' + R.hhmm(s.starts_at) + '–' + R.hhmm(s.ends_at) + (s.venue ? ' · ' + s.venue : '');
     var c = s.counts;
     var arrived = c.attended;
     var counter = $('counter');
@@ -44,8 +52,15 @@
         shownToken = s.qr.token;
       }
       expiresAt = Date.parse(s.qr.expires_at);
+      opensAt = 0;
+    } else if (s.window === 'not_open') {
+      expiresAt = 0;
+      opensAt = Date.parse(s.opens_at);
+      notice('签到将于 ' + R.hhmm(s.opens_at) + ' 开放');
     } else {
-      notice(s.window === 'not_open' ? '签到尚未开始（开课前开放签到）' : '本次课程签到已结束');
+      expiresAt = 0;
+      opensAt = 0;
+      notice('本次课程签到已结束');
     }
   }
 
@@ -63,6 +78,20 @@
   }
 
   function tick() {
+    var now = Date.now() + offset;
+    var china = new Date(now + 8 * 3600 * 1000);
+    $('clock').textContent = pad(china.getUTCHours()) + ':' + pad(china.getUTCMinutes()) + ':' + pad(china.getUTCSeconds());
+    if (opensAt) {
+      var wait = Math.max(0, Math.ceil((opensAt - now) / 1000));
+      var h = Math.floor(wait / 3600);
+      var m = Math.floor((wait % 3600) / 60);
+      $('opens-in').textContent = '还有 ' + (h ? h + ':' + pad(m) : m) + ':' + pad(wait % 60);
+      if (wait <= 1) {
+        poll();
+      }
+    } else {
+      $('opens-in').textContent = '';
+    }
     if (expiresAt) {
       var left = Math.max(0, Math.ceil((expiresAt - (Date.now() + offset)) / 1000));
       $('countdown').textContent = '二维码 ' + left + ' 秒后刷新';

@@ -1,7 +1,7 @@
 // End-to-end test of the classroom big screen (/screen/{session_id}#key=…) in headless Chromium at a projector's
 // viewport. Run by tests/api/browser_screen.rs against a server it started, whose clock is a test clock:
 //
-//   node e2e/screen.mjs SCREEN_URL EXPECTED ARRIVAL_NAME SCREENSHOT_DIR
+//   node e2e/screen.mjs SCREEN_URL EXPECTED ARRIVAL_NAME SCREENSHOT_DIR [LATER_URL OPENS_AT]
 //
 //   SCREEN_URL    the screen link's URL, key fragment included
 //   EXPECTED      how many trainees the session expects (the counter's right-hand side)
@@ -13,16 +13,19 @@
 //   2. the driver advances the server clock by one rotation and checks one trainee in;
 //   3. the script waits for a different QR token and the counter "1 / EXPECTED", writes screen-after.png and
 //      checks that the arrival list shows ARRIVAL_NAME first.
+// With LATER_URL (the screen link of a session whose check-in opens later, at OPENS_AT, HH:MM China time) the
+// script first checks that screen: no QR, "签到将于 OPENS_AT 开放" with a countdown that moves, and the clock
+// (screen-not-open.png).
 // Prints READY and one summary line on stdout; exits 0 when every check passes, 1 on a failed check or error,
 // 2 on bad arguments.
 
 import { args, badArgs, check, collectErrors, describePage, failureShot, newContext, run, shot, signal, waiter } from './lib.mjs';
 
-const SHOTS = ['screen-before.png', 'screen-after.png', 'screen-failure.png'];
+const SHOTS = ['screen-before.png', 'screen-after.png', 'screen-not-open.png', 'screen-failure.png'];
 
-const usage = 'usage: node e2e/screen.mjs SCREEN_URL EXPECTED ARRIVAL_NAME SCREENSHOT_DIR';
-const argv = args(usage, 4);
-const [screenUrl, expectedArg, arrivalName, screenshotDir] = argv;
+const usage = 'usage: node e2e/screen.mjs SCREEN_URL EXPECTED ARRIVAL_NAME SCREENSHOT_DIR [LATER_URL OPENS_AT]';
+const argv = args(usage, 4, 6);
+const [screenUrl, expectedArg, arrivalName, screenshotDir, laterUrl, opensAt] = argv;
 const expected = Number(expectedArg);
 const key = new URLSearchParams(new URL(screenUrl).hash.slice(1)).get('key');
 if (!Number.isInteger(expected) || expected < 1 || !key || !arrivalName) {
@@ -61,6 +64,38 @@ const counterText = (page) => page.locator('#counter').innerText().then((t) => t
 const shownToken = (page) => page.locator('#qr').getAttribute('data-token');
 
 const screenshot = (page, name) => shot(page, screenshotDir, name);
+
+/** The screen of a session whose check-in has not opened: when it opens, a moving countdown, the clock. */
+async function notOpen(context) {
+  const page = await context.newPage();
+  const seen = watch(page);
+  try {
+    await page.goto(laterUrl);
+    const wanted = `签到将于 ${opensAt} 开放`;
+    await waitUntil(
+      page,
+      `"${wanted}" with a countdown and the clock`,
+      (w) =>
+        document.getElementById('notice-text').innerText.trim() === w &&
+        /^还有 \d/.test(document.getElementById('opens-in').innerText.trim()) &&
+        /^\d\d:\d\d:\d\d$/.test(document.getElementById('clock').innerText.trim()),
+      wanted,
+    );
+    check(!(await page.locator('#qr-box').isVisible()), `a QR is shown before check-in opens\n  ${await describe(page)}`);
+    const first = (await page.locator('#opens-in').innerText()).trim();
+    await page.waitForTimeout(1300);
+    const second = (await page.locator('#opens-in').innerText()).trim();
+    check(first !== second, `the countdown should move: ${JSON.stringify(first)} then ${JSON.stringify(second)}`);
+    const file = await screenshot(page, 'screen-not-open.png');
+    check(seen.errors.length === 0, `the page logged errors:\n  ${seen.errors.join('\n  ')}`);
+    return { countdown: second, shot: file };
+  } catch (e) {
+    await failureShot(page, screenshotDir, 'screen-failure.png', e);
+    throw e;
+  } finally {
+    await page.close();
+  }
+}
 
 async function drive(context) {
   const page = await context.newPage();
@@ -150,9 +185,11 @@ await run('screen', { dir: screenshotDir, stale: SHOTS }, async (browser) => {
     deviceScaleFactor: 1,
     timezoneId: 'Asia/Shanghai',
   });
+  const later = laterUrl ? await notOpen(context) : null;
   const r = await drive(context);
   await context.close();
   return (
+    (later ? `before opening: ${later.countdown}; ` : '') +
     `QR …${r.before.slice(-12)} -> …${r.after.slice(-12)}; ` +
     `counter 0 / ${expected} -> ${r.counter}; latest ${JSON.stringify(r.arrival)}; screenshots ${r.shots.join(', ')}`
   );

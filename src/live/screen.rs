@@ -161,6 +161,8 @@ pub struct ScreenState {
     pub ends_at: DateTime<Utc>,
     pub venue: Option<String>,
     pub window: WindowState,
+    /// When check-in opens (before it does, the screen counts down to it).
+    pub opens_at: DateTime<Utc>,
     /// Absent when no code is shown (before the window opens, after check-out closes).
     pub qr: Option<QrView>,
     /// The QR as SVG, ready to put on the page.
@@ -200,6 +202,7 @@ pub async fn state(app: &Ctx, scope: &ClassScope, session: &class_session::Model
         ends_at: session.ends_at,
         venue: session.venue.clone(),
         window: attendance.window,
+        opens_at: crate::timetable::window::opens_at(session),
         qr,
         qr_svg,
         counts: counts(&attendance),

@@ -37,6 +37,21 @@ async fn the_big_screen_rotates_its_qr_and_counts_an_arrival() {
     let link: Value = response.json().await.unwrap();
     let url = link["url"].as_str().expect("the screen link's url").to_owned();
     assert!(url.starts_with(&app.address), "the screen link points at the test server: {url}");
+    // A second session this afternoon (14:00 China time): its screen counts down to check-in opening.
+    let later = app.add_session(&f.admin_token, &f.class_id, "2026-11-26T06:00:00Z", "2026-11-26T09:00:00Z", 3.0).await;
+    let later_link: Value = app
+        .post_json(&format!("/api/v1/sessions/{later}/screen-links"), Some(&f.admin_token), &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let later_url = later_link["url"].as_str().unwrap().to_owned();
+    let opens_at = {
+        use sea_orm::EntityTrait;
+        let id: uuid::Uuid = later.parse().unwrap();
+        let s = rollcall::entity::class_session::Entity::find_by_id(id).one(&app.state.db).await.unwrap().unwrap();
+        rollcall::clock::local_hhmm(rollcall::timetable::window::opens_at(&s))
+    };
     // Logging in happens before the script starts, so the exchange below is only the clock turn and the scan.
     let trainee_token = app.trainee_token(&invite_code, "phone-screen-e2e-00").await;
     let artifacts: PathBuf = manifest_dir().join("tests/artifacts");
@@ -47,6 +62,7 @@ async fn the_big_screen_rotates_its_qr_and_counts_an_arrival() {
         .arg("e2e/screen.mjs")
         .args([url.as_str(), &EXPECTED.to_string(), "学**0"])
         .arg(&artifacts)
+        .args([later_url.as_str(), opens_at.as_str()])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -93,7 +109,8 @@ async fn the_big_screen_rotates_its_qr_and_counts_an_arrival() {
     assert!(status.success(), "e2e/screen.mjs failed ({status}) {report}");
     assert!(shown_first.is_some(), "e2e/screen.mjs never printed READY {report}");
     println!("{}", lines_seen.join("\n"));
-    for shot in ["screen-before.png", "screen-after.png"] {
+    assert!(lines_seen.iter().any(|l| l.contains("before opening: 还有")), "{report}");
+    for shot in ["screen-before.png", "screen-after.png", "screen-not-open.png"] {
         let path = artifacts.join(shot);
         assert!(path.metadata().is_ok_and(|m| m.len() > 0), "screenshot {} was not written", path.display());
     }

@@ -54,6 +54,20 @@ async fn the_daily_notice_names_who_was_late_absent_or_on_leave_and_prints() {
     assert!(html.contains("考勤公示") && html.contains(&f.trainees[3].0) && html.contains("旷课（1）"), "{html}");
     assert!(html.contains("<td>病假</td>") && html.contains("请假（2）"), "{html}");
     assert!(!html.contains("参加市委会议") && !html.contains("发烧"), "no private reason on the posted page: {html}");
+    // On a phone: names stay on one line and the tables, not the page, scroll sideways.
+    if crate::e2e::browser_ready().await {
+        let artifacts = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/artifacts");
+        let run = tokio::process::Command::new("node")
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .arg("e2e/notice.mjs")
+            .arg(url)
+            .arg(&artifacts)
+            .kill_on_drop(true)
+            .output();
+        let output = tokio::time::timeout(std::time::Duration::from_secs(60), run).await.unwrap().unwrap();
+        let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        assert!(output.status.success(), "e2e/notice.mjs failed\n{stdout}\n{stderr}");
+    }
 
     let font = &app.state.settings.report.cjk_font_path;
     if !font.exists() {

@@ -95,7 +95,7 @@
     ul.innerHTML = '';
     var bad = page.items
       .filter(function (a) {
-        return a.result !== 'ok';
+        return a.result !== 'ok' && a.result !== 'already';
       })
       .slice(0, 20);
     if (!bad.length) {
@@ -103,12 +103,17 @@
     }
     bad.forEach(function (a) {
       var li = R.el('li');
-      var left = R.el('div', '', REASONS[a.result] || a.result);
+      // Who (name and unit), why, how far, and when.
+      var left = R.el('div', 'who', a.name ? a.name : '未识别的手机');
+      if (a.unit) {
+        left.appendChild(R.el('small', '', a.unit));
+      }
       left.appendChild(
         R.el(
           'small',
-          '',
-          (a.distance_m != null ? '距离 ' + Math.round(a.distance_m) + ' 米 · ' : '') + (a.client_addr || '')
+          'why',
+          (a.result_label || REASONS[a.result] || a.result) +
+            (a.distance_m != null ? ' · 距离 ' + Math.round(a.distance_m) + ' 米' : '')
         )
       );
       li.appendChild(left);

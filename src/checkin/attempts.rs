@@ -73,6 +73,11 @@ pub struct AttemptView {
     /// Distance from the geofence centre, when a position was checked.
     pub distance_m: Option<f64>,
     pub token_step: Option<i64>,
+    /// Who tried, when the attempt could be tied to a person (for staff: the phone monitor and the board).
+    pub name: Option<String>,
+    pub unit: Option<String>,
+    /// `result` in Chinese, for staff to read.
+    pub result_label: String,
 }
 
 impl From<checkin_attempt::Model> for AttemptView {
@@ -83,6 +88,7 @@ impl From<checkin_attempt::Model> for AttemptView {
             enrollment_id: m.enrollment_id,
             person_id: m.person_id,
             kind: m.kind.as_str().to_owned(),
+            result_label: result_label(&m.result).to_owned(),
             result: m.result,
             client_addr: m.client_addr,
             user_agent: m.user_agent,
@@ -93,6 +99,8 @@ impl From<checkin_attempt::Model> for AttemptView {
             coord: m.coord,
             distance_m: m.distance_m,
             token_step: m.token_step,
+            name: None,
+            unit: None,
         }
     }
 }
@@ -116,7 +124,41 @@ pub async fn list(
         .limit(page.limit())
         .all(db)
         .await?;
-    Ok(page.wrap(rows.into_iter().map(AttemptView::from).collect(), total))
+    let mut views: Vec<AttemptView> = rows.into_iter().map(AttemptView::from).collect();
+    name_them(db, &mut views).await?;
+    Ok(page.wrap(views, total))
+}
+
+/// Fills in who made each attempt: by the enrolment it was tied to, else by the person who logged in.
+async fn name_them(db: &DatabaseConnection, views: &mut [AttemptView]) -> AppResult<()> {
+    use crate::entity::enrollment;
+    let enrollments: Vec<Uuid> = views.iter().filter_map(|v| v.enrollment_id).collect();
+    let by_enrollment: std::collections::HashMap<Uuid, Uuid> = if enrollments.is_empty() {
+        Default::default()
+    } else {
+        enrollment::Entity::find()
+            .filter(enrollment::Column::Id.is_in(enrollments))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|e| (e.id, e.person_id))
+            .collect()
+    };
+    let person_of = |v: &AttemptView| v.enrollment_id.and_then(|e| by_enrollment.get(&e).copied()).or(v.person_id);
+    let mut people: Vec<Uuid> = views.iter().filter_map(person_of).collect();
+    people.sort();
+    people.dedup();
+    if people.is_empty() {
+        return Ok(());
+    }
+    let found = crate::roster::service::people_by_id(db, people).await?;
+    for v in views.iter_mut() {
+        if let Some(p) = person_of(v).and_then(|id| found.get(&id)) {
+            v.name = Some(p.name.clone());
+            v.unit = Some(p.unit.clone());
+        }
+    }
+    Ok(())
 }
 
 /// What an attempt's result means, for staff to read (the trainee saw the longer message of its error code).

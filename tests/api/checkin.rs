@@ -266,6 +266,9 @@ async fn failed_attempts_are_recorded_for_staff() {
     assert!(attempt["distance_m"].as_f64().unwrap() > 5000.0);
     assert_eq!(attempt["device"], "phone-0000-abcdef");
     assert!(attempt["token_step"].is_i64());
+    // Staff read who failed and why (the phone monitor shows them).
+    assert_eq!(attempt["name"], f.trainees[0].0.as_str(), "{attempt}");
+    assert!(attempt["unit"].is_string() && attempt["result_label"] == "不在签到范围内", "{attempt}");
 
     let ok = json!({"lat": CENTRE.0, "lng": CENTRE.1, "accuracy_m": 15, "coord": "gcj02"});
     assert_eq!(app.scan(&token, &qr, &nonce(), Some(ok)).await.status(), 201);

@@ -70,9 +70,58 @@ impl Writer {
         self.y -= height;
     }
 
+    /// A row of cells that wrap within their widths: each cell is `(x, width, text)` in mm; the row is as tall as
+    /// its tallest cell. A row that does not fit goes to a new page, where `header` (a row of the same columns) is
+    /// written again first.
+    pub fn wrapped_row(&mut self, size: f32, cells: &[(f32, f32, String)], header: Option<&[(f32, f32, String)]>) {
+        let line = size * 0.3528 * 1.45;
+        let lines: Vec<Vec<String>> = cells.iter().map(|(_, width, text)| wrap(text, *width, size)).collect();
+        let height = lines.iter().map(Vec::len).max().unwrap_or(1).max(1) as f32 * line + size * 0.3528 * 0.3;
+        if self.y - height < BOTTOM {
+            self.pages.push(Vec::new());
+            self.y = TOP;
+            if let Some(header) = header {
+                self.wrapped_row(size, header, None);
+            }
+        }
+        for ((x, _, _), cell) in cells.iter().zip(&lines) {
+            let top = self.y;
+            for text in cell {
+                self.text(*x, size, text);
+                self.y -= line;
+            }
+            self.y = top;
+        }
+        self.y -= height;
+    }
+
     pub fn gap(&mut self, mm: f32) {
         self.y -= mm;
     }
+}
+
+/// The width of `c` at `size` points, in mm: CJK and other wide characters are one em, the rest about half.
+fn char_mm(c: char, size: f32) -> f32 {
+    let em = size * 0.3528;
+    if c.is_ascii() { em * 0.55 } else { em }
+}
+
+/// `text` broken into lines no wider than `width` mm (a character wider than the column gets a line of its own).
+pub fn wrap(text: &str, width: f32, size: f32) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    let mut used = 0.0;
+    for c in text.chars() {
+        let w = char_mm(c, size);
+        if used + w > width && !lines.last().is_some_and(String::is_empty) {
+            lines.push(String::new());
+            used = 0.0;
+        }
+        if let Some(last) = lines.last_mut() {
+            last.push(c);
+        }
+        used += w;
+    }
+    lines
 }
 
 impl Writer {
@@ -81,5 +130,21 @@ impl Writer {
         let pages = self.pages.into_iter().map(|ops| PdfPage::new(Mm(PAGE_W), Mm(PAGE_H), ops)).collect();
         let options = PdfSaveOptions { subset_fonts: true, ..PdfSaveOptions::default() };
         doc.with_pages(pages).save(&options, &mut Vec::new())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn text_wraps_within_its_width_and_keeps_every_character() {
+        let title = "专题讲授：深入学习贯彻党的二十届三中全会精神，进一步全面深化改革推进中国式现代化";
+        let lines = wrap(title, 40.0, 10.0);
+        assert!(lines.len() > 1, "{lines:?}");
+        assert_eq!(lines.concat(), title, "nothing is lost");
+        assert!(lines.iter().all(|l| l.chars().count() <= 11), "10 pt CJK is 3.5 mm: 11 a line in 40 mm: {lines:?}");
+        assert_eq!(wrap("", 40.0, 10.0), vec![String::new()]);
+        assert_eq!(wrap("短", 1.0, 10.0), vec!["短".to_owned()], "a character wider than the column still shows");
     }
 }

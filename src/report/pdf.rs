@@ -7,26 +7,30 @@ use crate::clock::local_hhmm;
 pub use crate::pdf::font;
 use crate::pdf::{LEFT, Writer};
 
+/// A 迟到/早退/旷课/请假 section: who, their unit, the session and the posted note, each wrapping in its column.
 fn section(w: &mut Writer, title: &str, lines: &[NoticeLine]) {
     w.gap(3.0);
     w.row(12.0, &[(LEFT, format!("{title}（{}人次）", lines.len()))]);
     if lines.is_empty() {
         w.row(10.0, &[(LEFT + 4.0, "无".to_owned())]);
+        return;
     }
+    let columns = [(4.0, 24.0), (30.0, 54.0), (86.0, 62.0), (150.0, 28.0)];
+    let header: Vec<(f32, f32, String)> = columns
+        .iter()
+        .zip(["姓名", "单位", "课程", "说明"])
+        .map(|((x, wd), h)| (LEFT + x, *wd, h.to_owned()))
+        .collect();
+    w.wrapped_row(10.0, &header, None);
     for l in lines {
-        w.row(
-            10.0,
-            &[
-                (LEFT + 4.0, l.name.clone()),
-                (LEFT + 30.0, l.unit.chars().take(16).collect()),
-                (
-                    LEFT + 86.0,
-                    format!("{} {}", local_hhmm(l.starts_at), l.session_title.chars().take(18).collect::<String>()),
-                ),
-                // The posted notice: the leave kind, never a staff reason or a sick note's text.
-                (LEFT + 150.0, l.public_note.chars().take(14).collect()),
-            ],
-        );
+        let cells = [
+            l.name.clone(),
+            l.unit.clone(),
+            format!("{} {}", local_hhmm(l.starts_at), l.session_title),
+            l.public_note.clone(),
+        ];
+        let row: Vec<(f32, f32, String)> = columns.iter().zip(cells).map(|((x, wd), c)| (LEFT + x, *wd, c)).collect();
+        w.wrapped_row(10.0, &row, Some(&header));
     }
 }
 
@@ -39,13 +43,26 @@ pub fn daily_notice(font: &ParsedFont, notice: &DailyNotice) -> Vec<u8> {
     w.row(11.0, &[(LEFT, format!("培训班编号 {}    {}", notice.class_code, notice.date.format("%Y年%m月%d日")))]);
     w.gap(3.0);
     w.row(12.0, &[(LEFT, "课程出勤情况".to_owned())]);
-    let columns = [0.0, 24.0, 100.0, 114.0, 128.0, 142.0, 156.0, 170.0];
-    let header = ["时间", "课程", "应到", "实到", "迟到", "早退", "请假", "旷课"];
-    w.row(10.0, &columns.iter().zip(header).map(|(x, h)| (LEFT + x, h.to_owned())).collect::<Vec<_>>());
+    let columns = [
+        (0.0, 23.5),
+        (24.0, 74.0),
+        (100.0, 12.0),
+        (114.0, 12.0),
+        (128.0, 12.0),
+        (142.0, 12.0),
+        (156.0, 12.0),
+        (170.0, 12.0),
+    ];
+    let header: Vec<(f32, f32, String)> = columns
+        .iter()
+        .zip(["时间", "课程", "应到", "实到", "迟到", "早退", "请假", "旷课"])
+        .map(|((x, wd), h)| (LEFT + x, *wd, h.to_owned()))
+        .collect();
+    w.wrapped_row(10.0, &header, None);
     for s in &notice.sessions {
         let cells = [
             format!("{}–{}", local_hhmm(s.starts_at), local_hhmm(s.ends_at)),
-            s.title.chars().take(22).collect(),
+            s.title.clone(),
             s.expected.to_string(),
             s.tally().attended().to_string(),
             s.late.to_string(),
@@ -53,7 +70,8 @@ pub fn daily_notice(font: &ParsedFont, notice: &DailyNotice) -> Vec<u8> {
             s.leave.to_string(),
             s.absent.to_string(),
         ];
-        w.row(10.0, &columns.iter().zip(cells).map(|(x, c)| (LEFT + x, c)).collect::<Vec<_>>());
+        let row: Vec<(f32, f32, String)> = columns.iter().zip(cells).map(|((x, wd), c)| (LEFT + x, *wd, c)).collect();
+        w.wrapped_row(10.0, &row, Some(&header));
     }
     section(&mut w, "迟到", &notice.late);
     section(&mut w, "早退", &notice.early_leave);

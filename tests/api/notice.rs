@@ -92,3 +92,54 @@ async fn the_daily_notice_names_who_was_late_absent_or_on_leave_and_prints() {
     let (status, code, _) = error_body(app.client.get(forged).send().await.unwrap()).await;
     assert_eq!((status, code.as_str()), (403, "forbidden"), "a link signs its date");
 }
+
+/// The notice PDF wraps long text within its columns instead of running off the page or over the next column
+/// (issue 15, item 2): a 40-character course title and a 60-character unit, read back with `pdftotext -layout`.
+#[tokio::test]
+async fn the_notice_pdf_wraps_long_titles_and_units_within_their_columns() {
+    use crate::helpers::ClockExt;
+    let app = spawn_app().await;
+    let font = &app.state.settings.report.cjk_font_path;
+    if !font.exists() {
+        assert!(!crate::helpers::must_run_everything(), "the PDF needs {} (fonts-noto-cjk)", font.display());
+        return;
+    }
+    let f = app.checkin_fixture(1, None).await;
+    let title = "专题讲授：深入学习贯彻党的二十届三中全会精神进一步全面深化改革推进中国式现代化的实践路径研究";
+    let unit = "某省某市某县人民政府办公室下属某某乡镇综合行政执法队及便民服务中心暨党群服务中心和新时代文明实践所联合党支部委员会办公室";
+    assert_eq!((title.chars().count(), unit.chars().count()), (46, 60));
+    let patch = json!({"title": title});
+    let path = format!("/api/v1/sessions/{}", f.session_id);
+    assert_eq!(app.send_json(reqwest::Method::PATCH, &path, Some(&f.admin_token), &patch).await.status(), 200);
+    let body = json!({"name": "欧阳长名", "phone": "13900008888", "unit": unit});
+    let added = app.post_json(&format!("/api/v1/classes/{}/roster", f.class_id), Some(&f.admin_token), &body).await;
+    assert_eq!(added.status(), 201);
+    app.clock.advance(chrono::Duration::hours(4)); // after the session: both are marked absent
+    rollcall::attendance::close::run_once(&app.state.db, app.clock.now_utc()).await.unwrap();
+
+    let body: Value = app
+        .get(&format!("/api/v1/classes/{}/notice?date=2026-11-26", f.class_id), Some(&f.admin_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let pdf = app.client.get(body["pdf_url"].as_str().unwrap()).send().await.unwrap().bytes().await.unwrap();
+    let Some((text, png)) = crate::certificates::read_pdf(&pdf, "notice-wrapped.png") else { return };
+    // Every piece of the wrapped title and unit is in the text, each piece on its own line at the column's place.
+    for (whole, width) in [(title, 74.0), (unit, 54.0)] {
+        let pieces = rollcall::pdf::wrap(whole, width, 10.0);
+        assert!(pieces.len() > 1, "long enough to wrap: {pieces:?}");
+        let mut columns = Vec::new();
+        for piece in &pieces {
+            let line =
+                text.lines().find(|l| l.contains(piece.as_str())).unwrap_or_else(|| panic!("{piece} in\n{text}"));
+            columns.push(line[..line.find(piece.as_str()).unwrap()].chars().count());
+        }
+        let first = columns[0];
+        assert!(
+            columns.iter().all(|c| c.abs_diff(first) <= 2),
+            "the pieces line up in one column: {columns:?}\n{text}"
+        );
+    }
+    assert!(png.exists(), "rendered to {}", png.display());
+}

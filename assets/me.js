@@ -43,7 +43,12 @@
         message('load-error', failed(res));
         return;
       }
-      var t = res.body.totals;
+      // The totals of the current class (running classes come first), not of every class added together.
+      var classes = res.body.classes || [];
+      var current = classes[0];
+      var t = current ? current.totals : res.body.totals;
+      $('t-class').textContent = current ? current.class_name + (current.finished ? '（已结业）' : '') : '';
+      $('t-class').classList.toggle('hidden', !current || classes.length < 2);
       $('t-present').textContent = t.present;
       $('t-late').textContent = t.late;
       $('t-early').textContent = t.early_leave;
@@ -56,7 +61,24 @@
       if (!list.length) {
         ul.appendChild(el('li', 'empty', '暂无考勤记录，课程开始后在这里显示。'));
       }
+      // Grouped by class, in the order of `classes`; a heading per class when there is more than one.
+      var order = classes.map(function (c) {
+        return c.class_id;
+      });
+      list.sort(function (a, b) {
+        return order.indexOf(a.class_id) - order.indexOf(b.class_id);
+      });
+      var shownClass = null;
       list.forEach(function (s) {
+        if (classes.length > 1 && s.class_id !== shownClass) {
+          shownClass = s.class_id;
+          var c = classes[order.indexOf(s.class_id)] || {};
+          var head = el('li', 'class-head', (c.class_name || '') + (c.finished ? '（已结业）' : ''));
+          if (c.totals) {
+            head.appendChild(el('small', 'muted', ' 已获 ' + c.totals.credit_hours_earned + ' 学时'));
+          }
+          ul.appendChild(head);
+        }
         var li = el('li');
         li.dataset.sessionId = s.session_id;
         var row = el('div', 'row');

@@ -15,7 +15,7 @@ use crate::audit::{self, Actor, Change};
 use crate::class::ClassScope;
 use crate::ctx::{At, AttendanceEvent, Committed, EventKind};
 use crate::entity::attendance::AttendanceSource;
-use crate::entity::{attendance, class_session, enrollment};
+use crate::entity::{attendance, class_session, enrollment, training_class};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::roster::service::{all_active, people_by_id};
 use crate::timetable::model::Credit;
@@ -222,8 +222,20 @@ pub struct Totals {
     pub credit_hours_earned: f64,
 }
 
+/// One of the trainee's classes with its own totals.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MyClassAttendance {
+    pub class_id: Uuid,
+    pub class_name: String,
+    /// The class has finished (结业).
+    pub finished: bool,
+    pub totals: Totals,
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MyAttendance {
+    /// Each class with its totals: running classes first, then finished ones, latest first.
+    pub classes: Vec<MyClassAttendance>,
     pub sessions: Vec<MySessionAttendance>,
     pub totals: Totals,
 }
@@ -361,6 +373,7 @@ async fn record_of(
         .collect();
     let mut tally = Tally::default();
     let mut earned_centi = 0i64;
+    let mut per_class: HashMap<Uuid, (Tally, i64)> = HashMap::new();
     let mut list: Vec<MySessionAttendance> = sessions
         .iter()
         .map(|s| {
@@ -368,8 +381,11 @@ async fn record_of(
             let status = row.map(|r| r.status);
             if let Some(status) = status.filter(|_| s.counts_toward_attendance) {
                 tally.add(status);
+                let class = per_class.entry(s.class_id).or_default();
+                class.0.add(status);
                 if status.attended() {
                     earned_centi += i64::from(s.credit_centi);
+                    class.1 += i64::from(s.credit_centi);
                 }
             }
             MySessionAttendance {
@@ -388,15 +404,34 @@ async fn record_of(
         .collect();
     list.sort_by_key(|s| s.starts_at);
     let count = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
-    let totals = Totals {
+    let totals_of = |tally: &Tally, earned: i64| Totals {
         present: count(tally.present),
         late: count(tally.late),
         early_leave: count(tally.early_leave),
         absent: count(tally.absent),
         leave: count(tally.leave),
-        credit_hours_earned: earned_centi as f64 / 100.0,
+        credit_hours_earned: earned as f64 / 100.0,
     };
-    Ok(MyAttendance { sessions: list, totals })
+    let totals = totals_of(&tally, earned_centi);
+    let mut classes: Vec<(training_class::Model, MyClassAttendance)> = training_class::Entity::find()
+        .filter(training_class::Column::Id.is_in(enrollments.iter().map(|e| e.class_id).collect::<Vec<_>>()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let (t, earned) = per_class.get(&c.id).cloned().unwrap_or_default();
+            let view = MyClassAttendance {
+                class_id: c.id,
+                class_name: c.name.clone(),
+                finished: c.status == training_class::ClassStatus::Finished,
+                totals: totals_of(&t, earned),
+            };
+            (c, view)
+        })
+        .collect();
+    classes.sort_by(|(a, va), (b, vb)| va.finished.cmp(&vb.finished).then(b.start_date.cmp(&a.start_date)));
+    let classes = classes.into_iter().map(|(_, v)| v).collect();
+    Ok(MyAttendance { classes, sessions: list, totals })
 }
 
 /// Staff open check-in now (before the scheduled window, or again after a close), or close it now.

@@ -467,3 +467,31 @@ async fn a_restart_catches_up_on_sessions_that_closed_while_it_was_down() {
         .unwrap();
     assert!(list["entries"].as_array().unwrap().iter().all(|e| e["status"] == "absent" && e["source"] == "auto"));
 }
+
+/// A trainee in two classes sees each class's own totals, the running class first (issue 15, item 9).
+#[tokio::test]
+async fn my_attendance_is_per_class_with_the_running_class_first() {
+    let app = spawn_app().await;
+    let f = app.checkin_fixture(1, None).await;
+    let token = login(&app, &f.trainees[0].1, 0).await;
+    let qr = app.qr_token(&f.admin_token, &f.session_id).await;
+    assert_eq!(app.scan(&token, &qr, &nonce(), None).await.status(), 201);
+    // The same person (same phone) was in a class that finished earlier.
+    let old = app.create_class(&f.admin_token, "OLD-2026-01").await;
+    let csv = format!("姓名,手机号,单位\n{},{}0000,测试单位0\n", f.trainees[0].0, f.phone_prefix);
+    app.import_roster_csv(&f.admin_token, &old, &csv).await;
+    let path = format!("/api/v1/classes/{old}");
+    let finished = json!({"status": "finished"});
+    assert_eq!(app.send_json(reqwest::Method::PATCH, &path, Some(&f.admin_token), &finished).await.status(), 200);
+
+    let mine: Value = app.get("/api/v1/me/attendance", Some(&token)).await.json().await.unwrap();
+    let classes = mine["classes"].as_array().unwrap();
+    assert_eq!(classes.len(), 2, "{mine}");
+    assert_eq!(
+        (classes[0]["class_id"].as_str(), classes[0]["finished"].as_bool()),
+        (Some(f.class_id.as_str()), Some(false))
+    );
+    assert_eq!(classes[0]["totals"]["present"], 1, "the running class's own totals: {mine}");
+    assert_eq!((classes[1]["class_id"].as_str(), classes[1]["finished"].as_bool()), (Some(old.as_str()), Some(true)));
+    assert_eq!(classes[1]["totals"]["present"], 0);
+}

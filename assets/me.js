@@ -249,6 +249,36 @@
       ul.appendChild(li);
     });
   }
+  /** The days of the chosen class as 12月3日 周四 (China time), today chosen when it is one of them. */
+  function fillDays() {
+    var select = $('leave-date');
+    var chosen = select.value || TODAY;
+    select.innerHTML = '';
+    var id = $('leave-class').value;
+    var e = ((me && me.enrollments) || []).filter(function (x) {
+      return x.class.id === id;
+    })[0];
+    if (!e) {
+      return;
+    }
+    var WEEK = ['周日', '周一', '周二', '周三', '周四', '周五', '周六'];
+    var day = new Date(e.class.start_date + 'T00:00:00Z');
+    var end = new Date(e.class.end_date + 'T00:00:00Z');
+    var values = [];
+    for (var n = 0; day <= end && n < 366; n++) {
+      var value = day.toISOString().slice(0, 10);
+      var text = day.getUTCMonth() + 1 + '月' + day.getUTCDate() + '日 ' + WEEK[day.getUTCDay()];
+      var o = el('option', '', value === TODAY ? text + '（今天）' : text);
+      o.value = value;
+      select.appendChild(o);
+      values.push(value);
+      day = new Date(day.getTime() + 86400000);
+    }
+    select.value = values.indexOf(chosen) >= 0 ? chosen : values.filter(function (v) {
+      return v >= TODAY;
+    })[0] || values[0];
+  }
+
   function loadSessions() {
     var date = $('leave-date').value || TODAY;
     return api('GET', '/me/sessions?date=' + encodeURIComponent(date)).then(function (res) {
@@ -349,6 +379,7 @@
         }
         $('leave-reason').value = '';
         $('leave-file').value = '';
+        $('leave-file-name').textContent = '未选择';
         kind.checked = false;
         markKinds();
         message('leave-ok', '已提交，等待' + (res.body.waiting_for_label || '') + '审批');
@@ -676,6 +707,7 @@
           o.value = e.class.id;
           select.appendChild(o);
         });
+        fillDays();
         $('app').classList.remove('hidden');
         show(location.hash.slice(1));
         if (current !== 'inbox') {
@@ -690,12 +722,16 @@
       show(b.dataset.tab);
     };
   });
-  $('leave-date').value = TODAY;
   $('leave-date').onchange = function () {
     loadSessions().catch(netError);
   };
   $('leave-class').onchange = function () {
+    fillDays();
     loadSessions().catch(netError);
+  };
+  $('leave-file').onchange = function () {
+    var f = this.files[0];
+    $('leave-file-name').textContent = f ? f.name : '未选择';
   };
   Array.prototype.forEach.call(document.querySelectorAll('#leave-kinds input'), function (i) {
     i.onchange = markKinds;

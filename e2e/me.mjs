@@ -154,7 +154,15 @@ async function askForLeave(page, seen, { session, kind, label, reason, image }) 
     `tapping ${label} should select it and mark it\n  ${await describe(page)}`,
   );
   await page.locator('#leave-reason').fill(reason);
-  if (image) await page.locator('#leave-file').setInputFiles({ name: 'sick-note.png', mimeType: 'image/png', buffer: PNG });
+  if (image) {
+    await page.locator('#leave-file').setInputFiles({ name: 'sick-note.png', mimeType: 'image/png', buffer: PNG });
+    // The file picker is a Chinese button with the chosen file's name, not the browser's "Choose File".
+    check(
+      (await page.locator('label.file-button').innerText()).trim() === '选择图片' &&
+        (await page.locator('#leave-file-name').innerText()).trim() === 'sick-note.png',
+      `the picker should read 选择图片 and show sick-note.png\n  ${await describe(page)}`,
+    );
+  }
   const before = seen.answers.length;
   const listed = await page.locator('#leave-list li.leave').count();
   await page.locator('#leave-submit').click();
@@ -278,6 +286,9 @@ async function drive(context, driver) {
       [sick.id, personal.id],
     );
     check((await page.locator('#leave-date').inputValue()) === s.today, `the date should default to ${s.today}`);
+    // Days read as 11月26日 周四 in China time, whatever language the browser has.
+    const shownDay = (await page.locator('#leave-date option:checked').innerText()).trim();
+    check(/^\d{1,2}月\d{1,2}日 周[一二三四五六日]（今天）$/.test(shownDay), `the chosen day should read like 11月26日 周四（今天）, reads ${JSON.stringify(shownDay)}`);
     check(
       (await page.locator('#leave-class option').count()) === 1 && (await page.locator('#leave-class').inputValue()) === s.class_id,
       'the class picker should hold the trainee\'s one class',

@@ -37,7 +37,7 @@ import {
   waiter,
 } from './lib.mjs';
 
-const SHOTS = ['monitor-before.png', 'monitor-after.png', 'monitor-failure.png'];
+const SHOTS = ['monitor-before.png', 'monitor-after.png', 'monitor-undone.png', 'monitor-failure.png'];
 
 const usage = 'usage: node e2e/monitor.mjs BASE_URL SESSION_ID USERNAME PASSWORD REASON SCREENSHOT_DIR ENROLLMENT_ID=NAME...';
 const argv = args(usage, 8, Infinity);
@@ -82,7 +82,12 @@ function watch(page) {
   // The reason prompt gets the reason; anything else (an alert with a server error) is recorded and dismissed.
   page.on('dialog', async (d) => {
     seen.dialogs.push({ type: d.type(), message: d.message() });
-    if (d.type() === 'prompt') await d.accept(reason);
+    if (d.type() === 'prompt') {
+      const answer = seen.nextAnswer ?? reason;
+      seen.nextAnswer = undefined;
+      await d.accept(answer);
+      return;
+    }
     else await d.dismiss();
   });
   page.on('request', (r) => {
@@ -246,6 +251,33 @@ async function drive(context) {
       JSON.stringify(countsAfter) === JSON.stringify(want),
       `the counters should read ${JSON.stringify(want)}, read ${JSON.stringify(countsAfter)} (screenshot ${afterShot})`,
     );
+    // The state of check-in, its switch, and the day's sessions.
+    check((await page.locator('#state').innerText()).trim() === '签到中', `#state should say 签到中\n  ${await describe(page)}`);
+    check((await page.locator('#toggle').innerText()).trim() === '结束签到', `#toggle should offer 结束签到`);
+    check((await page.locator('#switch option:checked').count()) === 1, `#switch should hold this session, chosen`);
+    // An empty reason is refused with a message, and nothing is sent.
+    const sent = seen.corrections.length;
+    const other = staying[0];
+    seen.nextAnswer = '   ';
+    await page.locator(`#missing li[data-enrollment="${other.id}"]`).getByRole('button', { name: '请假' }).click();
+    await page.waitForTimeout(300);
+    const alerts = seen.dialogs.filter((d) => d.type === 'alert');
+    check(
+      alerts.length === 1 && alerts[0].message.includes('必须填写原因') && seen.corrections.length === sent,
+      `an empty reason should be refused with a message and send nothing: ${JSON.stringify(seen.dialogs)}`,
+    );
+    // The wrong 请假 is undone (with a reason): back among the missing.
+    const done = page.locator(`#arrived li[data-enrollment="${leaving.id}"]`);
+    await done.getByRole('button', { name: '撤销' }).click();
+    await waitUntil(
+      page,
+      `${leaving.name} back in #missing after undoing the 请假`,
+      (id) =>
+        Boolean(document.querySelector(`#missing li[data-enrollment="${id}"]`)) &&
+        document.getElementById('c-leave').textContent.trim() === '0',
+      leaving.id,
+    );
+    await screenshot(page, 'monitor-undone.png');
     // Successful check-ins are not "abnormal attempts".
     const attempts = (await page.locator('#attempts').innerText()).trim();
     check(attempts === '暂无异常', `#attempts should say 暂无异常, says ${JSON.stringify(attempts)} (screenshot ${afterShot})`);

@@ -89,7 +89,8 @@ async fn the_staff_monitor_drops_an_arrival_and_marks_leave_with_one_tap() {
         assert!(path.metadata().is_ok_and(|m| m.len() > 0), "screenshot {} was not written", path.display());
     }
 
-    // The server recorded what the page showed: the second trainee is on leave, with the reason as the note.
+    // The server recorded what the page did: the second trainee was marked 请假, then the mark was undone, so they
+    // have no record again; both steps are audited with the reason, the undo newest.
     let response = app.get(&format!("/api/v1/sessions/{}/attendance", f.session_id), Some(&f.admin_token)).await;
     assert_eq!(response.status(), 200, "attendance list");
     let list: Value = response.json().await.unwrap();
@@ -98,17 +99,22 @@ async fn the_staff_monitor_drops_an_arrival_and_marks_leave_with_one_tap() {
         .iter()
         .find(|e| e["enrollment_id"] == leaving_enrollment.as_str())
         .unwrap_or_else(|| panic!("{leaving} ({leaving_enrollment}) is not in the attendance list: {list}"));
-    assert_eq!(entry["status"], "leave", "{leaving} was marked 请假 on the monitor: {entry}");
-    assert_eq!(entry["note"], REASON, "the prompt's answer is the note: {entry}");
+    assert_eq!(entry["status"], Value::Null, "{leaving}'s 请假 was undone on the monitor: {entry}");
 
-    // And audited the correction, with its reason, as the newest attendance entry.
     let response = app.get("/api/v1/audit?entity=attendance", Some(&f.admin_token)).await;
     assert_eq!(response.status(), 200, "audit trail");
     let audit: Value = response.json().await.unwrap();
-    let newest = &audit["items"][0];
-    assert_eq!(newest["action"], "attendance.correct", "the newest attendance audit entry: {audit}");
-    assert_eq!(newest["reason"], REASON, "the correction's reason is audited: {newest}");
-    assert_eq!(newest["after"]["enrollment_id"], leaving_enrollment.as_str(), "the audited correction: {newest}");
-    assert_eq!(newest["after"]["status"], "leave", "the audited correction: {newest}");
+    let (newest, correction) = (&audit["items"][0], &audit["items"][1]);
+    assert_eq!(newest["action"], "attendance.undo", "the newest attendance audit entry: {audit}");
+    assert_eq!(newest["reason"], REASON, "the undo's reason is audited: {newest}");
+    assert_eq!(correction["action"], "attendance.correct", "{audit}");
+    assert_eq!(correction["reason"], REASON, "the correction's reason is audited: {correction}");
+    assert_eq!(
+        correction["after"]["enrollment_id"],
+        leaving_enrollment.as_str(),
+        "the audited correction: {correction}"
+    );
+    assert_eq!(correction["after"]["status"], "leave", "the audited correction: {correction}");
     assert_eq!(newest["actor_id"], staff.id.to_string(), "the staff member who tapped is the actor: {newest}");
+    assert_eq!(correction["actor_id"], staff.id.to_string(), "{correction}");
 }

@@ -85,8 +85,6 @@ pub async fn for_session(
     Ok(SessionAttendance { session_id: session.id, window: window_state(session, now), entries })
 }
 
-/// A staff correction: sets the status with a mandatory reason; before, after, who and when go to the audit trail
-/// in the same transaction.
 /// One staff correction of one trainee's record.
 pub struct Correction<'a> {
     pub enrollment_id: Uuid,
@@ -94,6 +92,17 @@ pub struct Correction<'a> {
     pub reason: &'a str,
 }
 
+/// The enrolment `id` of the class, or `not_found` in the words a staff member reads.
+async fn enrollment_in(db: &DatabaseConnection, scope: &ClassScope, id: Uuid) -> AppResult<enrollment::Model> {
+    enrollment::Entity::find_by_id(id)
+        .filter(enrollment::Column::ClassId.eq(scope.class.id))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::with_message(ErrorCode::NotFound, "本班名单中没有该学员"))
+}
+
+/// A staff correction: sets the status with a mandatory reason; before, after, who and when go to the audit trail
+/// in the same transaction.
 pub async fn correct(
     at: At<'_>,
     actor: &Actor,
@@ -104,11 +113,7 @@ pub async fn correct(
     let (db, now) = (&at.db, at.now);
     let Correction { enrollment_id, status, reason } = correction;
     let reason = audit::required_reason(reason, "修改考勤必须填写原因")?;
-    let e = enrollment::Entity::find_by_id(enrollment_id)
-        .filter(enrollment::Column::ClassId.eq(scope.class.id))
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::with_message(ErrorCode::NotFound, "本班名单中没有该学员"))?;
+    let e = enrollment_in(db, scope, enrollment_id).await?;
     let (session_id, class_id) = (session.id, session.class_id);
     let actor = actor.clone();
     let guard = at.guard();
@@ -254,11 +259,7 @@ pub async fn undo_correction(
 ) -> AppResult<Option<AttendanceStatus>> {
     let (db, now) = (&at.db, at.now);
     let reason = audit::required_reason(reason, "撤销修改必须填写原因")?;
-    let e = enrollment::Entity::find_by_id(enrollment_id)
-        .filter(enrollment::Column::ClassId.eq(scope.class.id))
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::with_message(ErrorCode::NotFound, "本班名单中没有该学员"))?;
+    let e = enrollment_in(db, scope, enrollment_id).await?;
     let (session_id, class_id) = (session.id, session.class_id);
     let actor = actor.clone();
     let guard = at.guard();

@@ -547,6 +547,42 @@ async fn trainee_page(
     page(status, &shown)
 }
 
+/// What a form posted from the trainee page's 考勤记录 carries: the person, the trainee, and the ticked sessions (`s`).
+struct Ticked {
+    session: Session,
+    scope: ClassScope,
+    e: crate::entity::enrollment::Model,
+    p: crate::entity::person::Model,
+    sessions: Vec<Uuid>,
+}
+
+impl Ticked {
+    /// The trainee page again with `why` above it, answered with `code`.
+    async fn refuse(&self, state: &AppState, why: String, code: StatusCode) -> AppResult<HttpResponse> {
+        trainee_page(state, &self.session, &self.scope, &self.e, &self.p, None, None, Some(why), code).await
+    }
+}
+
+/// The checks both 补假 and 不计考勤 start with (CSRF, the class, the trainee), and the ticked sessions.
+async fn ticked(
+    req: &HttpRequest,
+    state: &AppState,
+    (class, eid): (String, String),
+    form: &[(String, String)],
+) -> AppResult<Result<Ticked, HttpResponse>> {
+    let csrf = form.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str());
+    let session = match posting(req, state, csrf).await? {
+        Ok(session) => session,
+        Err(answer) => return Ok(Err(answer)),
+    };
+    let (scope, e, p) = match entry_scoped(state, &session, &class, &eid).await? {
+        Ok(found) => found,
+        Err(answer) => return Ok(Err(answer)),
+    };
+    let sessions = form.iter().filter(|(k, _)| k == "s").filter_map(|(_, v)| v.parse().ok()).collect();
+    Ok(Ok(Ticked { session, scope, e, p, sessions }))
+}
+
 /// 补假: leave recorded by staff after the fact for the ticked sessions (`s`), approved at once by the leave
 /// service (the sessions turn 请假, the trainee is told, the reason is audited).
 async fn record_leave(
@@ -556,41 +592,29 @@ async fn record_leave(
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
     let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or_default();
-    let session = match posting(&req, &state, Some(field("csrf"))).await? {
-        Ok(session) => session,
+    let t = match ticked(&req, &state, path.into_inner(), &form).await? {
+        Ok(t) => t,
         Err(answer) => return Ok(answer),
     };
-    let (class, eid) = path.into_inner();
-    let (scope, e, p) = match entry_scoped(&state, &session, &class, &eid).await? {
-        Ok(found) => found,
-        Err(answer) => return Ok(answer),
-    };
-    let sessions: Vec<Uuid> = form.iter().filter(|(k, _)| k == "s").filter_map(|(_, v)| v.parse().ok()).collect();
-    let refuse = |why: String| {
-        let (state, session, scope, e, p) = (&state, &session, &scope, &e, &p);
-        async move { trainee_page(state, session, scope, e, p, None, None, Some(why), StatusCode::BAD_REQUEST).await }
-    };
-    if sessions.is_empty() {
-        return refuse("补假请先在考勤记录中勾选课程".to_owned()).await;
+    if t.sessions.is_empty() {
+        return t.refuse(&state, "补假请先在考勤记录中勾选课程".to_owned(), StatusCode::BAD_REQUEST).await;
     }
     let Some(kind) = LeaveKind::parse(field("kind")) else {
-        return refuse("请选择请假类型".to_owned()).await;
+        return t.refuse(&state, "请选择请假类型".to_owned(), StatusCode::BAD_REQUEST).await;
     };
     let input = crate::leave::model::LeaveRecordInput {
-        enrollment_id: e.id,
+        enrollment_id: t.e.id,
         kind,
         reason: field("reason").to_owned(),
-        session_ids: Some(sessions),
+        session_ids: Some(t.sessions.clone()),
         starts_at: None,
         ends_at: None,
         record_reason: field("record_reason").to_owned(),
     };
-    match crate::leave::service::record(state.at_now(), &session.staff, &scope, input).await {
-        Ok(_) => Ok(see_other(&format!("/console/classes/{}/roster/{}?leave=1", scope.class.id, e.id))),
+    match crate::leave::service::record(state.at_now(), &t.session.staff, &t.scope, input).await {
+        Ok(_) => Ok(see_other(&format!("/console/classes/{}/roster/{}?leave=1", t.scope.class.id, t.e.id))),
         Err(err) => match correctable(&err) {
-            Some(code) => {
-                trainee_page(&state, &session, &scope, &e, &p, None, None, Some(err.message.into_owned()), code).await
-            }
+            Some(code) => t.refuse(&state, err.message.into_owned(), code).await,
             None => Err(err),
         },
     }
@@ -695,36 +719,25 @@ async fn exempt(
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
     use crate::attendance::service::{self as attendance, Correction};
-    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or_default();
-    let session = match posting(&req, &state, Some(field("csrf"))).await? {
-        Ok(session) => session,
+    let t = match ticked(&req, &state, path.into_inner(), &form).await? {
+        Ok(t) => t,
         Err(answer) => return Ok(answer),
     };
-    let (class, eid) = path.into_inner();
-    let (scope, e, p) = match entry_scoped(&state, &session, &class, &eid).await? {
-        Ok(found) => found,
-        Err(answer) => return Ok(answer),
-    };
-    let chosen: Vec<Uuid> = form.iter().filter(|(k, _)| k == "s").filter_map(|(_, v)| v.parse().ok()).collect();
-    let refuse = |why: String, code: StatusCode| {
-        let (state, session, scope, e, p) = (&state, &session, &scope, &e, &p);
-        async move { trainee_page(state, session, scope, e, p, None, None, Some(why), code).await }
-    };
-    if chosen.is_empty() {
-        return refuse("请先在考勤记录中勾选课程".to_owned(), StatusCode::BAD_REQUEST).await;
+    if t.sessions.is_empty() {
+        return t.refuse(&state, "请先在考勤记录中勾选课程".to_owned(), StatusCode::BAD_REQUEST).await;
     }
-    let sessions = crate::timetable::service::sessions_of_class(&state.db, scope.class.id, &chosen).await?;
-    let actor = session.staff.actor();
-    let reason = field("record_reason");
+    let sessions = crate::timetable::service::sessions_of_class(&state.db, t.scope.class.id, &t.sessions).await?;
+    let actor = t.session.staff.actor();
+    let reason = form.iter().find(|(k, _)| k == "record_reason").map(|(_, v)| v.as_str()).unwrap_or_default();
     for found in &sessions {
-        let correction =
-            Correction { enrollment_id: e.id, status: crate::attendance::model::AttendanceStatus::Exempt, reason };
-        if let Err(err) = attendance::correct(state.at_now(), &actor, &scope, found, correction).await {
+        let status = crate::attendance::model::AttendanceStatus::Exempt;
+        let correction = Correction { enrollment_id: t.e.id, status, reason };
+        if let Err(err) = attendance::correct(state.at_now(), &actor, &t.scope, found, correction).await {
             match correctable(&err) {
-                Some(code) => return refuse(err.message.into_owned(), code).await,
+                Some(code) => return t.refuse(&state, err.message.into_owned(), code).await,
                 None => return Err(err),
             }
         }
     }
-    Ok(see_other(&format!("/console/classes/{}/roster/{}?exempt={}", scope.class.id, e.id, sessions.len())))
+    Ok(see_other(&format!("/console/classes/{}/roster/{}?exempt={}", t.scope.class.id, t.e.id, sessions.len())))
 }

@@ -5,16 +5,18 @@
 //
 //   USERNAME, PASSWORD  a staff account assigned to the session's class (logged in through the page's form)
 //   REASON              what to answer the reason prompt with when marking leave
-//   ENROLLMENT_ID=NAME  every trainee of the session, at least two: the first one checks in, the second one is
-//                       marked 请假 on the page, the others stay missing
+//   ENROLLMENT_ID=NAME  every trainee of the session, at least three: the first one checks in, the second one is
+//                       marked 请假 on the page, the third one scans from outside the geofence, the others stay
+//                       missing
 //
 // The script and its driver take turns:
 //   1. the script logs in through the form, waits for every trainee in #missing and #c-expected = their number,
 //      writes monitor-before.png and prints "READY" on stdout;
-//   2. the driver checks the first trainee in;
+//   2. the driver checks the first trainee in, and has the third scan from 5 km away (refused);
 //   3. the script waits for the first trainee to leave #missing and #c-arrived = 1 (the page polls every 3 s),
 //      clicks 请假 on the second trainee, answers the reason prompt, waits for them to leave #missing and
-//      #c-leave = 1, and writes monitor-after.png.
+//      #c-leave = 1, and writes monitor-after.png; the failed attempts list the third trainee by name and unit
+//      with the reason (不在签到范围内), the distance and the time.
 // Prints READY and one summary line on stdout; exits 0 when every check passes, 1 on a failed check or error,
 // 2 on bad arguments.
 
@@ -37,10 +39,10 @@ import {
   waiter,
 } from './lib.mjs';
 
-const SHOTS = ['monitor-before.png', 'monitor-after.png', 'monitor-undone.png', 'monitor-failure.png'];
+const SHOTS = ['monitor-before.png', 'monitor-after.png', 'monitor-undone.png', 'monitor-attempts.png', 'monitor-failure.png'];
 
 const usage = 'usage: node e2e/monitor.mjs BASE_URL SESSION_ID USERNAME PASSWORD REASON SCREENSHOT_DIR ENROLLMENT_ID=NAME...';
-const argv = args(usage, 8, Infinity);
+const argv = args(usage, 9, Infinity);
 const [baseArg, sessionId, username, password, reason, screenshotDir, ...traineeArgs] = argv;
 const base = baseUrl(baseArg);
 const trainees = traineeArgs.map((a) => {
@@ -51,6 +53,7 @@ if (trainees.some((t) => !t || !t.name) || !sessionId || !username || !password 
   badArgs(`need a session id, credentials, a non-blank reason and ENROLLMENT_ID=NAME pairs, got ${JSON.stringify(argv)}`, usage);
 }
 const [arriving, leaving, ...staying] = trainees;
+const [far] = staying;
 
 // What the page shows, for failure messages.
 const describe = (page) =>
@@ -278,9 +281,33 @@ async function drive(context) {
       leaving.id,
     );
     await screenshot(page, 'monitor-undone.png');
-    // Successful check-ins are not "abnormal attempts".
-    const attempts = (await page.locator('#attempts').innerText()).trim();
-    check(attempts === '暂无异常', `#attempts should say 暂无异常, says ${JSON.stringify(attempts)} (screenshot ${afterShot})`);
+    // Successful check-ins are not "abnormal attempts"; the far scan is, with who (name and unit), why, how far and
+    // when (the page polls the attempts every 15 s).
+    const farUnit = (await page.locator(`#missing li[data-enrollment="${far.id}"] .who small`).innerText()).trim();
+    check(farUnit !== '', `${far.name}'s unit should show in #missing\n  ${await describe(page)}`);
+    await waitUntil(
+      page,
+      `${far.name} listed in #attempts after the refused scan`,
+      (name) => Array.from(document.querySelectorAll('#attempts li .who'), (w) => w.firstChild?.textContent).includes(name),
+      far.name,
+    );
+    const attempts = await page.evaluate(() =>
+      Array.from(document.querySelectorAll('#attempts li'), (li) => ({
+        name: li.querySelector('.who')?.firstChild?.textContent ?? '',
+        details: Array.from(li.querySelectorAll('.who small'), (s) => s.textContent.trim()),
+        at: li.querySelector(':scope > span')?.textContent.trim() ?? '',
+      })),
+    );
+    const attemptsShot = await screenshot(page, 'monitor-attempts.png');
+    check(
+      attempts.length === 1 &&
+        attempts[0].name === far.name &&
+        attempts[0].details[0] === farUnit &&
+        /^不在签到范围内 · 距离 \d{4,} 米$/.test(attempts[0].details[1] ?? '') &&
+        /^\d\d:\d\d$/.test(attempts[0].at),
+      `#attempts should list only ${far.name} (${farUnit}) with 不在签到范围内 · 距离 N 米 and a time, lists ` +
+        `${JSON.stringify(attempts)} (screenshot ${attemptsShot})`,
+    );
     check(seen.polls >= 2, `the page asked for the summary ${seen.polls} time(s)`);
     check(seen.errors.length === 0, `the page logged errors:\n  ${seen.errors.join('\n  ')}`);
     return { title, sub, counts: countsAfter, shots: [beforeShot, afterShot] };
@@ -299,6 +326,6 @@ await run('monitor', { dir: screenshotDir, stale: SHOTS }, async (browser) => {
   await context.close();
   return (
     `${JSON.stringify(r.title)} ${JSON.stringify(r.sub)}; ${arriving.name} checked in, ` +
-    `${leaving.name} marked 请假 (${JSON.stringify(reason)}); counters ${JSON.stringify(r.counts)}; screenshots ${r.shots.join(', ')}`
+    `${leaving.name} marked 请假 (${JSON.stringify(reason)}); ${far.name} refused from afar, listed by name; counters ${JSON.stringify(r.counts)}; screenshots ${r.shots.join(', ')}`
   );
 });

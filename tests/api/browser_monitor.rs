@@ -1,15 +1,16 @@
 //! The staff monitor in a real browser: headless Chromium driven by `e2e/monitor.mjs` (playwright-core) at a phone
 //! viewport. A staff member assigned to the class logs in through the page's form; the script waits for every trainee
 //! to be listed as missing and prints `READY`, this test checks the first trainee in, and the script waits for the
-//! page to drop them, then marks the second one 请假 with one tap and a reason. This test then checks what the server
-//! recorded: the leave, its reason, and the audit entry. Needs what `browser.rs` needs; skips without it unless
+//! page to drop them, then marks the second one 请假 with one tap and a reason; the third scans from 5 km away and
+//! the page names them (name, unit, reason, distance) among the failed attempts. This test then checks what the
+//! server recorded: the leave, its reason, and the audit entry. Needs what `browser.rs` needs; skips without it unless
 //! `ROLLCALL_TEST_REQUIRE_ALL=1`.
 
 use std::path::PathBuf;
 use std::process::{ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 
 use crate::e2e::manifest_dir;
@@ -19,6 +20,8 @@ use crate::helpers::{nonce, spawn_app};
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(90);
 const EXPECTED: usize = 3;
 const REASON: &str = "因公出差，已交请假条";
+/// The geofence centre, GCJ-02 (as in checkin.rs).
+const CENTRE: (f64, f64) = (30.657_34, 104.065_73);
 
 #[tokio::test]
 async fn the_staff_monitor_drops_an_arrival_and_marks_leave_with_one_tap() {
@@ -27,13 +30,16 @@ async fn the_staff_monitor_drops_an_arrival_and_marks_leave_with_one_tap() {
     }
 
     let app = spawn_app().await;
-    let f = app.checkin_fixture(EXPECTED, None).await;
+    let fence = json!({"lat": CENTRE.0, "lng": CENTRE.1, "radius_m": 300, "coord": "gcj02"});
+    let f = app.checkin_fixture(EXPECTED, Some(fence)).await;
     assert_eq!(f.trainees.len(), EXPECTED, "the fixture's trainees");
     let (staff, _) = app.assigned_staff(&f.admin_token, &f.class_id).await;
     let (arriving, arriving_code, _) = f.trainees[0].clone();
     let (leaving, _, leaving_enrollment) = f.trainees[1].clone();
     // Logging in happens before the script starts, so the exchange below is only the scan.
     let trainee_token = app.trainee_token(&arriving_code, "phone-monitor-e2e-00").await;
+    let (far_name, far_code, _) = f.trainees[2].clone();
+    let far_token = app.trainee_token(&far_code, "phone-monitor-e2e-02").await;
     let artifacts: PathBuf = manifest_dir().join("tests/artifacts");
 
     let started = Instant::now();
@@ -64,8 +70,13 @@ async fn the_staff_monitor_drops_an_arrival_and_marks_leave_with_one_tap() {
         while let Some(line) = lines.next_line().await.expect("read the script's stdout") {
             if line.trim() == "READY" {
                 let qr = app.qr_token(&f.admin_token, &f.session_id).await;
-                let scan = app.scan(&trainee_token, &qr, &nonce(), None).await;
+                let here = json!({"lat": CENTRE.0, "lng": CENTRE.1, "accuracy_m": 15, "coord": "gcj02"});
+                let scan = app.scan(&trainee_token, &qr, &nonce(), Some(here)).await;
                 assert_eq!(scan.status(), 201, "{arriving} checks in: {}", scan.text().await.unwrap());
+                // 0.05° north: about 5.6 km away, refused and logged as a failed attempt.
+                let far = json!({"lat": CENTRE.0 + 0.05, "lng": CENTRE.1, "accuracy_m": 15, "coord": "gcj02"});
+                let scan = app.scan(&far_token, &qr, &nonce(), Some(far)).await;
+                assert_eq!(scan.status(), 403, "{far_name} scans from far away: {}", scan.text().await.unwrap());
                 checked_in = true;
             }
             lines_seen.push(line);
@@ -84,7 +95,7 @@ async fn the_staff_monitor_drops_an_arrival_and_marks_leave_with_one_tap() {
     assert!(status.success(), "e2e/monitor.mjs failed ({status}) {report}");
     assert!(checked_in, "e2e/monitor.mjs never printed READY {report}");
     println!("{}", lines_seen.join("\n"));
-    for shot in ["monitor-before.png", "monitor-after.png"] {
+    for shot in ["monitor-before.png", "monitor-after.png", "monitor-attempts.png"] {
         let path = artifacts.join(shot);
         assert!(path.metadata().is_ok_and(|m| m.len() > 0), "screenshot {} was not written", path.display());
     }

@@ -379,3 +379,83 @@ async fn a_trainee_sees_completion_and_downloads_the_certificate_on_the_phone() 
         assert!(!flat.contains(&old_serial), "the downloaded PDF is the new certificate:\n{text}");
     }
 }
+
+/// A trainee in a running class and a finished one (`e2e/me_classes.mjs`): 考勤 shows the running class's own
+/// totals under its name, and each class's sessions under a heading of their own, the running class first (issue
+/// 15, item 9).
+#[tokio::test]
+async fn a_trainee_in_two_classes_sees_each_class_apart_on_the_phone() {
+    use reqwest::Method;
+
+    if !crate::e2e::browser_ready().await {
+        return;
+    }
+    let app = spawn_app().await;
+    let f = app.checkin_fixture(1, None).await;
+    let (name, code, _) = f.trainees[0].clone();
+    let device = "phone-classes-e2e-00";
+    let token = app.trainee_token(&code, device).await;
+    let qr = app.qr_token(&f.admin_token, &f.session_id).await;
+    assert_eq!(app.scan(&token, &qr, &crate::helpers::nonce(), None).await.status(), 201);
+
+    // The same person (same phone) was in a class that finished earlier, present at its one session by a staff entry.
+    let old = app.create_class(&f.admin_token, "OLD-2026-02").await;
+    let csv = format!("姓名,手机号,单位\n{name},{}0000,测试单位0\n", f.phone_prefix);
+    app.import_roster_csv(&f.admin_token, &old, &csv).await;
+    let session = post_ok(
+        &app,
+        &format!("/api/v1/classes/{old}/sessions"),
+        &f.admin_token,
+        &json!({"title": "开班动员", "kind": "lecture", "starts_at": "2026-11-23T01:00:00Z",
+                "ends_at": "2026-11-23T03:00:00Z", "credit_hours": 2}),
+        201,
+    )
+    .await;
+    let roster: Value =
+        app.get(&format!("/api/v1/classes/{old}/roster"), Some(&f.admin_token)).await.json().await.unwrap();
+    let enrollment = roster["items"][0]["enrollment_id"].as_str().unwrap();
+    let path = format!("/api/v1/sessions/{}/attendance/{enrollment}", session["id"].as_str().unwrap());
+    let present = json!({"status": "present", "reason": "签到机故障，按签到表补录"});
+    let response = app.send_json(Method::PUT, &path, Some(&f.admin_token), &present).await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let finished = json!({"status": "finished"});
+    let response = app.send_json(Method::PATCH, &format!("/api/v1/classes/{old}"), Some(&f.admin_token), &finished).await;
+    assert_eq!(response.status(), 200);
+
+    let mine: Value = app.get("/api/v1/me/attendance", Some(&token)).await.json().await.unwrap();
+    let classes = mine["classes"].as_array().unwrap();
+    let earned: Vec<f64> = classes.iter().map(|c| c["totals"]["credit_hours_earned"].as_f64().unwrap()).collect();
+    assert_eq!(earned, [3.0, 2.0], "each class's own 学时: {mine}");
+    let mut names = Vec::new();
+    for id in [&f.class_id, &old] {
+        let class: Value = app.get(&format!("/api/v1/classes/{id}"), Some(&f.admin_token)).await.json().await.unwrap();
+        names.push(class["name"].as_str().unwrap().to_owned());
+    }
+    let scenario = json!({"token": token, "device_id": device, "classes": [
+        {"name": names[0], "finished": false, "present": 1, "credit_hours": earned[0],
+         "sessions": ["专题讲授"]},
+        {"name": names[1], "finished": true, "present": 1, "credit_hours": earned[1],
+         "sessions": ["开班动员"]},
+    ]});
+    let artifacts: PathBuf = manifest_dir().join("tests/artifacts");
+    let run = tokio::process::Command::new("node")
+        .current_dir(manifest_dir())
+        .arg("e2e/me_classes.mjs")
+        .arg(&app.address)
+        .arg(&artifacts)
+        .arg(scenario.to_string())
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(CERT_TIMEOUT, run)
+        .await
+        .unwrap_or_else(|_| panic!("e2e/me_classes.mjs did not finish within {CERT_TIMEOUT:?}"))
+        .expect("run node e2e/me_classes.mjs");
+    let report = format!(
+        "--- stdout ---\n{}\n--- stderr ---\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "e2e/me_classes.mjs failed ({}) {report}", out.status);
+    println!("{report}");
+    assert!(artifacts.join("me-classes.png").metadata().is_ok_and(|m| m.len() > 0), "me-classes.png was written");
+}

@@ -7,6 +7,8 @@
 //   burst of events (200 ms quiet) every [data-live-part] inside gets the htmx event `live` and fetches itself again.
 //   A part marked data-live-hold waits while a checkbox in it is ticked (the person is choosing trainees). After a
 //   dropped connection comes back, every part is fetched too (events may have been missed meanwhile).
+// - <span data-file-name-for="id">: shows the name of the file chosen in the file input with that id (the input
+//   itself is hidden behind a Chinese 选择文件 button; the browser's own control speaks the browser's language).
 // - table.list: each cell gets its column's heading as data-label, which narrow screens show before the value (the
 //   headings row is hidden there); again after htmx swaps a part in.
 (function () {
@@ -20,6 +22,17 @@
       event.stopPropagation();
     }
   }, true);
+
+  document.addEventListener('change', function (event) {
+    var input = event.target;
+    if (!input || input.type !== 'file' || !input.id) {
+      return;
+    }
+    var shown = document.querySelector('[data-file-name-for="' + input.id + '"]');
+    if (shown) {
+      shown.textContent = input.files && input.files.length ? input.files[0].name : '未选择文件';
+    }
+  });
 
   document.addEventListener('click', function (event) {
     var asking = event.target && event.target.closest ? event.target.closest('button[data-prompt]') : null;

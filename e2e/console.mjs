@@ -31,6 +31,7 @@
 // dialogs are accepted. Prints CLASS, INVITES and one summary line on stdout; exits 0 when every check passes, 1 on
 // a failed check or error, 2 on bad arguments.
 
+import path from 'node:path';
 import {
   AssertionFailed,
   args,
@@ -205,7 +206,14 @@ const previewRows = (page) =>
   );
 
 async function uploadRoster(page, file, what) {
+  // A Chinese button and the chosen file's name, not the browser's "Choose File" control.
+  const button = await text(page, 'label.file-button[for="file"]');
+  check(/^(重新)?选择文件$/.test(button), `the file button should say 选择文件, says ${JSON.stringify(button)}`);
+  const box = await page.locator('#file').boundingBox();
+  check(!box || (box.width <= 1 && box.height <= 1), `the browser's own file control is showing: ${JSON.stringify(box)}`);
   await page.locator('#file').setInputFiles(file);
+  const picked = await text(page, '[data-file-name-for="file"]');
+  check(picked === path.basename(file), `the chosen file's name should show, ${JSON.stringify(picked)} does`);
   await loads(page, what, () => page.getByRole('button', { name: '上传并检查' }).click());
   await at(page, `/console/classes/${s.class.id}/roster/import`);
   return previewRows(page);

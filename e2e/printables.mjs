@@ -45,7 +45,7 @@ if (!s.sheet_url || !s.class_name || !s.class_code || !(s.trainees > 0) || !s.co
 }
 
 const describe = (page) =>
-  describePage(page, (text) => [`url=${location.href}`, `title=${document.title}`, `main: ${document.body.innerText.slice(0, 400)}`]);
+  describePage(page, () => [`url=${location.href}`, `title=${document.title}`, `main: ${document.body.innerText.slice(0, 400)}`]);
 const waitUntil = waiter(describe);
 
 async function inviteSheet(page) {

@@ -260,6 +260,18 @@ impl fmt::Display for ErrorCode {
     }
 }
 
+/// What a client can put next to an input: the field the error is about and, for a choice, the values it takes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"field": "kind", "allowed": ["main", "topic", "commissioned", "online"]}))]
+pub struct ErrorDetails {
+    /// The field's name as the request spells it (`kind`, `end_date`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// For a choice: every value the field accepts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allowed: Vec<String>,
+}
+
 /// An error on its way to the person using the app.
 pub struct AppError {
     pub code: ErrorCode,
@@ -268,16 +280,25 @@ pub struct AppError {
     pub retry_after: Option<Duration>,
     /// The cause, for the log. Never sent to the client.
     pub source: Option<anyhow::Error>,
-    /// The input the error is about (`code`, `name`, `end_date` …), so a form can show it next to that field. Not
-    /// part of the JSON body.
+    /// The input the error is about (`code`, `name`, `end_date` …), so a form can show it next to that field; the
+    /// JSON body names it in `details.field`.
     pub field: Option<&'static str>,
+    /// Details worked out while reading the request (a JSON body's wrong field and its allowed values).
+    pub details: Option<Box<ErrorDetails>>,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     pub fn new(code: ErrorCode) -> Self {
-        Self { code, message: Cow::Borrowed(code.default_message()), retry_after: None, source: None, field: None }
+        Self {
+            code,
+            message: Cow::Borrowed(code.default_message()),
+            retry_after: None,
+            source: None,
+            field: None,
+            details: None,
+        }
     }
 
     pub fn with_message(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
@@ -306,6 +327,20 @@ impl AppError {
     pub fn on_field(mut self, field: &'static str) -> Self {
         self.field = Some(field);
         self
+    }
+
+    pub fn with_details(mut self, details: ErrorDetails) -> Self {
+        self.details = Some(Box::new(details));
+        self
+    }
+
+    /// What the JSON body's `details` holds: the details worked out, or else the field named.
+    pub fn details(&self) -> Option<ErrorDetails> {
+        match (&self.details, self.field) {
+            (Some(d), _) => Some((**d).clone()),
+            (None, Some(field)) => Some(ErrorDetails { field: Some(field.to_owned()), allowed: Vec::new() }),
+            (None, None) => None,
+        }
     }
 }
 

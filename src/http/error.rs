@@ -5,9 +5,9 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 
-use crate::error::{AppError, ErrorCode};
+use crate::error::{AppError, ErrorCode, ErrorDetails};
 
-/// Every error answer: `{"code": "...", "message": "..."}`.
+/// Every error answer: `{"code": "...", "message": "..."}`, and `details` when the error is about one field.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[schema(example = json!({"code": "invalid_credentials", "message": "用户名或密码错误"}))]
 pub struct ErrorBody {
@@ -15,6 +15,9 @@ pub struct ErrorBody {
     pub code: ErrorCode,
     /// Chinese text for the person using the app.
     pub message: String,
+    /// Which field the error is about and, for a choice, the values it accepts (for a client to mark the input).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<ErrorDetails>,
 }
 
 pub fn status_of(code: ErrorCode) -> StatusCode {
@@ -91,7 +94,8 @@ impl ResponseError for AppError {
         if status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }
-        let mut response = response.json(ErrorBody { code: self.code, message: self.message.to_string() });
+        let mut response =
+            response.json(ErrorBody { code: self.code, message: self.message.to_string(), details: self.details() });
         super::headers::apply_to_error(response.headers_mut());
         response
     }
@@ -106,27 +110,43 @@ pub fn json_error(err: actix_web::error::JsonPayloadError, req: &HttpRequest) ->
         E::ContentType => AppError::new(ErrorCode::UnsupportedMediaType),
         E::Deserialize(de) => {
             let body = req.extensions().get::<super::input::JsonBody>().map(|b| b.0.clone());
-            AppError::with_message(ErrorCode::InvalidJson, describe_json_error(de, body.as_deref()))
+            let (message, details) = describe_json_error(de, body.as_deref());
+            let error = AppError::with_message(ErrorCode::InvalidJson, message);
+            match details {
+                Some(d) => error.with_details(d),
+                None => error,
+            }
         }
         _ => AppError::new(ErrorCode::InvalidJson),
     };
     app.caused_by(anyhow::anyhow!("{err}")).into()
 }
 
-/// Says which field is wrong, and for a choice which values it takes, without echoing the input back.
-fn describe_json_error(err: &serde_json::Error, body: Option<&[u8]>) -> String {
+/// Says which field is wrong, and for a choice which values it takes, without echoing the input back: the message,
+/// and the same in `details` for a client to mark the input.
+fn describe_json_error(err: &serde_json::Error, body: Option<&[u8]>) -> (String, Option<ErrorDetails>) {
     use serde_json::error::Category;
+    let on = |field: &str, allowed: Vec<String>| Some(ErrorDetails { field: Some(field.to_owned()), allowed });
     if matches!(err.classify(), Category::Syntax | Category::Eof) {
-        return "请求内容不是有效的 JSON".to_owned();
+        return ("请求内容不是有效的 JSON".to_owned(), None);
     }
     let text = err.to_string();
     match text.split('`').nth(1) {
-        Some(field) if text.starts_with("missing field") => return format!("缺少字段 {field}"),
-        Some(field) if text.starts_with("unknown field") => return format!("不认识的字段 {field}"),
+        Some(field) if text.starts_with("missing field") => {
+            return (format!("缺少字段 {field}"), on(field, Vec::new()));
+        }
+        Some(field) if text.starts_with("unknown field") => {
+            return (format!("不认识的字段 {field}"), on(field, Vec::new()));
+        }
         _ => {}
     }
     let field = body.and_then(|b| field_at(b, err.line(), err.column()));
     let what = field.as_deref().map(|f| format!("字段 {f} ")).unwrap_or_default();
+    let details = |allowed: Vec<String>| match field.as_deref() {
+        Some(f) => on(f, allowed),
+        None if allowed.is_empty() => None,
+        None => Some(ErrorDetails { field: None, allowed }),
+    };
     if text.starts_with("unknown variant") {
         // "unknown variant `x`, expected one of `a`, `b`" or "…, expected `a` or `b`": the values are the words
         // between backticks after "expected".
@@ -135,7 +155,8 @@ fn describe_json_error(err: &serde_json::Error, body: Option<&[u8]>) -> String {
             .map(|(_, rest)| rest.split('`').skip(1).step_by(2).collect())
             .unwrap_or_default();
         if !allowed.is_empty() {
-            return format!("{what}应为 {} 之一", allowed.join("、"));
+            let message = format!("{what}应为 {} 之一", allowed.join("、"));
+            return (message, details(allowed.into_iter().map(str::to_owned).collect()));
         }
     }
     if text.starts_with("invalid type") || text.starts_with("invalid value") || text.starts_with("invalid length") {
@@ -149,16 +170,17 @@ fn describe_json_error(err: &serde_json::Error, body: Option<&[u8]>) -> String {
             _ => "",
         };
         if !what.is_empty() {
-            return if kind.is_empty() {
+            let message = if kind.is_empty() {
                 format!("{what}的类型或取值不正确")
             } else {
                 format!("{what}的类型或取值不正确，应为{kind}")
             };
+            return (message, details(Vec::new()));
         }
     }
-    match field {
-        Some(f) => format!("字段 {f} 的类型或取值不正确"),
-        None => "请求内容中有字段类型或取值不正确".to_owned(),
+    match &field {
+        Some(f) => (format!("字段 {f} 的类型或取值不正确"), details(Vec::new())),
+        None => ("请求内容中有字段类型或取值不正确".to_owned(), None),
     }
 }
 
@@ -206,6 +228,10 @@ mod tests {
     }
 
     fn message(body: &str) -> String {
+        described(body).0
+    }
+
+    fn described(body: &str) -> (String, Option<ErrorDetails>) {
         let err = serde_json::from_str::<Probe>(body).unwrap_err();
         describe_json_error(&err, Some(body.as_bytes()))
     }
@@ -218,6 +244,16 @@ mod tests {
             "字段 open_before_min 的类型或取值不正确，应为数字"
         );
         assert_eq!(message(r#"{"kind":"main""#), "请求内容不是有效的 JSON");
+    }
+
+    #[test]
+    fn the_details_name_the_field_and_the_values_it_takes() {
+        let allowed = ["main", "topic", "commissioned", "online"].map(str::to_owned).to_vec();
+        assert_eq!(described(r#"{"kind":"x"}"#).1, Some(ErrorDetails { field: Some("kind".to_owned()), allowed }));
+        let number = described(r#"{"kind":"main","window":{"open_before_min":"十"}}"#).1;
+        assert_eq!(number, Some(ErrorDetails { field: Some("open_before_min".to_owned()), allowed: Vec::new() }));
+        assert_eq!(described("{}").1.and_then(|d| d.field).as_deref(), Some("kind"), "a missing field is named");
+        assert_eq!(described("[").1, None, "not JSON: no field to name");
     }
 
     proptest! {

@@ -419,7 +419,8 @@ async fn a_trainee_in_two_classes_sees_each_class_apart_on_the_phone() {
     let response = app.send_json(Method::PUT, &path, Some(&f.admin_token), &present).await;
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
     let finished = json!({"status": "finished"});
-    let response = app.send_json(Method::PATCH, &format!("/api/v1/classes/{old}"), Some(&f.admin_token), &finished).await;
+    let response =
+        app.send_json(Method::PATCH, &format!("/api/v1/classes/{old}"), Some(&f.admin_token), &finished).await;
     assert_eq!(response.status(), 200);
 
     let mine: Value = app.get("/api/v1/me/attendance", Some(&token)).await.json().await.unwrap();

@@ -466,6 +466,13 @@ async fn discipline_is_recorded_with_a_photo_listed_and_annulled_by_an_administr
     let (status, body, _) = page(&app, &path, Some(&cookie)).await;
     assert_eq!(status, 200);
     assert!(body.contains("本班没有违纪记录") && body.contains(&f.trainees[0].0), "{body}");
+    // The photo is chosen with a Chinese button (the input hidden behind it) and its name shown beside it.
+    assert!(
+        body.contains(r#"<label class="file-button" for="photo">选择照片</label>"#)
+            && body.contains(r#"data-file-name-for="photo""#)
+            && body.contains(r#"<input id="photo" class="offscreen" name="file" type="file""#),
+        "{body}"
+    );
     let csrf = csrf_of(&body);
 
     let post = |fields: Vec<(&'static str, String)>, photo: Option<Vec<u8>>| {

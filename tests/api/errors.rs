@@ -169,6 +169,13 @@ async fn a_wrong_value_names_its_field_and_the_values_it_takes() {
     let (_, admin) = app.admin().await;
     let class = json!({"code": "E-17", "name": "字段测试班", "kind": "main<script>", "start_date": "2026-11-23",
         "end_date": "2026-12-04"});
+    let response = app.post_json("/api/v1/classes", Some(&admin), &class).await;
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(
+        body["details"],
+        json!({"field": "kind", "allowed": ["main", "topic", "commissioned", "online"]}),
+        "the field and its values, for a client to mark the input: {body}"
+    );
     let (status, code, message) = error_body(app.post_json("/api/v1/classes", Some(&admin), &class).await).await;
     assert_eq!((status, code.as_str()), (400, "invalid_json"));
     assert_eq!(message, "字段 kind 应为 main、topic、commissioned、online 之一");
@@ -186,4 +193,17 @@ async fn a_wrong_value_names_its_field_and_the_values_it_takes() {
     assert_eq!((status, code.as_str()), (400, "invalid_json"));
     assert_eq!(message, "字段 credit_hours 的类型或取值不正确，应为数字");
     assert!(!message.contains("两个"), "typed text is not echoed");
+    let response = app.post_json(&format!("/api/v1/classes/{id}/sessions"), Some(&admin), &session).await;
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["details"], json!({"field": "credit_hours"}), "{body}");
+    // A validation error about one input names it too.
+    let backwards = json!({"code": "E-18", "name": "日期倒置班", "kind": "main", "start_date": "2026-12-04",
+        "end_date": "2026-11-23"});
+    let body: serde_json::Value =
+        app.post_json("/api/v1/classes", Some(&admin), &backwards).await.json().await.unwrap();
+    assert_eq!(
+        (body["code"].as_str(), body["details"]["field"].as_str()),
+        (Some("validation_failed"), Some("end_date")),
+        "{body}"
+    );
 }

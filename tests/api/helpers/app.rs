@@ -267,7 +267,15 @@ pub async fn error_body(response: reqwest::Response) -> (u16, String, String) {
     let status = response.status().as_u16();
     let body: Value = response.json().await.expect("error body is JSON");
     let object = body.as_object().expect("error body is an object");
-    assert_eq!(object.len(), 2, "error body has exactly code and message: {body}");
+    // code and message, and details only when the error is about one field (its name, a choice's values).
+    assert!(object.keys().all(|k| ["code", "message", "details"].contains(&k.as_str())), "error body keys: {body}");
+    if let Some(details) = object.get("details") {
+        let d = details.as_object().expect("details is an object");
+        assert!(d.keys().all(|k| k == "field" || k == "allowed") && !d.is_empty(), "details: {body}");
+        assert!(d.get("field").is_none_or(Value::is_string), "details.field is a string: {body}");
+        let strings = |a: &Value| a.as_array().is_some_and(|a| !a.is_empty() && a.iter().all(Value::is_string));
+        assert!(d.get("allowed").is_none_or(strings), "details.allowed is a list of values: {body}");
+    }
     let code = body["code"].as_str().expect("code is a string").to_owned();
     let message = body["message"].as_str().expect("message is a string").to_owned();
     assert!(message.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "message is Chinese: {message}");

@@ -25,6 +25,7 @@ pub struct Settings {
     pub archive: ArchiveSettings,
     pub verify: VerifySettings,
     pub import: ImportSettings,
+    pub checkin: crate::checkin::writer::CheckinSettings,
     /// Where embedded state lives: the SQLite file and the generated secret.
     pub data_dir: PathBuf,
 }
@@ -308,6 +309,12 @@ outbox_poll_ms = 2000
 
 [screen]
 mask_names = true
+
+[checkin]
+# group: scans waiting together share one transaction and one commit; single: one transaction per scan.
+write_mode = "group"
+writers = 2
+max_batch = 256
 
 [import]
 roster_max_rows = 5000

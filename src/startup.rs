@@ -102,6 +102,7 @@ pub async fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::R
     let infra = Infra::connect(&settings.redis, clock.clone()).await?;
     let wechat = WechatClient::new(&settings.wechat)?;
     let attempts = AttemptLog::start(db.clone());
+    let checkin_writer = crate::checkin::CheckinWriter::start(db.clone(), &settings.checkin);
     let settings = Arc::new(settings);
     let wiring: (Arc<dyn crate::ctx::AfterCommit>, Arc<dyn crate::ctx::RecordGuard>) =
         (Arc::new(Aftermath), Arc::new(crate::aftermath::CertificateGuard));
@@ -117,7 +118,7 @@ pub async fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::R
             Duration::from_millis(settings.jobs.outbox_poll_ms),
         );
     }
-    Ok(AppState { ctx, wechat, attempts, live_recent: Arc::default(), proxies, queries })
+    Ok(AppState { ctx, wechat, attempts, checkin_writer, live_recent: Arc::default(), proxies, queries })
 }
 
 fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::auth::wechat::WechatClient;
-use crate::checkin::AttemptLog;
+use crate::checkin::{AttemptLog, CheckinWriter};
 use crate::ctx::Ctx;
 
 #[derive(Clone)]
@@ -12,6 +12,8 @@ pub struct AppState {
     pub wechat: WechatClient,
     /// Where failed check-in attempts are queued for storage.
     pub attempts: AttemptLog,
+    /// Where check-ins are stored (batched into shared commits in `group` mode).
+    pub checkin_writer: CheckinWriter,
     /// Recent live events per session, for SSE clients that reconnect.
     pub live_recent: Arc<crate::live::recent::Recent>,
     /// Whose `X-Forwarded-For` is believed (none unless `server.trust_forwarded_for`).

@@ -2,6 +2,8 @@
 
 pub mod attempts;
 pub mod service;
+pub mod writer;
 
 pub use attempts::AttemptLog;
 pub use service::{CheckinAnswer, CheckinKind, CheckinRequest, CheckinResult, Location};
+pub use writer::CheckinWriter;

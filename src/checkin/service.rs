@@ -4,15 +4,12 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
-    TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::attempts::AttemptLog;
+use super::writer::{CheckinWriter, Written};
 use crate::attendance::model::{
     AttendanceStatus, WindowState, checkout_open, is_early_leave, status_for_check_in, window_state,
 };
@@ -20,7 +17,7 @@ use crate::auth::TraineePrincipal;
 use crate::ctx::{AttendanceEvent, Committed, Ctx, EventKind};
 use crate::entity::attendance::AttendanceSource;
 use crate::entity::{attendance, checkin_attempt, class_session, enrollment};
-use crate::error::{AppError, AppResult, ErrorCode, is_unique_violation};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::geo;
 use crate::kv::{Check, Decision, Kv, Quota};
 use crate::qr::{Freshness, QrToken};
@@ -108,6 +105,7 @@ pub struct Caller<'a> {
 struct Scan<'a> {
     ctx: &'a Ctx,
     attempts: &'a AttemptLog,
+    writer: &'a CheckinWriter,
 }
 
 /// What is known so far about an attempt, for its log row.
@@ -137,11 +135,11 @@ fn check_nonce(nonce: &str) -> AppResult<()> {
 /// evaluated off the answer's path; the sweep at close catches up if this instance stops first).
 pub async fn check_in(
     ctx: &Ctx,
-    attempts: &AttemptLog,
+    (attempts, writer): (&AttemptLog, &CheckinWriter),
     caller: &Caller<'_>,
     req: &CheckinRequest,
 ) -> AppResult<CheckinAnswer> {
-    let answer = answer(&Scan { ctx, attempts }, caller, req).await?;
+    let answer = answer(&Scan { ctx, attempts, writer }, caller, req).await?;
     if answer.created && !answer.result.already_checked_in {
         let r = &answer.result;
         let kind = match r.kind {
@@ -405,39 +403,21 @@ async fn record_check_in(
         created_at: caller.now,
         updated_at: caller.now,
     };
-    let txn = deps.ctx.db.begin().await?;
-    let inserted = attendance::Entity::insert(new_row.clone().into_active_model().reset_all())
-        .on_conflict(
-            OnConflict::columns([attendance::Column::SessionId, attendance::Column::EnrollmentId])
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(&txn)
-        .await;
-    let inserted = match inserted {
-        Ok(n) => n == 1,
-        Err(err) if is_unique_violation(&err) => {
-            drop(txn);
-            // Either this trainee raced themselves (then the record exists), or the phone checked in someone else.
-            return match find(&deps.ctx.db, session.id, e.id).await? {
-                Some(existing) => answer_for_existing(session, &existing, req),
-                None => Err(AppError::new(ErrorCode::DeviceShared)),
-            };
+    match deps.writer.write(new_row.clone(), attempt_row(caller, req, trace, "ok")).await? {
+        Written::Inserted => {
+            cache_row(deps, &key, &new_row).await;
+            Ok(CheckinAnswer { created: true, result: result_of(session, &new_row, CheckinKind::In, false) })
         }
-        Err(err) => return Err(err.into()),
-    };
-    if !inserted {
-        drop(txn);
-        let existing = find(&deps.ctx.db, session.id, e.id)
-            .await?
-            .ok_or_else(|| AppError::internal(anyhow::anyhow!("conflicting attendance row vanished")))?;
-        cache_row(deps, &key, &existing).await;
-        return answer_for_existing(session, &existing, req);
+        // Either this trainee is already recorded (a race with themselves, or a record staff made), or the phone
+        // checked in someone else for this session.
+        Written::Conflict => match find(&deps.ctx.db, session.id, e.id).await? {
+            Some(existing) => {
+                cache_row(deps, &key, &existing).await;
+                answer_for_existing(session, &existing, req)
+            }
+            None => Err(AppError::new(ErrorCode::DeviceShared)),
+        },
     }
-    checkin_attempt::Entity::insert(attempt_row(caller, req, trace, "ok")).exec_without_returning(&txn).await?;
-    txn.commit().await?;
-    cache_row(deps, &key, &new_row).await;
-    Ok(CheckinAnswer { created: true, result: result_of(session, &new_row, CheckinKind::In, false) })
 }
 
 async fn record_check_out(

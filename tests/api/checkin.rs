@@ -495,3 +495,121 @@ async fn my_attendance_is_per_class_with_the_running_class_first() {
     assert_eq!((classes[1]["class_id"].as_str(), classes[1]["finished"].as_bool()), (Some(old.as_str()), Some(true)));
     assert_eq!(classes[1]["totals"]["present"], 0);
 }
+
+/// One batch of the group writer resolves each row by itself: a trainee twice in the batch is stored once, a phone
+/// that already checked in someone else stores nothing, the rest are stored with their success attempts (issue 16).
+#[tokio::test]
+async fn one_batch_stores_each_row_that_does_not_conflict_and_only_their_attempts() {
+    use rollcall::entity::attendance::AttendanceSource;
+    use rollcall::entity::{attendance, checkin_attempt};
+    use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+    let app = spawn_app().await;
+    let f = app.checkin_fixture(4, None).await;
+    let session: uuid::Uuid = f.session_id.parse().unwrap();
+    let now = rollcall::clock::Clock::now(&*app.clock);
+    let scan = |i: usize, device: &str| {
+        let enrollment: uuid::Uuid = f.trainees[i].2.parse().unwrap();
+        let row = attendance::Model {
+            id: uuid::Uuid::now_v7(),
+            session_id: session,
+            enrollment_id: enrollment,
+            status: rollcall::attendance::model::AttendanceStatus::Present,
+            checked_in_at: Some(now),
+            checked_out_at: None,
+            source: AttendanceSource::Scan,
+            nonce: Some(nonce()),
+            device: Some(device.to_owned()),
+            note: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let attempt = checkin_attempt::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            at: Set(now),
+            session_id: Set(Some(session)),
+            enrollment_id: Set(Some(enrollment)),
+            person_id: Set(None),
+            kind: Set(checkin_attempt::CheckinKind::In),
+            result: Set("ok".to_owned()),
+            client_addr: Set(None),
+            user_agent: Set(None),
+            device: Set(Some(device.to_owned())),
+            lat: Set(None),
+            lng: Set(None),
+            accuracy_m: Set(None),
+            coord: Set(None),
+            distance_m: Set(None),
+            token_step: Set(None),
+            nonce: Set(None),
+        };
+        (row, attempt)
+    };
+    // Trainee 3 checked in earlier with phone D.
+    let earlier = scan(3, "phone-D");
+    let stored = rollcall::checkin::writer::write_batch(&app.state.db, vec![earlier]).await.unwrap();
+    assert_eq!(stored.len(), 1);
+
+    // Trainee 0 twice (two nonces), trainee 1, trainee 2 on phone D (already used for trainee 3).
+    let batch = vec![scan(0, "phone-A"), scan(0, "phone-A"), scan(1, "phone-B"), scan(2, "phone-D")];
+    let ids: Vec<uuid::Uuid> = batch.iter().map(|(r, _)| r.id).collect();
+    let stored = rollcall::checkin::writer::write_batch(&app.state.db, batch).await.unwrap();
+    assert!(stored.contains(&ids[0]) && stored.contains(&ids[2]), "trainees 0 and 1 stored: {stored:?}");
+    assert!(!stored.contains(&ids[1]), "trainee 0's second scan is not a second row");
+    assert!(!stored.contains(&ids[3]), "phone D cannot check in a second trainee");
+    assert_eq!(stored.len(), 2);
+
+    let rows = attendance::Entity::find().filter(attendance::Column::SessionId.eq(session)).count(&app.state.db);
+    assert_eq!(rows.await.unwrap(), 3, "trainees 3, 0 and 1");
+    let attempts = checkin_attempt::Entity::find()
+        .filter(checkin_attempt::Column::SessionId.eq(session))
+        .filter(checkin_attempt::Column::Result.eq("ok"));
+    assert_eq!(attempts.count(&app.state.db).await.unwrap(), 3, "one success attempt per stored row");
+}
+
+/// Many trainees scanning at once are each answered after their row is stored, in either write mode, and the
+/// group mode shares statements between them (fewer than one transaction per scan).
+#[tokio::test]
+async fn a_burst_of_scans_is_stored_exactly_in_both_write_modes_and_grouped_in_one() {
+    use rollcall::checkin::writer::WriteMode;
+
+    let mut statements = Vec::new();
+    for mode in [WriteMode::Single, WriteMode::Group] {
+        let app = crate::helpers::spawn_app_with(|s| {
+            s.checkin.write_mode = mode;
+            s.rate_limits.checkin_per_address.burst = 10_000;
+            s.rate_limits.invite_per_address.burst = 10_000;
+        })
+        .await;
+        let f = app.checkin_fixture(40, None).await;
+        let mut tokens = Vec::new();
+        for i in 0..f.trainees.len() {
+            tokens.push(login(&app, &f.trainees[i].1, i).await);
+        }
+        let qr = app.qr_token(&f.admin_token, &f.session_id).await;
+        let before = app.state.queries.load(std::sync::atomic::Ordering::Relaxed);
+        let scans = tokens.iter().map(|token| {
+            let (app, qr) = (&app, qr.clone());
+            async move { app.scan(token, &qr, &nonce(), None).await.status().as_u16() }
+        });
+        let answers = futures_util::future::join_all(scans).await;
+        let used = app.state.queries.load(std::sync::atomic::Ordering::Relaxed) - before;
+        assert!(answers.iter().all(|s| *s == 201), "{mode:?}: every scan created its record: {answers:?}");
+        let list: Value = app
+            .get(&format!("/api/v1/sessions/{}/attendance", f.session_id), Some(&f.admin_token))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let present = list["entries"].as_array().unwrap().iter().filter(|e| e["status"] == "present").count();
+        assert_eq!(present, 40, "{mode:?}: every acknowledged check-in is stored");
+        statements.push(used);
+    }
+    println!("statements for 40 simultaneous scans: single {}, group {}", statements[0], statements[1]);
+    assert!(
+        statements[1] < statements[0],
+        "the group writer shares statements between scans: {} (group) vs {} (single) for 40 scans",
+        statements[1],
+        statements[0]
+    );
+}

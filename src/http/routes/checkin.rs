@@ -40,7 +40,7 @@ pub async fn check_in(
         user_agent: req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()),
         now: state.clock.now(),
     };
-    let answer = service::check_in(&state.ctx, &state.attempts, &caller, &body).await?;
+    let answer = service::check_in(&state.ctx, (&state.attempts, &state.checkin_writer), &caller, &body).await?;
     Ok(if answer.created { HttpResponse::Created() } else { HttpResponse::Ok() }.json(answer.result))
 }
 

@@ -1,0 +1,171 @@
+//! Where a check-in becomes durable. Two modes, chosen in `[checkin] write_mode`:
+//!
+//! - `group` (the default): a few writer tasks per instance each take whatever check-ins are waiting (no timer:
+//!   a lone scan is written at once, a burst is written together), insert their attendance rows in one statement
+//!   and their success attempts in another inside one transaction, commit once, and only then answer each scan.
+//!   One commit (one fsync) carries many check-ins, which is what lets a base's 08:30 burst run near the
+//!   database's durable-insert ceiling.
+//! - `single`: each scan runs its own transaction (two inserts and a commit), for comparison in the benchmark.
+//!
+//! Either way a row that could not be inserted (the trainee is already recorded, or the phone checked in someone
+//! else for this session) comes back as [`Written::Conflict`], and the caller resolves it as one scan.
+
+use std::collections::HashSet;
+
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveModelTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel, TransactionTrait};
+use serde::Deserialize;
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+use crate::entity::{attendance, checkin_attempt};
+use crate::error::{AppError, AppResult, ErrorCode, is_unique_violation};
+
+/// How check-ins are written (`[checkin]` in the configuration).
+#[derive(Debug, Clone, Deserialize)]
+pub struct CheckinSettings {
+    pub write_mode: WriteMode,
+    /// Writer tasks per instance in `group` mode: one commits while the next batch gathers.
+    pub writers: usize,
+    /// Most check-ins in one transaction.
+    pub max_batch: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WriteMode {
+    Group,
+    Single,
+}
+
+/// What became of one check-in's row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// Stored and committed, with its success attempt.
+    Inserted,
+    /// Not stored: a row for this (session, trainee) exists, or this phone already checked in someone else.
+    Conflict,
+}
+
+struct Pending {
+    row: attendance::Model,
+    attempt: checkin_attempt::ActiveModel,
+    reply: oneshot::Sender<Result<Written, ErrorCode>>,
+}
+
+#[derive(Clone)]
+pub struct CheckinWriter {
+    db: DatabaseConnection,
+    queues: Vec<mpsc::Sender<Pending>>,
+}
+
+/// Scans waiting for a writer, per writer; a full queue answers 503 (the phone retries with the same nonce).
+const QUEUE: usize = 4096;
+
+impl CheckinWriter {
+    /// Starts this instance's writers (none in `single` mode).
+    pub fn start(db: DatabaseConnection, settings: &CheckinSettings) -> Self {
+        let mut queues = Vec::new();
+        if settings.write_mode == WriteMode::Group {
+            for _ in 0..settings.writers.max(1) {
+                let (tx, rx) = mpsc::channel(QUEUE);
+                tokio::spawn(run(db.clone(), rx, settings.max_batch.max(1)));
+                queues.push(tx);
+            }
+        }
+        Self { db, queues }
+    }
+
+    /// Stores one check-in's row and its success attempt; returns once they are committed (or were not stored).
+    pub async fn write(&self, row: attendance::Model, attempt: checkin_attempt::ActiveModel) -> AppResult<Written> {
+        if self.queues.is_empty() {
+            return write_one(&self.db, row, attempt).await;
+        }
+        // Spread over the writers by trainee, so one trainee's retries queue behind each other.
+        let queue = &self.queues[(row.enrollment_id.as_u128() % self.queues.len() as u128) as usize];
+        let (reply, answer) = oneshot::channel();
+        queue.try_send(Pending { row, attempt, reply }).map_err(|_| {
+            AppError::new(ErrorCode::ServiceUnavailable).caused_by(anyhow::anyhow!("check-in queue full"))
+        })?;
+        match answer.await {
+            Ok(Ok(written)) => Ok(written),
+            Ok(Err(code)) => Err(AppError::new(code)),
+            Err(_) => Err(AppError::internal(anyhow::anyhow!("check-in writer stopped"))),
+        }
+    }
+}
+
+/// One writer: waits for a scan, takes every other scan already waiting (up to `max`), writes them together.
+async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Pending>, max: usize) {
+    let mut batch = Vec::with_capacity(max);
+    while rx.recv_many(&mut batch, max).await > 0 {
+        let pending = std::mem::take(&mut batch);
+        let scans = pending.iter().map(|p| (p.row.clone(), p.attempt.clone())).collect();
+        let result = write_batch(&db, scans).await;
+        if let Err(err) = &result {
+            tracing::error!(error = %err, scans = pending.len(), "could not store a batch of check-ins");
+        }
+        for p in pending {
+            let answer = match &result {
+                Ok(inserted) if inserted.contains(&p.row.id) => Ok(Written::Inserted),
+                Ok(_) => Ok(Written::Conflict),
+                Err(_) => Err(ErrorCode::ServiceUnavailable),
+            };
+            // The scan may have given up waiting (its deadline passed): its row is stored all the same, and its
+            // retry with the same nonce finds it.
+            let _ = p.reply.send(answer);
+        }
+        batch = Vec::with_capacity(max);
+    }
+}
+
+/// Inserts the rows that do not conflict (any unique constraint, also with another row of the same batch) and the
+/// attempts of those, in one transaction; returns the ids of the rows inserted. What a writer task does with each
+/// batch (public for the tests).
+pub async fn write_batch(
+    db: &DatabaseConnection,
+    scans: Vec<(attendance::Model, checkin_attempt::ActiveModel)>,
+) -> Result<HashSet<Uuid>, DbErr> {
+    let txn = db.begin().await?;
+    let models = scans.iter().map(|(r, _)| r.clone().into_active_model().reset_all());
+    let inserted: HashSet<Uuid> = attendance::Entity::insert_many(models)
+        .on_conflict(OnConflict::new().do_nothing().to_owned())
+        .exec_with_returning_keys(&txn)
+        .await
+        .or_else(|e| if matches!(e, DbErr::RecordNotInserted) { Ok(Vec::new()) } else { Err(e) })?
+        .into_iter()
+        .collect();
+    let attempts: Vec<_> = scans.into_iter().filter(|(r, _)| inserted.contains(&r.id)).map(|(_, a)| a).collect();
+    if !attempts.is_empty() {
+        checkin_attempt::Entity::insert_many(attempts).exec_without_returning(&txn).await?;
+    }
+    txn.commit().await?;
+    Ok(inserted)
+}
+
+/// The `single` mode: one scan, one transaction.
+async fn write_one(
+    db: &DatabaseConnection,
+    row: attendance::Model,
+    attempt: checkin_attempt::ActiveModel,
+) -> AppResult<Written> {
+    let txn = db.begin().await?;
+    let inserted = attendance::Entity::insert(row.into_active_model().reset_all())
+        .on_conflict(
+            OnConflict::columns([attendance::Column::SessionId, attendance::Column::EnrollmentId])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await;
+    match inserted {
+        Ok(1) => {}
+        Ok(_) => return Ok(Written::Conflict),
+        // The phone's (session, device) constraint: it checked in someone else.
+        Err(err) if is_unique_violation(&err) => return Ok(Written::Conflict),
+        Err(err) => return Err(err.into()),
+    }
+    checkin_attempt::Entity::insert(attempt).exec_without_returning(&txn).await?;
+    txn.commit().await?;
+    Ok(Written::Inserted)
+}

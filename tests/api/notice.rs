@@ -143,3 +143,39 @@ async fn the_notice_pdf_wraps_long_titles_and_units_within_their_columns() {
     }
     assert!(png.exists(), "rendered to {}", png.display());
 }
+
+/// A notice longer than a page breaks between rows and repeats the table's header on the next page (issue 15,
+/// item 2): 80 trainees absent from one session, read back page by page.
+#[tokio::test]
+async fn a_long_notice_breaks_across_pages_with_the_header_repeated() {
+    use crate::helpers::ClockExt;
+    let app = spawn_app().await;
+    let font = &app.state.settings.report.cjk_font_path;
+    if !font.exists() {
+        assert!(!crate::helpers::must_run_everything(), "the PDF needs {} (fonts-noto-cjk)", font.display());
+        return;
+    }
+    let f = app.checkin_fixture(80, None).await;
+    app.clock.advance(chrono::Duration::hours(4)); // after the session: everyone is marked absent
+    rollcall::attendance::close::run_once(&app.state.db, app.clock.now_utc()).await.unwrap();
+    let body: Value = app
+        .get(&format!("/api/v1/classes/{}/notice?date=2026-11-26", f.class_id), Some(&f.admin_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let pdf = app.client.get(body["pdf_url"].as_str().unwrap()).send().await.unwrap().bytes().await.unwrap();
+    let Some((text, _)) = crate::certificates::read_pdf(&pdf, "notice-long.png") else { return };
+    let pages: Vec<&str> = text.split('\u{c}').filter(|p| !p.trim().is_empty()).collect();
+    assert!(pages.len() >= 2, "80 absences take more than one page: {} page(s)", pages.len());
+    let header = |line: &str| ["姓名", "单位", "课程", "说明"].iter().all(|h| line.contains(h));
+    for (i, page) in pages.iter().enumerate().skip(1) {
+        let first = page.lines().find(|l| !l.trim().is_empty()).unwrap_or_default();
+        assert!(header(first), "page {} starts with the table's header, not {first:?}:\n{page}", i + 1);
+    }
+    // Every absent trainee is listed once, none lost at a break.
+    for (name, _, _) in &f.trainees {
+        let seen = pages.iter().map(|p| p.matches(&format!("{name} ")).count()).sum::<usize>();
+        assert_eq!(seen, 1, "{name} listed once:\n{text}");
+    }
+}

@@ -80,6 +80,9 @@ pub async fn connect_database(settings: &Settings) -> anyhow::Result<DatabaseCon
         .max_connections(settings.database.max_connections)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5))
+        // sqlx pings a connection on every acquire by default: a round trip before each statement. Ping only one
+        // that sat idle long enough for a proxy or the server to have dropped it (sqlx still pings on release).
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
         .sqlx_logging(false);
     let db = Database::connect(options).await.context("cannot connect to the database")?;
     if settings.database_kind() == DatabaseKind::Sqlite {

@@ -102,9 +102,22 @@ pub async fn authenticate_hash(
     now: DateTime<Utc>,
 ) -> AppResult<(Principal, DateTime<Utc>)> {
     let invalid = || AppError::new(ErrorCode::InvalidToken);
-    let token = repo::find_live_token(db, token_hash, now).await?.ok_or_else(invalid)?;
+    let (token, person) = repo::find_live_token_and_person(db, token_hash, now).await?.ok_or_else(invalid)?;
     let expires_at = token.expires_at;
-    authenticated(db, token).await.map(|p| (p, expires_at))
+    match (token.subject_kind, person) {
+        // A trainee's token and person in one statement (the check-in path).
+        (PartyKind::Trainee, Some(person)) => Ok((
+            Principal::Trainee(TraineePrincipal {
+                token_id: token.id,
+                person_id: person.id,
+                name: person.name,
+                device: token.device,
+            }),
+            expires_at,
+        )),
+        (PartyKind::Trainee, None) => Err(invalid()),
+        (PartyKind::Staff, _) => authenticated(db, token).await.map(|p| (p, expires_at)),
+    }
 }
 
 /// A console session's staff member, the session sliding: each use moves its expiry to `idle` from now (written at

@@ -282,9 +282,9 @@ async fn run(
         Freshness::Expired => return Err(AppError::new(ErrorCode::QrTokenExpired)),
         Freshness::Future => return Err(AppError::new(ErrorCode::QrTokenInvalid)),
     }
-    let enrollment = enrollment::active_in_class(session.class_id)
-        .filter(enrollment::Column::PersonId.eq(caller.trainee.person_id))
-        .one(&deps.ctx.db)
+    let enrollment = deps
+        .writer
+        .enrollment(session.class_id, caller.trainee.person_id)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::NotEnrolled))?;
     trace.enrollment_id = Some(enrollment.id);

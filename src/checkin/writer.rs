@@ -7,18 +7,23 @@
 //!   database's durable-insert ceiling.
 //! - `single`: each scan runs its own transaction (two inserts and a commit), for comparison in the benchmark.
 //!
+//! In `group` mode the scans' enrolment lookups are batched the same way: one statement for every scan waiting.
+//!
 //! Either way a row that could not be inserted (the trainee is already recorded, or the phone checked in someone
 //! else for this session) comes back as [`Written::Conflict`], and the caller resolves it as one scan.
 
 use std::collections::HashSet;
 
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveModelTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
+    TransactionTrait,
+};
 use serde::Deserialize;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
-use crate::entity::{attendance, checkin_attempt};
+use crate::entity::{attendance, checkin_attempt, enrollment};
 use crate::error::{AppError, AppResult, ErrorCode, is_unique_violation};
 
 /// How check-ins are written (`[checkin]` in the configuration).
@@ -53,10 +58,18 @@ struct Pending {
     reply: oneshot::Sender<Result<Written, ErrorCode>>,
 }
 
+/// One scan's question: the active enrolment of this person in this class.
+struct Lookup {
+    class_id: Uuid,
+    person_id: Uuid,
+    reply: oneshot::Sender<Result<Option<enrollment::Model>, ErrorCode>>,
+}
+
 #[derive(Clone)]
 pub struct CheckinWriter {
     db: DatabaseConnection,
     queues: Vec<mpsc::Sender<Pending>>,
+    lookups: Option<mpsc::Sender<Lookup>>,
 }
 
 /// Scans waiting for a writer, per writer; a full queue answers 503 (the phone retries with the same nonce).
@@ -66,14 +79,37 @@ impl CheckinWriter {
     /// Starts this instance's writers (none in `single` mode).
     pub fn start(db: DatabaseConnection, settings: &CheckinSettings) -> Self {
         let mut queues = Vec::new();
+        let mut lookups = None;
         if settings.write_mode == WriteMode::Group {
             for _ in 0..settings.writers.max(1) {
                 let (tx, rx) = mpsc::channel(QUEUE);
                 tokio::spawn(run(db.clone(), rx, settings.max_batch.max(1)));
                 queues.push(tx);
             }
+            let (tx, rx) = mpsc::channel(QUEUE);
+            tokio::spawn(look_up(db.clone(), rx, settings.max_batch.max(1)));
+            lookups = Some(tx);
         }
-        Self { db, queues }
+        Self { db, queues, lookups }
+    }
+
+    /// The person's active enrolment in the class (batched with the other scans waiting in `group` mode).
+    pub async fn enrollment(&self, class_id: Uuid, person_id: Uuid) -> AppResult<Option<enrollment::Model>> {
+        let Some(queue) = &self.lookups else {
+            return Ok(enrollment::active_in_class(class_id)
+                .filter(enrollment::Column::PersonId.eq(person_id))
+                .one(&self.db)
+                .await?);
+        };
+        let (reply, answer) = oneshot::channel();
+        queue.try_send(Lookup { class_id, person_id, reply }).map_err(|_| {
+            AppError::new(ErrorCode::ServiceUnavailable).caused_by(anyhow::anyhow!("enrolment lookup queue full"))
+        })?;
+        match answer.await {
+            Ok(Ok(found)) => Ok(found),
+            Ok(Err(code)) => Err(AppError::new(code)),
+            Err(_) => Err(AppError::internal(anyhow::anyhow!("enrolment lookup stopped"))),
+        }
     }
 
     /// Stores one check-in's row and its success attempt; returns once they are committed (or were not stored).
@@ -114,6 +150,32 @@ async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Pending>, max: usize
             // The scan may have given up waiting (its deadline passed): its row is stored all the same, and its
             // retry with the same nonce finds it.
             let _ = p.reply.send(answer);
+        }
+        batch = Vec::with_capacity(max);
+    }
+}
+
+/// The lookup task: every question waiting, one statement (classes × people, matched in memory).
+async fn look_up(db: DatabaseConnection, mut rx: mpsc::Receiver<Lookup>, max: usize) {
+    let mut batch = Vec::with_capacity(max);
+    while rx.recv_many(&mut batch, max).await > 0 {
+        let questions = std::mem::take(&mut batch);
+        let classes: HashSet<Uuid> = questions.iter().map(|q| q.class_id).collect();
+        let people: HashSet<Uuid> = questions.iter().map(|q| q.person_id).collect();
+        let found = enrollment::active()
+            .filter(enrollment::Column::ClassId.is_in(classes))
+            .filter(enrollment::Column::PersonId.is_in(people))
+            .all(&db)
+            .await;
+        if let Err(err) = &found {
+            tracing::error!(error = %err, scans = questions.len(), "could not look up enrolments for check-ins");
+        }
+        for q in questions {
+            let answer = match &found {
+                Ok(rows) => Ok(rows.iter().find(|e| e.class_id == q.class_id && e.person_id == q.person_id).cloned()),
+                Err(_) => Err(ErrorCode::ServiceUnavailable),
+            };
+            let _ = q.reply.send(answer);
         }
         batch = Vec::with_capacity(max);
     }

@@ -117,6 +117,8 @@ struct Trace {
     distance_m: Option<f64>,
     /// The QR token was well-formed but its MAC did not match: `session_id` is only what it claims.
     forged: bool,
+    /// The answer to cache for the (session, trainee), written with the nonce's answer in one round trip.
+    answer_cache: Option<(String, String)>,
 }
 
 fn check_nonce(nonce: &str) -> AppResult<()> {
@@ -194,11 +196,20 @@ async fn answer(deps: &Scan<'_>, caller: &Caller<'_>, req: &CheckinRequest) -> A
         }
         Err(e) => Some(Remembered::Err(e.code)),
     };
+    // The nonce's answer and the (session, trainee)'s cached answer, in one round trip.
+    let mut entries: Vec<(String, String, Duration)> = Vec::with_capacity(2);
     if let Some(remembered) = remembered
         && let Ok(json) = serde_json::to_string(&remembered)
-        && let Err(err) = deps.ctx.infra.kv.as_ref().set(&nonce_key, &json, NONCE_TTL).await
     {
-        crate::kv::log_degraded(&err, "could not remember a nonce's answer");
+        entries.push((nonce_key, json, NONCE_TTL));
+    }
+    if let Some((key, json)) = trace.answer_cache.take() {
+        entries.push((key, json, ANSWER_TTL));
+    }
+    if !entries.is_empty()
+        && let Err(err) = deps.ctx.infra.kv.as_ref().set_many(&entries).await
+    {
+        crate::kv::log_degraded(&err, "could not remember a scan's answer");
     }
     if let Err(e) = &outcome {
         let result = if trace.forged { FORGED } else { e.code.as_str() };
@@ -380,7 +391,7 @@ async fn record_check_in(
     session: &class_session::Model,
     e: &enrollment::Model,
     device: String,
-    trace: &Trace,
+    trace: &mut Trace,
 ) -> AppResult<CheckinAnswer> {
     let key = answer_key(session.id, e.id);
     if let Ok(Some(cached)) = deps.ctx.infra.kv.as_ref().get(&key).await
@@ -405,14 +416,14 @@ async fn record_check_in(
     };
     match deps.writer.write(new_row.clone(), attempt_row(caller, req, trace, "ok")).await? {
         Written::Inserted => {
-            cache_row(deps, &key, &new_row).await;
+            trace.answer_cache = cached(&new_row).map(|json| (key, json));
             Ok(CheckinAnswer { created: true, result: result_of(session, &new_row, CheckinKind::In, false) })
         }
         // Either this trainee is already recorded (a race with themselves, or a record staff made), or the phone
         // checked in someone else for this session.
         Written::Conflict => match find(&deps.ctx.db, session.id, e.id).await? {
             Some(existing) => {
-                cache_row(deps, &key, &existing).await;
+                trace.answer_cache = cached(&existing).map(|json| (key, json));
                 answer_for_existing(session, &existing, req)
             }
             None => Err(AppError::new(ErrorCode::DeviceShared)),
@@ -500,10 +511,10 @@ impl CachedRow {
     }
 }
 
-/// Caches the first answer of a (session, trainee). Only scan records are cached: a staff correction must show.
-async fn cache_row(deps: &Scan<'_>, key: &str, row: &attendance::Model) {
+/// The first answer of a (session, trainee), to cache. Only scan records are cached: a staff correction must show.
+fn cached(row: &attendance::Model) -> Option<String> {
     if row.source != AttendanceSource::Scan || row.checked_out_at.is_some() {
-        return;
+        return None;
     }
     let cached = CachedRow {
         status: row.status,
@@ -511,11 +522,7 @@ async fn cache_row(deps: &Scan<'_>, key: &str, row: &attendance::Model) {
         checked_out_at: row.checked_out_at,
         nonce: row.nonce.clone(),
     };
-    if let Ok(json) = serde_json::to_string(&cached)
-        && let Err(err) = deps.ctx.infra.kv.as_ref().set(key, &json, ANSWER_TTL).await
-    {
-        crate::kv::log_degraded(&err, "could not cache a check-in answer");
-    }
+    serde_json::to_string(&cached).ok()
 }
 
 /// Drops the cached answer of a (session, trainee) after a correction.

@@ -26,6 +26,21 @@ pub trait EventBus: Send + Sync + 'static {
 
     /// The same payload to several topics, in one round trip.
     async fn publish_to(&self, topics: &[&str], payload: &str) -> KvResult<()>;
+
+    /// Takes the next number from the shared counter `seq_key` (expiring `ttl` after its last use) and publishes
+    /// `before` + number + `after` to the topics; returns the number. One round trip on Redis (a script); here, the
+    /// counter and then the publish.
+    async fn publish_numbered(
+        &self,
+        kv: &dyn crate::kv::Kv,
+        (seq_key, ttl): (&str, Duration),
+        topics: &[&str],
+        (before, after): (&str, &str),
+    ) -> KvResult<u64> {
+        let id = kv.incr(seq_key, ttl).await?;
+        self.publish_to(topics, &format!("{before}{id}{after}")).await?;
+        Ok(id)
+    }
     fn subscribe(&self, topic: &str) -> broadcast::Receiver<Arc<str>>;
 }
 
@@ -74,7 +89,20 @@ impl EventBus for MemoryEventBus {
 pub struct RedisEventBus {
     handle: RedisHandle,
     fanout: Arc<Fanout>,
+    numbered: redis::Script,
 }
+
+/// `publish_numbered` on Redis: the counter, its expiry and the publishes in one round trip.
+/// KEYS[1] the counter; ARGV: time to live (ms), the payload before and after the number, then the channels.
+const PUBLISH_NUMBERED_LUA: &str = r#"
+local id = redis.call('INCR', KEYS[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+local payload = ARGV[2] .. id .. ARGV[3]
+for i = 4, #ARGV do
+  redis.call('PUBLISH', ARGV[i], payload)
+end
+return id
+"#;
 
 impl RedisEventBus {
     /// Starts the instance's one subscription; it reconnects by itself when Redis goes away and comes back.
@@ -85,7 +113,7 @@ impl RedisEventBus {
         tokio::spawn(listen(handle.client.clone(), channel_prefix, fanout.clone(), ready_tx));
         // Wait for the first subscription so an event published right after start-up is not missed.
         let _ = tokio::time::timeout(handle.timeout * 8, ready_rx).await;
-        Ok(Self { handle, fanout })
+        Ok(Self { handle, fanout, numbered: redis::Script::new(PUBLISH_NUMBERED_LUA) })
     }
 }
 
@@ -145,6 +173,22 @@ impl EventBus for RedisEventBus {
             }
         }
         result
+    }
+
+    async fn publish_numbered(
+        &self,
+        _kv: &dyn crate::kv::Kv,
+        (seq_key, ttl): (&str, Duration),
+        topics: &[&str],
+        (before, after): (&str, &str),
+    ) -> KvResult<u64> {
+        let mut call = self.numbered.prepare_invoke();
+        call.key(self.handle.key(seq_key)).arg(ttl.as_millis().max(1) as u64).arg(before).arg(after);
+        for topic in topics {
+            call.arg(self.handle.key(&format!("ev:{topic}")));
+        }
+        let call = &call;
+        self.handle.run(|mut c| async move { call.invoke_async::<u64>(&mut c).await }).await
     }
 
     fn subscribe(&self, topic: &str) -> broadcast::Receiver<Arc<str>> {

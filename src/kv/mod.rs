@@ -41,6 +41,13 @@ pub fn log_degraded(err: &KvError, what: &'static str) {
 pub trait Kv: Send + Sync + 'static {
     async fn get(&self, key: &str) -> KvResult<Option<String>>;
     async fn set(&self, key: &str, value: &str, ttl: Duration) -> KvResult<()>;
+    /// Several `set`s in one round trip (key, value, time to live).
+    async fn set_many(&self, entries: &[(String, String, Duration)]) -> KvResult<()> {
+        for (key, value, ttl) in entries {
+            self.set(key, value, *ttl).await?;
+        }
+        Ok(())
+    }
     /// Sets only when absent; true when this call set it.
     async fn set_nx(&self, key: &str, value: &str, ttl: Duration) -> KvResult<bool>;
     async fn del(&self, key: &str) -> KvResult<()>;

@@ -156,6 +156,15 @@ impl Kv for RedisKv {
         self.handle.run(|mut c| async move { c.pset_ex(key, value, ttl_ms(ttl)).await }).await
     }
 
+    async fn set_many(&self, entries: &[(String, String, Duration)]) -> KvResult<()> {
+        let mut pipe = redis::pipe();
+        for (key, value, ttl) in entries {
+            pipe.pset_ex(self.handle.key(key), value, ttl_ms(*ttl)).ignore();
+        }
+        let pipe = &pipe;
+        self.handle.run(|mut c| async move { pipe.query_async::<()>(&mut c).await }).await
+    }
+
     async fn set_nx(&self, key: &str, value: &str, ttl: Duration) -> KvResult<bool> {
         let key = self.handle.key(key);
         let value = value.to_owned();

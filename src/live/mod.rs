@@ -35,7 +35,22 @@ static LOCAL_SEQ: AtomicU64 = AtomicU64::new(1 << 40);
 /// Publishes a committed change to every instance. Never fails the caller: a change that was stored is stored,
 /// whatever happens to its announcement.
 pub async fn publish(kv: &dyn Kv, events: &dyn EventBus, mut event: AttendanceEvent) {
-    let id = match kv.incr(&seq_key(event.session_id), Duration::from_secs(7 * 24 * 3600)).await {
+    const SEQ_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+    let (session, class) = (session_topic(event.session_id), class_topic(event.class_id));
+    // Numbered and published in one round trip: the payload is the event with its id left out, the id put in by
+    // the bus (`{"id":` + id + the rest).
+    event.id = 0;
+    if let Ok(json) = serde_json::to_string(&event)
+        && let Some(rest) = json.strip_prefix(r#"{"id":0"#)
+    {
+        let seq = seq_key(event.session_id);
+        let topics = [session.as_str(), class.as_str()];
+        match events.publish_numbered(kv, (&seq, SEQ_TTL), &topics, (r#"{"id":"#, rest)).await {
+            Ok(_) => return,
+            Err(err) => crate::kv::log_degraded(&err, "live event not numbered by the shared counter; retrying apart"),
+        }
+    }
+    let id = match kv.incr(&seq_key(event.session_id), SEQ_TTL).await {
         Ok(id) => id,
         Err(err) => {
             crate::kv::log_degraded(&err, "event counter unavailable; using a local id");
@@ -44,7 +59,6 @@ pub async fn publish(kv: &dyn Kv, events: &dyn EventBus, mut event: AttendanceEv
     };
     event.id = id;
     let Ok(json) = serde_json::to_string(&event) else { return };
-    let (session, class) = (session_topic(event.session_id), class_topic(event.class_id));
     if let Err(err) = events.publish_to(&[&session, &class], &json).await {
         crate::kv::log_degraded(&err, "live event delivered on this instance only");
     }

@@ -101,3 +101,32 @@ async fn several_limits_are_checked_together_and_charged_only_when_all_allow() {
     }
     assert!(matches!(limiter.check("b", "k", loose).await, Decision::Limited { .. }));
 }
+
+/// A numbered publish takes the next number of the shared counter and delivers the payload with it to every topic,
+/// on both buses (one Redis script; the counter then the publish in process), and `set_many` sets every key.
+#[tokio::test]
+async fn a_numbered_event_reaches_every_topic_with_the_next_number_and_set_many_sets_all() {
+    let clock = clock();
+    let p = prefix();
+    let a = infra(&p, clock.clone()).await;
+    let b = if backend() == Backend::Postgres { infra(&p, clock).await } else { a.clone() };
+    let (mut session, mut class) = (b.events.subscribe("session:7"), b.events.subscribe("class:7"));
+    let ttl = Duration::from_secs(60);
+    let topics = ["session:7", "class:7"];
+    let first = a.events.publish_numbered(a.kv.as_ref(), ("evseq:7", ttl), &topics, (r#"{"id":"#, r#","x":1}"#));
+    let first = first.await.unwrap();
+    let second = a.events.publish_numbered(a.kv.as_ref(), ("evseq:7", ttl), &topics, (r#"{"id":"#, r#","x":2}"#));
+    assert_eq!(second.await.unwrap(), first + 1, "numbers follow each other");
+    assert_eq!(b.kv.get("evseq:7").await.unwrap().as_deref(), Some((first + 1).to_string().as_str()), "one counter");
+    for rx in [&mut session, &mut class] {
+        for (n, x) in [(first, 1), (first + 1, 2)] {
+            let got = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await.expect("event within 2 s").unwrap();
+            assert_eq!(&*got, format!(r#"{{"id":{n},"x":{x}}}"#));
+        }
+    }
+
+    let entries = [("k:a".to_owned(), "1".to_owned(), ttl), ("k:b".to_owned(), "2".to_owned(), ttl)];
+    a.kv.set_many(&entries).await.unwrap();
+    assert_eq!(b.kv.get("k:a").await.unwrap().as_deref(), Some("1"));
+    assert_eq!(b.kv.get("k:b").await.unwrap().as_deref(), Some("2"));
+}

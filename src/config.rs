@@ -25,7 +25,7 @@ pub struct Settings {
     pub archive: ArchiveSettings,
     pub verify: VerifySettings,
     pub import: ImportSettings,
-    pub checkin: crate::checkin::writer::CheckinSettings,
+    pub checkin: CheckinSettings,
     /// Where embedded state lives: the SQLite file and the generated secret.
     pub data_dir: PathBuf,
 }
@@ -114,6 +114,23 @@ pub struct HoursRequirement {
     pub yearly_hours: Option<f64>,
     /// 学时 over five calendar years (this one and the four before), if any.
     pub five_year_hours: Option<f64>,
+}
+
+/// How check-ins are written (`[checkin]` in the configuration).
+#[derive(Debug, Clone, Deserialize)]
+pub struct CheckinSettings {
+    pub write_mode: WriteMode,
+    /// Writer tasks per instance in `group` mode: one commits while the next batch gathers.
+    pub writers: usize,
+    /// Most check-ins in one transaction.
+    pub max_batch: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WriteMode {
+    Group,
+    Single,
 }
 
 /// Caps on uploaded spreadsheets (roster and timetable imports). A file over a cap is refused with 413.

@@ -19,29 +19,12 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
     TransactionTrait,
 };
-use serde::Deserialize;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
+pub use crate::config::{CheckinSettings, WriteMode};
 use crate::entity::{attendance, checkin_attempt, enrollment};
 use crate::error::{AppError, AppResult, ErrorCode, is_unique_violation};
-
-/// How check-ins are written (`[checkin]` in the configuration).
-#[derive(Debug, Clone, Deserialize)]
-pub struct CheckinSettings {
-    pub write_mode: WriteMode,
-    /// Writer tasks per instance in `group` mode: one commits while the next batch gathers.
-    pub writers: usize,
-    /// Most check-ins in one transaction.
-    pub max_batch: usize,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WriteMode {
-    Group,
-    Single,
-}
 
 /// What became of one check-in's row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

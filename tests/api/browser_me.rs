@@ -344,30 +344,9 @@ async fn a_trainee_sees_completion_and_downloads_the_certificate_on_the_phone() 
             "credit_hours": "24.5", "verify_url": verify_url, "code": code},
          "revoked": {"serial": old_serial, "reason": REISSUE_REASON}, "present": 7},
     ]});
-    let artifacts: PathBuf = manifest_dir().join("tests/artifacts");
-    let run = tokio::process::Command::new("node")
-        .current_dir(manifest_dir())
-        .arg("e2e/me_cert.mjs")
-        .arg(&app.address)
-        .arg(&artifacts)
-        .arg(scenario.to_string())
-        .kill_on_drop(true)
-        .output();
-    let out = tokio::time::timeout(CERT_TIMEOUT, run)
-        .await
-        .unwrap_or_else(|_| panic!("e2e/me_cert.mjs did not finish within {CERT_TIMEOUT:?}"))
-        .expect("run node e2e/me_cert.mjs");
-    let report = format!(
-        "--- stdout ---\n{}\n--- stderr ---\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "e2e/me_cert.mjs failed ({}) {report}", out.status);
-    println!("{report}");
-    for shot in ["me-cert-withheld.png", "me-cert-live.png", "me-cert-issued.png"] {
-        let path = artifacts.join(shot);
-        assert!(path.metadata().is_ok_and(|m| m.len() > 0), "screenshot {} was not written", path.display());
-    }
+    let shots = ["me-cert-withheld.png", "me-cert-live.png", "me-cert-issued.png"];
+    crate::e2e::run_scenario("me_cert.mjs", &app.address, &scenario, CERT_TIMEOUT, &shots).await;
+    let artifacts = crate::e2e::artifacts();
     // The file the browser saved is the certificate: a PDF with the holder and the new serial.
     let saved = std::fs::read(artifacts.join("me-certificate.pdf")).expect("the downloaded PDF was saved");
     assert!(saved.starts_with(b"%PDF"), "the download is a PDF");
@@ -438,25 +417,5 @@ async fn a_trainee_in_two_classes_sees_each_class_apart_on_the_phone() {
         {"name": names[1], "finished": true, "present": 1, "credit_hours": earned[1],
          "sessions": ["开班动员"]},
     ]});
-    let artifacts: PathBuf = manifest_dir().join("tests/artifacts");
-    let run = tokio::process::Command::new("node")
-        .current_dir(manifest_dir())
-        .arg("e2e/me_classes.mjs")
-        .arg(&app.address)
-        .arg(&artifacts)
-        .arg(scenario.to_string())
-        .kill_on_drop(true)
-        .output();
-    let out = tokio::time::timeout(CERT_TIMEOUT, run)
-        .await
-        .unwrap_or_else(|_| panic!("e2e/me_classes.mjs did not finish within {CERT_TIMEOUT:?}"))
-        .expect("run node e2e/me_classes.mjs");
-    let report = format!(
-        "--- stdout ---\n{}\n--- stderr ---\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "e2e/me_classes.mjs failed ({}) {report}", out.status);
-    println!("{report}");
-    assert!(artifacts.join("me-classes.png").metadata().is_ok_and(|m| m.len() > 0), "me-classes.png was written");
+    crate::e2e::run_scenario("me_classes.mjs", &app.address, &scenario, CERT_TIMEOUT, &["me-classes.png"]).await;
 }

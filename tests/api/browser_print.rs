@@ -4,13 +4,11 @@
 //! and 14. Needs what `browser.rs` needs, and poppler-utils to read the printed sheet back; skips without them
 //! unless `ROLLCALL_TEST_REQUIRE_ALL=1`.
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::e2e::manifest_dir;
 use crate::helpers::spawn_app;
 
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(90);
@@ -45,30 +43,9 @@ async fn the_invite_sheet_names_the_class_on_every_card_and_verify_takes_a_typed
 
     let scenario = json!({"sheet_url": sheet_url, "class_name": class_name, "class_code": class_code,
         "trainees": TRAINEES, "code": code, "holder": "李*华"});
-    let artifacts: PathBuf = manifest_dir().join("tests/artifacts");
-    let run = tokio::process::Command::new("node")
-        .current_dir(manifest_dir())
-        .arg("e2e/printables.mjs")
-        .arg(&app.address)
-        .arg(&artifacts)
-        .arg(scenario.to_string())
-        .kill_on_drop(true)
-        .output();
-    let out = tokio::time::timeout(SCRIPT_TIMEOUT, run)
-        .await
-        .unwrap_or_else(|_| panic!("e2e/printables.mjs did not finish within {SCRIPT_TIMEOUT:?}"))
-        .expect("run node e2e/printables.mjs");
-    let report = format!(
-        "--- stdout ---\n{}\n--- stderr ---\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "e2e/printables.mjs failed ({}) {report}", out.status);
-    println!("{report}");
-    for shot in ["invite-phone.png", "verify-lookup.png", "verify-valid.png", "verify-unknown.png"] {
-        let path = artifacts.join(shot);
-        assert!(path.metadata().is_ok_and(|m| m.len() > 0), "screenshot {} was not written", path.display());
-    }
+    let shots = ["invite-phone.png", "verify-lookup.png", "verify-valid.png", "verify-unknown.png"];
+    crate::e2e::run_scenario("printables.mjs", &app.address, &scenario, SCRIPT_TIMEOUT, &shots).await;
+    let artifacts = crate::e2e::artifacts();
 
     // The printed sheet, read back page by page: more than one page, and on each page as many class labels as
     // invite codes (every card names the class, not only the first page's heading).

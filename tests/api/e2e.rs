@@ -39,3 +39,42 @@ pub async fn browser_ready() -> bool {
     eprintln!("SKIPPED: the browser test is missing: {what}");
     false
 }
+
+/// Where the browser tests write their screenshots and files.
+pub fn artifacts() -> std::path::PathBuf {
+    manifest_dir().join("tests/artifacts")
+}
+
+/// Runs `node e2e/SCRIPT BASE_URL ARTIFACT_DIR SCENARIO_JSON` to its end (at most `timeout`), fails the test with the
+/// script's output unless it exits 0, and checks that each of `shots` was written under the artifacts.
+pub async fn run_scenario(
+    script: &str,
+    base: &str,
+    scenario: &serde_json::Value,
+    timeout: std::time::Duration,
+    shots: &[&str],
+) {
+    let run = tokio::process::Command::new("node")
+        .current_dir(manifest_dir())
+        .arg(format!("e2e/{script}"))
+        .arg(base)
+        .arg(artifacts())
+        .arg(scenario.to_string())
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(timeout, run)
+        .await
+        .unwrap_or_else(|_| panic!("e2e/{script} did not finish within {timeout:?}"))
+        .unwrap_or_else(|e| panic!("run node e2e/{script}: {e}"));
+    let report = format!(
+        "--- stdout ---\n{}\n--- stderr ---\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "e2e/{script} failed ({}) {report}", out.status);
+    println!("{report}");
+    for shot in shots {
+        let path = artifacts().join(shot);
+        assert!(path.metadata().is_ok_and(|m| m.len() > 0), "{} was not written", path.display());
+    }
+}

@@ -55,7 +55,7 @@ pub struct CheckinWriter {
     lookups: Option<mpsc::Sender<Lookup>>,
 }
 
-/// Scans waiting for a writer, per writer; a full queue answers 503 (the phone retries with the same nonce).
+/// Scans waiting for each writer task (and for the lookup task); a full queue answers 503 (see [`ask`]).
 const QUEUE: usize = 4096;
 
 impl CheckinWriter {
@@ -84,15 +84,7 @@ impl CheckinWriter {
                 .one(&self.db)
                 .await?);
         };
-        let (reply, answer) = oneshot::channel();
-        queue.try_send(Lookup { class_id, person_id, reply }).map_err(|_| {
-            AppError::new(ErrorCode::ServiceUnavailable).caused_by(anyhow::anyhow!("enrolment lookup queue full"))
-        })?;
-        match answer.await {
-            Ok(Ok(found)) => Ok(found),
-            Ok(Err(code)) => Err(AppError::new(code)),
-            Err(_) => Err(AppError::internal(anyhow::anyhow!("enrolment lookup stopped"))),
-        }
+        ask(queue, "enrolment lookup", |reply| Lookup { class_id, person_id, reply }).await
     }
 
     /// Stores one check-in's row and its success attempt; returns once they are committed (or were not stored).
@@ -102,15 +94,25 @@ impl CheckinWriter {
         }
         // Spread over the writers by trainee, so one trainee's retries queue behind each other.
         let queue = &self.queues[(row.enrollment_id.as_u128() % self.queues.len() as u128) as usize];
-        let (reply, answer) = oneshot::channel();
-        queue.try_send(Pending { row, attempt, reply }).map_err(|_| {
-            AppError::new(ErrorCode::ServiceUnavailable).caused_by(anyhow::anyhow!("check-in queue full"))
-        })?;
-        match answer.await {
-            Ok(Ok(written)) => Ok(written),
-            Ok(Err(code)) => Err(AppError::new(code)),
-            Err(_) => Err(AppError::internal(anyhow::anyhow!("check-in writer stopped"))),
-        }
+        ask(queue, "check-in writer", |reply| Pending { row, attempt, reply }).await
+    }
+}
+
+/// Sends a question to a batching task and waits for its answer; a full queue answers 503 (the phone retries with
+/// the same nonce).
+async fn ask<M, T>(
+    queue: &mpsc::Sender<M>,
+    what: &'static str,
+    message: impl FnOnce(oneshot::Sender<Result<T, ErrorCode>>) -> M,
+) -> AppResult<T> {
+    let (reply, answer) = oneshot::channel();
+    queue
+        .try_send(message(reply))
+        .map_err(|_| AppError::new(ErrorCode::ServiceUnavailable).caused_by(anyhow::anyhow!("{what} queue full")))?;
+    match answer.await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(code)) => Err(AppError::new(code)),
+        Err(_) => Err(AppError::internal(anyhow::anyhow!("{what} stopped"))),
     }
 }
 
@@ -118,23 +120,22 @@ impl CheckinWriter {
 async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Pending>, max: usize) {
     let mut batch = Vec::with_capacity(max);
     while rx.recv_many(&mut batch, max).await > 0 {
-        let pending = std::mem::take(&mut batch);
-        let scans = pending.iter().map(|p| (p.row.clone(), p.attempt.clone())).collect();
-        let result = write_batch(&db, scans).await;
+        let pending = std::mem::replace(&mut batch, Vec::with_capacity(max));
+        let (scans, replies): (Vec<_>, Vec<_>) = pending.into_iter().map(|p| ((p.row, p.attempt), p.reply)).unzip();
+        let result = write_batch(&db, &scans).await;
         if let Err(err) = &result {
-            tracing::error!(error = %err, scans = pending.len(), "could not store a batch of check-ins");
+            tracing::error!(error = %err, scans = scans.len(), "could not store a batch of check-ins");
         }
-        for p in pending {
+        for ((row, _), reply) in scans.iter().zip(replies) {
             let answer = match &result {
-                Ok(inserted) if inserted.contains(&p.row.id) => Ok(Written::Inserted),
+                Ok(inserted) if inserted.contains(&row.id) => Ok(Written::Inserted),
                 Ok(_) => Ok(Written::Conflict),
                 Err(_) => Err(ErrorCode::ServiceUnavailable),
             };
             // The scan may have given up waiting (its deadline passed): its row is stored all the same, and its
             // retry with the same nonce finds it.
-            let _ = p.reply.send(answer);
+            let _ = reply.send(answer);
         }
-        batch = Vec::with_capacity(max);
     }
 }
 
@@ -142,7 +143,7 @@ async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Pending>, max: usize
 async fn look_up(db: DatabaseConnection, mut rx: mpsc::Receiver<Lookup>, max: usize) {
     let mut batch = Vec::with_capacity(max);
     while rx.recv_many(&mut batch, max).await > 0 {
-        let questions = std::mem::take(&mut batch);
+        let questions = std::mem::replace(&mut batch, Vec::with_capacity(max));
         let classes: HashSet<Uuid> = questions.iter().map(|q| q.class_id).collect();
         let people: HashSet<Uuid> = questions.iter().map(|q| q.person_id).collect();
         let found = enrollment::active()
@@ -160,7 +161,6 @@ async fn look_up(db: DatabaseConnection, mut rx: mpsc::Receiver<Lookup>, max: us
             };
             let _ = q.reply.send(answer);
         }
-        batch = Vec::with_capacity(max);
     }
 }
 
@@ -169,7 +169,7 @@ async fn look_up(db: DatabaseConnection, mut rx: mpsc::Receiver<Lookup>, max: us
 /// batch (public for the tests).
 pub async fn write_batch(
     db: &DatabaseConnection,
-    scans: Vec<(attendance::Model, checkin_attempt::ActiveModel)>,
+    scans: &[(attendance::Model, checkin_attempt::ActiveModel)],
 ) -> Result<HashSet<Uuid>, DbErr> {
     let txn = db.begin().await?;
     let models = scans.iter().map(|(r, _)| r.clone().into_active_model().reset_all());
@@ -180,7 +180,7 @@ pub async fn write_batch(
         .or_else(|e| if matches!(e, DbErr::RecordNotInserted) { Ok(Vec::new()) } else { Err(e) })?
         .into_iter()
         .collect();
-    let attempts: Vec<_> = scans.into_iter().filter(|(r, _)| inserted.contains(&r.id)).map(|(_, a)| a).collect();
+    let attempts: Vec<_> = scans.iter().filter(|(r, _)| inserted.contains(&r.id)).map(|(_, a)| a.clone()).collect();
     if !attempts.is_empty() {
         checkin_attempt::Entity::insert_many(attempts).exec_without_returning(&txn).await?;
     }

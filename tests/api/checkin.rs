@@ -547,13 +547,13 @@ async fn one_batch_stores_each_row_that_does_not_conflict_and_only_their_attempt
     };
     // Trainee 3 checked in earlier with phone D.
     let earlier = scan(3, "phone-D");
-    let stored = rollcall::checkin::writer::write_batch(&app.state.db, vec![earlier]).await.unwrap();
+    let stored = rollcall::checkin::writer::write_batch(&app.state.db, &[earlier]).await.unwrap();
     assert_eq!(stored.len(), 1);
 
     // Trainee 0 twice (two nonces), trainee 1, trainee 2 on phone D (already used for trainee 3).
     let batch = vec![scan(0, "phone-A"), scan(0, "phone-A"), scan(1, "phone-B"), scan(2, "phone-D")];
     let ids: Vec<uuid::Uuid> = batch.iter().map(|(r, _)| r.id).collect();
-    let stored = rollcall::checkin::writer::write_batch(&app.state.db, batch).await.unwrap();
+    let stored = rollcall::checkin::writer::write_batch(&app.state.db, &batch).await.unwrap();
     assert!(stored.contains(&ids[0]) && stored.contains(&ids[2]), "trainees 0 and 1 stored: {stored:?}");
     assert!(!stored.contains(&ids[1]), "trainee 0's second scan is not a second row");
     assert!(!stored.contains(&ids[3]), "phone D cannot check in a second trainee");

@@ -32,9 +32,7 @@ impl AfterCommit for Aftermath {
             ctx.caches.forget_person(*person_id);
         }
         let kv = ctx.infra.kv.as_ref();
-        for (session_id, enrollment_id) in &committed.stale_records {
-            crate::checkin::service::forget(kv, *session_id, *enrollment_id).await;
-        }
+        crate::checkin::service::forget(&ctx.db, kv, &committed.stale_records).await;
         for change in committed.events {
             crate::live::publish(kv, ctx.infra.events.as_ref(), change).await;
         }

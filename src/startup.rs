@@ -106,6 +106,8 @@ pub async fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::R
     let wechat = WechatClient::new(&settings.wechat)?;
     let attempts = AttemptLog::start(db.clone());
     let checkin_writer = crate::checkin::CheckinWriter::start(db.clone(), &settings.checkin);
+    let token_lookups = (settings.checkin.write_mode == crate::config::WriteMode::Group)
+        .then(|| crate::auth::service::token_lookups(db.clone(), settings.checkin.max_batch));
     let settings = Arc::new(settings);
     let wiring: (Arc<dyn crate::ctx::AfterCommit>, Arc<dyn crate::ctx::RecordGuard>) =
         (Arc::new(Aftermath), Arc::new(crate::aftermath::CertificateGuard));
@@ -121,7 +123,7 @@ pub async fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::R
             Duration::from_millis(settings.jobs.outbox_poll_ms),
         );
     }
-    Ok(AppState { ctx, wechat, attempts, checkin_writer, live_recent: Arc::default(), proxies, queries })
+    Ok(AppState { ctx, wechat, attempts, checkin_writer, token_lookups, live_recent: Arc::default(), proxies, queries })
 }
 
 fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {

@@ -14,6 +14,8 @@ pub struct AppState {
     pub attempts: AttemptLog,
     /// Where check-ins are stored (batched into shared commits in `group` mode).
     pub checkin_writer: CheckinWriter,
+    /// Trainee token lookups batched across the requests waiting (`group` write mode); `None`: one query each.
+    pub token_lookups: Option<crate::auth::service::TokenLookups>,
     /// Recent live events per session, for SSE clients that reconnect.
     pub live_recent: Arc<crate::live::recent::Recent>,
     /// Whose `X-Forwarded-For` is believed (none unless `server.trust_forwarded_for`).

@@ -111,6 +111,27 @@ pub async fn find_live_token_and_person<C: ConnectionTrait>(
         .await?)
 }
 
+/// Unrevoked tokens by hash, each with its person when it is a trainee's (many requests' tokens in one statement;
+/// the caller checks expiry).
+pub async fn find_tokens_and_people<C: ConnectionTrait>(
+    conn: &C,
+    token_hashes: &[String],
+) -> AppResult<Vec<(auth_token::Model, Option<crate::entity::person::Model>)>> {
+    use crate::entity::person;
+    use sea_orm::JoinType;
+    let to_person: sea_orm::RelationDef = auth_token::Entity::belongs_to(person::Entity)
+        .from(auth_token::Column::SubjectId)
+        .to(person::Column::Id)
+        .into();
+    Ok(auth_token::Entity::find()
+        .select_also(person::Entity)
+        .join(JoinType::LeftJoin, to_person)
+        .filter(auth_token::Column::TokenHash.is_in(token_hashes.iter().map(String::as_str)))
+        .filter(auth_token::Column::RevokedAt.is_null())
+        .all(conn)
+        .await?)
+}
+
 /// Moves a live token's expiry (a console session kept alive by use).
 pub async fn extend_token<C: ConnectionTrait>(conn: &C, token_id: Uuid, expires_at: DateTime<Utc>) -> AppResult<()> {
     auth_token::Entity::update_many()

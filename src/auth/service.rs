@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::model::{DisplayName, Password, Principal, Role, StaffAccount, StaffPrincipal, TraineePrincipal, Username};
 use super::{password, repo, token};
 use crate::audit::{self, Actor, Change};
+use crate::batch::Batcher;
 use crate::entity::vocab::PartyKind;
 use crate::entity::{person, staff_account};
 use crate::error::{AppError, AppResult, ErrorCode, on_unique_violation};
@@ -101,23 +102,51 @@ pub async fn authenticate_hash(
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> AppResult<(Principal, DateTime<Utc>)> {
+    principal_of_row(db, repo::find_live_token_and_person(db, token_hash, now).await?).await
+}
+
+/// A token's row and, for a trainee's token, its person: what one lookup answers.
+pub type TokenRow = (crate::entity::auth_token::Model, Option<person::Model>);
+
+/// Token lookups of the requests waiting, answered together (one statement for a burst of check-ins).
+pub type TokenLookups = Batcher<String, Option<TokenRow>>;
+
+/// Starts this instance's batched token lookups.
+pub fn token_lookups(db: DatabaseConnection, max: usize) -> TokenLookups {
+    Batcher::start("token lookup", max, move |hashes: Vec<String>| {
+        let db = db.clone();
+        async move {
+            let rows = repo::find_tokens_and_people(&db, &hashes).await?;
+            Ok(hashes.iter().map(|h| rows.iter().find(|(t, _)| &t.token_hash == h).cloned()).collect())
+        }
+    })
+}
+
+/// [`authenticate_hash`], the lookup batched with the other requests waiting.
+pub async fn authenticate_batched(
+    db: &DatabaseConnection,
+    lookups: &TokenLookups,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> AppResult<(Principal, DateTime<Utc>)> {
+    let row = lookups.ask(token_hash.to_owned()).await?.filter(|(token, _)| token.expires_at > now);
+    principal_of_row(db, row).await
+}
+
+async fn principal_of_row(db: &DatabaseConnection, row: Option<TokenRow>) -> AppResult<(Principal, DateTime<Utc>)> {
     let invalid = || AppError::new(ErrorCode::InvalidToken);
-    let (token, person) = repo::find_live_token_and_person(db, token_hash, now).await?.ok_or_else(invalid)?;
+    let (token, person) = row.ok_or_else(invalid)?;
     let expires_at = token.expires_at;
     match (token.subject_kind, person) {
         // A trainee's token and person in one statement (the check-in path).
-        (PartyKind::Trainee, Some(person)) => Ok((
-            Principal::Trainee(TraineePrincipal {
-                token_id: token.id,
-                person_id: person.id,
-                name: person.name,
-                device: token.device,
-            }),
-            expires_at,
-        )),
+        (PartyKind::Trainee, Some(person)) => Ok((Principal::Trainee(trainee_principal(&token, person)), expires_at)),
         (PartyKind::Trainee, None) => Err(invalid()),
         (PartyKind::Staff, _) => authenticated(db, token).await.map(|p| (p, expires_at)),
     }
+}
+
+fn trainee_principal(token: &crate::entity::auth_token::Model, person: person::Model) -> TraineePrincipal {
+    TraineePrincipal { token_id: token.id, person_id: person.id, name: person.name, device: token.device.clone() }
 }
 
 /// A console session's staff member, the session sliding: each use moves its expiry to `idle` from now (written at
@@ -151,12 +180,7 @@ async fn authenticated(db: &DatabaseConnection, token: crate::entity::auth_token
         },
         PartyKind::Trainee => {
             let person = person::Entity::find_by_id(token.subject_id).one(db).await?.ok_or_else(invalid)?;
-            Ok(Principal::Trainee(TraineePrincipal {
-                token_id: token.id,
-                person_id: person.id,
-                name: person.name,
-                device: token.device,
-            }))
+            Ok(Principal::Trainee(trainee_principal(&token, person)))
         }
     }
 }

@@ -19,7 +19,7 @@ use crate::entity::attendance::AttendanceSource;
 use crate::entity::{attendance, checkin_attempt, class_session, enrollment};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::geo;
-use crate::kv::{Check, Decision, Kv, Quota};
+use crate::kv::{Check, Gate, Gated, Kv, Quota};
 use crate::qr::{Freshness, QrToken};
 use crate::roster::service::wechat_device;
 use crate::timetable::CoordSystem;
@@ -172,20 +172,39 @@ pub async fn check_in(
 async fn answer(deps: &Scan<'_>, caller: &Caller<'_>, req: &CheckinRequest) -> AppResult<CheckinAnswer> {
     check_nonce(&req.nonce)?;
     let nonce_key = format!("nonce:{}:{}", caller.trainee.person_id, req.nonce);
-    match deps.ctx.infra.kv.as_ref().get(&nonce_key).await {
-        Ok(Some(stored)) => {
-            if let Ok(remembered) = serde_json::from_str::<Remembered>(&stored) {
-                return match remembered {
-                    Remembered::Ok(answer) => Ok(answer),
-                    Remembered::Err(code) => Err(AppError::new(code)),
-                };
-            }
-        }
-        Ok(None) => {}
-        Err(err) => crate::kv::log_degraded(&err, "nonce cache unavailable"),
-    }
+    // Reading the token is arithmetic; what it says is acted on after the gate (a retry gets its first answer, and
+    // the limits apply to bad tokens too).
+    let text = rollcall_intake::qr::token_text(&req.qr_token);
+    let token = QrToken::parse(&deps.ctx.master_secret, text);
+    let cached_key = match (&token, req.kind) {
+        (Ok(Some(t)), CheckinKind::In) => Some(answer_key(t.session_id, caller.trainee.person_id)),
+        _ => None,
+    };
+    let person = caller.trainee.person_id.to_string();
+    let checks = [
+        Check {
+            bucket: "checkin_person",
+            key: &person,
+            quota: Quota::from(deps.ctx.settings.rate_limits.checkin_per_trainee),
+        },
+        Check {
+            bucket: "checkin_addr",
+            key: caller.client_addr,
+            quota: Quota::from(deps.ctx.settings.rate_limits.checkin_per_address),
+        },
+    ];
+    let gate = Gate { remembered: &nonce_key, cached: cached_key.as_deref(), checks: &checks };
+    let cached = match deps.ctx.infra.limiter.gate(deps.ctx.infra.kv.as_ref(), &gate).await {
+        Gated::Remembered(stored) => match serde_json::from_str::<Remembered>(&stored) {
+            Ok(Remembered::Ok(answer)) => return Ok(answer),
+            Ok(Remembered::Err(code)) => return Err(AppError::new(code)),
+            Err(_) => None,
+        },
+        Gated::Limited { retry_after } => return Err(AppError::rate_limited(retry_after)),
+        Gated::Passed { cached } => cached.and_then(|c| serde_json::from_str::<CachedRow>(&c).ok()),
+    };
     let mut trace = Trace::default();
-    let outcome = run(deps, caller, req, &mut trace).await;
+    let outcome = run(deps, caller, req, (text, token), cached, &mut trace).await;
     let remembered = match &outcome {
         Ok(answer) => Some(Remembered::Ok(answer.clone())),
         // Limits and outages are not answers about this scan: a retry may go through.
@@ -241,35 +260,15 @@ fn attempt_row(caller: &Caller<'_>, req: &CheckinRequest, trace: &Trace, result:
     }
 }
 
-async fn limit(deps: &Scan<'_>, caller: &Caller<'_>) -> AppResult<()> {
-    let person = caller.trainee.person_id.to_string();
-    let checks = [
-        Check {
-            bucket: "checkin_person",
-            key: &person,
-            quota: Quota::from(deps.ctx.settings.rate_limits.checkin_per_trainee),
-        },
-        Check {
-            bucket: "checkin_addr",
-            key: caller.client_addr,
-            quota: Quota::from(deps.ctx.settings.rate_limits.checkin_per_address),
-        },
-    ];
-    match deps.ctx.infra.limiter.as_ref().check_all(&checks).await {
-        Decision::Allowed => Ok(()),
-        Decision::Limited { retry_after } => Err(AppError::rate_limited(retry_after)),
-    }
-}
-
 async fn run(
     deps: &Scan<'_>,
     caller: &Caller<'_>,
     req: &CheckinRequest,
+    (text, token): (&str, AppResult<Option<QrToken>>),
+    cached: Option<CachedRow>,
     trace: &mut Trace,
 ) -> AppResult<CheckinAnswer> {
-    limit(deps, caller).await?;
-    let text = rollcall_intake::qr::token_text(&req.qr_token);
-    let Some(token) = QrToken::parse(&deps.ctx.master_secret, text)? else {
+    let Some(token) = token? else {
         // Well-formed but not minted by us: logged against the session it names, so staff see the tampering.
         trace.session_id = QrToken::claimed_session(text);
         trace.forged = trace.session_id.is_some();
@@ -292,6 +291,16 @@ async fn run(
         Freshness::Fresh => {}
         Freshness::Expired => return Err(AppError::new(ErrorCode::QrTokenExpired)),
         Freshness::Future => return Err(AppError::new(ErrorCode::QrTokenInvalid)),
+    }
+    // Scanned again after a check-in this trainee made: answered from the cache, no database read. (Only scan
+    // records are cached, and a correction drops the entry, so what staff changed is never hidden.)
+    if let Some(row) = cached
+        && req.kind == CheckinKind::In
+        && window_state(&session, caller.now) == WindowState::Open
+    {
+        trace.enrollment_id = Some(row.enrollment_id);
+        check_location(&session, req.location, trace)?;
+        return answer_for_existing(&session, &row.into_model(session.id), req);
     }
     let enrollment = deps
         .writer
@@ -380,8 +389,10 @@ fn answer_for_existing(
     Ok(CheckinAnswer { created: same, result: result_of(session, row, CheckinKind::In, !same) })
 }
 
-fn answer_key(session_id: Uuid, enrollment_id: Uuid) -> String {
-    format!("att:{session_id}:{enrollment_id}")
+/// Where the first answer of a (session, trainee) is cached: by person, so the gate can read it before the
+/// enrolment is known.
+fn answer_key(session_id: Uuid, person_id: Uuid) -> String {
+    format!("att:{session_id}:{person_id}")
 }
 
 async fn record_check_in(
@@ -393,12 +404,7 @@ async fn record_check_in(
     device: String,
     trace: &mut Trace,
 ) -> AppResult<CheckinAnswer> {
-    let key = answer_key(session.id, e.id);
-    if let Ok(Some(cached)) = deps.ctx.infra.kv.as_ref().get(&key).await
-        && let Ok(row) = serde_json::from_str::<CachedRow>(&cached)
-    {
-        return answer_for_existing(session, &row.into_model(session.id, e.id), req);
-    }
+    let key = answer_key(session.id, caller.trainee.person_id);
     let status = status_for_check_in(session, caller.now);
     let new_row = attendance::Model {
         id: Uuid::now_v7(),
@@ -468,7 +474,7 @@ async fn record_check_out(
     let stored = find(&deps.ctx.db, session.id, e.id)
         .await?
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("attendance row vanished")))?;
-    deps.ctx.infra.kv.as_ref().del(&answer_key(session.id, e.id)).await.ok();
+    deps.ctx.infra.kv.as_ref().del(&answer_key(session.id, caller.trainee.person_id)).await.ok();
     Ok(CheckinAnswer {
         created: updated.rows_affected == 1,
         result: result_of(session, &stored, CheckinKind::Out, updated.rows_affected == 0),
@@ -486,6 +492,7 @@ async fn find(db: &DatabaseConnection, session_id: Uuid, enrollment_id: Uuid) ->
 /// The parts of a check-in row the cached answer needs.
 #[derive(Serialize, Deserialize)]
 struct CachedRow {
+    enrollment_id: Uuid,
     status: AttendanceStatus,
     checked_in_at: Option<DateTime<Utc>>,
     checked_out_at: Option<DateTime<Utc>>,
@@ -493,11 +500,11 @@ struct CachedRow {
 }
 
 impl CachedRow {
-    fn into_model(self, session_id: Uuid, enrollment_id: Uuid) -> attendance::Model {
+    fn into_model(self, session_id: Uuid) -> attendance::Model {
         attendance::Model {
             id: Uuid::nil(),
             session_id,
-            enrollment_id,
+            enrollment_id: self.enrollment_id,
             status: self.status,
             checked_in_at: self.checked_in_at,
             checked_out_at: self.checked_out_at,
@@ -517,6 +524,7 @@ fn cached(row: &attendance::Model) -> Option<String> {
         return None;
     }
     let cached = CachedRow {
+        enrollment_id: row.enrollment_id,
         status: row.status,
         checked_in_at: row.checked_in_at,
         checked_out_at: row.checked_out_at,
@@ -525,9 +533,25 @@ fn cached(row: &attendance::Model) -> Option<String> {
     serde_json::to_string(&cached).ok()
 }
 
-/// Drops the cached answer of a (session, trainee) after a correction.
-pub async fn forget(kv: &dyn Kv, session_id: Uuid, enrollment_id: Uuid) {
-    if let Err(err) = kv.del(&answer_key(session_id, enrollment_id)).await {
-        crate::kv::log_degraded(&err, "could not drop a cached check-in answer");
+/// Drops the cached answers of (session, enrolment) pairs after a correction.
+pub async fn forget(db: &DatabaseConnection, kv: &dyn Kv, records: &[(Uuid, Uuid)]) {
+    if records.is_empty() {
+        return;
+    }
+    let ids: Vec<Uuid> = records.iter().map(|(_, e)| *e).collect();
+    let people = enrollment::Entity::find().filter(enrollment::Column::Id.is_in(ids)).all(db).await;
+    let people = match people {
+        Ok(rows) => rows,
+        Err(err) => {
+            // The answers expire on their own (ANSWER_TTL); a correction is still shown on every page.
+            tracing::warn!(error = %err, "could not find whose cached check-in answers to drop");
+            return;
+        }
+    };
+    for (session_id, enrollment_id) in records {
+        let Some(e) = people.iter().find(|e| e.id == *enrollment_id) else { continue };
+        if let Err(err) = kv.del(&answer_key(*session_id, e.person_id)).await {
+            crate::kv::log_degraded(&err, "could not drop a cached check-in answer");
+        }
     }
 }

@@ -56,7 +56,10 @@ async fn principal_of(req: HttpRequest) -> Result<Principal, AppError> {
     {
         return Ok(Principal::Trainee(trainee));
     }
-    let (principal, expires_at) = service::authenticate_hash(&state.db, &hash, now).await?;
+    let (principal, expires_at) = match &state.token_lookups {
+        Some(lookups) => service::authenticate_batched(&state.db, lookups, &hash, now).await?,
+        None => service::authenticate_hash(&state.db, &hash, now).await?,
+    };
     if let Principal::Trainee(trainee) = &principal {
         state.caches.trainee_tokens.insert(hash, (trainee.clone(), expires_at));
     }

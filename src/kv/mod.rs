@@ -13,7 +13,7 @@ use crate::clock::Clock;
 use crate::config::RedisSettings;
 
 pub use events::EventBus;
-pub use rate_limit::{Check, Decision, Quota, RateLimiter};
+pub use rate_limit::{Check, Decision, Gate, Gated, Quota, RateLimiter};
 
 #[derive(Debug, thiserror::Error)]
 pub enum KvError {

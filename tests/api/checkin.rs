@@ -613,3 +613,36 @@ async fn a_burst_of_scans_is_stored_exactly_in_both_write_modes_and_grouped_in_o
         statements[0]
     );
 }
+
+/// The "already checked in" path is the storm a base sees when phones retry: it is answered from the cache (one
+/// Redis script) with no database statement, and a staff correction drops the cached answer at once.
+#[tokio::test]
+async fn a_repeat_scan_is_answered_without_the_database_and_a_correction_shows_at_once() {
+    let app = spawn_app().await;
+    let f = app.checkin_fixture(2, None).await;
+    let token = login(&app, &f.trainees[0].1, 0).await;
+    let qr = app.qr_token(&f.admin_token, &f.session_id).await;
+    assert_eq!(app.scan(&token, &qr, &nonce(), None).await.status(), 201);
+
+    let queries = || app.state.queries.load(std::sync::atomic::Ordering::Relaxed);
+    let before = queries();
+    let again = app.scan(&token, &qr, &nonce(), None).await;
+    assert_eq!(again.status(), 200);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!((again["already_checked_in"].as_bool(), again["status"].as_str()), (Some(true), Some("present")));
+    assert_eq!(again["enrollment_id"], f.trainees[0].2.as_str());
+    assert_eq!(queries() - before, 0, "a repeat scan reads nothing from the database");
+
+    let path = format!("/api/v1/sessions/{}/attendance/{}", f.session_id, f.trainees[0].2);
+    let corrected = app
+        .send_json(
+            reqwest::Method::PUT,
+            &path,
+            Some(&f.admin_token),
+            &json!({"status": "late", "reason": "监控显示 8:35 入场"}),
+        )
+        .await;
+    assert_eq!(corrected.status(), 200);
+    let after: Value = app.scan(&token, &qr, &nonce(), None).await.json().await.unwrap();
+    assert_eq!(after["status"], "late", "the correction shows to the next scan: {after}");
+}

@@ -130,3 +130,37 @@ async fn a_numbered_event_reaches_every_topic_with_the_next_number_and_set_many_
     assert_eq!(b.kv.get("k:a").await.unwrap().as_deref(), Some("1"));
     assert_eq!(b.kv.get("k:b").await.unwrap().as_deref(), Some("2"));
 }
+
+/// The check-in gate, one Redis script or three in-process calls: a remembered answer comes back uncharged, then the
+/// limits (all or nothing), then the cached value of a request that passes.
+#[tokio::test]
+async fn the_gate_returns_a_remembered_answer_uncharged_then_limits_then_the_cached_value() {
+    use rollcall::kv::{Check, Gate, Gated};
+    let clock = clock();
+    let infra = infra(&prefix(), clock.clone()).await;
+    let (kv, limiter) = (infra.kv.as_ref(), infra.limiter.as_ref());
+    let one = Quota { burst: 1, replenish: Duration::from_secs(60) };
+    let checks = [Check { bucket: "g", key: "k", quota: one }];
+    let gate = |remembered, cached| Gate { remembered, cached, checks: &checks };
+
+    assert_eq!(limiter.gate(kv, &gate("n1", Some("c"))).await, Gated::Passed { cached: None }, "charged");
+    assert_eq!(
+        limiter.gate(kv, &gate("n2", None)).await,
+        Gated::Limited { retry_after: Duration::from_secs(60) },
+        "the one allowed was used"
+    );
+    kv.set("n1", "first answer", Duration::from_secs(60)).await.unwrap();
+    assert_eq!(
+        limiter.gate(kv, &gate("n1", Some("c"))).await,
+        Gated::Remembered("first answer".into()),
+        "a remembered answer comes back while the limit is spent"
+    );
+    clock.advance(chrono::Duration::seconds(60));
+    kv.set("c", "cached", Duration::from_secs(60)).await.unwrap();
+    assert_eq!(limiter.gate(kv, &gate("n3", Some("c"))).await, Gated::Passed { cached: Some("cached".into()) });
+    assert_eq!(
+        limiter.gate(kv, &gate("n4", None)).await,
+        Gated::Limited { retry_after: Duration::from_secs(60) },
+        "the pass was charged"
+    );
+}

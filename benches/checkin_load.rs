@@ -5,13 +5,16 @@
 //!     cargo bench --bench checkin_load -- session BASE USER PASS CLASS_ID
 //!     cargo bench --bench checkin_load -- qr      BASE USER PASS SESSION_ID
 //!     cargo bench --bench checkin_load -- counted BASE USER PASS SESSION_ID
+//!     cargo bench --bench checkin_load -- viewers BASE USER PASS N SECONDS SESSION_ID...
 //!
 //! `seed` creates a class of TRAINEES people by a roster import (the server's import row cap must allow it), binds
 //! one phone for each through the invite-code login over 64 connections, writes their bearer tokens to TOKENS_FILE
 //! one a line, and prints `class <id>`. `session` adds a session to that class whose check-in is open now (starts in
 //! 10 minutes, so scans are 出勤; the QR rotates every 60 s so a 20 s run stays within the current and previous
 //! step) and prints `session <id> qr <token>`; `qr` prints `qr <token>`, the session's current one. `counted` prints `counted <n>`: the session's arrivals as the
-//! staff's live summary counts them (`counts.attended`).
+//! staff's live summary counts them (`counts.attended`). `viewers` opens N live boards (`GET …/live`, Server-Sent
+//! Events) spread over the sessions given, holds them for SECONDS, and prints
+//! `viewers connected <n> events <m> snapshots <k>`: how many streams opened and the events they received.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a bench tool may panic: that is how it fails
 
@@ -155,10 +158,48 @@ async fn counted(api: &Api, session_id: &str) {
     println!("counted {}", summary["counts"]["attended"].as_u64().expect("counts.attended"));
 }
 
+async fn viewers(api: &Api, n: usize, seconds: u64, sessions: &[String]) {
+    use futures_util::StreamExt;
+    let client = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    let mut boards = Vec::with_capacity(n);
+    for i in 0..n {
+        let url = api.url(&format!("/sessions/{}/live", sessions[i % sessions.len()]));
+        let (client, admin) = (client.clone(), api.admin.clone());
+        boards.push(tokio::spawn(async move {
+            let Ok(resp) = client.get(url).bearer_auth(admin).send().await else { return None };
+            if !resp.status().is_success() {
+                return None;
+            }
+            let (mut events, mut snapshots) = (0u64, 0u64);
+            let mut body = resp.bytes_stream();
+            while let Ok(Some(Ok(chunk))) = tokio::time::timeout_at(deadline, body.next()).await {
+                for line in chunk.split(|b| *b == b'\n') {
+                    if line.starts_with(b"event: snapshot") || line.starts_with(b"event:snapshot") {
+                        snapshots += 1;
+                    } else if line.starts_with(b"event:") {
+                        events += 1;
+                    }
+                }
+            }
+            Some((events, snapshots))
+        }));
+    }
+    let (mut connected, mut events, mut snapshots) = (0, 0, 0);
+    for b in boards {
+        if let Ok(Some((e, s))) = b.await {
+            connected += 1;
+            events += e;
+            snapshots += s;
+        }
+    }
+    println!("viewers connected {connected} events {events} snapshots {snapshots}");
+}
+
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
-    let usage = "usage: checkin_load seed|session|qr|counted BASE USER PASS ...";
+    let usage = "usage: checkin_load seed|session|qr|counted|viewers BASE USER PASS ...";
     let [command, base, user, pass, rest @ ..] = args.as_slice() else { panic!("{usage}") };
     let api = Api::login(base, user, pass).await;
     match (command.as_str(), rest) {
@@ -166,6 +207,10 @@ async fn main() {
         ("session", [class_id]) => session(&api, class_id).await,
         ("qr", [session_id]) => qr(&api, session_id).await,
         ("counted", [session_id]) => counted(&api, session_id).await,
+        ("viewers", [n, seconds, sessions @ ..]) if !sessions.is_empty() => {
+            viewers(&api, n.parse().expect("N is a number"), seconds.parse().expect("SECONDS is a number"), sessions)
+                .await
+        }
         _ => panic!("{usage}"),
     }
 }

@@ -29,6 +29,7 @@ pub mod kv;
 pub mod leave;
 pub mod live;
 pub mod notify;
+pub mod online;
 pub mod pagination;
 pub mod pdf;
 pub mod print_link;

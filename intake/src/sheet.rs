@@ -5,6 +5,7 @@
 //! the sheet's dimensions say), and rows, columns and cell lengths have caps. A CSV saved by Chinese Excel is often
 //! GBK, not UTF-8; both are read.
 
+use chrono::Timelike;
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
 
@@ -219,9 +220,12 @@ fn cell_text(cell: &DataRef<'_>) -> String {
         DataRef::Bool(b) => b.to_string(),
         DataRef::DateTime(dt) => {
             let value = dt.as_f64();
+            // Seconds only when there are some (a meeting export's join times have them; a timetable's do not).
             match dt.as_datetime() {
+                Some(t) if value < 1.0 && t.second() != 0 => t.format("%H:%M:%S").to_string(),
                 Some(t) if value < 1.0 => t.format("%H:%M").to_string(),
                 Some(t) if value.fract() == 0.0 => t.format("%Y-%m-%d").to_string(),
+                Some(t) if t.second() != 0 => t.format("%Y-%m-%d %H:%M:%S").to_string(),
                 Some(t) => t.format("%Y-%m-%d %H:%M").to_string(),
                 None => value.to_string(),
             }

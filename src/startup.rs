@@ -123,7 +123,19 @@ pub async fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::R
             Duration::from_millis(settings.jobs.outbox_poll_ms),
         );
     }
-    Ok(AppState { ctx, wechat, attempts, checkin_writer, token_lookups, live_recent: Arc::default(), proxies, queries })
+    // A quarter of the pool at most for live snapshots: the rest stays for check-ins.
+    let live_snapshots = Arc::new(crate::http::sse::Snapshots::new(settings.database.max_connections as usize / 4));
+    Ok(AppState {
+        ctx,
+        wechat,
+        attempts,
+        checkin_writer,
+        token_lookups,
+        live_recent: Arc::default(),
+        live_snapshots,
+        proxies,
+        queries,
+    })
 }
 
 fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {

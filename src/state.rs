@@ -18,6 +18,8 @@ pub struct AppState {
     pub token_lookups: Option<crate::auth::service::TokenLookups>,
     /// Recent live events per session, for SSE clients that reconnect.
     pub live_recent: Arc<crate::live::recent::Recent>,
+    /// Live snapshots shared by the boards of a session, and how many are built at once.
+    pub live_snapshots: Arc<crate::http::sse::Snapshots>,
     /// Whose `X-Forwarded-For` is believed (none unless `server.trust_forwarded_for`).
     pub proxies: Option<Arc<crate::forwarded::TrustedProxies>>,
     /// Statements run on this instance's database connection (benchmarks and tests read it: a page's query count

@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use serde::Serialize;
 
 use super::watch::Interval;
@@ -202,7 +202,7 @@ pub fn read(rows: &[(usize, Vec<String>)], date: NaiveDate) -> Option<Export> {
                         errors.push(RowError::new(
                             *row,
                             "入会时间",
-                            format!("第 {row} 行的入会或退会时间无法识别：{join} / {leave}"),
+                            format!("入会或退会时间无法识别（{join} / {leave}）"),
                         ));
                         continue;
                     }
@@ -221,11 +221,7 @@ pub fn read(rows: &[(usize, Vec<String>)], date: NaiveDate) -> Option<Export> {
                     (Some(from), Some(to)) => span = Some(Interval { from, to }),
                     _ if total.is_some() => {}
                     _ => {
-                        errors.push(RowError::new(
-                            *row,
-                            "首次入会时间",
-                            format!("第 {row} 行没有可识别的入会时间或参会时长"),
-                        ));
+                        errors.push(RowError::new(*row, "首次入会时间", "没有可识别的入会时间或参会时长"));
                         continue;
                     }
                 }
@@ -236,7 +232,7 @@ pub fn read(rows: &[(usize, Vec<String>)], date: NaiveDate) -> Option<Export> {
                     errors.push(RowError::new(
                         *row,
                         "观看时长",
-                        format!("第 {row} 行的观看时长无法识别：{}", cell(cells, cols.total)),
+                        format!("观看时长无法识别（{}）", cell(cells, cols.total)),
                     ));
                     continue;
                 }
@@ -274,11 +270,6 @@ fn has_date(text: &str) -> bool {
     text.contains('-') || text.contains('/') || text.contains('年')
 }
 
-/// China time, the base's clock.
-fn china() -> chrono::FixedOffset {
-    chrono::FixedOffset::east_opt(8 * 3600).expect("+08:00")
-}
-
 /// A time as exports write it; a time of day is on `date`.
 pub fn parse_time(text: &str, date: NaiveDate) -> Option<DateTime<Utc>> {
     let t = text.trim().replace(['年', '月'], "-").replace('日', " ").replace('/', "-").replace('T', " ");
@@ -295,7 +286,7 @@ pub fn parse_time(text: &str, date: NaiveDate) -> Option<DateTime<Utc>> {
                 .find_map(|f| NaiveTime::parse_from_str(&t, f).ok())
                 .map(|time| date.and_time(time))
         })?;
-    china().from_local_datetime(&local).single().map(|d| d.with_timezone(&Utc))
+    Some(crate::clock::from_local(local.date(), local.time()))
 }
 
 /// A duration in seconds: `1:23:45`, `83:20` (H:MM is what a spreadsheet shows for a time cell, so two parts are
@@ -359,7 +350,7 @@ mod tests {
     }
 
     fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
-        china().from_local_datetime(&date().and_hms_opt(h, m, s).unwrap()).unwrap().with_timezone(&Utc)
+        crate::clock::from_local(date(), NaiveTime::from_hms_opt(h, m, s).unwrap())
     }
 
     fn fixture(name: &str) -> Vec<(usize, Vec<String>)> {

@@ -108,8 +108,7 @@ pub fn find(
         }
     }
     let names = names_in(display);
-    let mut found: Vec<Uuid> =
-        roster.iter().filter(|c| names.iter().any(|n| *n == c.name)).map(|c| c.enrollment_id).collect();
+    let mut found: Vec<Uuid> = roster.iter().filter(|c| names.contains(&c.name)).map(|c| c.enrollment_id).collect();
     found.sort();
     found.dedup();
     match found.as_slice() {

@@ -124,7 +124,8 @@ pub async fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::R
         );
     }
     // A quarter of the pool at most for live snapshots: the rest stays for check-ins.
-    let live_snapshots = Arc::new(crate::http::sse::Snapshots::new(settings.database.max_connections as usize / 4));
+    let live_snapshots =
+        Arc::new(crate::live::snapshots::Snapshots::new(settings.database.max_connections as usize / 4));
     Ok(AppState {
         ctx,
         wechat,

@@ -19,7 +19,7 @@ pub struct AppState {
     /// Recent live events per session, for SSE clients that reconnect.
     pub live_recent: Arc<crate::live::recent::Recent>,
     /// Live snapshots shared by the boards of a session, and how many are built at once.
-    pub live_snapshots: Arc<crate::http::sse::Snapshots>,
+    pub live_snapshots: Arc<crate::live::snapshots::Snapshots>,
     /// Whose `X-Forwarded-For` is believed (none unless `server.trust_forwarded_for`).
     pub proxies: Option<Arc<crate::forwarded::TrustedProxies>>,
     /// Statements run on this instance's database connection (benchmarks and tests read it: a page's query count

@@ -75,6 +75,7 @@ pub async fn create_class(
         venue: Set(optional_text(input.venue.flatten().as_deref(), 128, "地点").map_err(|e| e.on_field("venue"))?),
         status: Set(input.status.unwrap_or(ClassStatus::Draft)),
         completion_policy: Set(None),
+        online_rule: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     };

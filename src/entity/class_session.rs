@@ -33,6 +33,14 @@ pub struct Model {
     pub closed_at: Option<DateTimeUtc>,
     /// When trainees without a record were marked absent after the window closed.
     pub absences_marked_at: Option<DateTimeUtc>,
+    /// Online sessions: `tencent_meeting`, `dingtalk`, `wecom` or `other`.
+    pub online_platform: Option<String>,
+    /// 会议号, shown to trainees.
+    pub meeting_number: Option<String>,
+    /// The join link, shown to trainees.
+    pub join_url: Option<String>,
+    /// This session's own online rule (`OnlineRule`, JSON) (`None`: the class's).
+    pub online_rule: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

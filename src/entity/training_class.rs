@@ -19,6 +19,8 @@ pub struct Model {
     pub completion_policy: Option<Json>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The class's online rule (`OnlineRule`, JSON) for online sessions (`None`: the defaults).
+    pub online_rule: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -25,6 +25,8 @@ stored_enum! {
         Auto => "auto",
         /// Written by an approved leave request.
         Leave => "leave",
+        /// Computed from watched time in an online session's import.
+        Online => "online",
     }
 }
 

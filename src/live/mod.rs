@@ -3,6 +3,7 @@
 
 pub mod recent;
 pub mod screen;
+pub mod snapshots;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;

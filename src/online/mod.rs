@@ -4,6 +4,7 @@
 
 pub mod export;
 pub mod matching;
+pub mod service;
 pub mod watch;
 
 pub use watch::{Interval, OnlineRule, Watched};

@@ -450,7 +450,10 @@ pub async fn people_by_id<C: ConnectionTrait>(conn: &C, ids: Vec<Uuid>) -> AppRe
 }
 
 /// Every active trainee of the class, in roster order (for exports and invite sheets).
-pub async fn all_active(db: &DatabaseConnection, class_id: Uuid) -> AppResult<Vec<(enrollment::Model, person::Model)>> {
+pub async fn all_active<C: ConnectionTrait>(
+    db: &C,
+    class_id: Uuid,
+) -> AppResult<Vec<(enrollment::Model, person::Model)>> {
     let rows = enrollment::active_in_class(class_id)
         .order_by_asc(enrollment::Column::CreatedAt)
         .order_by_asc(enrollment::Column::Id)

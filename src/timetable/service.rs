@@ -55,6 +55,10 @@ pub fn new_session(
         opened_at: Set(None),
         closed_at: Set(None),
         absences_marked_at: Set(None),
+        online_platform: Set(None),
+        meeting_number: Set(None),
+        join_url: Set(None),
+        online_rule: Set(None),
     };
     let input = SessionInput {
         title: Some(input.title.ok_or_else(|| missing("课程名称"))?),

@@ -35,6 +35,7 @@ mod leave;
 mod live;
 mod nginx;
 mod notice;
+mod online;
 mod openapi;
 mod outage;
 mod outbox;

@@ -12,6 +12,7 @@ pub mod health;
 pub mod leave;
 pub mod notice;
 pub mod notifications;
+pub mod online;
 pub mod reports;
 pub mod roster;
 pub mod rules;
@@ -67,6 +68,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     roster::configure(cfg);
     checkin::configure(cfg);
     attendance::configure(cfg);
+    online::configure(cfg);
     notice::configure(cfg);
     screen::configure(cfg);
     leave::configure(cfg);

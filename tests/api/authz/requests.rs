@@ -111,6 +111,17 @@ pub async fn call_for(w: &World, op: &str, template: &str, actor: Actor, ids: &H
         }
         "PATCH /api/v1/sessions/{session_id}" => json!({"title": format!("专题讲授（{actor:?}）")}),
         "POST /api/v1/classes/{class_id}/roster" => json!({"name": "新学员", "phone": w.phone(), "unit": "甲单位"}),
+        // The world's session is a lecture: the online operations answer 400 to those allowed, after the checks.
+        "POST /api/v1/sessions/{session_id}/online/import" => {
+            let csv = "姓名,入会时间,退会时间\n李娜,09:00,10:00\n";
+            query.push(("dry_run", "true".into()));
+            return Call { path, query, body: Body::File("参会明细.csv", csv.into()), header };
+        }
+        "POST /api/v1/sessions/{session_id}/online/assign" => {
+            json!({"display_name": "李娜", "enrollment_id": ids["enrollment_id"]})
+        }
+        "PUT /api/v1/sessions/{session_id}/online/settings" => json!({"platform": "tencent_meeting"}),
+        "PUT /api/v1/classes/{class_id}/online-rule" => json!({"rule": null}),
         "POST /api/v1/classes/{class_id}/roster/import" => {
             let csv = format!("姓名,手机号,单位\n导入学员,{},甲单位\n", w.phone());
             query.push(("dry_run", "true".into()));

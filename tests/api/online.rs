@@ -1,0 +1,225 @@
+//! Online live classes: a meeting's attendance export becomes the session's attendance by watched time, on both
+//! backends, with unmatched people left for staff and staff corrections kept.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, error_body, spawn_app};
+
+const ROSTER: &str = "姓名,手机号,单位\n李娜,13800000001,市发改委\n王芳,13800000002,市教育局\n赵强,13800000003,市财政局\n\
+张伟,13800000004,市公安局\n张伟,13800000005,市卫健委\n陈静,13800000006,市民政局\n刘洋,13800000007,市商务局\n\
+孙丽,13800000008,市司法局\n";
+
+struct Online {
+    admin: String,
+    class_id: String,
+    session_id: String,
+    /// Enrolment id by "name phone-suffix" (张伟 is two people).
+    people: Vec<(String, String, String)>,
+}
+
+impl Online {
+    fn id(&self, phone: &str) -> &str {
+        &self.people.iter().find(|(_, p, _)| p == phone).unwrap().2
+    }
+}
+
+/// A class with the roster above and an online session on `date`, 09:00–10:30 China time.
+async fn online_class(app: &TestApp, date: &str) -> Online {
+    let f = app.class_fixture().await;
+    app.import_roster_csv(&f.admin_token, &f.id, ROSTER).await;
+    let body = json!({"title": "线上专题辅导", "kind": "online_live", "starts_at": format!("{date}T09:00:00+08:00"),
+        "ends_at": format!("{date}T10:30:00+08:00"), "credit_hours": 2});
+    let response = app.post_json(&format!("/api/v1/classes/{}/sessions", f.id), Some(&f.admin_token), &body).await;
+    assert_eq!(response.status(), 201);
+    let session_id = response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let roster: Value = app
+        .get(&format!("/api/v1/classes/{}/roster?per_page=100", f.id), Some(&f.admin_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let people = roster["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["name"].as_str().unwrap().to_owned(),
+                e["phone"].as_str().unwrap().to_owned(),
+                e["enrollment_id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    Online { admin: f.admin_token, class_id: f.id, session_id, people }
+}
+
+async fn import(app: &TestApp, o: &Online, name: &str, bytes: Vec<u8>, dry_run: bool) -> Value {
+    let path = format!("/api/v1/sessions/{}/online/import?dry_run={dry_run}", o.session_id);
+    let response = app.upload(&path, &o.admin, name, bytes).await;
+    assert_eq!(response.status(), 200, "import {name}");
+    response.json().await.unwrap()
+}
+
+/// Status by phone from the session's attendance list (`None`: no record).
+async fn records(app: &TestApp, o: &Online) -> Vec<(String, Option<String>, Option<String>)> {
+    let list: Value =
+        app.get(&format!("/api/v1/sessions/{}/attendance", o.session_id), Some(&o.admin)).await.json().await.unwrap();
+    o.people
+        .iter()
+        .map(|(_, phone, id)| {
+            let e = list["entries"].as_array().unwrap().iter().find(|e| e["enrollment_id"] == id.as_str()).unwrap();
+            (phone.clone(), e["status"].as_str().map(str::to_owned), e["source"].as_str().map(str::to_owned))
+        })
+        .collect()
+}
+
+fn status_of<'a>(records: &'a [(String, Option<String>, Option<String>)], phone: &str) -> Option<&'a str> {
+    records.iter().find(|(p, _, _)| p == phone).and_then(|(_, s, _)| s.as_deref())
+}
+
+/// Joins on the session's day (the template: 姓名, 手机号, 入会时间, 退会时间).
+const JOINS: &str = "姓名,手机号,入会时间,退会时间\n\
+李娜,,09:00,09:40\n李娜,,09:58,10:30\n\
+王芳的iPad,13800000002,09:06,10:30\n\
+赵强,,09:00,10:00\n赵强,,09:30,10:30\n\
+孙丽,,08:30,09:45\n\
+张伟,,09:00,10:30\n\
+刘洋,,09:00,09:20\n";
+
+#[tokio::test]
+async fn an_import_gives_each_trainee_the_status_of_their_watched_time_and_never_guesses() {
+    let app = spawn_app().await;
+    let o = online_class(&app, "2026-11-26").await;
+    // Staff already recorded 刘洋 as present (they followed from the classroom): no import overwrites that.
+    let path = format!("/api/v1/sessions/{}/attendance/{}", o.session_id, o.id("13800000007"));
+    let corrected = app
+        .send_json(
+            reqwest::Method::PUT,
+            &path,
+            Some(&o.admin),
+            &json!({"status": "present", "reason": "在教室随堂学习"}),
+        )
+        .await;
+    assert_eq!(corrected.status(), 200);
+
+    let preview = import(&app, &o, "joins.csv", JOINS.as_bytes().to_vec(), true).await;
+    assert_eq!(preview["dry_run"], true);
+    assert_eq!(status_of(&records(&app, &o).await, "13800000001"), None, "a dry run stores nothing");
+
+    let done = import(&app, &o, "joins.csv", JOINS.as_bytes().to_vec(), false).await;
+    let trainee = |phone: &str| {
+        let id = o.id(phone);
+        done["trainees"].as_array().unwrap().iter().find(|t| t["enrollment_id"] == id).unwrap().clone()
+    };
+    // 72 of 90 minutes is 80 % exactly, there at both ends.
+    assert_eq!(
+        (trainee("13800000001")["status"].as_str(), trainee("13800000001")["watched_seconds"].as_i64()),
+        (Some("present"), Some(72 * 60))
+    );
+    assert_eq!(trainee("13800000002")["status"], "late", "matched by phone, joined 6 minutes late");
+    assert_eq!(trainee("13800000003")["watched_seconds"], 90 * 60, "two devices overlapping: merged, not 120 minutes");
+    assert_eq!(trainee("13800000003")["status"], "present");
+    assert_eq!(trainee("13800000008")["watched_seconds"], 45 * 60, "the time before the start does not count");
+    assert_eq!(trainee("13800000008")["status"], "early_leave", "50 %: between absent and present");
+    assert_eq!(trainee("13800000006")["status"], "absent", "no viewer at all");
+    assert_eq!(trainee("13800000007")["kept"], "工作人员已修改，导入不覆盖");
+    // 张伟 is two trainees: the viewer is left for staff, and neither is given the time.
+    assert_eq!(done["unmatched"], 1);
+    let zhang = done["viewers"].as_array().unwrap().iter().find(|v| v["display_name"] == "张伟").unwrap().clone();
+    assert_eq!((zhang["matched"].as_str(), zhang["enrollment_id"].as_str()), (Some("ambiguous"), None));
+    assert_eq!(trainee("13800000004")["status"], "absent");
+    assert_eq!(trainee("13800000005")["status"], "absent");
+
+    let stored = records(&app, &o).await;
+    assert_eq!(status_of(&stored, "13800000001"), Some("present"));
+    assert_eq!(status_of(&stored, "13800000002"), Some("late"));
+    assert_eq!(status_of(&stored, "13800000007"), Some("present"), "the staff correction stands");
+    assert!(stored.iter().filter(|(p, _, _)| p != "13800000007").all(|(_, _, s)| s.as_deref() == Some("online")));
+
+    // The same file again changes nothing.
+    let again = import(&app, &o, "joins.csv", JOINS.as_bytes().to_vec(), false).await;
+    assert_eq!(again["changed"], 0, "re-importing is idempotent");
+    assert_eq!(records(&app, &o).await, stored);
+
+    // Staff assign the 张伟 of 市卫健委; the class remembers it.
+    let assigned = app
+        .post_json(
+            &format!("/api/v1/sessions/{}/online/assign", o.session_id),
+            Some(&o.admin),
+            &json!({"display_name": "张伟", "enrollment_id": o.id("13800000005")}),
+        )
+        .await;
+    assert_eq!(assigned.status(), 200);
+    let assigned: Value = assigned.json().await.unwrap();
+    assert_eq!(assigned["unmatched"], 0);
+    let stored = records(&app, &o).await;
+    assert_eq!(status_of(&stored, "13800000005"), Some("present"));
+    assert_eq!(status_of(&stored, "13800000004"), Some("absent"));
+    let third = import(&app, &o, "joins.csv", JOINS.as_bytes().to_vec(), false).await;
+    let zhang = third["viewers"].as_array().unwrap().iter().find(|v| v["display_name"] == "张伟").unwrap().clone();
+    assert_eq!(zhang["matched"], "assigned", "remembered for the rest of the class");
+    assert_eq!(third["changed"], 0);
+
+    let audit: Value = app.get("/api/v1/audit?entity=class_session", Some(&o.admin)).await.json().await.unwrap();
+    let actions: Vec<&str> = audit["items"].as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();
+    assert_eq!(actions.iter().filter(|a| **a == "attendance.online_import").count(), 3, "{actions:?}");
+    assert!(actions.contains(&"attendance.online_reapply"));
+}
+
+#[tokio::test]
+async fn a_tencent_meeting_workbook_imports_through_the_api() {
+    let app = spawn_app().await;
+    let o = online_class(&app, "2026-12-03").await;
+    let bytes =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/online/tencent-meeting-attendance.xlsx"))
+            .unwrap();
+    let done = import(&app, &o, "参会明细.xlsx", bytes, false).await;
+    assert_eq!(done["layout_label"], "腾讯会议参会概况");
+    let status = |phone: &str| {
+        let id = o.id(phone);
+        done["trainees"].as_array().unwrap().iter().find(|t| t["enrollment_id"] == id).unwrap()["status"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(status("13800000001"), "present", "李娜（市发改委）: the name before the brackets");
+    assert_eq!(status("13800000002"), "late", "小王(王芳): the name inside, joined 09:07");
+    // 赵强 joined three times: 65 minutes of a 90-minute session (72 %), between the thresholds.
+    assert_eq!(status("13800000003"), "early_leave");
+    let unmatched: Vec<&str> = done["viewers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["enrollment_id"].is_null())
+        .map(|v| v["display_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(unmatched, ["主持人-教务处", "张伟", "13700137000", "iPhone"]);
+}
+
+#[tokio::test]
+async fn only_online_sessions_import_and_a_file_without_a_known_layout_is_refused() {
+    let app = spawn_app().await;
+    let o = online_class(&app, "2026-11-26").await;
+    let lecture = app.add_session(&o.admin, &o.class_id, "2026-11-27T01:00:00Z", "2026-11-27T02:30:00Z", 2.0).await;
+    let response = app
+        .upload(&format!("/api/v1/sessions/{lecture}/online/import"), &o.admin, "joins.csv", JOINS.as_bytes().to_vec())
+        .await;
+    let (status, code, _) = error_body(response).await;
+    assert_eq!((status, code.as_str()), (400, "validation_failed"));
+    let response = app
+        .upload(
+            &format!("/api/v1/sessions/{}/online/import", o.session_id),
+            &o.admin,
+            "x.csv",
+            "序号,备注\n1,x\n".into(),
+        )
+        .await;
+    let (status, code, message) = error_body(response).await;
+    assert_eq!((status, code.as_str()), (400, "file_unreadable"));
+    assert!(message.contains("腾讯会议"), "{message}");
+    let bad = "姓名,入会时间,退会时间\n李娜,九点,10:00\n";
+    let response =
+        app.upload(&format!("/api/v1/sessions/{}/online/import", o.session_id), &o.admin, "x.csv", bad.into()).await;
+    let (status, code, _) = error_body(response).await;
+    assert_eq!((status, code.as_str()), (422, "import_rejected"));
+}

@@ -160,6 +160,18 @@ async fn an_import_gives_each_trainee_the_status_of_their_watched_time_and_never
     assert_eq!(zhang["matched"], "assigned", "remembered for the rest of the class");
     assert_eq!(third["changed"], 0);
 
+    // Completion reads the same records: after the session, 陈静's online absence counts and 李娜 earned the 学时.
+    app.clock.advance(chrono::Duration::hours(3));
+    let list: Value =
+        app.get(&format!("/api/v1/classes/{}/completion", o.class_id), Some(&o.admin)).await.json().await.unwrap();
+    let entry = |phone: &str| {
+        let id = o.id(phone);
+        list.as_array().unwrap().iter().find(|e| e["enrollment_id"] == id).unwrap().clone()
+    };
+    assert_eq!(entry("13800000006")["facts"]["absences"], 1, "{}", entry("13800000006"));
+    assert_eq!(entry("13800000001")["facts"]["absences"], 0);
+    assert_ne!(entry("13800000001")["attended_hours"], entry("13800000006")["attended_hours"]);
+
     let audit: Value = app.get("/api/v1/audit?entity=class_session", Some(&o.admin)).await.json().await.unwrap();
     let actions: Vec<&str> = audit["items"].as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();
     assert_eq!(actions.iter().filter(|a| **a == "attendance.online_import").count(), 3, "{actions:?}");

@@ -96,6 +96,21 @@
         if (s.note) {
           li.appendChild(el('div', 'muted', '说明：' + s.note));
         }
+        if (s.online) {
+          // An online live session: where to join, and the link when staff gave one (https only, checked by the server).
+          var o = s.online;
+          var how = el('div', 'muted online-join', '线上直播' + (o.platform_label ? ' · ' + o.platform_label : '') +
+            (o.meeting_number ? ' · 会议号 ' + o.meeting_number : ''));
+          if (o.join_url) {
+            var a = el('a', 'join-link', '进入直播');
+            a.href = o.join_url;
+            a.rel = 'noopener noreferrer';
+            a.target = '_blank';
+            how.appendChild(document.createTextNode(' '));
+            how.appendChild(a);
+          }
+          li.appendChild(how);
+        }
         ul.appendChild(li);
       });
     });

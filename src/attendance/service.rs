@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
 };
@@ -214,6 +214,8 @@ pub struct MySessionAttendance {
     pub checked_out_at: Option<DateTime<Utc>>,
     /// Why staff changed the record, if they did.
     pub note: Option<String>,
+    /// An online live session: where to join it.
+    pub online: Option<crate::online::service::OnlineJoin>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
@@ -364,13 +366,18 @@ async fn record_of(
         .into_iter()
         .map(|a| (a.session_id, a))
         .collect();
-    // Sessions that have started, and any with a record already (checked in early, or leave entered ahead).
+    // Sessions that have started, any with a record already (checked in early, or leave entered ahead), and online
+    // sessions starting within 12 hours (the trainee needs the meeting number and link before the start).
     let sessions: Vec<class_session::Model> = class_session::Entity::find()
         .filter(class_session::Column::ClassId.is_in(class_ids))
         .all(db)
         .await?
         .into_iter()
-        .filter(|s| s.starts_at <= now || rows.contains_key(&s.id))
+        .filter(|s| {
+            s.starts_at <= now
+                || rows.contains_key(&s.id)
+                || (s.kind == crate::entity::vocab::SessionKind::OnlineLive && s.starts_at - now <= Duration::hours(12))
+        })
         .collect();
     let mut tally = Tally::default();
     let mut earned_centi = 0i64;
@@ -396,10 +403,15 @@ async fn record_of(
                 starts_at: s.starts_at,
                 credit_hours: Credit(s.credit_centi).hours(),
                 status,
-                status_label: label(status),
+                status_label: if status.is_none() && s.starts_at > now {
+                    "未开始".to_owned()
+                } else {
+                    label(status)
+                },
                 checked_in_at: row.and_then(|r| r.checked_in_at),
                 checked_out_at: row.and_then(|r| r.checked_out_at),
                 note: row.and_then(|r| r.note.clone()),
+                online: crate::online::service::join_info(s),
             }
         })
         .collect();

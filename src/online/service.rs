@@ -647,6 +647,25 @@ impl Platform {
     }
 }
 
+/// How a trainee joins an online session: shown on their phone beside the session.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OnlineJoin {
+    /// e.g. 腾讯会议; `None` when staff have not said.
+    pub platform_label: Option<String>,
+    pub meeting_number: Option<String>,
+    /// An https link, when staff gave one.
+    pub join_url: Option<String>,
+}
+
+/// The join details of an online session (`None` for other kinds).
+pub fn join_info(session: &class_session::Model) -> Option<OnlineJoin> {
+    (session.kind == SessionKind::OnlineLive).then(|| OnlineJoin {
+        platform_label: session.online_platform.as_deref().and_then(Platform::parse).map(|p| p.label().to_owned()),
+        meeting_number: session.meeting_number.clone(),
+        join_url: session.join_url.clone(),
+    })
+}
+
 impl OnlineSettings {
     pub fn of(session: &class_session::Model) -> Self {
         Self {

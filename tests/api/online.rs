@@ -235,3 +235,34 @@ async fn only_online_sessions_import_and_a_file_without_a_known_layout_is_refuse
     let (status, code, _) = error_body(response).await;
     assert_eq!((status, code.as_str()), (422, "import_rejected"));
 }
+
+#[tokio::test]
+async fn trainees_see_where_to_join_an_online_session_and_only_https_links_are_kept() {
+    let app = spawn_app().await;
+    let o = online_class(&app, "2026-11-26").await;
+    let path = format!("/api/v1/sessions/{}/online/settings", o.session_id);
+    let bad = json!({"platform": "tencent_meeting", "join_url": "http://meeting.tencent.com/dm/abc"});
+    let (status, code, _) = error_body(app.send_json(reqwest::Method::PUT, &path, Some(&o.admin), &bad).await).await;
+    assert_eq!((status, code.as_str()), (400, "validation_failed"));
+    let bad_rule = json!({"rule": {"present_percent": 50, "absent_below_percent": 60, "short_status": "early_leave",
+        "late_minutes": 5, "early_minutes": 5}});
+    let (status, _, message) =
+        error_body(app.send_json(reqwest::Method::PUT, &path, Some(&o.admin), &bad_rule).await).await;
+    assert_eq!(status, 400);
+    assert!(message.contains("缺勤比例"), "{message}");
+    let good = json!({"platform": "tencent_meeting", "meeting_number": "736 285 149",
+        "join_url": "https://meeting.tencent.com/dm/abc"});
+    assert_eq!(app.send_json(reqwest::Method::PUT, &path, Some(&o.admin), &good).await.status(), 200);
+
+    let codes = app.invite_codes(&o.admin, &o.class_id).await;
+    let code = &codes.iter().find(|(name, _)| name == "李娜").unwrap().1;
+    let token = app.trainee_token(code, "phone-online-li").await;
+    let mine: Value = app.get("/api/v1/me/attendance", Some(&token)).await.json().await.unwrap();
+    let session = mine["sessions"].as_array().unwrap().iter().find(|s| s["session_id"] == o.session_id.as_str());
+    let session = session.expect("an online session is listed before it starts (09:00; now 08:30)");
+    assert_eq!(session["status_label"], "未开始");
+    let online = &session["online"];
+    assert_eq!(online["platform_label"], "腾讯会议");
+    assert_eq!(online["meeting_number"], "736 285 149");
+    assert_eq!(online["join_url"], "https://meeting.tencent.com/dm/abc");
+}

@@ -106,7 +106,7 @@ pub async fn authenticate_hash(
 }
 
 /// A token's row and, for a trainee's token, its person: what one lookup answers.
-pub type TokenRow = (crate::entity::auth_token::Model, Option<person::Model>);
+pub type TokenRow = repo::TokenAndPerson;
 
 /// Token lookups of the requests waiting, answered together (one statement for a burst of check-ins).
 pub type TokenLookups = Batcher<String, Option<TokenRow>>;

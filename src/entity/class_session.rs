@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-pub use super::vocab::{CoordSystem, SessionKind};
+pub use super::vocab::{CoordSystem, OnlinePlatform, SessionKind};
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "class_session")]
@@ -33,8 +33,8 @@ pub struct Model {
     pub closed_at: Option<DateTimeUtc>,
     /// When trainees without a record were marked absent after the window closed.
     pub absences_marked_at: Option<DateTimeUtc>,
-    /// Online sessions: `tencent_meeting`, `dingtalk`, `wecom` or `other`.
-    pub online_platform: Option<String>,
+    /// Online sessions: where they are streamed.
+    pub online_platform: Option<OnlinePlatform>,
     /// 会议号, shown to trainees.
     pub meeting_number: Option<String>,
     /// The join link, shown to trainees.

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+pub use super::vocab::ViewerMatch;
+
 /// A viewer the latest import of a session found: who the export says, whom they were matched to (or not), and
 /// their times, kept so that an assignment recomputes the session without the file.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -12,8 +14,7 @@ pub struct Model {
     pub display_name: String,
     pub phone: Option<String>,
     pub enrollment_id: Option<Uuid>,
-    /// How the viewer was matched (`assigned`, `phone`, `name`) or why not (`ambiguous`, `not_found`).
-    pub matched: String,
+    pub matched: ViewerMatch,
     /// Merged time within the scheduled window (this viewer alone).
     pub watched_seconds: i32,
     pub platform_seconds: Option<i32>,

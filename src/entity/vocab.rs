@@ -30,6 +30,22 @@ stored_enum! {
     }
 }
 
+// online sessions
+stored_enum! {
+    /// Where an online session is streamed: 腾讯会议, 钉钉直播, 企业微信, or another platform.
+    pub enum OnlinePlatform {
+        TencentMeeting => "tencent_meeting", Dingtalk => "dingtalk", Wecom => "wecom", Other => "other",
+    }
+}
+
+stored_enum! {
+    /// How a viewer of a meeting export was matched to a trainee (assigned by staff earlier in the class, by phone,
+    /// by name), or why not (a name two trainees share, nobody found).
+    pub enum ViewerMatch {
+        Assigned => "assigned", Phone => "phone", Name => "name", Ambiguous => "ambiguous", NotFound => "not_found",
+    }
+}
+
 // class sessions
 stored_enum! {
     /// 讲授, 现场教学 (on-site teaching at an outside site), 研讨, 在线直播, 晨读/体育, 其他.

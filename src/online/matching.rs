@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// A trainee of the class as matching sees them.
@@ -14,19 +13,7 @@ pub struct Candidate {
     pub phone: Option<String>,
 }
 
-/// How a viewer was matched, or why not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Match {
-    /// Staff assigned this name earlier in the class.
-    Assigned,
-    Phone,
-    Name,
-    /// Two or more trainees have this name.
-    Ambiguous,
-    /// Nobody on the roster has this name or phone.
-    NotFound,
-}
+pub use crate::entity::vocab::ViewerMatch as Match;
 
 impl Match {
     pub fn label(self) -> &'static str {

@@ -28,9 +28,12 @@ use crate::tabular::{self, Upload};
 
 /// The rule of a session: its own, else its class's, else the defaults.
 pub fn rule_for(class: &crate::entity::training_class::Model, session: &class_session::Model) -> OnlineRule {
-    let parse =
-        |j: &Option<serde_json::Value>| j.as_ref().and_then(|v| serde_json::from_value::<OnlineRule>(v.clone()).ok());
-    parse(&session.online_rule).or_else(|| parse(&class.online_rule)).unwrap_or_default()
+    stored_rule(&session.online_rule).or_else(|| stored_rule(&class.online_rule)).unwrap_or_default()
+}
+
+/// A rule as a session or class stores it (JSON; `None` when there is none).
+fn stored_rule(json: &Option<serde_json::Value>) -> Option<OnlineRule> {
+    json.as_ref().and_then(|v| serde_json::from_value(v.clone()).ok())
 }
 
 /// One viewer as staff review them.
@@ -171,15 +174,33 @@ struct Plan {
     writes: Vec<(Uuid, AttendanceStatus, Option<attendance::Model>)>,
 }
 
+/// Plans the session's records from `recs`, matching them to the roster first when `rematch` (an import, an
+/// assignment; the stored view keeps the matches it was written with). The roster is read once for both.
 async fn plan<C: ConnectionTrait>(
     conn: &C,
     scope: &ClassScope,
     session: &class_session::Model,
-    recs: &[Rec],
+    recs: &mut [Rec],
+    rematch: bool,
 ) -> AppResult<Plan> {
     let rule = rule_for(&scope.class, session);
     let (start, end) = (session.starts_at, session.ends_at);
     let roster = crate::roster::service::all_active(conn, scope.class.id).await?;
+    if rematch {
+        let candidates: Vec<Candidate> = roster
+            .iter()
+            .map(|(e, p)| Candidate {
+                enrollment_id: e.id,
+                name: p.name.clone(),
+                phone: Some(p.phone.clone()).filter(|p| !p.is_empty()),
+            })
+            .collect();
+        let assigned = aliases(conn, scope.class.id).await?;
+        for r in recs.iter_mut() {
+            (r.matched, r.enrollment_id) = matching::find(&r.display_name, r.phone.as_deref(), &candidates, &assigned);
+        }
+    }
+    let recs: &[Rec] = recs;
     let existing: HashMap<Uuid, attendance::Model> = attendance::Entity::find()
         .filter(attendance::Column::SessionId.eq(session.id))
         .all(conn)
@@ -257,22 +278,6 @@ async fn aliases<C: ConnectionTrait>(conn: &C, class_id: Uuid) -> AppResult<Hash
         .collect())
 }
 
-async fn candidates<C: ConnectionTrait>(conn: &C, class_id: Uuid) -> AppResult<Vec<Candidate>> {
-    Ok(crate::roster::service::all_active(conn, class_id)
-        .await?
-        .into_iter()
-        .map(|(e, p)| Candidate { enrollment_id: e.id, name: p.name, phone: Some(p.phone).filter(|p| !p.is_empty()) })
-        .collect())
-}
-
-fn rematch(recs: &mut [Rec], roster: &[Candidate], assigned: &HashMap<String, Uuid>) {
-    for r in recs {
-        let (m, id) = matching::find(&r.display_name, r.phone.as_deref(), roster, assigned);
-        r.matched = m;
-        r.enrollment_id = id;
-    }
-}
-
 /// The session's online attendance as the latest import left it (nothing stored yet: every trainee absent).
 pub async fn view(
     db: &DatabaseConnection,
@@ -280,8 +285,8 @@ pub async fn view(
     session: &class_session::Model,
 ) -> AppResult<OnlineAttendance> {
     ensure_online(session)?;
-    let recs = stored(db, session.id).await?;
-    let mut plan = plan(db, scope, session, &recs).await?;
+    let mut recs = stored(db, session.id).await?;
+    let mut plan = plan(db, scope, session, &mut recs, false).await?;
     plan.view.import = latest_import(db, session.id).await?;
     plan.view.layout_label = plan.view.import.as_ref().map(|i| i.layout.clone());
     plan.view.changed = 0;
@@ -318,7 +323,7 @@ async fn stored<C: ConnectionTrait>(conn: &C, session_id: Uuid) -> AppResult<Vec
             Rec {
                 display_name: v.display_name,
                 phone: v.phone,
-                matched: serde_json::from_value(json!(v.matched)).unwrap_or(Match::NotFound),
+                matched: v.matched,
                 enrollment_id: v.enrollment_id,
                 exact: times.exact.into_iter().map(|(from, to)| Interval { from, to }).collect(),
                 span: times.span.map(|(from, to)| Interval { from, to }),
@@ -356,8 +361,6 @@ pub async fn import(
             "文件中没有参会记录，请确认导出的是本次直播的参会明细",
         ));
     }
-    let roster = candidates(&at.db, scope.class.id).await?;
-    let assigned = aliases(&at.db, scope.class.id).await?;
     let mut recs: Vec<Rec> = export
         .viewers
         .into_iter()
@@ -372,10 +375,9 @@ pub async fn import(
             rows: v.rows,
         })
         .collect();
-    rematch(&mut recs, &roster, &assigned);
     let layout = export.layout;
     if dry_run {
-        let mut plan = plan(&at.db, scope, session, &recs).await?;
+        let mut plan = plan(&at.db, scope, session, &mut recs, true).await?;
         plan.view.dry_run = true;
         plan.view.layout_label = Some(layout.label().to_owned());
         return Ok(plan.view);
@@ -394,12 +396,15 @@ pub async fn assign(
 ) -> AppResult<OnlineAttendance> {
     ensure_online(session)?;
     let display_name = display_name.trim();
-    let mut recs = stored(&at.db, session.id).await?;
+    let recs = stored(&at.db, session.id).await?;
     if !recs.iter().any(|r| r.display_name == display_name) {
         return Err(AppError::with_message(ErrorCode::NotFound, "本次导入中没有这个参会名称"));
     }
-    let roster = candidates(&at.db, scope.class.id).await?;
-    if !roster.iter().any(|c| c.enrollment_id == enrollment_id) {
+    let enrolled = crate::entity::enrollment::active_in_class(scope.class.id)
+        .filter(crate::entity::enrollment::Column::Id.eq(enrollment_id))
+        .one(&at.db)
+        .await?;
+    if enrolled.is_none() {
         return Err(AppError::with_message(ErrorCode::NotFound, "本班名单中没有该学员"));
     }
     let (class_id, now) = (scope.class.id, at.now);
@@ -453,18 +458,17 @@ pub async fn assign(
             })
         })
         .await?;
-    let assigned = aliases(&at.db, scope.class.id).await?;
-    rematch(&mut recs, &roster, &assigned);
     apply(at, actor, scope, session, recs, None).await
 }
 
-/// Stores the viewers (a new import when `layout` is given) and writes the records, in one transaction.
+/// Matches the viewers to the roster, stores them (a new import when `layout` is given) and writes the records, in
+/// one transaction.
 async fn apply(
     at: At<'_>,
     actor: &Actor,
     scope: &ClassScope,
     session: &class_session::Model,
-    recs: Vec<Rec>,
+    mut recs: Vec<Rec>,
     layout: Option<Layout>,
 ) -> AppResult<OnlineAttendance> {
     let (session_id, class_id, now) = (session.id, scope.class.id, at.now);
@@ -475,7 +479,7 @@ async fn apply(
         .db
         .transaction::<_, (OnlineAttendance, Vec<(Uuid, AttendanceStatus)>), AppError>(|txn| {
             Box::pin(async move {
-                let Plan { mut view, writes } = plan(txn, &scope2, &session2, &recs).await?;
+                let Plan { mut view, writes } = plan(txn, &scope2, &session2, &mut recs, true).await?;
                 let import_id = match (layout, latest_import(txn, session_id).await?) {
                     (Some(layout), _) => {
                         let id = Uuid::now_v7();
@@ -514,10 +518,7 @@ async fn apply(
                         display_name: Set(r.display_name.chars().take(255).collect()),
                         phone: Set(r.phone.clone()),
                         enrollment_id: Set(r.enrollment_id),
-                        matched: Set(serde_json::to_value(r.matched)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_owned))
-                            .unwrap_or_default()),
+                        matched: Set(r.matched),
                         watched_seconds: Set(i32::try_from(line.watched_seconds).unwrap_or(i32::MAX)),
                         platform_seconds: Set(r.platform_seconds.and_then(|s| i32::try_from(s).ok())),
                         first_join: Set(line.first_join),
@@ -623,14 +624,7 @@ pub struct OnlineSettings {
     pub rule: Option<OnlineRule>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Platform {
-    TencentMeeting,
-    Dingtalk,
-    Wecom,
-    Other,
-}
+pub use crate::entity::vocab::OnlinePlatform as Platform;
 
 impl Platform {
     pub fn label(self) -> &'static str {
@@ -640,10 +634,6 @@ impl Platform {
             Platform::Wecom => "企业微信",
             Platform::Other => "其他平台",
         }
-    }
-
-    fn parse(text: &str) -> Option<Self> {
-        serde_json::from_value(json!(text)).ok()
     }
 }
 
@@ -660,7 +650,7 @@ pub struct OnlineJoin {
 /// The join details of an online session (`None` for other kinds).
 pub fn join_info(session: &class_session::Model) -> Option<OnlineJoin> {
     (session.kind == SessionKind::OnlineLive).then(|| OnlineJoin {
-        platform_label: session.online_platform.as_deref().and_then(Platform::parse).map(|p| p.label().to_owned()),
+        platform_label: session.online_platform.map(|p| p.label().to_owned()),
         meeting_number: session.meeting_number.clone(),
         join_url: session.join_url.clone(),
     })
@@ -669,10 +659,10 @@ pub fn join_info(session: &class_session::Model) -> Option<OnlineJoin> {
 impl OnlineSettings {
     pub fn of(session: &class_session::Model) -> Self {
         Self {
-            platform: session.online_platform.as_deref().and_then(Platform::parse),
+            platform: session.online_platform,
             meeting_number: session.meeting_number.clone(),
             join_url: session.join_url.clone(),
-            rule: session.online_rule.as_ref().and_then(|v| serde_json::from_value(v.clone()).ok()),
+            rule: stored_rule(&session.online_rule),
         }
     }
 
@@ -707,9 +697,7 @@ pub async fn set_settings(
     let before = json!(OnlineSettings::of(&session));
     let (session_id, class_id, now) = (session.id, scope.class.id, at.now);
     let mut active: class_session::ActiveModel = session.into();
-    active.online_platform = Set(settings
-        .platform
-        .map(|p| serde_json::to_value(p).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()));
+    active.online_platform = Set(settings.platform);
     active.meeting_number = Set(settings.meeting_number.clone());
     active.join_url = Set(settings.join_url.clone());
     active.online_rule = Set(settings.rule.map(|r| json!(r)));

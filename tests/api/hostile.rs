@@ -393,3 +393,28 @@ async fn only_a_trusted_proxy_may_say_who_the_client_is() {
         "another client behind the proxy has its own"
     );
 }
+
+/// The meeting export upload of an online session is read under the same caps as a roster: a cell at row a billion,
+/// an archive that inflates past the budget and a file over the row cap are refused, and the server keeps answering.
+#[tokio::test]
+async fn a_hostile_meeting_export_is_refused_and_the_server_keeps_answering() {
+    let app = spawn_app_with(|s| s.import.roster_max_rows = 40).await;
+    let fixture = app.class_fixture().await;
+    let body = serde_json::json!({"title": "线上辅导", "kind": "online_live", "starts_at": "2026-11-26T01:00:00Z",
+        "ends_at": "2026-11-26T02:30:00Z", "credit_hours": 2});
+    let sessions = format!("/api/v1/classes/{}/sessions", fixture.id);
+    let session: Value = app.post_json(&sessions, Some(&fixture.admin_token), &body).await.json().await.unwrap();
+    let path = format!("/api/v1/sessions/{}/online/import?dry_run=true", session["id"].as_str().unwrap());
+    let over_cap: String = std::iter::once("姓名,入会时间,退会时间\n".to_owned())
+        .chain((0..41).map(|i| format!("学员{i},09:00,10:00\n")))
+        .collect();
+    for (file, bytes, want) in [
+        ("参会明细.xlsx", CELL_AT_A_BILLION.to_vec(), (400, "file_unreadable")),
+        ("参会明细.xlsx", INFLATES_TO_64MIB.to_vec(), (413, "payload_too_large")),
+        ("参会明细.csv", over_cap.into_bytes(), (413, "payload_too_large")),
+    ] {
+        let (status, code, message) = error_body(app.upload(&path, &fixture.admin_token, file, bytes).await).await;
+        assert_eq!((status, code.as_str()), want, "{message}");
+        still_answers(&app).await;
+    }
+}

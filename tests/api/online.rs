@@ -266,3 +266,127 @@ async fn trainees_see_where_to_join_an_online_session_and_only_https_links_are_k
     assert_eq!(online["meeting_number"], "736 285 149");
     assert_eq!(online["join_url"], "https://meeting.tencent.com/dm/abc");
 }
+
+/// Posts the export to the console's upload form (multipart, the CSRF token as a field): status and page.
+async fn console_upload(app: &TestApp, path: &str, cookie: &str, csrf: &str, bytes: &[u8]) -> (u16, String) {
+    let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name("参会明细.csv");
+    let form = reqwest::multipart::Form::new().text("csrf", csrf.to_owned()).part("file", part);
+    let response =
+        app.client.post(app.url(path)).header(reqwest::header::COOKIE, cookie).multipart(form).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_class_teacher_previews_imports_and_assigns_on_the_console_page() {
+    use crate::console::{csrf_of, page, post_form, session_cookie};
+    let app = spawn_app().await;
+    let o = online_class(&app, "2026-11-26").await;
+    let (teacher, _) = app.assigned_staff(&o.admin, &o.class_id).await;
+    let cookie = session_cookie(&app, &teacher).await;
+    let base = format!("/console/sessions/{}/online", o.session_id);
+
+    // The timetable leads to the online page instead of the QR screen.
+    let (_, sessions, _) = page(&app, &format!("/console/classes/{}/sessions", o.class_id), Some(&cookie)).await;
+    assert!(sessions.contains(&format!(r#"href="{base}">线上考勤</a>"#)), "{sessions}");
+    let (status, body, _) = page(&app, &base, Some(&cookie)).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("还没有导入参会记录") && body.contains("观看达到课程时长的 80% 记出勤"), "{body}");
+    let csrf = csrf_of(&body);
+
+    // A file that is not an export: refused on the page, at 400, nothing written.
+    let (status, refused) = console_upload(&app, &format!("{base}/import"), &cookie, &csrf, b"a,b\n1,2\n").await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(refused.contains("flash err"), "{refused}");
+
+    // The preview: every figure, the 张伟 two trainees share left to assign, nothing stored.
+    let (status, preview) = console_upload(&app, &format!("{base}/import"), &cookie, &csrf, JOINS.as_bytes()).await;
+    assert_eq!(status, 200, "{preview}");
+    assert!(preview.contains("预览（尚未导入）") && preview.contains("1 个待指定"), "{preview}");
+    assert!(preview.contains("72 分钟") && preview.contains("80%"), "李娜: 72 minutes, 80 %: {preview}");
+    assert!(preview.contains("重名"), "{preview}");
+    assert!(!preview.contains("online/assign"), "no assignment before the import is confirmed");
+    assert_eq!(status_of(&records(&app, &o).await, "13800000001"), None, "the preview stored nothing");
+    let staged = preview.split(r#"name="staged" value=""#).nth(1).and_then(|r| r.split('"').next()).unwrap();
+
+    // Another session of the class cannot take this kept file.
+    let (status, _, _) =
+        post_form(&app, &format!("{base}/import/confirm"), &cookie, &[("csrf", &csrf), ("staged", "0123abcd")]).await;
+    assert_eq!(status, 400, "an unknown kept file is refused");
+    let (status, location, _) =
+        post_form(&app, &format!("{base}/import/confirm"), &cookie, &[("csrf", &csrf), ("staged", staged)]).await;
+    assert_eq!(status, 303);
+    assert!(location.starts_with(&format!("{base}?done=imported&n=")), "{location}");
+    let stored = records(&app, &o).await;
+    assert_eq!(status_of(&stored, "13800000001"), Some("present"));
+    assert_eq!(status_of(&stored, "13800000002"), Some("late"));
+    let (_, imported, _) = page(&app, &location, Some(&cookie)).await;
+    assert!(imported.contains("已导入") && imported.contains("最近一次导入"), "{imported}");
+    assert!(imported.contains(r#"name="display_name" value="张伟""#), "the ambiguous name has its form: {imported}");
+
+    // Assigning needs a trainee chosen; then the 张伟 of 市卫健委 gets the time.
+    let (status, _, body) = post_form(
+        &app,
+        &format!("{base}/assign"),
+        &cookie,
+        &[("csrf", &csrf), ("display_name", "张伟"), ("enrollment_id", "")],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(body.contains("请为「张伟」选择一名学员"), "{body}");
+    let (status, location, _) = post_form(
+        &app,
+        &format!("{base}/assign"),
+        &cookie,
+        &[("csrf", &csrf), ("display_name", "张伟"), ("enrollment_id", o.id("13800000005"))],
+    )
+    .await;
+    assert_eq!((status, location.starts_with(&format!("{base}?done=assigned"))), (303, true), "{location}");
+    let stored = records(&app, &o).await;
+    assert_eq!(
+        (status_of(&stored, "13800000005"), status_of(&stored, "13800000004")),
+        (Some("present"), Some("absent"))
+    );
+    let (_, after, _) = page(&app, &location, Some(&cookie)).await;
+    assert!(!after.contains("待指定的参会名称"), "nothing left to assign: {after}");
+
+    // Settings: the join details and the session's own rule; a contradictory rule comes back with its message.
+    let settings = |present: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("platform", "tencent_meeting".to_owned()),
+            ("meeting_number", "123 456 789".to_owned()),
+            ("join_url", "https://meeting.tencent.com/dm/abc".to_owned()),
+            ("rule_mode", "own".to_owned()),
+            ("present_percent", present.to_owned()),
+            ("absent_below_percent", "30".to_owned()),
+            ("short_status", "early_leave".to_owned()),
+            ("late_minutes", "10".to_owned()),
+            ("early_minutes", "5".to_owned()),
+        ]
+    };
+    let form = settings("20");
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, _, body) = post_form(&app, &format!("{base}/settings"), &cookie, &form).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("缺勤比例应低于出勤所需观看比例") && body.contains(r#"value="20""#), "kept as typed: {body}");
+    let form = settings("75");
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, location, _) = post_form(&app, &format!("{base}/settings"), &cookie, &form).await;
+    assert_eq!((status, location), (303, format!("{base}?done=settings")));
+    let settings: Value =
+        app.get(&format!("/api/v1/sessions/{}/online", o.session_id), Some(&o.admin)).await.json().await.unwrap();
+    assert_eq!(settings["rule"]["present_percent"], 75);
+    assert_eq!(settings["rule"]["late_minutes"], 10);
+
+    // Without the page's token nothing changes; a session of another kind has no online page.
+    let (status, _, _) = post_form(&app, &format!("{base}/settings"), &cookie, &form[1..]).await;
+    assert_eq!(status, 403);
+    let body = json!({"title": "专题讲座", "kind": "lecture", "starts_at": "2026-11-26T14:00:00+08:00",
+        "ends_at": "2026-11-26T15:30:00+08:00", "credit_hours": 2});
+    let response = app.post_json(&format!("/api/v1/classes/{}/sessions", o.class_id), Some(&o.admin), &body).await;
+    let lecture = response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let (status, body, _) = page(&app, &format!("/console/sessions/{lecture}/online"), Some(&cookie)).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("不是在线直播课程"), "{body}");
+}

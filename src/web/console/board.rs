@@ -71,6 +71,8 @@ struct BoardPage {
     title: String,
     when: String,
     venue: String,
+    /// An online live session: its attendance comes from the meeting's export (the online page).
+    online: bool,
     top: Top,
     list: List,
     attempts: Vec<Attempt>,
@@ -318,6 +320,7 @@ async fn board_page(
         title: found.title.clone(),
         when: format!("{day} {} {}–{}", weekday_label(day), local_hhmm(found.starts_at), local_hhmm(found.ends_at)),
         venue: found.venue.clone().unwrap_or_default(),
+        online: found.kind == crate::entity::vocab::SessionKind::OnlineLive,
         top,
         list,
         attempts,

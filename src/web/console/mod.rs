@@ -14,6 +14,7 @@ mod discipline;
 mod import;
 mod inbox;
 mod leave;
+mod online;
 mod policy;
 mod reports;
 mod roster;
@@ -54,6 +55,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     board::configure(cfg);
     discipline::configure(cfg);
     completion::configure(cfg);
+    online::configure(cfg);
     reports::configure(cfg);
 }
 

@@ -62,11 +62,13 @@ pub async fn read(mut payload: Multipart) -> AppResult<Posted> {
     Ok(posted)
 }
 
-/// Which import a kept file is for.
+/// Which import a kept file is for: the owner id it is bound to is the class (roster, timetable) or the session
+/// (an online session's meeting export).
 #[derive(Clone, Copy)]
 pub enum Kind {
     Roster,
     Timetable,
+    Online,
 }
 
 impl Kind {
@@ -74,12 +76,13 @@ impl Kind {
         match self {
             Kind::Roster => "roster",
             Kind::Timetable => "timetable",
+            Kind::Online => "online",
         }
     }
 }
 
-fn key(kind: Kind, class_id: Uuid, staff_id: Uuid, id: &str) -> String {
-    format!("console-upload:{}:{class_id}:{staff_id}:{id}", kind.as_str())
+fn key(kind: Kind, owner: Uuid, staff_id: Uuid, id: &str) -> String {
+    format!("console-upload:{}:{owner}:{staff_id}:{id}", kind.as_str())
 }
 
 fn unavailable(e: crate::kv::KvError) -> AppError {
@@ -88,27 +91,27 @@ fn unavailable(e: crate::kv::KvError) -> AppError {
 }
 
 /// Keeps `bytes` for a later confirmation; answers the key to confirm with.
-pub async fn keep(kv: &dyn Kv, kind: Kind, class_id: Uuid, staff_id: Uuid, bytes: &[u8]) -> AppResult<String> {
+pub async fn keep(kv: &dyn Kv, kind: Kind, owner: Uuid, staff_id: Uuid, bytes: &[u8]) -> AppResult<String> {
     let id = Uuid::new_v4().simple().to_string();
     let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
-    kv.set(&key(kind, class_id, staff_id, &id), &encoded, KEEP).await.map_err(unavailable)?;
+    kv.set(&key(kind, owner, staff_id, &id), &encoded, KEEP).await.map_err(unavailable)?;
     Ok(id)
 }
 
 /// Takes the kept file back (it is removed only after a successful import, by [`forget`]). Only the same person,
-/// class and kind find it.
-pub async fn take(kv: &dyn Kv, kind: Kind, class_id: Uuid, staff_id: Uuid, id: &str) -> AppResult<Vec<u8>> {
+/// owner and kind find it.
+pub async fn take(kv: &dyn Kv, kind: Kind, owner: Uuid, staff_id: Uuid, id: &str) -> AppResult<Vec<u8>> {
     let expired = || AppError::validation("上传的文件已过期，请重新选择文件并检查");
     if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(expired());
     }
-    let stored = kv.get(&key(kind, class_id, staff_id, id)).await.map_err(unavailable)?.ok_or_else(expired)?;
+    let stored = kv.get(&key(kind, owner, staff_id, id)).await.map_err(unavailable)?.ok_or_else(expired)?;
     base64::engine::general_purpose::STANDARD.decode(stored).map_err(|_| expired())
 }
 
 /// Drops a kept file once it has been imported.
-pub async fn forget(kv: &dyn Kv, kind: Kind, class_id: Uuid, staff_id: Uuid, id: &str) {
-    if let Err(e) = kv.del(&key(kind, class_id, staff_id, id)).await {
+pub async fn forget(kv: &dyn Kv, kind: Kind, owner: Uuid, staff_id: Uuid, id: &str) {
+    if let Err(e) = kv.del(&key(kind, owner, staff_id, id)).await {
         crate::kv::log_degraded(&e, "could not drop a kept upload");
     }
 }

@@ -79,6 +79,8 @@ struct Row {
     /// Check-in has not opened: the session may still be deleted.
     deletable: bool,
     open: bool,
+    /// An online live session: attendance by watched time (its page), no QR screen.
+    online: bool,
 }
 
 struct Day {
@@ -101,6 +103,7 @@ fn row(s: &class_session::Model, now: chrono::DateTime<Utc>) -> Row {
         state_class: badge,
         deletable: !timetable::window_opened(s, now),
         open: state == WindowState::Open,
+        online: s.kind == crate::entity::vocab::SessionKind::OnlineLive,
     }
 }
 

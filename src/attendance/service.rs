@@ -380,8 +380,8 @@ async fn record_of(
         })
         .collect();
     let mut tally = Tally::default();
-    let mut earned_centi = 0i64;
-    let mut per_class: HashMap<Uuid, (Tally, i64)> = HashMap::new();
+    // Per class: its tally, and the 学时 earned in person and online (online counts up to the class's cap).
+    let mut per_class: HashMap<Uuid, (Tally, i64, i64)> = HashMap::new();
     let mut list: Vec<MySessionAttendance> = sessions
         .iter()
         .map(|s| {
@@ -391,8 +391,9 @@ async fn record_of(
                 tally.add(status);
                 let class = per_class.entry(s.class_id).or_default();
                 class.0.add(status);
-                if status.attended() {
-                    earned_centi += i64::from(s.credit_centi);
+                if status.attended() && s.kind == crate::entity::vocab::SessionKind::OnlineLive {
+                    class.2 += i64::from(s.credit_centi);
+                } else if status.attended() {
                     class.1 += i64::from(s.credit_centi);
                 }
             }
@@ -425,14 +426,16 @@ async fn record_of(
         leave: count(tally.leave),
         credit_hours_earned: earned as f64 / 100.0,
     };
-    let totals = totals_of(&tally, earned_centi);
+    let mut earned_centi = 0i64;
     let mut classes: Vec<(training_class::Model, MyClassAttendance)> = training_class::Entity::find()
         .filter(training_class::Column::Id.is_in(enrollments.iter().map(|e| e.class_id).collect::<Vec<_>>()))
         .all(db)
         .await?
         .into_iter()
         .map(|c| {
-            let (t, earned) = per_class.get(&c.id).cloned().unwrap_or_default();
+            let (t, in_person, online) = per_class.get(&c.id).cloned().unwrap_or_default();
+            let earned = crate::completion::ClassPolicy::of(&c).completion.attended_centi(in_person, online);
+            earned_centi += earned;
             let view = MyClassAttendance {
                 class_id: c.id,
                 class_name: c.name.clone(),
@@ -444,7 +447,7 @@ async fn record_of(
         .collect();
     classes.sort_by(|(a, va), (b, vb)| va.finished.cmp(&vb.finished).then(b.start_date.cmp(&a.start_date)));
     let classes = classes.into_iter().map(|(_, v)| v).collect();
-    Ok(MyAttendance { classes, sessions: list, totals })
+    Ok(MyAttendance { classes, sessions: list, totals: totals_of(&tally, earned_centi) })
 }
 
 /// Staff open check-in now (before the scheduled window, or again after a close), or close it now.

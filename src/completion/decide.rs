@@ -253,6 +253,7 @@ mod tests {
                 late_warning_at: Some(3),
                 withhold_severity: sev,
                 min_attended_hours: min.map(f64::from),
+                max_online_hours: None,
             })
     }
 

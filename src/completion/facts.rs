@@ -7,8 +7,10 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::attendance::model::{AttendanceStatus, Tally};
+use crate::completion::policy::ClassPolicy;
 use crate::discipline::Severity;
-use crate::entity::{attendance, class_session, discipline_record, enrollment};
+use crate::entity::vocab::SessionKind;
+use crate::entity::{attendance, class_session, discipline_record, enrollment, training_class};
 use crate::error::AppResult;
 
 /// One trainee's record in one class. 学时 in hundredths.
@@ -29,8 +31,10 @@ pub struct Facts {
     pub absent_half_days: u32,
     pub lates: u32,
     pub early_leaves: u32,
-    /// 学时 of sessions attended (present, late or left early).
+    /// 学时 of sessions attended (present, late or left early); online sessions' only up to the class's cap.
     pub attended_centi: i64,
+    /// Of `attended_centi`, the 学时 of online live sessions as counted (after the cap).
+    pub online_attended_centi: i64,
     /// Sessions not required of this trainee (不计考勤): left out of `total_centi` and `sessions`.
     pub exempt_sessions: u32,
     /// Discipline records that stand (not annulled), and how many of them at each severity.
@@ -76,15 +80,15 @@ pub async fn for_class<C: ConnectionTrait>(
     class_id: Uuid,
     only: Option<&[Uuid]>,
 ) -> AppResult<HashMap<Uuid, Facts>> {
-    let sessions: HashMap<Uuid, (i64, (chrono::NaiveDate, bool))> = class_session::Entity::find()
+    let sessions: HashMap<Uuid, (i64, (chrono::NaiveDate, bool), bool)> = class_session::Entity::find()
         .filter(class_session::Column::ClassId.eq(class_id))
         .filter(class_session::Column::CountsTowardAttendance.eq(true))
         .all(conn)
         .await?
         .into_iter()
-        .map(|s| (s.id, (i64::from(s.credit_centi), half_day(s.starts_at))))
+        .map(|s| (s.id, (i64::from(s.credit_centi), half_day(s.starts_at), s.kind == SessionKind::OnlineLive)))
         .collect();
-    let total_centi: i64 = sessions.values().map(|(c, _)| c).sum();
+    let total_centi: i64 = sessions.values().map(|(c, _, _)| c).sum();
     let mut half_days: HashMap<Uuid, HashSet<(chrono::NaiveDate, bool)>> = HashMap::new();
     let ids: Vec<Uuid> = match only {
         Some(ids) => ids.to_vec(),
@@ -106,8 +110,11 @@ pub async fn for_class<C: ConnectionTrait>(
         rows = rows.filter(attendance::Column::EnrollmentId.is_in(ids.clone()));
     }
     let rows: Vec<(Uuid, Uuid, AttendanceStatus)> = rows.into_tuple().all(conn).await?;
+    // Attended 学时 online, before the class's cap.
+    let mut online: HashMap<Uuid, i64> = HashMap::new();
     for (enrollment_id, session_id, status) in rows {
-        let (Some(f), Some((credit, half))) = (out.get_mut(&enrollment_id), sessions.get(&session_id)) else {
+        let (Some(f), Some((credit, half, is_online))) = (out.get_mut(&enrollment_id), sessions.get(&session_id))
+        else {
             continue;
         };
         match status {
@@ -129,8 +136,21 @@ pub async fn for_class<C: ConnectionTrait>(
                 f.sessions = f.sessions.saturating_sub(1);
             }
         }
-        if status.attended() {
+        if status.attended() && *is_online {
+            *online.entry(enrollment_id).or_default() += *credit;
+        } else if status.attended() {
             f.attended_centi += *credit;
+        }
+    }
+    if !online.is_empty() {
+        let class = training_class::Entity::find_by_id(class_id).one(conn).await?;
+        let policy = class.as_ref().map(|c| ClassPolicy::of(c).completion).unwrap_or_default();
+        for (id, online) in online {
+            if let Some(f) = out.get_mut(&id) {
+                let in_person = f.attended_centi;
+                f.attended_centi = policy.attended_centi(in_person, online);
+                f.online_attended_centi = f.attended_centi - in_person;
+            }
         }
     }
     for (id, days) in half_days {

@@ -91,6 +91,10 @@ pub struct CompletionPolicy {
     /// 学时 a trainee must attend at least. `null`: no minimum.
     #[schema(minimum = 0, maximum = 10000)]
     pub min_attended_hours: Option<f64>,
+    /// 学时 of online live sessions (线上直播) that count toward a trainee's attended 学时 at most (the 学时 on the
+    /// certificate, the minimum above). `null`: no cap.
+    #[schema(minimum = 0, maximum = 10000)]
+    pub max_online_hours: Option<f64>,
 }
 
 impl Default for CompletionPolicy {
@@ -104,6 +108,7 @@ impl Default for CompletionPolicy {
             late_warning_at: Some(3),
             withhold_severity: Some(crate::discipline::Severity::Serious),
             min_attended_hours: None,
+            max_online_hours: None,
         }
     }
 }
@@ -112,6 +117,12 @@ impl CompletionPolicy {
     /// `min_attended_hours` in hundredths.
     pub fn min_attended_centi(&self) -> Option<i64> {
         self.min_attended_hours.map(|h| (h * 100.0).round() as i64)
+    }
+
+    /// Attended 学时 (hundredths): those of sessions in person, and those of online sessions up to the cap.
+    pub fn attended_centi(&self, in_person: i64, online: i64) -> i64 {
+        let cap = self.max_online_hours.map(|h| (h * 100.0).round() as i64);
+        in_person + cap.map_or(online, |cap| online.min(cap))
     }
 }
 
@@ -151,6 +162,11 @@ impl ClassPolicy {
         {
             return Err(AppError::validation("最低参训学时须在 0 到 10000 之间").on_field("min_attended_hours"));
         }
+        if let Some(h) = self.completion.max_online_hours
+            && !(h.is_finite() && (0.0..=10000.0).contains(&h))
+        {
+            return Err(AppError::validation("线上学时上限须在 0 到 10000 之间").on_field("max_online_hours"));
+        }
         if self.completion.lates_per_absence == Some(0) {
             return Err(AppError::validation("迟到早退折合旷课的次数须大于 0").on_field("lates_per_absence"));
         }
@@ -163,5 +179,36 @@ impl ClassPolicy {
     /// `admin_over_hours` in hundredths of a 学时.
     pub fn admin_over_centi(&self) -> Option<i64> {
         self.leave_approval.admin_over_hours.map(|h| (h * 100.0).round() as i64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn online_hours_count_up_to_the_cap_and_in_person_hours_always() {
+        let open = CompletionPolicy::default();
+        let capped = CompletionPolicy { max_online_hours: Some(4.5), ..CompletionPolicy::default() };
+        let none = CompletionPolicy { max_online_hours: Some(0.0), ..CompletionPolicy::default() };
+        for (policy, in_person, online, expected) in [
+            (&open, 2400, 800, 3200),
+            (&capped, 2400, 800, 2850),
+            (&capped, 2400, 450, 2850),
+            (&capped, 2400, 300, 2700),
+            (&none, 2400, 800, 2400),
+            (&capped, 0, 0, 0),
+        ] {
+            assert_eq!(policy.attended_centi(in_person, online), expected, "{in_person} + {online} under {policy:?}");
+        }
+    }
+
+    #[test]
+    fn an_online_cap_outside_0_to_10000_is_refused_on_its_field() {
+        for bad in [-1.0, 10000.5, f64::NAN] {
+            let mut policy = ClassPolicy::default();
+            policy.completion.max_online_hours = Some(bad);
+            assert_eq!(policy.validate().unwrap_err().field, Some("max_online_hours"), "{bad}");
+        }
     }
 }

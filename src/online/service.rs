@@ -31,6 +31,11 @@ pub fn rule_for(class: &crate::entity::training_class::Model, session: &class_se
     stored_rule(&session.online_rule).or_else(|| stored_rule(&class.online_rule)).unwrap_or_default()
 }
 
+/// The class's own rule for its online sessions (`None`: the defaults).
+pub fn class_rule(class: &crate::entity::training_class::Model) -> Option<OnlineRule> {
+    stored_rule(&class.online_rule)
+}
+
 /// A rule as a session or class stores it (JSON; `None` when there is none).
 fn stored_rule(json: &Option<serde_json::Value>) -> Option<OnlineRule> {
     json.as_ref().and_then(|v| serde_json::from_value(v.clone()).ok())

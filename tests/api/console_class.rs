@@ -481,6 +481,12 @@ async fn staff_read_the_rules_and_administrators_change_them_with_a_reason() {
         ("late_warning_at", "2"),
         ("withhold_severity", "grave"),
         ("min_attended_hours", ""),
+        ("max_online_hours", "6"),
+        ("present_percent", "90"),
+        ("absent_below_percent", "40"),
+        ("short_status", "absent"),
+        ("late_minutes", "10"),
+        ("early_minutes", "5"),
         ("first_step", "class_staff"),
         ("admin_over_hours", "8"),
         ("trainee_backdate_hours", "48"),
@@ -505,6 +511,17 @@ async fn staff_read_the_rules_and_administrators_change_them_with_a_reason() {
     assert_eq!(policy["leave_approval"]["trainee_backdate_hours"], 48);
     let audit = api_list(&app, &format!("/api/v1/audit?class_id={}", s.class_id), &s.admin_token).await.to_string();
     assert!(audit.contains("class.policy") && audit.contains("按委托单位要求调整"), "{audit}");
+    assert_eq!(policy["completion"]["max_online_hours"], 6.0);
+    // The class's online rule was saved with it (its own audit entry) and the form shows it again.
+    assert!(audit.contains("class.online_rule") && audit.contains(r#""present_percent":90"#), "{audit}");
+    let (_, body, _) = page(&app, &path, Some(&admin_cookie)).await;
+    assert!(body.contains(r#"name="present_percent" value="90""#) && body.contains(r#"value="absent" selected"#));
+    // A rule that contradicts itself is refused with nothing saved.
+    form.retain(|(k, _)| *k != "present_percent");
+    form.push(("present_percent", "30"));
+    let (status, _, body) = post_form(&app, &path, &admin_cookie, &form).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("缺勤比例应低于出勤所需观看比例"), "{body}");
 }
 
 /// Statements the app runs while answering one console page.

@@ -170,7 +170,22 @@ async fn an_import_gives_each_trainee_the_status_of_their_watched_time_and_never
     };
     assert_eq!(entry("13800000006")["facts"]["absences"], 1, "{}", entry("13800000006"));
     assert_eq!(entry("13800000001")["facts"]["absences"], 0);
-    assert_ne!(entry("13800000001")["attended_hours"], entry("13800000006")["attended_hours"]);
+    assert_eq!(
+        (entry("13800000001")["attended_hours"].as_str(), entry("13800000006")["attended_hours"].as_str()),
+        (Some("2"), Some("0"))
+    );
+    // A class may cap online 学时: with at most 1.5 counted, 李娜's 2 online 学时 count as 1.5.
+    let policy = json!({"policy": {"completion": {"max_online_hours": 1.5}}, "reason": "线上学时最多计 1.5"});
+    let path = format!("/api/v1/classes/{}/policy", o.class_id);
+    let saved = app.send_json(reqwest::Method::PUT, &path, Some(&o.admin), &policy).await;
+    assert_eq!(saved.status(), 200);
+    let list: Value =
+        app.get(&format!("/api/v1/classes/{}/completion", o.class_id), Some(&o.admin)).await.json().await.unwrap();
+    let li = list.as_array().unwrap().iter().find(|e| e["enrollment_id"] == o.id("13800000001")).unwrap();
+    assert_eq!(
+        (li["attended_hours"].as_str(), li["facts"]["online_attended_centi"].as_i64()),
+        (Some("1.5"), Some(150))
+    );
 
     let audit: Value = app.get("/api/v1/audit?entity=class_session", Some(&o.admin)).await.json().await.unwrap();
     let actions: Vec<&str> = audit["items"].as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();

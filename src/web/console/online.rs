@@ -60,18 +60,19 @@ pub struct SettingsForm {
 impl SettingsForm {
     fn of(session: &class_session::Model, effective: &OnlineRule) -> Self {
         let stored = OnlineSettings::of(session);
-        let rule = stored.rule.unwrap_or(*effective);
+        let [present_percent, absent_below_percent, short_status, late_minutes, early_minutes] =
+            rule_fields(&stored.rule.unwrap_or(*effective));
         SettingsForm {
             csrf: None,
             platform: stored.platform.map(|p| p.as_str().to_owned()).unwrap_or_default(),
             meeting_number: stored.meeting_number.unwrap_or_default(),
             join_url: stored.join_url.unwrap_or_default(),
             rule_mode: if stored.rule.is_some() { "own" } else { "class" }.to_owned(),
-            present_percent: rule.present_percent.to_string(),
-            absent_below_percent: rule.absent_below_percent.to_string(),
-            short_status: rule.short_status.as_str().to_owned(),
-            late_minutes: rule.late_minutes.to_string(),
-            early_minutes: rule.early_minutes.to_string(),
+            present_percent,
+            absent_below_percent,
+            short_status,
+            late_minutes,
+            early_minutes,
         }
     }
 
@@ -88,17 +89,14 @@ impl SettingsForm {
             }
         };
         let rule = if self.own_rule() {
-            let short_status = AttendanceStatus::parse(self.short_status.trim())
-                .ok_or_else(|| AppError::validation("请选择观看不足时的状态").on_field("short_status"))?;
-            let rule = OnlineRule {
-                present_percent: number(&self.present_percent, "present_percent", "出勤所需观看比例")?,
-                absent_below_percent: number(&self.absent_below_percent, "absent_below_percent", "缺勤比例")?,
-                short_status,
-                late_minutes: number(&self.late_minutes, "late_minutes", "迟到分钟数")?,
-                early_minutes: number(&self.early_minutes, "early_minutes", "早退分钟数")?,
-            };
-            rule.check().map_err(|m| AppError::validation(m).on_field("rule"))?;
-            Some(rule)
+            let fields = [
+                &self.present_percent,
+                &self.absent_below_percent,
+                &self.short_status,
+                &self.late_minutes,
+                &self.early_minutes,
+            ];
+            Some(typed_rule(fields.map(String::as_str))?)
         } else {
             None
         };
@@ -109,6 +107,38 @@ impl SettingsForm {
             rule,
         })
     }
+}
+
+/// A rule typed into a form (出勤比例, 缺勤比例, 不足时的状态, 迟到分钟, 早退分钟), or the refusal of the
+/// field that is wrong (`rule` when the figures contradict each other).
+pub(super) fn typed_rule([present, absent, short, late, early]: [&str; 5]) -> AppResult<OnlineRule> {
+    let short_status = AttendanceStatus::parse(short.trim())
+        .ok_or_else(|| AppError::validation("请选择观看不足时的状态").on_field("short_status"))?;
+    let rule = OnlineRule {
+        present_percent: number(present, "present_percent", "出勤所需观看比例")?,
+        absent_below_percent: number(absent, "absent_below_percent", "缺勤比例")?,
+        short_status,
+        late_minutes: number(late, "late_minutes", "迟到分钟数")?,
+        early_minutes: number(early, "early_minutes", "早退分钟数")?,
+    };
+    rule.check().map_err(|m| AppError::validation(m).on_field("rule"))?;
+    Ok(rule)
+}
+
+/// The fields of a rule form, in the order [`typed_rule`] reads them.
+pub(super) fn rule_fields(rule: &OnlineRule) -> [String; 5] {
+    [
+        rule.present_percent.to_string(),
+        rule.absent_below_percent.to_string(),
+        rule.short_status.as_str().to_owned(),
+        rule.late_minutes.to_string(),
+        rule.early_minutes.to_string(),
+    ]
+}
+
+/// The short statuses a rule may give, for its select.
+pub(super) fn short_statuses() -> Vec<(&'static str, &'static str)> {
+    SHORT_STATUSES.iter().map(|s| (s.as_str(), s.label())).collect()
 }
 
 /// The rule in one sentence, as staff read it.
@@ -325,7 +355,7 @@ async fn render(
         shown: Shown::of(view),
         staged,
         platforms: PLATFORMS.iter().map(|p| (p.as_str(), p.label())).collect(),
-        short_statuses: SHORT_STATUSES.iter().map(|s| (s.as_str(), s.label())).collect(),
+        short_statuses: short_statuses(),
         notice: extras.notice,
         error: extras.error,
     };

@@ -10,6 +10,7 @@ use super::*;
 use crate::completion::policy::{AbsenceUnit, FirstApprover};
 use crate::completion::{ClassPolicy, CompletionPolicy, LeaveApproval, LeaveFraction, service as policies};
 use crate::discipline::Severity;
+use crate::online::OnlineRule;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/console/classes/{id}/policy").route(web::get().to(show)).route(web::post().to(save)));
@@ -37,6 +38,19 @@ pub struct PolicyForm {
     #[serde(default)]
     min_attended_hours: String,
     #[serde(default)]
+    max_online_hours: String,
+    /// The class's rule for its online sessions.
+    #[serde(default)]
+    present_percent: String,
+    #[serde(default)]
+    absent_below_percent: String,
+    #[serde(default)]
+    short_status: String,
+    #[serde(default)]
+    late_minutes: String,
+    #[serde(default)]
+    early_minutes: String,
+    #[serde(default)]
     first_step: String,
     #[serde(default)]
     admin_over_hours: String,
@@ -58,10 +72,18 @@ fn optional<T: std::str::FromStr>(raw: &str, field: &'static str, what: &str) ->
 }
 
 impl PolicyForm {
-    fn of(p: &ClassPolicy) -> PolicyForm {
+    fn of(p: &ClassPolicy, online: &OnlineRule) -> PolicyForm {
         let c = &p.completion;
         let l = &p.leave_approval;
+        let [present_percent, absent_below_percent, short_status, late_minutes, early_minutes] =
+            super::online::rule_fields(online);
         PolicyForm {
+            max_online_hours: blank_or(c.max_online_hours),
+            present_percent,
+            absent_below_percent,
+            short_status,
+            late_minutes,
+            early_minutes,
             leave_num: c.leave_limit.num.to_string(),
             leave_den: c.leave_limit.den.to_string(),
             max_absences: blank_or(c.max_absences),
@@ -114,8 +136,20 @@ impl PolicyForm {
                 late_warning_at: optional(&self.late_warning_at, "late_warning_at", "次数")?,
                 withhold_severity: Severity::parse(&self.withhold_severity),
                 min_attended_hours: optional(&self.min_attended_hours, "min_attended_hours", "学时")?,
+                max_online_hours: optional(&self.max_online_hours, "max_online_hours", "学时")?,
             },
         })
+    }
+
+    fn online_rule(&self) -> AppResult<OnlineRule> {
+        let fields = [
+            &self.present_percent,
+            &self.absent_below_percent,
+            &self.short_status,
+            &self.late_minutes,
+            &self.early_minutes,
+        ];
+        super::online::typed_rule(fields.map(String::as_str))
     }
 }
 
@@ -126,12 +160,20 @@ struct PolicyPage {
     head: ClassHead,
     form: PolicyForm,
     severities: Vec<(&'static str, &'static str)>,
+    short_statuses: Vec<(&'static str, &'static str)>,
     saved: bool,
     error: Option<(Option<&'static str>, String)>,
 }
 
-const POLICY_FIELDS: [&str; 9] = [
+const POLICY_FIELDS: [&str; 16] = [
     "leave_limit",
+    "max_online_hours",
+    "present_percent",
+    "absent_below_percent",
+    "short_status",
+    "late_minutes",
+    "early_minutes",
+    "rule",
     "max_absences",
     "lates_per_absence",
     "max_lates",
@@ -152,6 +194,7 @@ impl PolicyPage {
                 .iter()
                 .map(|s| (s.as_str(), s.label()))
                 .collect(),
+            short_statuses: super::online::short_statuses(),
             saved,
             error: error.and_then(shown_error),
         }
@@ -178,7 +221,8 @@ async fn show(
 ) -> AppResult<HttpResponse> {
     let Some(session) = session(&req, &state).await? else { return Ok(to_login(&req)) };
     let Some(scope) = scoped(&state, &session, &path).await? else { return class_not_found(&session) };
-    let form = PolicyForm::of(&ClassPolicy::of(&scope.class));
+    let online = crate::online::service::class_rule(&scope.class).unwrap_or_default();
+    let form = PolicyForm::of(&ClassPolicy::of(&scope.class), &online);
     page(StatusCode::OK, &PolicyPage::new(&session, &scope, form, q.saved.is_some(), None))
 }
 
@@ -198,8 +242,20 @@ async fn save(
         Err(answer) => return Ok(answer),
     };
     let form = form.into_inner();
-    let saved = match form.policy() {
-        Ok(policy) => policies::save(state.at_now(), &session.staff.actor(), &scope, policy, typed(&form.reason)).await,
+    // Both checked before either is saved; the online rule is stored only when it changes (the defaults stay
+    // "the defaults" until someone sets a rule of the class's own).
+    let saved = match form.policy().and_then(|p| Ok((p, form.online_rule()?))) {
+        Ok((policy, online)) => {
+            let actor = session.staff.actor();
+            let saved = policies::save(state.at_now(), &actor, &scope, policy, typed(&form.reason)).await;
+            let before = crate::online::service::class_rule(&scope.class).unwrap_or_default();
+            match saved {
+                Ok(_) if online != before => {
+                    crate::online::service::set_class_rule(state.at_now(), &actor, &scope, Some(online)).await.map(drop)
+                }
+                other => other.map(drop),
+            }
+        }
         Err(e) => Err(e),
     };
     match saved {

@@ -12,13 +12,13 @@ pub struct CertificateGuard;
 
 #[async_trait::async_trait]
 impl crate::ctx::RecordGuard for CertificateGuard {
-    async fn after_change(
+    async fn after_changes(
         &self,
         txn: &sea_orm::DatabaseTransaction,
         class_id: Uuid,
-        enrollment_id: Uuid,
+        enrollment_ids: &[Uuid],
     ) -> crate::error::AppResult<()> {
-        crate::certificate::decision::ensure_consistent(txn, class_id, enrollment_id).await
+        crate::certificate::decision::ensure_consistent(txn, class_id, enrollment_ids).await
     }
 }
 

@@ -109,12 +109,22 @@ impl std::ops::Deref for At<'_> {
 /// certificate rules) is chosen at start-up, so the modules that write records need not import it.
 #[async_trait::async_trait]
 pub trait RecordGuard: Send + Sync {
+    /// The check for several trainees of one class changed in the same transaction (an import).
+    async fn after_changes(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        class_id: Uuid,
+        enrollment_ids: &[Uuid],
+    ) -> crate::error::AppResult<()>;
+
     async fn after_change(
         &self,
         txn: &sea_orm::DatabaseTransaction,
         class_id: Uuid,
         enrollment_id: Uuid,
-    ) -> crate::error::AppResult<()>;
+    ) -> crate::error::AppResult<()> {
+        self.after_changes(txn, class_id, &[enrollment_id]).await
+    }
 }
 
 /// The implementation of [`Ctx::after_commit`], chosen at start-up.

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
+    QuerySelect, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -143,25 +143,36 @@ async fn valid_certificates<C: ConnectionTrait>(
 /// Refuses (`certificate_issued`) a state in which the trainee holds a valid certificate of the class but the
 /// decision is to withhold it: called inside the transaction of any change to their records or decision, after the
 /// change, so the change is rolled back. The administrator revokes the certificate first (with a reason).
-pub async fn ensure_consistent<C: ConnectionTrait>(conn: &C, class_id: Uuid, enrollment_id: Uuid) -> AppResult<()> {
-    let issued = certificate::Entity::find()
-        .filter(certificate::Column::ClassId.eq(class_id))
-        .filter(certificate::Column::EnrollmentId.eq(enrollment_id))
-        .filter(certificate::Column::RevokedAt.is_null())
-        .one(conn)
-        .await?;
-    if issued.is_none() {
+/// Several trainees changed in one transaction are checked with one read of the certificates (only those holding
+/// one are decided again).
+pub async fn ensure_consistent<C: ConnectionTrait>(conn: &C, class_id: Uuid, enrollment_ids: &[Uuid]) -> AppResult<()> {
+    let mut holders: Vec<Uuid> = Vec::new();
+    for chunk in enrollment_ids.chunks(1000) {
+        let found: Vec<Uuid> = certificate::Entity::find()
+            .select_only()
+            .column(certificate::Column::EnrollmentId)
+            .filter(certificate::Column::ClassId.eq(class_id))
+            .filter(certificate::Column::EnrollmentId.is_in(chunk.to_vec()))
+            .filter(certificate::Column::RevokedAt.is_null())
+            .into_tuple()
+            .all(conn)
+            .await?;
+        holders.extend(found);
+    }
+    if holders.is_empty() {
         return Ok(());
     }
     let Some(class) = training_class::Entity::find_by_id(class_id).one(conn).await? else { return Ok(()) };
     let policy = ClassPolicy::of(&class).completion;
-    let facts = facts::for_class(conn, class_id, Some(&[enrollment_id])).await?;
-    let rules = decide(&policy, &facts.get(&enrollment_id).cloned().unwrap_or_default());
+    let facts = facts::for_class(conn, class_id, Some(&holders)).await?;
     let overrides = overrides(conn, class_id).await?;
-    match effective(&rules, overrides.get(&enrollment_id)).0 {
-        CompletionStatus::Eligible => Ok(()),
-        _ => Err(AppError::new(ErrorCode::CertificateIssued)),
+    for id in &holders {
+        let rules = decide(&policy, &facts.get(id).cloned().unwrap_or_default());
+        if effective(&rules, overrides.get(id)).0 != CompletionStatus::Eligible {
+            return Err(AppError::new(ErrorCode::CertificateIssued));
+        }
     }
+    Ok(())
 }
 
 /// Every active trainee of the class with their decision, in roster order.
@@ -306,7 +317,7 @@ pub async fn set_override(
         reason: Some(reason.to_owned()),
     };
     audit::record(&txn, now, &who.actor(), change).await?;
-    ensure_consistent(&txn, scope.class.id, enrollment_id).await?;
+    ensure_consistent(&txn, scope.class.id, &[enrollment_id]).await?;
     notify_decision(&txn, templates, now, &scope.class, &e, status, &reasons).await?;
     txn.commit().await?;
     entry(db, &scope.class, enrollment_id).await

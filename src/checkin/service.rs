@@ -540,8 +540,8 @@ pub async fn forget(db: &DatabaseConnection, kv: &dyn Kv, records: &[(Uuid, Uuid
     }
     let ids: Vec<Uuid> = records.iter().map(|(_, e)| *e).collect();
     let people = enrollment::Entity::find().filter(enrollment::Column::Id.is_in(ids)).all(db).await;
-    let people = match people {
-        Ok(rows) => rows,
+    let people: std::collections::HashMap<Uuid, Uuid> = match people {
+        Ok(rows) => rows.into_iter().map(|e| (e.id, e.person_id)).collect(),
         Err(err) => {
             // The answers expire on their own (ANSWER_TTL); a correction is still shown on every page.
             tracing::warn!(error = %err, "could not find whose cached check-in answers to drop");
@@ -549,8 +549,8 @@ pub async fn forget(db: &DatabaseConnection, kv: &dyn Kv, records: &[(Uuid, Uuid
         }
     };
     for (session_id, enrollment_id) in records {
-        let Some(e) = people.iter().find(|e| e.id == *enrollment_id) else { continue };
-        if let Err(err) = kv.del(&answer_key(*session_id, e.person_id)).await {
+        let Some(person_id) = people.get(enrollment_id) else { continue };
+        if let Err(err) = kv.del(&answer_key(*session_id, *person_id)).await {
             crate::kv::log_degraded(&err, "could not drop a cached check-in answer");
         }
     }

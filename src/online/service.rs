@@ -538,41 +538,58 @@ async fn apply(
                 for chunk in rows.chunks(200) {
                     online_viewer::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
                 }
-                let mut changes = Vec::with_capacity(writes.len());
-                for (enrollment_id, status, before) in &writes {
-                    match before {
-                        Some(r) => {
-                            let mut active: attendance::ActiveModel = r.clone().into();
-                            active.status = Set(*status);
-                            active.source = Set(AttendanceSource::Online);
-                            active.updated_at = Set(now);
-                            active.update(txn).await?;
-                        }
-                        None => {
-                            attendance::ActiveModel {
-                                id: Set(Uuid::now_v7()),
-                                session_id: Set(session_id),
-                                enrollment_id: Set(*enrollment_id),
-                                status: Set(*status),
-                                checked_in_at: Set(None),
-                                checked_out_at: Set(None),
-                                source: Set(AttendanceSource::Online),
-                                nonce: Set(None),
-                                device: Set(None),
-                                note: Set(None),
-                                created_at: Set(now),
-                                updated_at: Set(now),
-                            }
-                            .insert(txn)
-                            .await?;
-                        }
-                    }
-                    changes.push(json!({
-                        "enrollment_id": enrollment_id,
-                        "before": before.as_ref().map(|r| json!({"status": r.status, "source": r.source})),
-                        "status": status.as_str(),
-                    }));
+                // New records in chunks of one statement each; records replaced, one statement per new status.
+                let fresh: Vec<attendance::ActiveModel> = writes
+                    .iter()
+                    .filter(|(_, _, before)| before.is_none())
+                    .map(|(enrollment_id, status, _)| attendance::ActiveModel {
+                        id: Set(Uuid::now_v7()),
+                        session_id: Set(session_id),
+                        enrollment_id: Set(*enrollment_id),
+                        status: Set(*status),
+                        checked_in_at: Set(None),
+                        checked_out_at: Set(None),
+                        source: Set(AttendanceSource::Online),
+                        nonce: Set(None),
+                        device: Set(None),
+                        note: Set(None),
+                        created_at: Set(now),
+                        updated_at: Set(now),
+                    })
+                    .collect();
+                for chunk in fresh.chunks(200) {
+                    attendance::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
                 }
+                let mut replaced: HashMap<AttendanceStatus, Vec<Uuid>> = HashMap::new();
+                for (_, status, before) in &writes {
+                    if let Some(r) = before {
+                        replaced.entry(*status).or_default().push(r.id);
+                    }
+                }
+                for (status, ids) in replaced {
+                    for chunk in ids.chunks(1000) {
+                        attendance::Entity::update_many()
+                            .col_expr(attendance::Column::Status, sea_orm::sea_query::Expr::value(status))
+                            .col_expr(
+                                attendance::Column::Source,
+                                sea_orm::sea_query::Expr::value(AttendanceSource::Online),
+                            )
+                            .col_expr(attendance::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now))
+                            .filter(attendance::Column::Id.is_in(chunk.to_vec()))
+                            .exec(txn)
+                            .await?;
+                    }
+                }
+                let changes: Vec<serde_json::Value> = writes
+                    .iter()
+                    .map(|(enrollment_id, status, before)| {
+                        json!({
+                            "enrollment_id": enrollment_id,
+                            "before": before.as_ref().map(|r| json!({"status": r.status, "source": r.source})),
+                            "status": status.as_str(),
+                        })
+                    })
+                    .collect();
                 let change = Change {
                     action: if layout.is_some() { "attendance.online_import" } else { "attendance.online_reapply" },
                     entity: "class_session",
@@ -585,9 +602,8 @@ async fn apply(
                     reason: None,
                 };
                 audit::record(txn, now, &who, change).await?;
-                for (enrollment_id, _, _) in &writes {
-                    guard.after_change(txn, class_id, *enrollment_id).await?;
-                }
+                let changed: Vec<Uuid> = writes.iter().map(|(e, _, _)| *e).collect();
+                guard.after_changes(txn, class_id, &changed).await?;
                 view.import = latest_import(txn, session_id).await?;
                 view.layout_label = view.import.as_ref().map(|i| i.layout.clone());
                 Ok((view, writes.iter().map(|(e, s, _)| (*e, *s)).collect()))

@@ -19,7 +19,16 @@ pub const MAX_REPORTED_ERRORS: usize = 100;
 
 /// Reads an uploaded XLSX or CSV file (decided by content, not by name), within `limits`.
 pub fn read(bytes: &[u8], limits: Limits) -> AppResult<Sheet> {
-    rollcall_intake::sheet::read(bytes, limits).map_err(|e| match e {
+    rollcall_intake::sheet::read(bytes, limits).map_err(refusal)
+}
+
+/// Reads every worksheet of an uploaded XLSX (named), or the one sheet of a CSV, within `limits` each.
+pub fn read_sheets(bytes: &[u8], limits: Limits) -> AppResult<Vec<(String, Sheet)>> {
+    rollcall_intake::sheet::read_sheets(bytes, limits).map_err(refusal)
+}
+
+fn refusal(e: SheetError) -> AppError {
+    match e {
         SheetError::TooLarge(message) => AppError::with_message(ErrorCode::PayloadTooLarge, message),
         SheetError::Unreadable { message, cause } => {
             let error = match message {
@@ -31,7 +40,7 @@ pub fn read(bytes: &[u8], limits: Limits) -> AppResult<Sheet> {
                 None => error,
             }
         }
-    })
+    }
 }
 
 /// An uploaded spreadsheet and the caps it is read under.
@@ -44,6 +53,11 @@ impl Upload {
     /// [`read`] on the blocking pool, so a large file never stalls the workers answering other requests.
     pub async fn read(self) -> AppResult<Sheet> {
         tokio::task::spawn_blocking(move || read(&self.bytes, self.limits)).await?
+    }
+
+    /// [`read_sheets`] on the blocking pool.
+    pub async fn read_sheets(self) -> AppResult<Vec<(String, Sheet)>> {
+        tokio::task::spawn_blocking(move || read_sheets(&self.bytes, self.limits)).await?
     }
 }
 

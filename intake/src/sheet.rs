@@ -77,6 +77,32 @@ pub fn read(bytes: &[u8], limits: Limits) -> Result<Sheet, SheetError> {
     collector.into_sheet()
 }
 
+/// Workbooks read by [`read_sheets`] look at this many worksheets at most.
+pub const MAX_SHEETS: usize = 8;
+
+/// Reads every worksheet of an uploaded XLSX (the first [`MAX_SHEETS`]; each within `limits`, empty ones left
+/// out), or the one sheet of a CSV (named ""). For exports that put a summary and the detail on separate sheets.
+pub fn read_sheets(bytes: &[u8], limits: Limits) -> Result<Vec<(String, Sheet)>, SheetError> {
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return read(bytes, limits).map(|sheet| vec![(String::new(), sheet)]);
+    }
+    check_archive(bytes, limits.max_unzipped_bytes)?;
+    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(unreadable)?;
+    let names: Vec<String> = workbook.sheet_names().into_iter().take(MAX_SHEETS).collect();
+    let mut sheets = Vec::new();
+    for name in names {
+        let mut collector = Collector { limits, rows: BTreeMap::new() };
+        read_worksheet(&mut workbook, &name, &mut collector)?;
+        if !collector.rows.is_empty() {
+            sheets.push((name, collector.into_sheet()?));
+        }
+    }
+    if sheets.is_empty() {
+        return Err(SheetError::says("上传的文件是空的"));
+    }
+    Ok(sheets)
+}
+
 fn too_large(message: String) -> SheetError {
     SheetError::TooLarge(message)
 }
@@ -182,8 +208,12 @@ fn read_xlsx(bytes: &[u8], out: &mut Collector) -> Result<(), SheetError> {
     check_archive(bytes, out.limits.max_unzipped_bytes)?;
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(unreadable)?;
     let first = workbook.sheet_names().first().cloned().ok_or_else(|| SheetError::says("表格中没有工作表"))?;
+    read_worksheet(&mut workbook, &first, out)
+}
+
+fn read_worksheet(workbook: &mut Xlsx<Cursor<&[u8]>>, name: &str, out: &mut Collector) -> Result<(), SheetError> {
     // Cells one at a time: a dense range would be as large as the sheet claims to be.
-    let mut cells = workbook.worksheet_cells_reader(&first).map_err(unreadable)?;
+    let mut cells = workbook.worksheet_cells_reader(name).map_err(unreadable)?;
     let declared = cells.dimensions();
     if beyond_excel(declared.end) {
         return Err(beyond_excel_error());
@@ -311,6 +341,29 @@ mod tests {
         let sheet = read_default(&bytes).unwrap();
         assert_eq!(sheet.headers, vec!["姓名", "手机号", "备注"]);
         assert_eq!(sheet.rows, vec![(2, vec!["赵六".to_owned(), "13700137000".to_owned(), String::new()])]);
+    }
+
+    #[test]
+    fn every_non_empty_worksheet_is_read_by_name_and_a_csv_is_one_sheet() {
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let summary = workbook.add_worksheet().set_name("参会概况").unwrap();
+        summary.write_string(2, 0, "用户昵称").unwrap();
+        summary.write_string(3, 0, "李娜").unwrap();
+        workbook.add_worksheet().set_name("空白").unwrap();
+        let detail = workbook.add_worksheet().set_name("参会明细").unwrap();
+        detail.write_string(0, 0, "用户昵称").unwrap();
+        detail.write_string(0, 1, "入会时间").unwrap();
+        detail.write_string(1, 0, "李娜").unwrap();
+        detail.write_string(1, 1, "09:00").unwrap();
+        let sheets = read_sheets(&workbook.save_to_buffer().unwrap(), Limits::default()).unwrap();
+        let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["参会概况", "参会明细"], "the empty sheet is left out");
+        assert_eq!(
+            (sheets[0].1.header_row, sheets[1].1.rows[0].1.clone()),
+            (3, vec!["李娜".to_owned(), "09:00".to_owned()])
+        );
+        let csv = read_sheets("姓名\n李娜\n".as_bytes(), Limits::default()).unwrap();
+        assert_eq!((csv.len(), csv[0].0.as_str(), csv[0].1.rows.len()), (1, "", 1));
     }
 
     #[test]

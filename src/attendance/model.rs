@@ -27,6 +27,16 @@ impl AttendanceStatus {
         [AttendanceStatus::Present, AttendanceStatus::Late, AttendanceStatus::EarlyLeave];
 }
 
+/// Attended 学时 (hundredths): those of sessions in person, and those of online sessions up to `online_cap` (a
+/// class policy's cap; `None`: no cap).
+pub fn attended_centi(in_person: i64, online: i64, online_cap: Option<i64>) -> i64 {
+    in_person + online_cap.map_or(online, |cap| online.min(cap))
+}
+
+/// A class's cap on online 学时 in hundredths (`None`: no cap): the completion rules' `online_cap`, passed in by
+/// callers so that attendance need not depend on the completion rules.
+pub type OnlineCap = fn(&crate::entity::training_class::Model) -> Option<i64>;
+
 /// Records by status: the one tally behind live counts, the daily notice, a trainee's totals, completion facts and
 /// the reports. The API shapes built from it keep their own field names.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

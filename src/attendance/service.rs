@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::model::{AttendanceStatus, Tally, WindowState, window_state};
+use super::model::{AttendanceStatus, OnlineCap, Tally, WindowState, attended_centi, window_state};
 use crate::audit::{self, Actor, Change};
 use crate::class::ClassScope;
 use crate::ctx::{At, AttendanceEvent, Committed, EventKind};
@@ -338,9 +338,14 @@ pub async fn undo_correction(
 }
 
 /// A trainee's record across their classes' sessions that have started.
-pub async fn mine(db: &DatabaseConnection, person_id: Uuid, now: DateTime<Utc>) -> AppResult<MyAttendance> {
+pub async fn mine(
+    db: &DatabaseConnection,
+    person_id: Uuid,
+    now: DateTime<Utc>,
+    online_cap: OnlineCap,
+) -> AppResult<MyAttendance> {
     let enrollments = enrollment::active_of_person(person_id).all(db).await?;
-    record_of(db, &enrollments, now).await
+    record_of(db, &enrollments, now, online_cap).await
 }
 
 /// One enrolment's record in its class (for staff: also after the trainee was withdrawn).
@@ -348,8 +353,9 @@ pub async fn of_enrollment(
     db: &DatabaseConnection,
     enrollment: &enrollment::Model,
     now: DateTime<Utc>,
+    online_cap: OnlineCap,
 ) -> AppResult<MyAttendance> {
-    record_of(db, std::slice::from_ref(enrollment), now).await
+    record_of(db, std::slice::from_ref(enrollment), now, online_cap).await
 }
 
 /// The sessions of these enrolments' classes that have started, with each one's record, and the totals.
@@ -357,6 +363,7 @@ async fn record_of(
     db: &DatabaseConnection,
     enrollments: &[enrollment::Model],
     now: DateTime<Utc>,
+    online_cap: OnlineCap,
 ) -> AppResult<MyAttendance> {
     let class_ids: Vec<Uuid> = enrollments.iter().map(|e| e.class_id).collect();
     let rows: HashMap<Uuid, attendance::Model> = attendance::Entity::find()
@@ -434,7 +441,7 @@ async fn record_of(
         .into_iter()
         .map(|c| {
             let (t, in_person, online) = per_class.get(&c.id).cloned().unwrap_or_default();
-            let earned = crate::completion::ClassPolicy::of(&c).completion.attended_centi(in_person, online);
+            let earned = attended_centi(in_person, online, online_cap(&c));
             earned_centi += earned;
             let view = MyClassAttendance {
                 class_id: c.id,

@@ -10,5 +10,5 @@ pub mod service;
 pub mod standing;
 
 pub use facts::Facts;
-pub use policy::{ClassPolicy, CompletionPolicy, LeaveApproval, LeaveFraction};
+pub use policy::{ClassPolicy, CompletionPolicy, LeaveApproval, LeaveFraction, online_cap};
 pub use standing::{Threshold, thresholds};

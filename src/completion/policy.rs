@@ -121,8 +121,12 @@ impl CompletionPolicy {
 
     /// Attended 学时 (hundredths): those of sessions in person, and those of online sessions up to the cap.
     pub fn attended_centi(&self, in_person: i64, online: i64) -> i64 {
-        let cap = self.max_online_hours.map(|h| (h * 100.0).round() as i64);
-        in_person + cap.map_or(online, |cap| online.min(cap))
+        crate::attendance::model::attended_centi(in_person, online, self.max_online_centi())
+    }
+
+    /// `max_online_hours` in hundredths.
+    pub fn max_online_centi(&self) -> Option<i64> {
+        self.max_online_hours.map(|h| (h * 100.0).round() as i64)
     }
 }
 
@@ -132,6 +136,11 @@ impl CompletionPolicy {
 pub struct ClassPolicy {
     pub leave_approval: LeaveApproval,
     pub completion: CompletionPolicy,
+}
+
+/// A class's cap on online 学时 in hundredths (`None`: no cap), as [`crate::attendance::model::OnlineCap`].
+pub fn online_cap(class: &training_class::Model) -> Option<i64> {
+    ClassPolicy::of(class).completion.max_online_centi()
 }
 
 impl ClassPolicy {

@@ -17,7 +17,7 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use serde::Serialize;
 
 use super::watch::Interval;
-use crate::tabular::RowError;
+use crate::tabular::{RowError, Sheet};
 
 /// Which platform's layout the file has (as far as its headers tell).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -266,6 +266,43 @@ pub fn read(rows: &[(usize, Vec<String>)], date: NaiveDate) -> Option<Export> {
     Some(Export { layout, viewers, errors })
 }
 
+/// Reads a workbook whose sheets may hold a summary and the per-join detail (腾讯会议 exports 成员参会概况 and a
+/// detail sheet of each join). The summary is the list of viewers; a viewer the detail lists gets its exact joins
+/// from it (which merge exactly, where the summary only gives a span and a total), keeping the platform's total; a
+/// viewer only in the detail is added. Without a summary, the first sheet that reads as an export. `None` when no
+/// sheet does.
+pub fn read_workbook(sheets: &[(String, Sheet)], date: NaiveDate) -> Option<Export> {
+    let mut exports: Vec<Export> = sheets
+        .iter()
+        .filter_map(|(_, sheet)| {
+            let mut rows = Vec::with_capacity(sheet.rows.len() + 1);
+            rows.push((sheet.header_row, sheet.headers.clone()));
+            rows.extend(sheet.rows.iter().cloned());
+            read(&rows, date)
+        })
+        .filter(|e| !e.viewers.is_empty() || !e.errors.is_empty())
+        .collect();
+    let Some(summary) = exports.iter().position(|e| e.layout != Layout::Joins) else {
+        return (!exports.is_empty()).then(|| exports.swap_remove(0));
+    };
+    let mut chosen = exports.remove(summary);
+    let Some(detail) = exports.into_iter().find(|e| e.layout == Layout::Joins) else { return Some(chosen) };
+    chosen.errors.extend(detail.errors);
+    let index: HashMap<(String, Option<String>), usize> =
+        chosen.viewers.iter().enumerate().map(|(i, v)| ((v.name.clone(), v.phone.clone()), i)).collect();
+    for joins in detail.viewers {
+        match index.get(&(joins.name.clone(), joins.phone.clone())) {
+            Some(&i) => {
+                let v = &mut chosen.viewers[i];
+                v.intervals = joins.intervals;
+                v.span = None;
+            }
+            None => chosen.viewers.push(joins),
+        }
+    }
+    Some(chosen)
+}
+
 fn has_date(text: &str) -> bool {
     text.contains('-') || text.contains('/') || text.contains('年')
 }
@@ -383,6 +420,36 @@ mod tests {
         assert_eq!(zhao.span, Some(Interval { from: at(8, 59, 30), to: at(10, 30, 0) }));
         assert_eq!(zhao.platform_seconds, Some(3912));
         assert_eq!(e.viewers[5].phone.as_deref(), Some("13700137000"), "a phone as the nickname");
+    }
+
+    #[test]
+    fn the_detail_sheet_of_a_tencent_workbook_gives_its_viewers_their_exact_joins() {
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/online/tencent-meeting-attendance.xlsx"
+        ))
+        .unwrap();
+        let sheets = crate::tabular::read_sheets(&bytes, crate::tabular::Limits::default()).unwrap();
+        assert_eq!(sheets.len(), 2, "成员参会概况 and 成员观看明细");
+        let e = read_workbook(&sheets, date()).unwrap();
+        assert_eq!(e.layout, Layout::TencentSummary, "the summary lists the viewers");
+        assert_eq!(e.viewers.len(), 7, "nobody lost or added: the detail lists only 赵强");
+        let zhao = e.viewers.iter().find(|v| v.name == "赵强").unwrap();
+        assert_eq!(zhao.span, None);
+        assert_eq!(
+            zhao.intervals,
+            vec![
+                Interval { from: at(8, 59, 30), to: at(9, 20, 0) },
+                Interval { from: at(9, 45, 0), to: at(10, 5, 0) },
+                Interval { from: at(10, 5, 18), to: at(10, 30, 0) },
+            ]
+        );
+        assert_eq!(zhao.platform_seconds, Some(3912), "the platform's total is kept beside ours");
+        let li = e.viewers.iter().find(|v| v.name.starts_with("李娜")).unwrap();
+        assert_eq!(li.intervals, vec![Interval { from: at(8, 58, 2), to: at(10, 30, 11) }], "from the summary");
+        // A detail sheet alone reads as joins.
+        let e = read_workbook(&sheets[1..], date()).unwrap();
+        assert_eq!((e.layout, e.viewers.len()), (Layout::Joins, 1));
     }
 
     #[test]

@@ -350,11 +350,9 @@ pub async fn import(
     dry_run: bool,
 ) -> AppResult<OnlineAttendance> {
     ensure_online(session)?;
-    let sheet = upload.read().await?;
-    let mut rows = vec![(sheet.header_row, sheet.headers)];
-    rows.extend(sheet.rows);
+    let sheets = upload.read_sheets().await?;
     let date = crate::clock::local_date(session.starts_at);
-    let export = export::read(&rows, date)
+    let export = export::read_workbook(&sheets, date)
         .ok_or_else(|| AppError::with_message(ErrorCode::FileUnreadable, export::LAYOUT_HINT))?;
     if !export.errors.is_empty() {
         let (errors, total) = tabular::first_errors(export.errors);
@@ -494,9 +492,9 @@ async fn apply(
                             session_id: Set(session_id),
                             file_name: Set(String::new()),
                             layout: Set(layout.label().to_owned()),
-                            viewers: Set(i32::try_from(recs.len()).unwrap_or(i32::MAX)),
-                            matched: Set(i32::try_from(matched).unwrap_or(i32::MAX)),
-                            unmatched: Set(i32::try_from(recs.len() - matched).unwrap_or(i32::MAX)),
+                            viewers: Set(count(recs.len())),
+                            matched: Set(count(matched)),
+                            unmatched: Set(count(recs.len() - matched)),
                             imported_by: Set(who.name.chars().take(64).collect()),
                             imported_at: Set(now),
                         }
@@ -504,7 +502,20 @@ async fn apply(
                         .await?;
                         id
                     }
-                    (None, Some(latest)) => latest.id,
+                    (None, Some(latest)) => {
+                        // An assignment: the import's figures follow the matches it now has.
+                        let matched = recs.iter().filter(|r| r.enrollment_id.is_some()).count();
+                        online_import::Entity::update_many()
+                            .col_expr(online_import::Column::Matched, sea_orm::sea_query::Expr::value(count(matched)))
+                            .col_expr(
+                                online_import::Column::Unmatched,
+                                sea_orm::sea_query::Expr::value(count(recs.len() - matched)),
+                            )
+                            .filter(online_import::Column::Id.eq(latest.id))
+                            .exec(txn)
+                            .await?;
+                        latest.id
+                    }
                     (None, None) => {
                         return Err(AppError::with_message(ErrorCode::NotFound, "本课程还没有导入观看记录"));
                     }
@@ -627,6 +638,10 @@ async fn apply(
     }
     at.after_commit(after).await;
     Ok(view)
+}
+
+fn count(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
 }
 
 /// Where an online session is streamed, and its own rule.

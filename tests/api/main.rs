@@ -12,6 +12,7 @@ mod browser_console;
 mod browser_console_day;
 mod browser_me;
 mod browser_monitor;
+mod browser_online;
 mod browser_print;
 mod browser_screen;
 mod certificates;

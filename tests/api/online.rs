@@ -211,7 +211,8 @@ async fn a_tencent_meeting_workbook_imports_through_the_api() {
     };
     assert_eq!(status("13800000001"), "present", "李娜（市发改委）: the name before the brackets");
     assert_eq!(status("13800000002"), "late", "小王(王芳): the name inside, joined 09:07");
-    // 赵强 joined three times: 65 minutes of a 90-minute session (72 %), between the thresholds.
+    // 赵强 joined three times: the detail sheet's joins give 64:42 of a 90-minute session (72 %), between the
+    // thresholds.
     assert_eq!(status("13800000003"), "early_leave");
     let unmatched: Vec<&str> = done["viewers"]
         .as_array()
@@ -364,6 +365,8 @@ async fn a_class_teacher_previews_imports_and_assigns_on_the_console_page() {
     );
     let (_, after, _) = page(&app, &location, Some(&cookie)).await;
     assert!(!after.contains("待指定的参会名称"), "nothing left to assign: {after}");
+    assert!(after.contains("已匹配 6，待指定 0"), "the import's figures follow the assignment: {after}");
+    assert!(after.contains("张伟 · 市卫健委"), "which 张伟 it is: {after}");
 
     // Settings: the join details and the session's own rule; a contradictory rule comes back with its message.
     let settings = |present: &'static str| {

@@ -56,7 +56,7 @@ pub async fn check_in(
 )]
 #[get("/me/attendance")]
 pub async fn my_attendance(state: web::Data<AppState>, Trainee(t): Trainee) -> AppResult<web::Json<MyAttendance>> {
-    Ok(web::Json(attendance::mine(&state.db, t.person_id, state.clock.now()).await?))
+    Ok(web::Json(attendance::mine(&state.db, t.person_id, state.clock.now(), crate::completion::online_cap).await?))
 }
 
 /// This area's routes, in the order they are matched.

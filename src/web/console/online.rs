@@ -215,7 +215,12 @@ struct Shown {
 impl Shown {
     fn of(view: OnlineAttendance) -> Shown {
         let (unmatched, matched): (Vec<_>, Vec<_>) = view.viewers.into_iter().partition(|v| v.enrollment_id.is_none());
+        let roster: Vec<(Uuid, String)> =
+            view.trainees.iter().map(|t| (t.enrollment_id, format!("{} · {}", t.name, t.unit))).collect();
+        // The trainee with their unit: two 张伟 are told apart.
+        let who = |id: Option<Uuid>| roster.iter().find(|(e, _)| Some(*e) == id).map(|(_, l)| l.clone());
         let row = |v: crate::online::service::ViewerLine| ViewerRow {
+            trainee: who(v.enrollment_id).or(v.trainee_name).unwrap_or_default(),
             times: match (v.first_join, v.last_leave) {
                 (Some(a), Some(b)) => format!("{}–{}", local_hhmm(a), local_hhmm(b)),
                 _ => String::new(),
@@ -223,7 +228,6 @@ impl Shown {
             rows: v.rows.iter().map(ToString::to_string).collect::<Vec<_>>().join("、"),
             watched: duration_label(v.watched_seconds),
             platform: v.platform_seconds.map(duration_label).unwrap_or_default(),
-            trainee: v.trainee_name.unwrap_or_default(),
             phone: v.phone.unwrap_or_default(),
             how: v.matched_label,
             name: v.display_name,
@@ -248,11 +252,12 @@ impl Shown {
             ),
             (None, false) => "还没有导入参会记录。直播结束后，从会议平台导出参会明细，在下方上传。".to_owned(),
         };
+        let unmatched: Vec<ViewerRow> = unmatched.into_iter().map(row).collect();
+        let matched: Vec<ViewerRow> = matched.into_iter().map(row).collect();
         Shown {
             summary,
             rule: rule_text(&view.rule),
             has_import: view.import.is_some() || view.dry_run,
-            roster: view.trainees.iter().map(|t| (t.enrollment_id, format!("{} · {}", t.name, t.unit))).collect(),
             trainees: view
                 .trainees
                 .into_iter()
@@ -267,8 +272,9 @@ impl Shown {
                     unit: t.unit,
                 })
                 .collect(),
-            unmatched: unmatched.into_iter().map(row).collect(),
-            matched: matched.into_iter().map(row).collect(),
+            unmatched,
+            matched,
+            roster,
         }
     }
 }

@@ -481,7 +481,7 @@ async fn trainee_page(
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let now = state.now();
-    let record = crate::attendance::service::of_enrollment(&state.db, e, now).await?;
+    let record = crate::attendance::service::of_enrollment(&state.db, e, now, crate::completion::online_cap).await?;
     let leave = crate::leave::service::list_for_enrollment(&state.db, scope, e.id).await?;
     let discipline = crate::discipline::list_for_class(&state.db, scope, Some(e.id)).await?;
     let stamp = |t: chrono::DateTime<Utc>| t.with_timezone(&china()).format("%m-%d %H:%M").to_string();

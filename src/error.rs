@@ -65,6 +65,8 @@ pub enum ErrorCode {
     CertificateRevoked,
     AlreadyRevoked,
     WechatLoginDisabled,
+    AlreadyAnswered,
+    EvaluationClosed,
 }
 
 impl ErrorCode {
@@ -126,6 +128,8 @@ impl ErrorCode {
         ErrorCode::CertificateRevoked,
         ErrorCode::AlreadyRevoked,
         ErrorCode::WechatLoginDisabled,
+        ErrorCode::AlreadyAnswered,
+        ErrorCode::EvaluationClosed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -186,6 +190,8 @@ impl ErrorCode {
             ErrorCode::CertificateRevoked => "certificate_revoked",
             ErrorCode::AlreadyRevoked => "already_revoked",
             ErrorCode::WechatLoginDisabled => "wechat_login_disabled",
+            ErrorCode::AlreadyAnswered => "already_answered",
+            ErrorCode::EvaluationClosed => "evaluation_closed",
         }
     }
 
@@ -250,6 +256,8 @@ impl ErrorCode {
             ErrorCode::CertificateRevoked => "该证书已被撤销",
             ErrorCode::AlreadyRevoked => "该证书已撤销",
             ErrorCode::WechatLoginDisabled => "本系统未开通微信登录，请使用邀请码登录",
+            ErrorCode::AlreadyAnswered => "您已提交过这部分评估，每人只能提交一次",
+            ErrorCode::EvaluationClosed => "这部分评估现在不开放（课程尚未结束，或评估已截止）",
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod demo;
 pub mod discipline;
 pub mod entity;
 pub mod error;
+pub mod evaluation;
 pub mod file_name;
 pub mod forwarded;
 pub mod geo;

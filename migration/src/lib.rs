@@ -21,6 +21,7 @@ mod m20261126_000017_create_certificate_tables;
 mod m20261202_000001_alter_audit_log_add_class_id;
 mod m20261202_000002_create_audit_log_append_only_triggers;
 mod m20261203_000001_create_online_tables;
+mod m20261203_000002_create_evaluation_tables;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000001_alter_audit_log_add_class_id::Migration),
             Box::new(m20261202_000002_create_audit_log_append_only_triggers::Migration),
             Box::new(m20261203_000001_create_online_tables::Migration),
+            Box::new(m20261203_000002_create_evaluation_tables::Migration),
         ]
     }
 }

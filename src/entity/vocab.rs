@@ -194,7 +194,7 @@ stored_enum! {
     /// What a notification is about; a WeChat subscribe-message template is configured per kind.
     pub enum NoticeKind {
         LeaveResult => "leave_result", LeaveSubmitted => "leave_submitted", Warning => "warning",
-        Certificate => "certificate",
+        Certificate => "certificate", Evaluation => "evaluation",
     }
 }
 

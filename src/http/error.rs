@@ -69,7 +69,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::ClassNotFinished => StatusCode::CONFLICT,
         ErrorCode::NotEligible => StatusCode::CONFLICT,
         ErrorCode::CertificateRevoked => StatusCode::GONE,
-        ErrorCode::AlreadyRevoked => StatusCode::CONFLICT,
+        ErrorCode::AlreadyRevoked | ErrorCode::AlreadyAnswered | ErrorCode::EvaluationClosed => StatusCode::CONFLICT,
     }
 }
 

@@ -32,6 +32,7 @@ use crate::http::error::ErrorBody;
         (name = "checkin", description = "Scanning the rotating QR code; the trainee's own attendance"),
         (name = "screen", description = "Screen links and what the classroom screen shows"),
         (name = "attendance", description = "The classroom QR, opening and closing check-in, attendance lists, corrections, attempts"),
+        (name = "evaluation", description = "Course evaluation (教学评估, 满意度): anonymous answers per course and for the class, progress, reminders, results"),
         (name = "online", description = "Online live classes (线上直播): attendance imported from the meeting platform's export by watched time"),
         (name = "leave", description = "Leave requests (请假), the approval chain, leave recorded after the fact (补假)"),
         (name = "discipline", description = "Discipline records (违纪) and their annulment"),

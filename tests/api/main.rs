@@ -27,6 +27,7 @@ mod deploy;
 mod discipline;
 mod e2e;
 mod errors;
+mod evaluation;
 mod fake_wechat;
 mod health;
 mod helpers;

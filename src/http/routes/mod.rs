@@ -8,6 +8,7 @@ pub mod certificates;
 pub mod checkin;
 pub mod classes;
 pub mod discipline;
+pub mod evaluation;
 pub mod health;
 pub mod leave;
 pub mod notice;
@@ -69,6 +70,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     checkin::configure(cfg);
     attendance::configure(cfg);
     online::configure(cfg);
+    evaluation::configure(cfg);
     notice::configure(cfg);
     screen::configure(cfg);
     leave::configure(cfg);

@@ -122,6 +122,10 @@ pub async fn call_for(w: &World, op: &str, template: &str, actor: Actor, ids: &H
         }
         "PUT /api/v1/sessions/{session_id}/online/settings" => json!({"platform": "tencent_meeting"}),
         "PUT /api/v1/classes/{class_id}/online-rule" => json!({"rule": null}),
+        "POST /api/v1/classes/{class_id}/evaluations" => json!({"opens_at": "2026-11-01T00:00:00Z",
+            "closes_at": "2027-01-01T00:00:00Z", "session_ids": []}),
+        "POST /api/v1/me/evaluations/{form_id}/answers" => json!({"target": "class", "answers": {
+            "organisation": "satisfied", "logistics": "fair", "overall": "very_satisfied"}}),
         "POST /api/v1/classes/{class_id}/roster/import" => {
             let csv = format!("姓名,手机号,单位\n导入学员,{},甲单位\n", w.phone());
             query.push(("dry_run", "true".into()));
@@ -189,6 +193,9 @@ pub fn witness(op: &str, ids: &HashMap<&'static str, String>) -> Option<(Actor, 
             format!("{class}/discipline")
         }
         "PUT /api/v1/classes/{class_id}/policy" => format!("{class}/policy"),
+        "POST /api/v1/classes/{class_id}/evaluations"
+        | "POST /api/v1/evaluations/{form_id}/remind"
+        | "POST /api/v1/me/evaluations/{form_id}/answers" => format!("{class}/evaluations"),
         "PUT /api/v1/classes/{class_id}/completion/{enrollment_id}" => format!("{class}/completion"),
         "POST /api/v1/classes/{class_id}/certificates"
         | "POST /api/v1/certificates/{certificate_id}/revoke"

@@ -156,6 +156,10 @@ impl World {
         let link = json_of(app.post_json(&path, Some(admin), &json!({})).await, 201, "screen link").await;
         let key = str_of(&link, "url").split("#key=").nth(1).unwrap().to_owned();
 
+        let path = format!("/api/v1/classes/{class}/evaluations");
+        let body = json!({"opens_at": "2026-11-01T00:00:00Z", "closes_at": "2027-01-01T00:00:00Z"});
+        let form = json_of(app.post_json(&path, Some(admin), &body).await, 201, "evaluation form").await;
+
         let certificates = self.issue_certificates().await;
         let spare = self.app.create_account(Role::Staff).await.id.to_string();
         let throwaway = self.app.create_account(Role::Staff).await.id.to_string();
@@ -163,6 +167,7 @@ impl World {
         let ids = [
             ("leave_id", str_of(&leave, "id")),
             ("record_id", str_of(&record, "id")),
+            ("form_id", str_of(&form, "id")),
             ("message_id", message),
             ("link_id", str_of(&link["link"], "id")),
             ("screen_key", key),

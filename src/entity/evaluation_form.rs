@@ -1,0 +1,23 @@
+use sea_orm::entity::prelude::*;
+
+/// A class's evaluation form: its questions (JSON), the sessions it asks about, and when it is open.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "evaluation_form")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub class_id: Uuid,
+    pub title: String,
+    pub opens_at: DateTimeUtc,
+    pub closes_at: DateTimeUtc,
+    pub questions: Json,
+    pub session_ids: Json,
+    pub created_by: String,
+    pub created_at: DateTimeUtc,
+    pub reminded_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,209 @@
+//! Course evaluation (教学评估): forms per class, progress and reminders for staff, results, and the trainee's own
+//! forms and answers. Staff see who has answered, never what.
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpResponse, get, post, web};
+use serde::Deserialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::class::access::class_scope;
+use crate::error::AppResult;
+use crate::evaluation::service::{self, FormInput, FormView, MyForm, Progress, Results};
+use crate::http::error::ErrorBody;
+use crate::http::extract::{Admin, Staff, Trainee};
+use crate::state::AppState;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Creates a class's evaluation form (administrators); without questions, the base's default form.
+#[utoipa::path(
+    tag = "evaluation",
+    security(("bearer" = [])),
+    params(("class_id" = Uuid, Path)),
+    request_body = FormInput,
+    responses(
+        (status = 201, body = FormView),
+        (status = 400, body = ErrorBody, description = "`validation_failed`, `invalid_json`"),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: not an administrator"),
+        (status = 404, body = ErrorBody, description = "`not_found`: the class, or a session not of it"),
+    )
+)]
+#[post("/classes/{class_id}/evaluations")]
+pub async fn create(
+    state: web::Data<AppState>,
+    Admin(who): Admin,
+    path: web::Path<Uuid>,
+    body: web::Json<FormInput>,
+) -> AppResult<HttpResponse> {
+    let scope = class_scope(&state.db, &who, path.into_inner()).await?;
+    let form = service::create(state.at_now(), &who.actor(), &scope, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(form))
+}
+
+/// The class's evaluation forms with their response rates.
+#[utoipa::path(
+    tag = "evaluation",
+    security(("bearer" = [])),
+    params(("class_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = Vec<FormView>),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: trainees"),
+        (status = 404, body = ErrorBody, description = "`not_found`"),
+    )
+)]
+#[get("/classes/{class_id}/evaluations")]
+pub async fn list(
+    state: web::Data<AppState>,
+    Staff(who): Staff,
+    path: web::Path<Uuid>,
+) -> AppResult<web::Json<Vec<FormView>>> {
+    let scope = class_scope(&state.db, &who, path.into_inner()).await?;
+    Ok(web::Json(service::list(&state.db, &scope).await?))
+}
+
+/// The form of `form_id` when the staff member may see its class.
+async fn scoped_form(
+    state: &AppState,
+    who: &crate::auth::StaffPrincipal,
+    form_id: Uuid,
+) -> AppResult<crate::entity::evaluation_form::Model> {
+    let class_id = service::class_of(&state.db, form_id).await?;
+    let scope = class_scope(&state.db, who, class_id).await?;
+    service::form_in(&state.db, scope.class.id, form_id).await
+}
+
+/// How many answered each part, and who has not answered the class part (to remind them).
+#[utoipa::path(
+    tag = "evaluation",
+    security(("bearer" = [])),
+    params(("form_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = Progress),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: trainees"),
+        (status = 404, body = ErrorBody, description = "`not_found`"),
+    )
+)]
+#[get("/evaluations/{form_id}/progress")]
+pub async fn progress(
+    state: web::Data<AppState>,
+    Staff(who): Staff,
+    path: web::Path<Uuid>,
+) -> AppResult<web::Json<Progress>> {
+    let form = scoped_form(&state, &who, path.into_inner()).await?;
+    Ok(web::Json(service::progress(&state.db, &form).await?))
+}
+
+/// The results: per course and question (average, grade distribution, comments) and the class's overall
+/// satisfaction; a group with fewer than 3 answers is hidden.
+#[utoipa::path(
+    tag = "evaluation",
+    security(("bearer" = [])),
+    params(("form_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = Results),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: trainees"),
+        (status = 404, body = ErrorBody, description = "`not_found`"),
+    )
+)]
+#[get("/evaluations/{form_id}/results")]
+pub async fn results(
+    state: web::Data<AppState>,
+    Staff(who): Staff,
+    path: web::Path<Uuid>,
+) -> AppResult<web::Json<Results>> {
+    let form = scoped_form(&state, &who, path.into_inner()).await?;
+    Ok(web::Json(service::results(&state.db, &form).await?))
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Reminded {
+    /// Trainees reminded: those who have not answered the class part.
+    pub reminded: usize,
+}
+
+/// Reminds the trainees who have not answered the class part (inbox and WeChat subscribe message), audited.
+#[utoipa::path(
+    tag = "evaluation",
+    security(("bearer" = [])),
+    params(("form_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = Reminded),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: trainees"),
+        (status = 404, body = ErrorBody, description = "`not_found`"),
+        (status = 409, body = ErrorBody, description = "`evaluation_closed`: past the deadline"),
+    )
+)]
+#[post("/evaluations/{form_id}/remind")]
+pub async fn remind(
+    state: web::Data<AppState>,
+    Staff(who): Staff,
+    path: web::Path<Uuid>,
+) -> AppResult<web::Json<Reminded>> {
+    let form = scoped_form(&state, &who, path.into_inner()).await?;
+    let reminded = service::remind(state.at_now(), &who.actor(), &form).await?;
+    Ok(web::Json(Reminded { reminded }))
+}
+
+/// The trainee's evaluation forms still open or to open, with the parts they have answered.
+#[utoipa::path(
+    tag = "evaluation",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Vec<MyForm>),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: staff"),
+    )
+)]
+#[get("/me/evaluations")]
+pub async fn mine(state: web::Data<AppState>, Trainee(who): Trainee) -> AppResult<web::Json<Vec<MyForm>>> {
+    Ok(web::Json(service::mine(&state.db, who.person_id, state.now()).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerRequest {
+    /// `class`, or the id of a course (session) of the form.
+    #[schema(max_length = 36)]
+    pub target: String,
+    /// Question id → answer: a grade code (`very_satisfied`, `satisfied`, `fair`, `dissatisfied`), stars 1–5, a
+    /// score 0–100, an option index, option indexes, or text.
+    #[schema(value_type = Object)]
+    pub answers: BTreeMap<String, Value>,
+}
+
+/// Submits the trainee's answers to one part of a form: once, while it is open. Stored without the trainee.
+#[utoipa::path(
+    tag = "evaluation",
+    security(("bearer" = [])),
+    params(("form_id" = Uuid, Path)),
+    request_body = AnswerRequest,
+    responses(
+        (status = 201, description = "stored"),
+        (status = 400, body = ErrorBody, description = "`validation_failed`: a required answer missing, out of range"),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: staff"),
+        (status = 404, body = ErrorBody, description = "`not_found`: no such form for this trainee, or part"),
+        (status = 409, body = ErrorBody, description = "`already_answered`; `evaluation_closed`: not open yet or past the deadline"),
+    )
+)]
+#[post("/me/evaluations/{form_id}/answers")]
+pub async fn answer(
+    state: web::Data<AppState>,
+    Trainee(who): Trainee,
+    path: web::Path<Uuid>,
+    body: web::Json<AnswerRequest>,
+) -> AppResult<HttpResponse> {
+    let body = body.into_inner();
+    service::submit(state.at_now(), who.person_id, path.into_inner(), &body.target, body.answers).await?;
+    Ok(HttpResponse::Created().finish())
+}
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create).service(list).service(progress).service(results).service(remind).service(mine).service(answer);
+}

@@ -1,0 +1,190 @@
+//! Course evaluation on both backends: each part answered once while open, non-respondents chased, results added up
+//! with small groups hidden, and anonymity checked on the stored tables themselves.
+
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, error_body, spawn_app_with};
+
+/// The class part of the default form: 组织管理, 食宿, 总体评价, and a comment that names the sheet.
+fn class_answers(overall: &str, comment: &str) -> Value {
+    json!({"target": "class", "answers": {"organisation": "satisfied", "logistics": "fair", "overall": overall,
+        "comment": comment}})
+}
+
+async fn submit(app: &TestApp, token: &str, form: &str, body: &Value) -> reqwest::Response {
+    app.post_json(&format!("/api/v1/me/evaluations/{form}/answers"), Some(token), body).await
+}
+
+async fn json(app: &TestApp, path: &str, token: &str) -> Value {
+    let response = app.get(path, Some(token)).await;
+    assert_eq!(response.status(), 200, "{path}");
+    response.json().await.unwrap()
+}
+
+/// Rows of a query as JSON-ish strings, in the order the database returns them without ORDER BY (storage order).
+async fn rows(app: &TestApp, sql: &str) -> Vec<sea_orm::QueryResult> {
+    let db = &app.state.db;
+    db.query_all_raw(Statement::from_string(db.get_database_backend(), sql.to_owned())).await.unwrap()
+}
+
+#[tokio::test]
+async fn trainees_answer_once_staff_see_who_not_what_and_the_tables_cannot_be_joined() {
+    let app = spawn_app_with(|s| s.rate_limits.invite_per_address.burst = 1_000).await;
+    let f = app.checkin_fixture(12, None).await;
+    let body = json!({"opens_at": "2026-11-26T00:00:00Z", "closes_at": "2026-11-28T00:00:00Z"});
+    let response =
+        app.post_json(&format!("/api/v1/classes/{}/evaluations", f.class_id), Some(&f.admin_token), &body).await;
+    assert_eq!(response.status(), 201);
+    let form: Value = response.json().await.unwrap();
+    let form_id = form["id"].as_str().unwrap().to_owned();
+    assert_eq!(form["parts"].as_array().unwrap().len(), 2, "the class and its one course");
+    assert!(form["title"].as_str().unwrap().ends_with("培训班教学评估"), "{form}");
+
+    let mut tokens = Vec::new();
+    for (i, (_, code, _)) in f.trainees.iter().enumerate() {
+        tokens.push(app.trainee_token(code, &format!("eval-device-{i}")).await);
+    }
+    // The course part opens when the course ends (12:00); the class part is open.
+    let mine = json(&app, "/api/v1/me/evaluations", &tokens[0]).await;
+    let parts = mine[0]["parts"].as_array().unwrap();
+    assert_eq!((parts[0]["open"].as_bool(), parts[1]["open"].as_bool()), (Some(true), Some(false)));
+    let course = json!({"target": f.session_id, "answers": {"fit": "very_satisfied", "theory": "satisfied",
+        "content": "satisfied", "delivery": "very_satisfied", "manner": "very_satisfied"}});
+    let (status, code, _) = error_body(submit(&app, &tokens[0], &form_id, &course).await).await;
+    assert_eq!((status, code.as_str()), (409, "evaluation_closed"), "the course has not ended");
+
+    // A missing required answer and an unknown grade are refused; nothing is recorded for them.
+    let mut missing = class_answers("satisfied", "");
+    missing["answers"].as_object_mut().unwrap().remove("overall");
+    let (status, code, message) = error_body(submit(&app, &tokens[0], &form_id, &missing).await).await;
+    assert_eq!((status, code.as_str()), (400, "validation_failed"));
+    assert!(message.contains("总体评价"), "{message}");
+    let bad = class_answers("excellent", "");
+    assert_eq!(submit(&app, &tokens[0], &form_id, &bad).await.status(), 400);
+
+    // Two answers: the results hide them (a group of 2 could be told apart).
+    let grades = [
+        "very_satisfied",
+        "satisfied",
+        "dissatisfied",
+        "very_satisfied",
+        "very_satisfied",
+        "fair",
+        "satisfied",
+        "very_satisfied",
+        "satisfied",
+        "very_satisfied",
+    ];
+    for (i, grade) in grades.iter().enumerate().take(2) {
+        let response = submit(&app, &tokens[i], &form_id, &class_answers(grade, &format!("第{i}份"))).await;
+        assert_eq!(response.status(), 201);
+    }
+    let results = json(&app, &format!("/api/v1/evaluations/{form_id}/results"), &f.admin_token).await;
+    let overall = |r: &Value| {
+        r["parts"][0]["questions"].as_array().unwrap().iter().find(|q| q["id"] == "overall").unwrap().clone()
+    };
+    assert_eq!((overall(&results)["hidden"].as_bool(), overall(&results)["answers"].as_u64()), (Some(true), Some(2)));
+    assert!(results["overall_satisfaction_percent"].is_null() && overall(&results)["distribution"] == json!([]));
+
+    // Once only.
+    let again = submit(&app, &tokens[0], &form_id, &class_answers("dissatisfied", "再来一次")).await;
+    let (status, code, _) = error_body(again).await;
+    assert_eq!((status, code.as_str()), (409, "already_answered"));
+
+    for (i, grade) in grades.iter().enumerate().skip(2) {
+        assert_eq!(submit(&app, &tokens[i], &form_id, &class_answers(grade, &format!("第{i}份"))).await.status(), 201);
+    }
+    // 10 answers: 5 非常满意 + 3 满意 of 10 = 80 %; the average (5×100 + 3×80 + 60 + 40) / 10 = 84.
+    let results = json(&app, &format!("/api/v1/evaluations/{form_id}/results"), &f.admin_token).await;
+    assert_eq!(results["overall_satisfaction_percent"], 80.0);
+    assert_eq!(overall(&results)["average"], 84.0);
+    assert_eq!(
+        overall(&results)["distribution"],
+        json!([["非常满意", 5], ["满意", 3], ["基本满意", 1], ["不满意", 1]])
+    );
+    assert_eq!(results["response_rate_percent"], 83.3, "10 of 12");
+    let comments = results["parts"][0]["questions"].as_array().unwrap().iter().find(|q| q["id"] == "comment").unwrap()
+        ["comments"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(comments, 10);
+
+    // Staff see who has not answered, and remind only them.
+    let progress = json(&app, &format!("/api/v1/evaluations/{form_id}/progress"), &f.admin_token).await;
+    let pending: Vec<&str> =
+        progress["non_respondents"].as_array().unwrap().iter().map(|p| p["enrollment_id"].as_str().unwrap()).collect();
+    let expected: Vec<&str> = f.trainees[10..].iter().map(|(_, _, e)| e.as_str()).collect();
+    assert_eq!(pending.len(), 2);
+    assert!(expected.iter().all(|e| pending.contains(e)), "{pending:?}");
+    let reminded =
+        app.post_json(&format!("/api/v1/evaluations/{form_id}/remind"), Some(&f.admin_token), &json!({})).await;
+    assert_eq!(reminded.json::<Value>().await.unwrap()["reminded"], 2);
+    let inbox_of = |i: usize| {
+        let token = tokens[i].clone();
+        let app = &app;
+        async move { json(app, "/api/v1/inbox", &token).await.to_string() }
+    };
+    assert!(inbox_of(11).await.contains("请完成教学评估"));
+    assert!(!inbox_of(0).await.contains("请完成教学评估"), "a respondent is not reminded");
+
+    // The stored tables: the sheets carry no trainee and no time, random ids, and not the submission order; the
+    // respondents carry the day only.
+    let columns: Vec<String> = match app.state.db.get_database_backend() {
+        sea_orm::DatabaseBackend::Postgres => {
+            rows(
+                &app,
+                "SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'evaluation_sheet'",
+            )
+            .await
+        }
+        _ => rows(&app, "SELECT name FROM pragma_table_info('evaluation_sheet')").await,
+    }
+    .iter()
+    .map(|r| r.try_get::<String>("", "name").unwrap())
+    .collect();
+    let mut sorted = columns.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        ["answers", "form_id", "id", "target"],
+        "no trainee, no time, nothing shared with respondents but the form"
+    );
+    let sheets = rows(&app, "SELECT id, answers FROM evaluation_sheet WHERE target = 'class'").await;
+    let order: Vec<String> = sheets
+        .iter()
+        .map(|r| {
+            let answers: Value = match r.try_get::<Value>("", "answers") {
+                Ok(v) => v,
+                Err(_) => serde_json::from_str(&r.try_get::<String>("", "answers").unwrap()).unwrap(),
+            };
+            answers["comment"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    let mut stored = order.clone();
+    stored.sort();
+    let mut submitted: Vec<String> = (0..10).map(|i| format!("第{i}份")).collect();
+    submitted.sort();
+    assert_eq!(stored, submitted, "every sheet stored once, none lost in the shuffle");
+    let in_order: Vec<String> = (0..10).map(|i| format!("第{i}份")).collect();
+    assert_ne!(order, in_order, "storage order is not submission order");
+    for r in &sheets {
+        let id: uuid::Uuid = match r.try_get::<uuid::Uuid>("", "id") {
+            Ok(id) => id,
+            Err(_) => r.try_get::<String>("", "id").unwrap().parse().unwrap(),
+        };
+        assert_eq!(id.get_version(), Some(uuid::Version::Random), "no time in the id");
+    }
+    let respondents = rows(&app, "SELECT CAST(submitted_on AS TEXT) AS day FROM evaluation_respondent").await;
+    let days: Vec<String> = respondents.iter().map(|r| r.try_get::<String>("", "day").unwrap()).collect();
+    assert_eq!(days, vec!["2026-11-26".to_owned(); 10], "ten respondents, the day only");
+
+    // After the course ends its part opens; after the deadline nothing does.
+    app.clock.advance(chrono::Duration::hours(4));
+    assert_eq!(submit(&app, &tokens[0], &form_id, &course).await.status(), 201);
+    app.clock.advance(chrono::Duration::days(2));
+    let late = submit(&app, &tokens[11], &form_id, &class_answers("satisfied", "迟到的评估")).await;
+    let (status, code, _) = error_body(late).await;
+    assert_eq!((status, code.as_str()), (409, "evaluation_closed"));
+}

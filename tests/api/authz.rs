@@ -169,6 +169,7 @@ const TABLE: &[(&str, Who)] = &[
     ("GET /api/v1/classes/{class_id}/evaluations", CLASS_STAFF),
     ("GET /api/v1/evaluations/{form_id}/progress", CLASS_STAFF),
     ("GET /api/v1/evaluations/{form_id}/results", CLASS_STAFF),
+    ("GET /api/v1/evaluations/{form_id}/results/file", CLASS_STAFF),
     ("POST /api/v1/evaluations/{form_id}/remind", CLASS_STAFF),
     ("GET /api/v1/me/evaluations", TRAINEES),
     ("POST /api/v1/me/evaluations/{form_id}/answers", TRAINEE_A),

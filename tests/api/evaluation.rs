@@ -111,6 +111,31 @@ async fn trainees_answer_once_staff_see_who_not_what_and_the_tables_cannot_be_jo
         .len();
     assert_eq!(comments, 10);
 
+    // The files for the teaching office carry the same figures.
+    let file = app.get(&format!("/api/v1/evaluations/{form_id}/results/file"), Some(&f.admin_token)).await;
+    assert_eq!(file.status(), 200);
+    let sheets = rollcall::tabular::read_sheets(&file.bytes().await.unwrap(), Default::default()).unwrap();
+    let courses = &sheets.iter().find(|(name, _)| name == "课程评价").unwrap().1;
+    let overall_row = courses.rows.iter().find(|(_, cells)| cells[1] == "对本期培训班的总体评价").unwrap();
+    assert_eq!(overall_row.1, ["全班总体评价", "对本期培训班的总体评价", "10", "84", "80%", "5", "3", "1", "1"]);
+    let advice = &sheets.iter().find(|(name, _)| name == "意见建议").unwrap().1;
+    assert_eq!(advice.rows.len(), 10, "ten comments");
+    let pdf = app.get(&format!("/api/v1/evaluations/{form_id}/results/file?format=pdf"), Some(&f.admin_token)).await;
+    assert_eq!(pdf.status(), 200);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("results.pdf");
+    std::fs::write(&path, pdf.bytes().await.unwrap()).unwrap();
+    match std::process::Command::new("pdftotext").arg(&path).arg("-").output() {
+        Ok(out) => {
+            let text = String::from_utf8(out.stdout).unwrap();
+            assert!(text.contains("学员总体满意度：80%") && text.contains("参评率：83.3%"), "{text}");
+            assert!(text.contains("第3份"), "comments printed: {text}");
+        }
+        Err(_) => {
+            assert!(!crate::helpers::must_run_everything(), "ROLLCALL_TEST_REQUIRE_ALL=1 but pdftotext is missing")
+        }
+    }
+
     // Staff see who has not answered, and remind only them.
     let progress = json(&app, &format!("/api/v1/evaluations/{form_id}/progress"), &f.admin_token).await;
     let pending: Vec<&str> =

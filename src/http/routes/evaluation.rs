@@ -120,6 +120,59 @@ pub async fn results(
     Ok(web::Json(service::results(&state.db, &form).await?))
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// `xlsx` (default) or `pdf`.
+    #[param(schema_with = export_formats)]
+    pub format: Option<String>,
+}
+
+fn export_formats() -> utoipa::openapi::Object {
+    crate::http::openapi::one_of(&["xlsx", "pdf"], "`xlsx` (default) or `pdf`.")
+}
+
+/// The results as a file for the teaching office: XLSX (汇总, 课程评价, 意见建议) or PDF; hidden groups stay hidden.
+#[utoipa::path(
+    tag = "evaluation",
+    security(("bearer" = [])),
+    params(("form_id" = Uuid, Path), ExportQuery),
+    responses(
+        (status = 200, description = "XLSX or PDF", content(("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("application/pdf"))),
+        (status = 400, body = ErrorBody, description = "`invalid_query`, `validation_failed`: unknown format"),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: trainees"),
+        (status = 404, body = ErrorBody, description = "`not_found`"),
+        (status = 503, body = ErrorBody, description = "`service_unavailable`: no CJK font for the PDF (`report.cjk_font_path`)"),
+    )
+)]
+#[get("/evaluations/{form_id}/results/file")]
+pub async fn results_file(
+    state: web::Data<AppState>,
+    Staff(who): Staff,
+    path: web::Path<Uuid>,
+    query: web::Query<ExportQuery>,
+) -> AppResult<HttpResponse> {
+    let form = scoped_form(&state, &who, path.into_inner()).await?;
+    let figures = service::results(&state.db, &form).await?;
+    let name = format!("{}-结果", form.title);
+    match query.format.as_deref().unwrap_or("xlsx") {
+        "xlsx" => {
+            let bytes = crate::evaluation::export::xlsx(&figures)?;
+            Ok(super::download(bytes, crate::tabular::XLSX_TYPE, format!("{name}.xlsx")))
+        }
+        "pdf" => {
+            let font = crate::pdf::font(&state.settings.report)?;
+            let bytes = tokio::task::spawn_blocking(move || crate::evaluation::export::pdf(&font, &figures))
+                .await
+                .map_err(crate::error::AppError::internal)?;
+            Ok(super::download(bytes, "application/pdf", format!("{name}.pdf")))
+        }
+        _ => Err(crate::error::AppError::validation("格式须为 xlsx 或 pdf")),
+    }
+}
+
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct Reminded {
     /// Trainees reminded: those who have not answered the class part.
@@ -205,5 +258,12 @@ pub async fn answer(
 }
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(create).service(list).service(progress).service(results).service(remind).service(mine).service(answer);
+    cfg.service(create)
+        .service(list)
+        .service(progress)
+        .service(results)
+        .service(results_file)
+        .service(remind)
+        .service(mine)
+        .service(answer);
 }

@@ -22,6 +22,8 @@ pub enum ReasonCode {
     Discipline,
     /// Attended 学时 below the minimum.
     AttendedBelowMinimum,
+    /// The class requires the evaluation (教学评估) and it is not answered.
+    EvaluationNotAnswered,
     /// An administrator withheld it by hand.
     WithheldByAdmin,
 }
@@ -109,6 +111,12 @@ pub fn decide(policy: &CompletionPolicy, f: &Facts) -> RuleDecision {
         reasons.push(Reason {
             code: ReasonCode::AttendedBelowMinimum,
             message: format!("实际参训 {} 学时，低于最低要求 {} 学时", trim_centi(f.attended_centi), trim_centi(min)),
+        });
+    }
+    if policy.require_evaluation && f.evaluations_unanswered > 0 {
+        reasons.push(Reason {
+            code: ReasonCode::EvaluationNotAnswered,
+            message: format!("有 {} 份教学评估未提交", f.evaluations_unanswered),
         });
     }
     RuleDecision { eligible: reasons.is_empty(), reasons }
@@ -254,6 +262,7 @@ mod tests {
                 withhold_severity: sev,
                 min_attended_hours: min.map(f64::from),
                 max_online_hours: None,
+                require_evaluation: false,
             })
     }
 

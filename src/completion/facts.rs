@@ -10,7 +10,9 @@ use crate::attendance::model::{AttendanceStatus, Tally};
 use crate::completion::policy::ClassPolicy;
 use crate::discipline::Severity;
 use crate::entity::vocab::SessionKind;
-use crate::entity::{attendance, class_session, discipline_record, enrollment, training_class};
+use crate::entity::{
+    attendance, class_session, discipline_record, enrollment, evaluation_form, evaluation_respondent, training_class,
+};
 use crate::error::AppResult;
 
 /// One trainee's record in one class. 学时 in hundredths.
@@ -42,6 +44,8 @@ pub struct Facts {
     pub minor_records: u32,
     pub serious_records: u32,
     pub grave_records: u32,
+    /// Evaluation forms of the class whose class part the trainee has not answered.
+    pub evaluations_unanswered: u32,
 }
 
 impl Facts {
@@ -172,6 +176,30 @@ pub async fn for_class<C: ConnectionTrait>(
                 Severity::Serious => f.serious_records += 1,
                 Severity::Minor => f.minor_records += 1,
             }
+        }
+    }
+    let forms: Vec<Uuid> = evaluation_form::Entity::find()
+        .select_only()
+        .column(evaluation_form::Column::Id)
+        .filter(evaluation_form::Column::ClassId.eq(class_id))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    if !forms.is_empty() {
+        let mut answered: HashMap<Uuid, u32> = HashMap::new();
+        let marks: Vec<Uuid> = evaluation_respondent::Entity::find()
+            .select_only()
+            .column(evaluation_respondent::Column::EnrollmentId)
+            .filter(evaluation_respondent::Column::FormId.is_in(forms.clone()))
+            .filter(evaluation_respondent::Column::Target.eq(crate::evaluation::service::CLASS_PART))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        for e in marks {
+            *answered.entry(e).or_default() += 1;
+        }
+        for (id, f) in out.iter_mut() {
+            f.evaluations_unanswered = (forms.len() as u32).saturating_sub(answered.get(id).copied().unwrap_or(0));
         }
     }
     Ok(out)

@@ -95,6 +95,8 @@ pub struct CompletionPolicy {
     /// certificate, the minimum above). `null`: no cap.
     #[schema(minimum = 0, maximum = 10000)]
     pub max_online_hours: Option<f64>,
+    /// Completion requires the class part of every evaluation form of the class to be answered (default off).
+    pub require_evaluation: bool,
 }
 
 impl Default for CompletionPolicy {
@@ -109,6 +111,7 @@ impl Default for CompletionPolicy {
             withhold_severity: Some(crate::discipline::Severity::Serious),
             min_attended_hours: None,
             max_online_hours: None,
+            require_evaluation: false,
         }
     }
 }

@@ -213,3 +213,28 @@ async fn trainees_answer_once_staff_see_who_not_what_and_the_tables_cannot_be_jo
     let (status, code, _) = error_body(late).await;
     assert_eq!((status, code.as_str()), (409, "evaluation_closed"));
 }
+
+#[tokio::test]
+async fn a_class_may_require_the_evaluation_for_completion() {
+    let app = spawn_app_with(|s| s.rate_limits.invite_per_address.burst = 1_000).await;
+    let f = app.checkin_fixture(2, None).await;
+    let body = json!({"opens_at": "2026-11-26T00:00:00Z", "closes_at": "2026-11-28T00:00:00Z"});
+    let path = format!("/api/v1/classes/{}/evaluations", f.class_id);
+    let form: Value = app.post_json(&path, Some(&f.admin_token), &body).await.json().await.unwrap();
+    let token = app.trainee_token(&f.trainees[0].1, "eval-required-0").await;
+    let form_id = form["id"].as_str().unwrap();
+    assert_eq!(submit(&app, &token, form_id, &class_answers("satisfied", "")).await.status(), 201);
+    let reasons = |list: &Value, i: usize| -> Vec<String> {
+        let e = list.as_array().unwrap().iter().find(|e| e["enrollment_id"] == f.trainees[i].2.as_str()).unwrap();
+        e["reasons"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap().to_owned()).collect()
+    };
+    let completion = format!("/api/v1/classes/{}/completion", f.class_id);
+    let list = json(&app, &completion, &f.admin_token).await;
+    assert!(!reasons(&list, 1).contains(&"evaluation_not_answered".to_owned()), "off by default");
+    let policy = json!({"policy": {"completion": {"require_evaluation": true}}, "reason": "须完成评估"});
+    let path = format!("/api/v1/classes/{}/policy", f.class_id);
+    assert_eq!(app.send_json(reqwest::Method::PUT, &path, Some(&f.admin_token), &policy).await.status(), 200);
+    let list = json(&app, &completion, &f.admin_token).await;
+    assert!(reasons(&list, 1).contains(&"evaluation_not_answered".to_owned()), "{list}");
+    assert!(!reasons(&list, 0).contains(&"evaluation_not_answered".to_owned()), "answered: {list}");
+}

@@ -39,6 +39,9 @@ pub struct PolicyForm {
     min_attended_hours: String,
     #[serde(default)]
     max_online_hours: String,
+    /// A checkbox: present ("on") when ticked.
+    #[serde(default)]
+    require_evaluation: Option<String>,
     /// The class's rule for its online sessions.
     #[serde(default)]
     present_percent: String,
@@ -79,6 +82,7 @@ impl PolicyForm {
             super::online::rule_fields(online);
         PolicyForm {
             max_online_hours: blank_or(c.max_online_hours),
+            require_evaluation: c.require_evaluation.then(|| "on".to_owned()),
             present_percent,
             absent_below_percent,
             short_status,
@@ -137,6 +141,7 @@ impl PolicyForm {
                 withhold_severity: Severity::parse(&self.withhold_severity),
                 min_attended_hours: optional(&self.min_attended_hours, "min_attended_hours", "学时")?,
                 max_online_hours: optional(&self.max_online_hours, "max_online_hours", "学时")?,
+                require_evaluation: self.require_evaluation.is_some(),
             },
         })
     }

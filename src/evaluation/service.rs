@@ -6,7 +6,7 @@
 //! each new sheet takes a uniformly random place among the part's sheets (its answers swap with a random earlier
 //! sheet's), so neither the order of rows nor any column relates a sheet to a respondent. On PostgreSQL the
 //! transaction that stores a submission does touch two sheets (the new row and the one it swapped with), which a
-//! person reading system columns could narrow down to two; the README's privacy section says so.
+//! person reading system columns could narrow down to two; the README's design notes say so.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 

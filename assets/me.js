@@ -1,7 +1,7 @@
 // /h5/me: the trainee's own page. Tabs for attendance and 学时, leave (ask with an optional photo, follow the
-// approval, withdraw), discipline records, completion (结业) with the certificate, and messages. Logs in like the
-// check-in page: without a login it asks for the invite code. The session picker starts at the server's date
-// (`data-today` on <body>), not the phone's.
+// approval, withdraw), discipline records, completion (结业) with the certificate, course evaluation (评估, drafts
+// kept on the phone only), and messages. Logs in like the check-in page: without a login it asks for the invite
+// code. The session picker starts at the server's date (`data-today` on <body>), not the phone's.
 (function () {
   'use strict';
   var R = window.rollcall;
@@ -13,7 +13,7 @@
   var when = R.when;
   var span = R.span;
   var TODAY = document.body.dataset.today;
-  var TABS = ['attendance', 'leave', 'discipline', 'completion', 'inbox'];
+  var TABS = ['attendance', 'leave', 'discipline', 'completion', 'evaluation', 'inbox'];
   var token = R.trainee.get();
   var me = null;
   var current = null;
@@ -631,6 +631,448 @@
     });
   }
 
+  // --- 评估 ---
+  // Each form's parts (the class as a whole; each course once it has ended) with their state, and an open part's
+  // questions on tap. What is typed so far stays on this phone: kept in localStorage under one key per person, form
+  // and part as it changes, and removed once submitted. Nothing is sent before 提交: the server must never hold
+  // unsubmitted answers tied to a person (the answers it stores carry no trainee).
+  var GRADES = [
+    ['very_satisfied', '非常满意'],
+    ['satisfied', '满意'],
+    ['fair', '基本满意'],
+    ['dissatisfied', '不满意'],
+  ];
+  var MAX_TEXT = 500;
+  var PART_STATES = { todo: '待填写', done: '已提交', later: '未开放' };
+  var PART_TAGS = { todo: 'st-pending', done: 'st-approved', later: 'st-cancelled' };
+  var evaluations = [];
+  var sheet = null;
+
+  function draftPrefix() {
+    return 'rollcall.evaluation.' + ((me && me.person_id) || '') + '.';
+  }
+  function draftKey(formId, target) {
+    return draftPrefix() + formId + '.' + target;
+  }
+  /** `fn(localStorage)`, or `fallback` when storage refuses (full, disabled in private mode) or a draft is not JSON. */
+  function stored(fn, fallback) {
+    try {
+      return fn(localStorage);
+    } catch (e) { // eslint-disable-line no-unused-vars
+      return fallback;
+    }
+  }
+  function readDraft(formId, target) {
+    return stored(function (ls) {
+      var d = JSON.parse(ls.getItem(draftKey(formId, target)) || 'null');
+      return d && typeof d === 'object' && !(d instanceof Array) ? d : null;
+    }, null);
+  }
+  // Written as it changes; removed when empty. Should storage refuse, the answers are still on the page.
+  function writeDraft(formId, target, answers) {
+    stored(function (ls) {
+      if (Object.keys(answers).length) {
+        ls.setItem(draftKey(formId, target), JSON.stringify(answers));
+      } else {
+        ls.removeItem(draftKey(formId, target));
+      }
+    });
+  }
+  function dropDraft(formId, target) {
+    stored(function (ls) {
+      ls.removeItem(draftKey(formId, target));
+    });
+  }
+  /** Removes this trainee's drafts of parts that can no longer be answered: submitted, or of a form not listed. */
+  function pruneDrafts() {
+    var keep = {};
+    evaluations.forEach(function (f) {
+      f.parts.forEach(function (p) {
+        if (!p.answered) {
+          keep[draftKey(f.form_id, p.target)] = true;
+        }
+      });
+    });
+    stored(function (ls) {
+      var stale = [];
+      for (var i = 0; i < ls.length; i++) {
+        var k = ls.key(i);
+        if (k && k.indexOf(draftPrefix()) === 0 && !keep[k]) {
+          stale.push(k);
+        }
+      }
+      stale.forEach(function (k) {
+        ls.removeItem(k);
+      });
+    });
+  }
+  function partState(p) {
+    return p.answered ? 'done' : p.open ? 'todo' : 'later';
+  }
+  /** A course part's label, 「2026-11-26 专题讲授」, as 「11月26日 专题讲授」. */
+  function partLabel(p) {
+    var m = /^(\d{4})-(\d\d)-(\d\d) (.*)$/.exec(p.label);
+    return m ? +m[2] + '月' + +m[3] + '日 ' + m[4] : p.label;
+  }
+  /** The questions a part asks: the class part those about the class, a course part those asked per course. */
+  function partQuestions(f, p) {
+    return f.questions.filter(function (q) {
+      return !!q.per_session === (p.target !== 'class');
+    });
+  }
+  function evaluationBadge() {
+    var n = 0;
+    evaluations.forEach(function (f) {
+      f.parts.forEach(function (p) {
+        if (partState(p) === 'todo') {
+          n++;
+        }
+      });
+    });
+    var b = $('evaluation-badge');
+    b.textContent = n > 99 ? '99+' : String(n);
+    b.classList.toggle('hidden', !n);
+  }
+  function partRow(f, p) {
+    var state = partState(p);
+    var li = el('li', 'part ' + state);
+    li.dataset.target = p.target;
+    li.dataset.state = state;
+    var row = el(state === 'todo' ? 'button' : 'div', 'part-row');
+    var text = el('span', 'part-text');
+    text.appendChild(el('span', 'title', partLabel(p)));
+    var info = '';
+    if (state === 'later') {
+      info = p.target === 'class' ? when(p.opens_at) + ' 开放' : '课程结束后开放（' + when(p.opens_at) + '）';
+    } else if (state === 'todo' && readDraft(f.form_id, p.target)) {
+      info = '有未提交的草稿（保存在本机）';
+    }
+    if (info) {
+      text.appendChild(el('span', 'muted info', info));
+    }
+    row.appendChild(text);
+    row.appendChild(el('span', 'tag ' + PART_TAGS[state], PART_STATES[state]));
+    if (state === 'todo') {
+      row.type = 'button';
+      row.onclick = function () {
+        openPart(f, p);
+      };
+    }
+    li.appendChild(row);
+    return li;
+  }
+  function renderEvaluations() {
+    sheet = null;
+    $('evaluation-sheet').classList.add('hidden');
+    var root = $('evaluation-list');
+    root.classList.remove('hidden');
+    root.innerHTML = '';
+    if (!evaluations.length) {
+      var none = el('div', 'card');
+      none.appendChild(el('div', 'empty', '暂无需要填写的评估'));
+      root.appendChild(none);
+    }
+    evaluations.forEach(function (f) {
+      var card = el('div', 'card eval-form');
+      card.dataset.formId = f.form_id;
+      card.appendChild(el('h2', '', f.title));
+      card.appendChild(el('div', 'muted about', f.class_name + ' · ' + when(f.closes_at) + ' 截止'));
+      var ul = el('ul', 'parts');
+      f.parts.forEach(function (p) {
+        ul.appendChild(partRow(f, p));
+      });
+      card.appendChild(ul);
+      root.appendChild(card);
+    });
+    evaluationBadge();
+  }
+  function loadEvaluation() {
+    return api('GET', '/me/evaluations').then(function (res) {
+      if (!res.ok) {
+        message('load-error', failed(res));
+        return;
+      }
+      evaluations = res.body;
+      pruneDrafts();
+      renderEvaluations();
+    });
+  }
+
+  // One question: its text (必答 marked) and the control its kind takes; inputs are named after the question.
+  function choice(type, name, value, text, cls) {
+    var label = el('label', cls || 'choice');
+    var input = el('input');
+    input.type = type;
+    input.name = name;
+    input.value = value;
+    label.appendChild(input);
+    label.appendChild(el('span', '', text));
+    return label;
+  }
+  function questionItem(q, n) {
+    var li = el('li', 'q');
+    li.dataset.questionId = q.id;
+    li.dataset.kind = q.kind;
+    var head = el('div', 'q-text');
+    head.appendChild(el('span', 'q-no', n + '.'));
+    head.appendChild(el('span', '', q.text));
+    if (q.required) {
+      head.appendChild(el('span', 'req', '必答'));
+    }
+    li.appendChild(head);
+    var name = 'q-' + q.id;
+    var box;
+    if (q.kind === 'grade') {
+      box = el('div', 'grades');
+      GRADES.forEach(function (g) {
+        box.appendChild(choice('radio', name, g[0], g[1]));
+      });
+    } else if (q.kind === 'stars') {
+      box = el('div', 'stars');
+      for (var i = 1; i <= 5; i++) {
+        var star = choice('radio', name, String(i), '★', 'star');
+        star.title = i + ' 星';
+        star.querySelector('input').setAttribute('aria-label', i + ' 星');
+        box.appendChild(star);
+      }
+      box.appendChild(el('span', 'muted stars-text', '请点选'));
+    } else if (q.kind === 'score') {
+      box = el('div', 'score');
+      var input = el('input');
+      input.type = 'text';
+      input.name = name;
+      input.setAttribute('inputmode', 'numeric');
+      input.maxLength = 3;
+      input.placeholder = '0–100';
+      input.autocomplete = 'off';
+      box.appendChild(input);
+      box.appendChild(el('span', '', '分（0–100）'));
+    } else if (q.kind === 'single' || q.kind === 'multiple') {
+      box = el('div', 'options');
+      (q.options || []).forEach(function (o, i) {
+        box.appendChild(choice(q.kind === 'single' ? 'radio' : 'checkbox', name, String(i), o));
+      });
+    } else {
+      box = el('div', 'text');
+      var area = el('textarea');
+      area.name = name;
+      area.maxLength = MAX_TEXT;
+      area.placeholder = (q.required ? '' : '选填，') + '最多 ' + MAX_TEXT + ' 字';
+      box.appendChild(area);
+      box.appendChild(el('div', 'muted counter', '0/' + MAX_TEXT));
+    }
+    li.appendChild(box);
+    li.appendChild(el('div', 'bad q-error hidden'));
+    return li;
+  }
+  function questionBox(q) {
+    return $('evaluation-questions').querySelector('li[data-question-id="' + q.id + '"]');
+  }
+  /** The answer to `q` as the page shows it: what the API takes, a score as typed when it is not 0–100, or undefined. */
+  function readAnswer(q) {
+    var li = questionBox(q);
+    var inputs = Array.prototype.slice.call(li.querySelectorAll('input'));
+    var checked = inputs.filter(function (i) {
+      return i.checked;
+    });
+    if (q.kind === 'grade') {
+      return checked.length ? checked[0].value : undefined;
+    }
+    if (q.kind === 'stars' || q.kind === 'single') {
+      return checked.length ? +checked[0].value : undefined;
+    }
+    if (q.kind === 'multiple') {
+      return checked.length
+        ? checked.map(function (i) {
+          return +i.value;
+        })
+        : undefined;
+    }
+    if (q.kind === 'score') {
+      var typed = inputs[0].value.trim();
+      if (!typed) {
+        return undefined;
+      }
+      return /^\d{1,3}$/.test(typed) && +typed <= 100 ? +typed : typed;
+    }
+    var text = li.querySelector('textarea').value;
+    return text.trim() ? text : undefined;
+  }
+  function readAnswers() {
+    var out = {};
+    sheet.questions.forEach(function (q) {
+      var v = readAnswer(q);
+      if (v !== undefined) {
+        out[q.id] = v;
+      }
+    });
+    return out;
+  }
+  /** Puts a draft's answer to `q` back on the page; anything that does not fit the question is left out. */
+  function restoreAnswer(q, v) {
+    var li = questionBox(q);
+    if (v === undefined || v === null) {
+      return;
+    }
+    if (q.kind === 'score' || q.kind === 'text') {
+      if (typeof v === 'string' || typeof v === 'number') {
+        li.querySelector(q.kind === 'score' ? 'input' : 'textarea').value = String(v).slice(0, MAX_TEXT);
+      }
+      return;
+    }
+    var picked = (v instanceof Array ? v : [v]).map(String);
+    Array.prototype.forEach.call(li.querySelectorAll('input'), function (i) {
+      i.checked = picked.indexOf(i.value) >= 0;
+    });
+  }
+  /** Marks what is chosen (choices, stars up to the one tapped), the text's length, and clears 未答 once answered. */
+  function markSheet() {
+    sheet.questions.forEach(function (q) {
+      var li = questionBox(q);
+      var v = readAnswer(q);
+      Array.prototype.forEach.call(li.querySelectorAll('label'), function (l) {
+        var input = l.querySelector('input');
+        l.classList.toggle('on', q.kind === 'stars' ? typeof v === 'number' && +input.value <= v : input.checked);
+      });
+      if (q.kind === 'stars') {
+        li.querySelector('.stars-text').textContent = v ? v + ' 星' : '请点选';
+      }
+      if (q.kind === 'text') {
+        li.querySelector('.counter').textContent = li.querySelector('textarea').value.length + '/' + MAX_TEXT;
+      }
+      if (v !== undefined && !(q.kind === 'score' && typeof v === 'string')) {
+        flag(q, '');
+      }
+    });
+    // Once nothing is flagged any more, the message naming what was missing goes too.
+    if (!$('evaluation-questions').querySelector('li.missing')) {
+      message('evaluation-error', '');
+    }
+  }
+  /** Marks `q` with what is wrong with its answer, or clears the mark. */
+  function flag(q, why) {
+    var li = questionBox(q);
+    li.classList.toggle('missing', !!why);
+    var note = li.querySelector('.q-error');
+    note.textContent = why;
+    note.classList.toggle('hidden', !why);
+  }
+  function openPart(f, p) {
+    message('evaluation-ok', '');
+    message('evaluation-list-error', '');
+    message('evaluation-error', '');
+    sheet = { form: f, part: p, questions: partQuestions(f, p) };
+    $('evaluation-part').textContent = partLabel(p);
+    $('evaluation-about').textContent = f.title + ' · ' + when(f.closes_at) + ' 截止';
+    var ol = $('evaluation-questions');
+    ol.innerHTML = '';
+    sheet.questions.forEach(function (q, i) {
+      ol.appendChild(questionItem(q, i + 1));
+    });
+    var draft = readDraft(f.form_id, p.target) || {};
+    sheet.questions.forEach(function (q) {
+      restoreAnswer(q, draft[q.id]);
+    });
+    markSheet();
+    $('evaluation-submit').disabled = false;
+    $('evaluation-submit').classList.remove('hidden');
+    $('evaluation-list').classList.add('hidden');
+    $('evaluation-sheet').classList.remove('hidden');
+    window.scrollTo(0, 0);
+  }
+  function sheetChanged() {
+    if (!sheet) {
+      return;
+    }
+    markSheet();
+    writeDraft(sheet.form.form_id, sheet.part.target, readAnswers());
+  }
+  function closeSheet() {
+    if (sheet) {
+      writeDraft(sheet.form.form_id, sheet.part.target, readAnswers());
+    }
+    renderEvaluations();
+    window.scrollTo(0, 0);
+  }
+  // Checks on the phone first (required answers, the score's range), then sends the part's answers once.
+  function submitEvaluation() {
+    if (!sheet) {
+      return;
+    }
+    var s = sheet;
+    var btn = $('evaluation-submit');
+    message('evaluation-error', '');
+    var answers = readAnswers();
+    var missing = s.questions.filter(function (q) {
+      return q.required && answers[q.id] === undefined;
+    });
+    var wrong = s.questions.filter(function (q) {
+      return q.kind === 'score' && typeof answers[q.id] === 'string';
+    });
+    missing.forEach(function (q) {
+      flag(q, '此题为必答题，请作答');
+    });
+    wrong.forEach(function (q) {
+      flag(q, '请填写 0 到 100 之间的整数');
+    });
+    if (missing.length || wrong.length) {
+      message(
+        'evaluation-error',
+        missing.length
+          ? '请回答' +
+              missing
+                .map(function (q) {
+                  return '「' + q.text + '」';
+                })
+                .join('、')
+          : '「' + wrong[0].text + '」请填写 0 到 100 之间的整数'
+      );
+      questionBox(missing.concat(wrong)[0]).scrollIntoView({ block: 'center' });
+      return;
+    }
+    s.questions.forEach(function (q) {
+      if (q.kind === 'text' && answers[q.id] !== undefined) {
+        answers[q.id] = answers[q.id].trim();
+      }
+    });
+    btn.disabled = true;
+    var path = '/me/evaluations/' + encodeURIComponent(s.form.form_id) + '/answers';
+    api('POST', path, { target: s.part.target, answers: answers })
+      .then(function (res) {
+        if (sheet !== s) {
+          return;
+        }
+        var code = res.body && res.body.code;
+        if (res.ok || code === 'already_answered') {
+          // Answered (now, or before on this phone): the draft goes, the part shows 已提交 with no second submit.
+          dropDraft(s.form.form_id, s.part.target);
+          s.part.answered = true;
+          renderEvaluations();
+          if (res.ok) {
+            message('evaluation-ok', '已提交「' + partLabel(s.part) + '」，感谢您的参与。');
+          } else {
+            message('evaluation-list-error', failed(res));
+          }
+          window.scrollTo(0, 0);
+          return loadEvaluation();
+        }
+        if (code === 'evaluation_closed') {
+          renderEvaluations();
+          message('evaluation-list-error', failed(res));
+          window.scrollTo(0, 0);
+          return loadEvaluation();
+        }
+        btn.disabled = false;
+        message('evaluation-error', failed(res));
+      })
+      .catch(function (e) {
+        btn.disabled = false;
+        if (!e || e.message !== 'auth') {
+          message('evaluation-error', '网络异常，未能提交，请稍后重试（已填内容仍保存在本机）');
+        }
+      });
+  }
+
   // --- 消息 ---
   function badge(n) {
     var b = $('inbox-badge');
@@ -683,6 +1125,11 @@
     leave: loadLeave,
     discipline: loadDiscipline,
     completion: loadCompletion,
+    evaluation: function () {
+      message('evaluation-ok', '');
+      message('evaluation-list-error', '');
+      return loadEvaluation();
+    },
     inbox: loadInbox,
   };
   function show(tab) {
@@ -728,6 +1175,10 @@
         if (current !== 'inbox') {
           loadInbox().catch(function () {});
         }
+        // The 评估 badge: parts waiting for this trainee.
+        if (current !== 'evaluation') {
+          loadEvaluation().catch(function () {});
+        }
       })
       .catch(netError);
   }
@@ -752,6 +1203,17 @@
     i.onchange = markKinds;
   });
   $('leave-submit').onclick = submitLeave;
+  $('evaluation-questions').addEventListener('change', sheetChanged);
+  $('evaluation-questions').addEventListener('input', sheetChanged);
+  $('evaluation-back').onclick = closeSheet;
+  $('evaluation-submit').onclick = submitEvaluation;
+  // The reminder links to /h5/me#evaluation: followed while the page is open, it opens the tab too.
+  window.addEventListener('hashchange', function () {
+    var tab = location.hash.slice(1);
+    if (me && token && TABS.indexOf(tab) >= 0 && tab !== current) {
+      show(tab);
+    }
+  });
   $('bind-btn').onclick = function () {
     var btn = this;
     btn.disabled = true;

@@ -134,8 +134,8 @@ async function one(browser, t) {
     );
     const tabs = await page.locator('.tabs button').allInnerTexts();
     check(
-      tabs.map((x) => x.replace(/\d+/g, '').trim()).join('/') === '考勤/请假/违纪/结业/消息',
-      `the tabs should be 考勤/请假/违纪/结业/消息, are ${JSON.stringify(tabs)}`,
+      tabs.map((x) => x.replace(/\d+/g, '').trim()).join('/') === '考勤/请假/违纪/结业/评估/消息',
+      `the tabs should be 考勤/请假/违纪/结业/评估/消息, are ${JSON.stringify(tabs)}`,
     );
     const c = await card(page, t.class_id);
     check(c.count === 1, `${t.key}: one card for the class, found ${c.count}`);

@@ -11,6 +11,7 @@ mod board;
 mod classes;
 mod completion;
 mod discipline;
+mod evaluation;
 mod import;
 mod inbox;
 mod leave;
@@ -56,6 +57,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     discipline::configure(cfg);
     completion::configure(cfg);
     online::configure(cfg);
+    evaluation::configure(cfg);
     reports::configure(cfg);
 }
 
@@ -248,18 +250,19 @@ impl ClassHead {
         self.tab == path
     }
 
-    fn tabs(&self) -> [(&'static str, &'static str); 7] {
+    fn tabs(&self) -> [(&'static str, &'static str); 8] {
         CLASS_TABS
     }
 }
 
-/// The class's tabs: 概况, 课表, 学员名单, 违纪, 结业与证书, 报表, 考勤与结业规则.
-const CLASS_TABS: [(&str, &str); 7] = [
+/// The class's tabs: 概况, 课表, 学员名单, 违纪, 结业与证书, 教学评估, 报表, 考勤与结业规则.
+const CLASS_TABS: [(&str, &str); 8] = [
     ("", "概况"),
     ("/sessions", "课表"),
     ("/roster", "学员名单"),
     ("/discipline", "违纪"),
     ("/completion", "结业与证书"),
+    ("/evaluations", "教学评估"),
     ("/reports", "报表"),
     ("/policy", "考勤与结业规则"),
 ];

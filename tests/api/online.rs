@@ -186,6 +186,24 @@ async fn an_import_gives_each_trainee_the_status_of_their_watched_time_and_never
         (li["attended_hours"].as_str(), li["facts"]["online_attended_centi"].as_i64()),
         (Some("1.5"), Some(150))
     );
+    // The certificates carry the same 学时: the class ends, every eligible trainee gets one.
+    let class_path = format!("/api/v1/classes/{}", o.class_id);
+    let finished =
+        app.send_json(reqwest::Method::PATCH, &class_path, Some(&o.admin), &json!({"status": "finished"})).await;
+    assert_eq!(finished.status(), 200);
+    let issued: Value =
+        app.post_json(&format!("{class_path}/certificates"), Some(&o.admin), &json!({})).await.json().await.unwrap();
+    let credit = |phone: &str| {
+        let id = o.id(phone);
+        issued["certificates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["enrollment_id"] == id)
+            .map(|c| c["credit_hours"].clone())
+    };
+    assert_eq!(credit("13800000001"), Some(json!("1.5")), "{issued}");
+    assert_eq!(credit("13800000002"), Some(json!("1.5")), "王芳 was late online: attended, capped");
 
     let audit: Value = app.get("/api/v1/audit?entity=class_session", Some(&o.admin)).await.json().await.unwrap();
     let actions: Vec<&str> = audit["items"].as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();

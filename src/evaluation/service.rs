@@ -230,6 +230,8 @@ pub async fn class_of(db: &DatabaseConnection, form_id: Uuid) -> AppResult<Uuid>
 pub struct PartProgress {
     pub target: String,
     pub label: String,
+    /// When the part opens: the form's opening for the class, the course's end for a course.
+    pub opens_at: DateTime<Utc>,
     pub respondents: usize,
     pub expected: usize,
     pub response_rate_percent: f64,
@@ -265,6 +267,7 @@ pub async fn progress(db: &DatabaseConnection, form: &evaluation_form::Model) ->
         parts.push(PartProgress {
             target: part.target,
             label: part.label,
+            opens_at: part.opens_at,
             respondents,
             expected,
             response_rate_percent: percent(respondents, expected),
@@ -292,8 +295,11 @@ pub struct PartResult {
 pub struct Results {
     pub form_id: Uuid,
     pub title: String,
-    /// 学员总体满意度: (非常满意 + 满意) / answers of the overall question, in percent; `null` below 3 answers.
+    /// 学员总体满意度: (非常满意 + 满意) / answers of the overall question, in percent; `null` below 3 answers
+    /// or without an overall question.
     pub overall_satisfaction_percent: Option<f64>,
+    /// The form has an overall satisfaction question.
+    pub has_overall: bool,
     /// Trainees who answered the class part / the roster.
     pub response_rate_percent: f64,
     pub parts: Vec<PartResult>,
@@ -332,6 +338,7 @@ pub async fn results(db: &DatabaseConnection, form: &evaluation_form::Model) -> 
         form_id: form.id,
         title: form.title.clone(),
         overall_satisfaction_percent: overall,
+        has_overall: questions.iter().any(|q| q.overall),
         response_rate_percent: view.response_rate_percent,
         parts,
     })

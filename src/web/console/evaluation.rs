@@ -17,7 +17,7 @@ use crate::clock::{china, from_local, local_date, local_hhmm};
 use crate::entity::evaluation_form;
 use crate::evaluation::form::GRADES;
 use crate::evaluation::service::{self as evaluations, FormInput, FormView, NonRespondent, PartResult};
-use crate::evaluation::{Question, QuestionKind, QuestionResult};
+use crate::evaluation::{QuestionKind, QuestionResult};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -436,19 +436,13 @@ async fn form_page(
     let now = state.now();
     let progress = evaluations::progress(&state.db, form).await?;
     let results = evaluations::results(&state.db, form).await?;
-    // When each part opens: the class part at the form's opening, a course's part when the course ends.
-    let course_ids: Vec<Uuid> = progress.parts.iter().filter_map(|p| p.target.parse().ok()).collect();
-    let courses = crate::timetable::service::sessions_of_class(&state.db, scope.class.id, &course_ids).await?;
-    let opens_of =
-        |target: &str| courses.iter().find(|s| s.id.to_string() == target).map(|s| s.ends_at).unwrap_or(form.opens_at);
     let class_part = progress.parts.iter().find(|p| p.target == evaluations::CLASS_PART);
-    let questions: Vec<Question> = serde_json::from_value(form.questions.clone()).unwrap_or_default();
-    let has_overall = questions.iter().any(|q| q.overall);
+    let has_overall = results.has_overall;
     let parts = progress
         .parts
         .iter()
         .map(|p| {
-            let opens_at = opens_of(&p.target);
+            let opens_at = p.opens_at;
             PartRow {
                 label: p.label.clone(),
                 opens: if p.target == evaluations::CLASS_PART {

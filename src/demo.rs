@@ -369,7 +369,7 @@ async fn ensure_finished_class(
             });
         }
     }
-    for chunk in rows.chunks(50) {
+    for chunk in rows.chunks(crate::entity::ROWS_PER_INSERT) {
         attendance::Entity::insert_many(chunk.to_vec()).exec_without_returning(&state.db).await?;
     }
     if let (Some(on_leave), Some(session)) = (enrolled.get(12), sessions.get(3)) {

@@ -134,7 +134,7 @@ async fn insert_absent(
         })
         .collect();
     let mut inserted = 0;
-    for chunk in missing.chunks(50) {
+    for chunk in missing.chunks(crate::entity::ROWS_PER_INSERT) {
         inserted += attendance::Entity::insert_many(chunk.to_vec())
             .on_conflict(
                 OnConflict::columns([attendance::Column::SessionId, attendance::Column::EnrollmentId])

@@ -174,7 +174,7 @@ pub async fn issue_class(deps: At<'_>, who: &StaffPrincipal, scope: &ClassScope)
             }
         }
     }
-    for chunk in rows.chunks(50) {
+    for chunk in rows.chunks(crate::entity::ROWS_PER_INSERT) {
         certificate::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await.map_err(busy)?;
     }
     report.issued = rows.len() as u32;

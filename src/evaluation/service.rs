@@ -104,9 +104,14 @@ async fn parts_of(db: &impl sea_orm::ConnectionTrait, form: &evaluation_form::Mo
     Ok(parts)
 }
 
-async fn view_of(db: &DatabaseConnection, form: evaluation_form::Model) -> AppResult<FormView> {
+/// Trainees who answered the class part, and the roster's size.
+async fn class_response(db: &DatabaseConnection, form: &evaluation_form::Model) -> AppResult<(usize, usize)> {
     let expected = enrollment::active_in_class(form.class_id).count(db).await? as usize;
-    let respondents = respondents_of(db, form.id, CLASS_PART).await?.len();
+    Ok((respondents_of(db, form.id, CLASS_PART).await?.len(), expected))
+}
+
+async fn view_of(db: &DatabaseConnection, form: evaluation_form::Model) -> AppResult<FormView> {
+    let (respondents, expected) = class_response(db, &form).await?;
     Ok(FormView {
         parts: parts_of(db, &form).await?,
         questions: questions_of(&form),
@@ -333,13 +338,13 @@ pub async fn results(db: &DatabaseConnection, form: &evaluation_form::Model) -> 
             .collect();
         parts.push(PartResult { target: part.target, label: part.label, answers: sheets.len(), questions: results });
     }
-    let view = view_of(db, form.clone()).await?;
+    let (respondents, expected) = class_response(db, form).await?;
     Ok(Results {
         form_id: form.id,
         title: form.title.clone(),
         overall_satisfaction_percent: overall,
         has_overall: questions.iter().any(|q| q.overall),
-        response_rate_percent: view.response_rate_percent,
+        response_rate_percent: percent(respondents, expected),
         parts,
     })
 }

@@ -546,7 +546,7 @@ async fn apply(
                         sheet_rows: Set(json!(r.rows)),
                     })
                     .collect();
-                for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+                for chunk in rows.chunks(crate::entity::ROWS_PER_INSERT) {
                     online_viewer::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
                 }
                 // New records in chunks of one statement each; records replaced, one statement per new status.
@@ -568,7 +568,7 @@ async fn apply(
                         updated_at: Set(now),
                     })
                     .collect();
-                for chunk in fresh.chunks(ROWS_PER_STATEMENT) {
+                for chunk in fresh.chunks(crate::entity::ROWS_PER_INSERT) {
                     attendance::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
                 }
                 let mut replaced: HashMap<AttendanceStatus, Vec<Uuid>> = HashMap::new();
@@ -639,12 +639,6 @@ async fn apply(
     at.after_commit(after).await;
     Ok(view)
 }
-
-/// Rows per multi-row INSERT. Kept small on purpose: sqlx does not set TCP_NODELAY, and a statement whose message
-/// is larger than one segment (about 64 KB on loopback) waits for a delayed ACK (~40 ms) before its second half is
-/// sent. At 200 rows a 3,000-row import took 1.7 s on PostgreSQL (debug build), at 40 rows 0.9 s; the other bulk
-/// writers use 50 for the same reason.
-const ROWS_PER_STATEMENT: usize = 50;
 
 fn count(n: usize) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)

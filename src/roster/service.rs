@@ -25,11 +25,6 @@ use crate::error::{AppError, AppResult, ErrorCode};
 use crate::pagination::{Page, PageRequest};
 use crate::tabular;
 
-/// Rows per INSERT statement. Larger statements were much slower on PostgreSQL over loopback TCP (200 rows: 43 ms
-/// each, ten times the cost of four 50-row ones; the delay pattern of Nagle and delayed ACKs on big messages), and
-/// 50 keeps well under SQLite's bound-parameter limit. Measured with `cargo bench --bench roster_import`.
-const CHUNK: usize = 50;
-
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ImportReport {
     pub dry_run: bool,
@@ -194,10 +189,10 @@ pub async fn import(
                     }
                 }
             }
-            for chunk in people.chunks(CHUNK) {
+            for chunk in people.chunks(crate::entity::ROWS_PER_INSERT) {
                 person::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
             }
-            for chunk in enrolments.chunks(CHUNK) {
+            for chunk in enrolments.chunks(crate::entity::ROWS_PER_INSERT) {
                 enrollment::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
             }
             let change = Change {

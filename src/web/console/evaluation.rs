@@ -482,19 +482,11 @@ async fn form_page(
     page(status, &shown)
 }
 
-#[derive(Deserialize)]
-pub struct ShowQuery {
-    #[serde(default)]
-    done: Option<String>,
-    #[serde(default)]
-    n: Option<usize>,
-}
-
 async fn show(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    q: web::Query<ShowQuery>,
+    q: web::Query<DoneQuery>,
 ) -> AppResult<HttpResponse> {
     let Some(session) = session(&req, &state).await? else { return Ok(to_login(&req)) };
     let (scope, form) = match form_scoped(&state, &session, &path).await? {

@@ -216,6 +216,15 @@ fn correctable(e: &AppError) -> Option<StatusCode> {
     Some(crate::http::error::status_of(e.code)).filter(|s| s.is_client_error())
 }
 
+/// Where a page comes back to after a POST (post-redirect-get): what was done, and how many.
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    #[serde(default)]
+    done: Option<String>,
+    #[serde(default)]
+    n: Option<usize>,
+}
+
 #[derive(Deserialize)]
 pub struct SavedQuery {
     #[serde(default)]

@@ -112,9 +112,16 @@
 
   var trainee = login('rollcall.token');
 
+  /** The version of the personal-information notice on this page (sent with a binding: it was shown). */
+  function noticeVersion() {
+    var notice = document.getElementById('privacy-notice');
+    return notice ? notice.getAttribute('data-version') : undefined;
+  }
+
   /** Binds this phone with an invite code and keeps the trainee's login on success; resolves as api() does. */
   function bindPhone(code) {
-    return api('POST', '/auth/invite', { body: { invite_code: code, device_id: deviceId() } }).then(function (res) {
+    var body = { invite_code: code, device_id: deviceId(), notice_version: noticeVersion() };
+    return api('POST', '/auth/invite', { body: body }).then(function (res) {
       if (res.ok) {
         trainee.set(res.body.token);
       }

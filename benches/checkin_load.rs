@@ -108,13 +108,17 @@ async fn seed(api: &Api, n: usize, tokens_file: &str) {
     let t = Instant::now();
     let queue = Arc::new(Mutex::new(codes.into_iter().enumerate().collect::<Vec<_>>()));
     let tokens = Arc::new(Mutex::new(Vec::with_capacity(n)));
+    let notice = api.client.get(api.url("/privacy/notice")).send().await.unwrap().json::<Value>().await.unwrap();
+    let notice: Arc<String> = Arc::new(notice["version"].as_str().unwrap().to_owned());
     let mut workers = Vec::new();
     for _ in 0..BIND_CONNECTIONS {
         let (queue, tokens, client, url) = (queue.clone(), tokens.clone(), api.client.clone(), api.url("/auth/invite"));
+        let notice = notice.clone();
         workers.push(tokio::spawn(async move {
             loop {
                 let Some((i, code)) = queue.lock().await.pop() else { break };
-                let body = json!({"invite_code": code, "device_id": format!("bench-device-{i:06}")});
+                let body = json!({"invite_code": code, "device_id": format!("bench-device-{i:06}"),
+                    "notice_version": *notice});
                 let (s, answer) = post(&client, &url, None, &body).await;
                 assert_eq!(s, 200, "bind: {answer}");
                 tokens.lock().await.push(answer["token"].as_str().unwrap().to_owned());

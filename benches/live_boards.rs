@@ -104,9 +104,11 @@ async fn run(label: &'static str, mut settings: Settings) {
         .json()
         .await
         .unwrap();
+    let state_notice = state.settings.privacy.notice_version.clone();
     let mut trainees = Vec::new();
     for (i, invite) in invites["items"].as_array().unwrap().iter().take(CHECKINS).enumerate() {
-        let body = json!({"invite_code": invite["invite_code"], "device_id": format!("bench-live-{i:04}")});
+        let body = json!({"invite_code": invite["invite_code"], "device_id": format!("bench-live-{i:04}"),
+            "notice_version": state_notice});
         let (s, bound) = post(&client, &api("/auth/invite"), None, &body).await;
         assert_eq!(s, 200, "{bound}");
         trainees.push(bound["token"].as_str().unwrap().to_owned());

@@ -24,6 +24,7 @@ pub struct Settings {
     pub report: ReportSettings,
     pub archive: ArchiveSettings,
     pub verify: VerifySettings,
+    pub privacy: PrivacySettings,
     pub import: ImportSettings,
     pub checkin: CheckinSettings,
     /// Where embedded state lives: the SQLite file and the generated secret.
@@ -98,6 +99,20 @@ pub struct ReportSettings {
 pub struct VerifySettings {
     /// Show the holder as 李*华 to whoever checks a certificate.
     pub mask_names: bool,
+}
+
+/// Trainees' personal information: the notice shown before binding, and how long details are kept.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PrivacySettings {
+    /// A new text needs a new version: bindings record the version shown.
+    pub notice_version: String,
+    pub notice_title: String,
+    /// Paragraphs separated by a blank line.
+    pub notice_text: String,
+    /// Check-in attempts keep their raw position, browser and network address this many days.
+    pub attempt_details_days: u32,
+    /// Sick-note and evidence images are deleted this many days after their class ended.
+    pub image_days_after_class: u32,
 }
 
 /// The 学时 each cadre must reach (《干部教育培训工作条例》 and local rules), by rank.
@@ -179,6 +194,12 @@ pub struct JobSettings {
     pub absent_scan_seconds: u64,
     /// How often each instance looks for notifications to deliver. 0 turns delivery off.
     pub outbox_poll_ms: u64,
+    /// How often each instance looks for evaluation forms due their automatic reminder. 0 turns it off.
+    pub evaluation_reminder_seconds: u64,
+    /// How long before a form closes its non-respondents are reminded automatically (once).
+    pub evaluation_remind_before_hours: u32,
+    /// How often each instance applies the retention rules (`[privacy]`). 0 turns it off.
+    pub retention_scan_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -323,6 +344,9 @@ replenish_ms = 3000
 [jobs]
 absent_scan_seconds = 15
 outbox_poll_ms = 2000
+evaluation_reminder_seconds = 300
+evaluation_remind_before_hours = 24
+retention_scan_seconds = 3600
 
 [screen]
 mask_names = true
@@ -342,6 +366,23 @@ max_unzipped_mib = 40
 
 [verify]
 mask_names = true
+
+[privacy]
+notice_version = "2026-12-01"
+notice_title = "个人信息处理告知"
+attempt_details_days = 30
+image_days_after_class = 365
+notice_text = '''
+本系统由培训基地用于培训班的考勤、请假和结业管理。绑定手机前，请阅读以下内容。
+
+我们处理的信息：您的姓名、手机号、工作单位和职务职级（由选派单位提供，用于核对身份、统计学时和发放结业证书）；签到时的位置；本手机的设备标识、网络地址和浏览器信息；请假时上传的病假条等照片。
+
+签到位置只用于判断您是否在上课地点附近：签到成功时只保存与上课地点的距离和定位精度，不保存经纬度；签到未成功时保存经纬度，供班主任核查，30 天后删除。设备标识用于防止代签，培训班结束后从签到记录中删除；网络地址和浏览器信息 30 天后删除。
+
+病假条等照片属于敏感个人信息，仅本班工作人员和培训基地管理员可以查看，培训班结束一年后删除，请假审批结果保留。
+
+考勤、请假、违纪、学时和结业证书记录作为干部教育培训档案保存，由本班工作人员和培训基地管理员查看，并向您的选派单位报送。您可以在“我的考勤”中查看本人的记录；如需复制、更正或删除，请联系班主任或培训基地。
+'''
 
 [[archive.requirements]]
 rank = "县处级"

@@ -202,6 +202,12 @@ async fn ensure_class(
             ends_at: Some(ends),
             credit_hours: Some(credit),
             venue: Some(Some(venue.to_owned())),
+            teacher: Some(match kind {
+                SessionKind::Lecture => Some("李明教授".to_owned()),
+                SessionKind::Onsite => Some("张华研究员".to_owned()),
+                SessionKind::Discussion => Some("王芳副教授".to_owned()),
+                _ => None,
+            }),
             geofence: Some(geofence),
             ..SessionInput::default()
         };

@@ -67,6 +67,8 @@ pub enum ErrorCode {
     WechatLoginDisabled,
     AlreadyAnswered,
     EvaluationClosed,
+    NoticeNotAcknowledged,
+    NoticeOutdated,
 }
 
 impl ErrorCode {
@@ -130,6 +132,8 @@ impl ErrorCode {
         ErrorCode::WechatLoginDisabled,
         ErrorCode::AlreadyAnswered,
         ErrorCode::EvaluationClosed,
+        ErrorCode::NoticeNotAcknowledged,
+        ErrorCode::NoticeOutdated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -192,6 +196,8 @@ impl ErrorCode {
             ErrorCode::WechatLoginDisabled => "wechat_login_disabled",
             ErrorCode::AlreadyAnswered => "already_answered",
             ErrorCode::EvaluationClosed => "evaluation_closed",
+            ErrorCode::NoticeNotAcknowledged => "notice_not_acknowledged",
+            ErrorCode::NoticeOutdated => "notice_outdated",
         }
     }
 
@@ -258,6 +264,8 @@ impl ErrorCode {
             ErrorCode::WechatLoginDisabled => "本系统未开通微信登录，请使用邀请码登录",
             ErrorCode::AlreadyAnswered => "您已提交过这部分评估，每人只能提交一次",
             ErrorCode::EvaluationClosed => "这部分评估现在不开放（课程尚未结束，或评估已截止）",
+            ErrorCode::NoticeNotAcknowledged => "请先阅读个人信息处理告知，再进行绑定",
+            ErrorCode::NoticeOutdated => "个人信息处理告知已更新，请重新阅读后再绑定",
         }
     }
 }

@@ -123,6 +123,16 @@ pub async fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::R
             Duration::from_millis(settings.jobs.outbox_poll_ms),
         );
     }
+    if settings.jobs.evaluation_reminder_seconds > 0 {
+        crate::evaluation::reminders::spawn(
+            ctx.clone(),
+            Duration::from_secs(settings.jobs.evaluation_reminder_seconds),
+            chrono::Duration::hours(i64::from(settings.jobs.evaluation_remind_before_hours)),
+        );
+    }
+    if settings.jobs.retention_scan_seconds > 0 {
+        crate::privacy::retention::spawn(ctx.clone(), Duration::from_secs(settings.jobs.retention_scan_seconds));
+    }
     // A quarter of the pool at most for live snapshots: the rest stays for check-ins.
     let live_snapshots =
         Arc::new(crate::live::snapshots::Snapshots::new(settings.database.max_connections as usize / 4));

@@ -35,6 +35,8 @@ where
     settings.security.master_secret = Some("bench-secret-0123456789abcdef0123456789".to_owned().into());
     settings.jobs.absent_scan_seconds = 0;
     settings.jobs.outbox_poll_ms = 0;
+    settings.jobs.evaluation_reminder_seconds = 0;
+    settings.jobs.retention_scan_seconds = 0;
     body("SQLite (file, WAL)", settings.clone()).await;
 
     let admin_url =

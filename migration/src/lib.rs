@@ -22,6 +22,8 @@ mod m20261202_000001_alter_audit_log_add_class_id;
 mod m20261202_000002_create_audit_log_append_only_triggers;
 mod m20261203_000001_create_online_tables;
 mod m20261203_000002_create_evaluation_tables;
+mod m20261204_000001_evaluation_teachers_and_defaults;
+mod m20261204_000002_enrollment_privacy_notice;
 
 pub struct Migrator;
 
@@ -50,6 +52,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000002_create_audit_log_append_only_triggers::Migration),
             Box::new(m20261203_000001_create_online_tables::Migration),
             Box::new(m20261203_000002_create_evaluation_tables::Migration),
+            Box::new(m20261204_000001_evaluation_teachers_and_defaults::Migration),
+            Box::new(m20261204_000002_enrollment_privacy_notice::Migration),
         ]
     }
 }

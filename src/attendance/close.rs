@@ -172,14 +172,5 @@ pub async fn sweep(ctx: &Ctx, now: DateTime<Utc>) -> AppResult<Vec<Closed>> {
 
 /// Runs [`sweep`] every `every`, on the injected clock, for the life of the process.
 pub fn spawn(ctx: Ctx, every: Duration) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            if let Err(err) = sweep(&ctx, ctx.now()).await {
-                tracing::warn!(error = ?err, "absent-at-close run failed; will retry");
-            }
-        }
-    });
+    crate::jobs::every(ctx, every, "absent-at-close", |ctx, now| async move { sweep(&ctx, now).await });
 }

@@ -237,8 +237,12 @@ async fn answer(deps: &Scan<'_>, caller: &Caller<'_>, req: &CheckinRequest) -> A
     outcome
 }
 
+/// The attempt as stored. A successful check-in keeps how far from the classroom and how accurate the position was,
+/// not the position itself (the decision needs no more); a failed one keeps the position for staff to review, until
+/// the retention job clears it (`privacy::retention`).
 fn attempt_row(caller: &Caller<'_>, req: &CheckinRequest, trace: &Trace, result: &str) -> checkin_attempt::ActiveModel {
     let loc = req.location;
+    let raw = if result == "ok" { None } else { loc };
     checkin_attempt::ActiveModel {
         id: Set(Uuid::now_v7()),
         at: Set(caller.now),
@@ -250,8 +254,8 @@ fn attempt_row(caller: &Caller<'_>, req: &CheckinRequest, trace: &Trace, result:
         client_addr: Set(Some(caller.client_addr.chars().take(64).collect())),
         user_agent: Set(caller.user_agent.map(|u| u.chars().take(256).collect())),
         device: Set(caller.trainee.device.clone()),
-        lat: Set(loc.map(|l| l.lat)),
-        lng: Set(loc.map(|l| l.lng)),
+        lat: Set(raw.map(|l| l.lat)),
+        lng: Set(raw.map(|l| l.lng)),
         accuracy_m: Set(loc.and_then(|l| l.accuracy_m)),
         coord: Set(loc.map(|l| l.coord.as_str().to_owned())),
         distance_m: Set(trace.distance_m),

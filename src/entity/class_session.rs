@@ -41,6 +41,8 @@ pub struct Model {
     pub join_url: Option<String>,
     /// This session's own online rule (`OnlineRule`, JSON) (`None`: the class's).
     pub online_rule: Option<Json>,
+    /// 授课教师 (the teacher's name as the timetable gives it), for evaluation results per teacher.
+    pub teacher: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

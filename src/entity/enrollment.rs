@@ -19,6 +19,9 @@ pub struct Model {
     pub device_id: Option<String>,
     pub wechat_openid: Option<String>,
     pub bound_at: Option<DateTimeUtc>,
+    /// The personal-information notice shown at the latest binding: its version, and when.
+    pub notice_version: Option<String>,
+    pub notice_shown_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -14,7 +14,10 @@ pub struct Model {
     pub session_ids: Json,
     pub created_by: String,
     pub created_at: DateTimeUtc,
+    /// Staff's latest reminder.
     pub reminded_at: Option<DateTimeUtc>,
+    /// The automatic reminder before the deadline (sent once).
+    pub auto_reminded_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

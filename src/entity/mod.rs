@@ -10,6 +10,7 @@ pub mod class_staff;
 pub mod completion_override;
 pub mod discipline_record;
 pub mod enrollment;
+pub mod evaluation_default_form;
 pub mod evaluation_form;
 pub mod evaluation_respondent;
 pub mod evaluation_sheet;

@@ -51,7 +51,7 @@ pub struct FormInput {
 pub struct PartRef {
     /// `class`, or the session's id.
     pub target: String,
-    /// 全班总体评价, or the course's title and date.
+    /// 全班总体评价, or the course's date and title (and its teacher, when the timetable names one).
     pub label: String,
     /// When the part opens: the form's opening for the class, the course's end for a course.
     pub opens_at: DateTime<Utc>,
@@ -98,7 +98,10 @@ async fn parts_of(db: &impl sea_orm::ConnectionTrait, form: &evaluation_form::Mo
         vec![PartRef { target: CLASS_PART.into(), label: "全班总体评价".into(), opens_at: form.opens_at }];
     parts.extend(sessions.into_iter().map(|s| PartRef {
         target: s.id.to_string(),
-        label: format!("{} {}", crate::clock::local_date(s.starts_at), s.title),
+        label: match s.teacher.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            Some(teacher) => format!("{} {}（{teacher}）", crate::clock::local_date(s.starts_at), s.title),
+            None => format!("{} {}", crate::clock::local_date(s.starts_at), s.title),
+        },
         opens_at: s.ends_at,
     }));
     Ok(parts)
@@ -150,7 +153,10 @@ pub async fn create(at: At<'_>, actor: &Actor, scope: &ClassScope, input: FormIn
         Some(t) => t,
         None => format!("{}教学评估", scope.class.name),
     };
-    let questions = input.questions.unwrap_or_else(form::default_questions);
+    let questions = match input.questions {
+        Some(q) => q,
+        None => super::defaults::questions(&at.db).await?,
+    };
     form::check_questions(&questions).map_err(|m| AppError::validation(m).on_field("questions"))?;
     let sessions =
         class_session::Entity::find().filter(class_session::Column::ClassId.eq(scope.class.id)).all(&at.db).await?;
@@ -174,6 +180,7 @@ pub async fn create(at: At<'_>, actor: &Actor, scope: &ClassScope, input: FormIn
         created_by: Set(actor.name.chars().take(64).collect()),
         created_at: Set(at.now),
         reminded_at: Set(None),
+        auto_reminded_at: Set(None),
     };
     let (now, who, class_id) = (at.now, actor.clone(), scope.class.id);
     let created = at
@@ -349,9 +356,18 @@ pub async fn results(db: &DatabaseConnection, form: &evaluation_form::Model) -> 
     })
 }
 
+/// Who sends a reminder: staff from the console (any number of times), or the job before the deadline (once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reminder {
+    Staff,
+    Automatic,
+}
+
 /// Reminds the trainees who have not answered the class part (inbox, and the WeChat subscribe message where the
-/// base configured one), audited with how many. Answers how many were reminded.
-pub async fn remind(at: At<'_>, actor: &Actor, form: &evaluation_form::Model) -> AppResult<usize> {
+/// base configured one), audited with how many. Answers how many were reminded. The automatic reminder claims the
+/// form first (`auto_reminded_at` set only where it is still empty), so of several instances running the job only
+/// one sends it, and a form is reminded automatically once.
+pub async fn remind(at: At<'_>, actor: &Actor, form: &evaluation_form::Model, by: Reminder) -> AppResult<usize> {
     if at.now >= form.closes_at {
         return Err(AppError::new(ErrorCode::EvaluationClosed));
     }
@@ -376,32 +392,43 @@ pub async fn remind(at: At<'_>, actor: &Actor, form: &evaluation_form::Model) ->
     };
     let templates = at.templates().clone();
     let (now, who, form_id, class_id, count) = (at.now, actor.clone(), form.id, form.class_id, pending.len());
-    let mut active: evaluation_form::ActiveModel = form.clone().into();
-    active.reminded_at = Set(Some(now));
     at.db
-        .transaction::<_, (), AppError>(|txn| {
+        .transaction::<_, usize, AppError>(|txn| {
             Box::pin(async move {
+                let claimed = match by {
+                    Reminder::Staff => evaluation_form::Entity::update_many()
+                        .col_expr(evaluation_form::Column::RemindedAt, Expr::value(now))
+                        .filter(evaluation_form::Column::Id.eq(form_id)),
+                    Reminder::Automatic => evaluation_form::Entity::update_many()
+                        .col_expr(evaluation_form::Column::AutoRemindedAt, Expr::value(now))
+                        .filter(evaluation_form::Column::Id.eq(form_id))
+                        .filter(evaluation_form::Column::AutoRemindedAt.is_null()),
+                }
+                .exec(txn)
+                .await?;
+                if claimed.rows_affected == 0 {
+                    return Ok(0);
+                }
                 for e in &pending {
                     let to =
                         crate::notify::Recipient::Trainee { person_id: e.person_id, openid: e.wechat_openid.clone() };
                     crate::notify::send(txn, &templates, now, &to, &notice).await?;
                 }
-                active.update(txn).await?;
                 let change = Change {
                     action: "evaluation.remind",
                     entity: "evaluation_form",
                     entity_id: form_id.to_string(),
                     class_id: Some(class_id),
                     before: None,
-                    after: Some(json!({ "reminded": count })),
+                    after: Some(json!({ "reminded": count, "automatic": by == Reminder::Automatic })),
                     reason: None,
                 };
                 audit::record(txn, now, &who, change).await?;
-                Ok(())
+                Ok(count)
             })
         })
-        .await?;
-    Ok(count)
+        .await
+        .map_err(AppError::from)
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

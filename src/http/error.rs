@@ -70,6 +70,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::NotEligible => StatusCode::CONFLICT,
         ErrorCode::CertificateRevoked => StatusCode::GONE,
         ErrorCode::AlreadyRevoked | ErrorCode::AlreadyAnswered | ErrorCode::EvaluationClosed => StatusCode::CONFLICT,
+        ErrorCode::NoticeNotAcknowledged => StatusCode::BAD_REQUEST,
+        ErrorCode::NoticeOutdated => StatusCode::CONFLICT,
     }
 }
 

@@ -84,6 +84,8 @@ fn new_enrollment(
         device_id: Set(None),
         wechat_openid: Set(None),
         bound_at: Set(None),
+        notice_version: Set(None),
+        notice_shown_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     })
@@ -623,10 +625,13 @@ pub async fn bind<C: ConnectionTrait>(
     enrollment_id: Uuid,
     device_id: Option<&str>,
     openid: Option<&str>,
+    notice_version: &str,
     now: DateTime<Utc>,
 ) -> AppResult<bool> {
     let mut update = enrollment::Entity::update_many()
         .col_expr(enrollment::Column::BoundAt, Expr::value(now))
+        .col_expr(enrollment::Column::NoticeVersion, Expr::value(notice_version))
+        .col_expr(enrollment::Column::NoticeShownAt, Expr::value(now))
         .col_expr(enrollment::Column::UpdatedAt, Expr::value(now))
         .filter(enrollment::Column::Id.eq(enrollment_id));
     if let Some(device) = device_id {

@@ -1,4 +1,4 @@
-//! Reading a timetable spreadsheet: 日期, 开始时间, 结束时间, 课程名称, 类型, 学时, 地点, and optionally a geofence
+//! Reading a timetable spreadsheet: 日期, 开始时间, 结束时间, 课程名称, 类型, 学时, 地点, 授课教师, and optionally a geofence
 //! (纬度, 经度, 半径, 坐标系).
 
 use chrono::{NaiveDate, NaiveTime};
@@ -17,6 +17,7 @@ enum Field {
     Kind,
     Credit,
     Venue,
+    Teacher,
     Lat,
     Lng,
     Radius,
@@ -41,8 +42,10 @@ const HEADERS: &[(&str, Option<Field>)] = &[
     ("半径(米)", Some(Field::Radius)),
     ("坐标系", Some(Field::Coord)),
     ("序号", None),
-    ("授课人", None),
-    ("主讲人", None),
+    ("授课教师", Some(Field::Teacher)),
+    ("授课人", Some(Field::Teacher)),
+    ("主讲人", Some(Field::Teacher)),
+    ("教师", Some(Field::Teacher)),
     ("备注", None),
 ];
 
@@ -121,6 +124,7 @@ fn parse_row<'a>(cell: &dyn Fn(Field) -> &'a str) -> Result<SessionInput, (&'sta
         ends_at: Some(from_local(date, end)),
         credit_hours: Some(credit),
         venue: Some(venue),
+        teacher: Some(Some(cell(Field::Teacher)).filter(|t| !t.is_empty()).map(str::to_owned)),
         geofence: Some(geofence),
         ..SessionInput::default()
     })

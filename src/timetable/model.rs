@@ -134,6 +134,8 @@ pub struct SessionView {
     /// 学时 credited for attending.
     pub credit_hours: f64,
     pub venue: Option<String>,
+    /// 授课教师.
+    pub teacher: Option<String>,
     pub geofence: Option<Geofence>,
     pub window: CheckWindow,
     pub checkout_required: bool,
@@ -156,6 +158,7 @@ impl From<&class_session::Model> for SessionView {
             ends_at: m.ends_at,
             credit_hours: Credit(m.credit_centi).hours(),
             venue: m.venue.clone(),
+            teacher: m.teacher.clone(),
             geofence,
             window: CheckWindow {
                 open_before_min: m.open_before_min,
@@ -178,6 +181,7 @@ pub struct SessionInput {
     pub ends_at: Option<DateTime<Utc>>,
     pub credit_hours: Option<f64>,
     pub venue: Option<Option<String>>,
+    pub teacher: Option<Option<String>>,
     pub geofence: Option<Option<Geofence>>,
     pub window: Option<CheckWindow>,
     pub checkout_required: Option<bool>,

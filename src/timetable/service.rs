@@ -59,6 +59,7 @@ pub fn new_session(
         meeting_number: Set(None),
         join_url: Set(None),
         online_rule: Set(None),
+        teacher: Set(None),
     };
     let input = SessionInput {
         title: Some(input.title.ok_or_else(|| missing("课程名称"))?),
@@ -89,6 +90,9 @@ fn apply(scope: &ClassScope, m: &mut class_session::ActiveModel, input: &Session
     }
     if let Some(venue) = &input.venue {
         m.venue = Set(optional_text(venue.as_deref(), 128, "地点").map_err(|e| e.on_field("venue"))?);
+    }
+    if let Some(teacher) = &input.teacher {
+        m.teacher = Set(optional_text(teacher.as_deref(), 64, "授课教师").map_err(|e| e.on_field("teacher"))?);
     }
     if let Some(geofence) = input.geofence {
         let g = geofence.map(|g| g.validate()).transpose().map_err(|e| e.on_field("geofence"))?;

@@ -60,6 +60,8 @@ pub struct LoginContext<'a> {
     pub invite_quota: Quota,
     pub client_addr: &'a str,
     pub token_ttl: Duration,
+    /// The notice a new binding must have shown.
+    pub privacy: &'a crate::config::PrivacySettings,
     pub now: DateTime<Utc>,
 }
 
@@ -105,17 +107,24 @@ pub fn check_device_id(raw: &str) -> AppResult<String> {
     Ok(raw.to_owned())
 }
 
-/// H5 login: the invite code binds this device on first use; afterwards only this device may use it.
+/// H5 login: the invite code binds this device on first use (after the personal-information notice was shown:
+/// `notice_version` names it); afterwards only this device may use it.
 #[tracing::instrument(skip_all)]
-pub async fn login_with_invite(ctx: &LoginContext<'_>, invite_code: &str, device_id: &str) -> AppResult<TraineeLogin> {
+pub async fn login_with_invite(
+    ctx: &LoginContext<'_>,
+    invite_code: &str,
+    device_id: &str,
+    notice_version: Option<&str>,
+) -> AppResult<TraineeLogin> {
     let device_id = check_device_id(device_id)?;
     let e = ctx.enrollment_for_code(invite_code).await?;
     match e.device_id.as_deref() {
         Some(bound) if bound == device_id => {}
         Some(_) => return Err(AppError::new(ErrorCode::DeviceAlreadyBound)),
         None => {
+            let notice = crate::privacy::notice::acknowledged(ctx.privacy, notice_version)?;
             let txn = ctx.db.begin().await?;
-            if !roster::bind(&txn, e.id, Some(&device_id), None, ctx.now).await? {
+            if !roster::bind(&txn, e.id, Some(&device_id), None, &notice, ctx.now).await? {
                 // Another phone won the race for this code.
                 return Err(AppError::new(ErrorCode::DeviceAlreadyBound));
             }
@@ -125,7 +134,7 @@ pub async fn login_with_invite(ctx: &LoginContext<'_>, invite_code: &str, device
                 entity_id: e.id.to_string(),
                 class_id: Some(e.class_id),
                 before: None,
-                after: Some(json!({ "device_bound": true })),
+                after: Some(json!({ "device_bound": true, "notice_version": notice })),
                 reason: None,
             };
             audit::record(&txn, ctx.now, &trainee_actor(e.person_id), change).await?;
@@ -161,17 +170,24 @@ pub async fn login_with_wechat(
     }
 }
 
-/// Binds the WeChat account in a binding ticket to the enrolment of an invite code.
+/// Binds the WeChat account in a binding ticket to the enrolment of an invite code, after the personal-information
+/// notice was shown (`notice_version` names it).
 #[tracing::instrument(skip_all)]
-pub async fn bind_wechat(ctx: &LoginContext<'_>, binding_ticket: &str, invite_code: &str) -> AppResult<TraineeLogin> {
+pub async fn bind_wechat(
+    ctx: &LoginContext<'_>,
+    binding_ticket: &str,
+    invite_code: &str,
+    notice_version: Option<&str>,
+) -> AppResult<TraineeLogin> {
     let openid = ticket::verify(ctx.secret, binding_ticket, ctx.now)?;
     let e = ctx.enrollment_for_code(invite_code).await?;
     match e.wechat_openid.as_deref() {
         Some(bound) if bound == openid => {}
         Some(_) => return Err(AppError::new(ErrorCode::WechatAlreadyBound)),
         None => {
+            let notice = crate::privacy::notice::acknowledged(ctx.privacy, notice_version)?;
             let txn = ctx.db.begin().await?;
-            let bound = roster::bind(&txn, e.id, None, Some(&openid), ctx.now).await.map_err(|err| {
+            let bound = roster::bind(&txn, e.id, None, Some(&openid), &notice, ctx.now).await.map_err(|err| {
                 if err.is_unique_violation() {
                     AppError::with_message(ErrorCode::WechatAlreadyBound, "该微信已绑定本班其他学员")
                 } else {
@@ -187,7 +203,7 @@ pub async fn bind_wechat(ctx: &LoginContext<'_>, binding_ticket: &str, invite_co
                 entity_id: e.id.to_string(),
                 class_id: Some(e.class_id),
                 before: None,
-                after: Some(json!({ "wechat_bound": true })),
+                after: Some(json!({ "wechat_bound": true, "notice_version": notice })),
                 reason: None,
             };
             audit::record(&txn, ctx.now, &trainee_actor(e.person_id), change).await?;

@@ -4,7 +4,7 @@
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, error_body, spawn_app_with};
+use crate::helpers::{ClockExt, TestApp, error_body, spawn_app_with};
 
 /// The class part of the default form: 组织管理, 食宿, 总体评价, and a comment that names the sheet.
 fn class_answers(overall: &str, comment: &str) -> Value {
@@ -237,4 +237,179 @@ async fn a_class_may_require_the_evaluation_for_completion() {
     let list = json(&app, &completion, &f.admin_token).await;
     assert!(reasons(&list, 1).contains(&"evaluation_not_answered".to_owned()), "{list}");
     assert!(!reasons(&list, 0).contains(&"evaluation_not_answered".to_owned()), "answered: {list}");
+}
+
+/// The text of a PDF through pdftotext; `None` when poppler-utils is missing (allowed unless everything must run).
+fn pdf_text(bytes: &[u8]) -> Option<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("file.pdf");
+    std::fs::write(&path, bytes).unwrap();
+    match std::process::Command::new("pdftotext").arg(&path).arg("-").output() {
+        Ok(out) => Some(String::from_utf8(out.stdout).unwrap()),
+        Err(_) => {
+            assert!(!crate::helpers::must_run_everything(), "ROLLCALL_TEST_REQUIRE_ALL=1 but pdftotext is missing");
+            None
+        }
+    }
+}
+
+/// Every course indicator of the default form given the same grade.
+fn course_answers(session_id: &str, grade: &str) -> Value {
+    json!({"target": session_id, "answers": {"fit": grade, "theory": grade, "content": grade, "delivery": grade,
+        "manner": grade}})
+}
+
+#[tokio::test]
+async fn results_are_added_up_per_teacher_across_classes_and_a_small_group_stays_hidden() {
+    let app = spawn_app_with(|s| s.rate_limits.invite_per_address.burst = 1_000).await;
+    let a = app.checkin_fixture(4, None).await;
+    let b = app.checkin_fixture(3, None).await;
+    let admin = a.admin_token.clone();
+    // 王教授 teaches the morning course of both classes (set by an edit); 李老师 an afternoon course of class A
+    // (given when the course is created).
+    for session in [&a.session_id, &b.session_id] {
+        let edit = json!({"teacher": " 王教授 "});
+        let path = format!("/api/v1/sessions/{session}");
+        let response = app.send_json(reqwest::Method::PATCH, &path, Some(&admin), &edit).await;
+        let view: Value = response.json().await.unwrap();
+        assert_eq!(view["teacher"], "王教授", "trimmed: {view}");
+    }
+    let body = json!({"title": "案例研讨", "kind": "lecture", "starts_at": "2026-11-26T05:00:00Z",
+        "ends_at": "2026-11-26T06:00:00Z", "credit_hours": 1, "teacher": "李老师"});
+    let response = app.post_json(&format!("/api/v1/classes/{}/sessions", a.class_id), Some(&admin), &body).await;
+    assert_eq!(response.status(), 201);
+    let afternoon = response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let window = json!({"opens_at": "2026-11-26T00:00:00Z", "closes_at": "2026-11-30T00:00:00Z"});
+    let mut forms = Vec::new();
+    for class in [&a.class_id, &b.class_id] {
+        let form: Value = app
+            .post_json(&format!("/api/v1/classes/{class}/evaluations"), Some(&admin), &window)
+            .await
+            .json()
+            .await
+            .unwrap();
+        forms.push(form["id"].as_str().unwrap().to_owned());
+    }
+    app.clock.advance(chrono::Duration::hours(6));
+    // Class A: 非常满意 ×2, 满意, 基本满意 (100, 100, 80, 60: 85 points, 75 %); class B: 非常满意, 满意, 不满意
+    // (100, 80, 40: 73.3, 66.7 %). Together 7 sheets: 560 / 7 = 80 points, 5 of 7 = 71.4 %.
+    for (fixture, form, grades) in [
+        (&a, &forms[0], &["very_satisfied", "very_satisfied", "satisfied", "fair"][..]),
+        (&b, &forms[1], &["very_satisfied", "satisfied", "dissatisfied"][..]),
+    ] {
+        for (i, grade) in grades.iter().enumerate() {
+            let token = app.trainee_token(&fixture.trainees[i].1, &format!("teacher-{}-{i}", fixture.class_id)).await;
+            assert_eq!(submit(&app, &token, form, &course_answers(&fixture.session_id, grade)).await.status(), 201);
+            if fixture.class_id == a.class_id && i < 2 {
+                let answer = course_answers(&afternoon, "very_satisfied");
+                assert_eq!(submit(&app, &token, form, &answer).await.status(), 201);
+            }
+        }
+    }
+
+    let report = json(&app, "/api/v1/evaluation/teachers?year=2026", &admin).await;
+    let teachers = report["teachers"].as_array().unwrap();
+    assert_eq!(teachers.len(), 2, "{report}");
+    let wang = &teachers[0];
+    assert_eq!(wang["teacher"], "王教授");
+    assert_eq!(
+        (wang["courses"].as_u64(), wang["classes"].as_u64(), wang["answers"].as_u64()),
+        (Some(2), Some(2), Some(7))
+    );
+    assert_eq!((wang["score"].as_f64(), wang["satisfaction_percent"].as_f64()), (Some(80.0), Some(71.4)));
+    let indicators = wang["indicators"].as_array().unwrap();
+    assert_eq!(indicators.len(), 5, "the five indicators of the default form");
+    assert!(indicators.iter().all(|i| i["answers"] == 7 && i["average"] == 80.0), "{indicators:?}");
+    let li = &teachers[1];
+    assert_eq!(
+        (li["teacher"].as_str(), li["answers"].as_u64(), li["hidden"].as_bool()),
+        (Some("李老师"), Some(2), Some(true))
+    );
+    assert!(li["score"].is_null() && li["satisfaction_percent"].is_null(), "two sheets are not shown: {li}");
+    assert!(li["indicators"].as_array().unwrap().iter().all(|i| i["average"].is_null()), "{li}");
+
+    let detail =
+        json(&app, "/api/v1/evaluation/teachers/detail?year=2026&teacher=%E7%8E%8B%E6%95%99%E6%8E%88", &admin).await;
+    let courses = detail["courses"].as_array().unwrap();
+    let figures: Vec<(u64, f64, f64)> = courses
+        .iter()
+        .map(|c| {
+            (c["answers"].as_u64().unwrap(), c["score"].as_f64().unwrap(), c["satisfaction_percent"].as_f64().unwrap())
+        })
+        .collect();
+    let mut sorted = figures.clone();
+    sorted.sort_by_key(|f| f.0);
+    assert_eq!(sorted, [(3, 73.3, 66.7), (4, 85.0, 75.0)], "{detail}");
+    let unknown = app.get("/api/v1/evaluation/teachers/detail?year=2026&teacher=nobody", Some(&admin)).await;
+    assert_eq!(error_body(unknown).await.1, "not_found");
+    let other_year = json(&app, "/api/v1/evaluation/teachers?year=2025", &admin).await;
+    assert_eq!(other_year["teachers"], json!([]), "the courses were in 2026");
+    let (status, code, _) = error_body(app.get("/api/v1/evaluation/teachers?year=1999", Some(&admin)).await).await;
+    assert_eq!((status, code.as_str()), (400, "validation_failed"));
+
+    // The workbook and the PDF carry the same figures.
+    let file = app.get("/api/v1/evaluation/teachers/file?year=2026", Some(&admin)).await;
+    assert_eq!(file.status(), 200);
+    let sheets = rollcall::tabular::read_sheets(&file.bytes().await.unwrap(), Default::default()).unwrap();
+    let summary = &sheets.iter().find(|(name, _)| name == "教师汇总").unwrap().1;
+    let row = summary.rows.iter().find(|(_, cells)| cells[0] == "王教授").unwrap();
+    assert_eq!(row.1[..7], ["王教授", "2", "2", "7", "80", "71.4%", "80"]);
+    let hidden = summary.rows.iter().find(|(_, cells)| cells[0] == "李老师").unwrap();
+    assert_eq!(hidden.1[4], "不足 3 份，不显示");
+    let detail_sheet = &sheets.iter().find(|(name, _)| name == "课程明细").unwrap().1;
+    assert_eq!(detail_sheet.rows.len(), 3, "three courses");
+    let pdf = app.get("/api/v1/evaluation/teachers/file?year=2026&format=pdf", Some(&admin)).await;
+    assert_eq!(pdf.status(), 200);
+    if let Some(text) = pdf_text(&pdf.bytes().await.unwrap()) {
+        assert!(text.contains("2026 年授课教师教学评估汇总") && text.contains("王教授"), "{text}");
+        assert!(text.contains("71.4%"), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn the_automatic_reminder_goes_to_non_respondents_once_before_the_deadline() {
+    let app = spawn_app_with(|s| s.rate_limits.invite_per_address.burst = 1_000).await;
+    let f = app.checkin_fixture(3, None).await;
+    // Open now (00:30 UTC), closing in two days at 00:00 UTC.
+    let body = json!({"opens_at": "2026-11-26T00:00:00Z", "closes_at": "2026-11-28T00:00:00Z"});
+    let form: Value = app
+        .post_json(&format!("/api/v1/classes/{}/evaluations", f.class_id), Some(&f.admin_token), &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let form_id = form["id"].as_str().unwrap().to_owned();
+    let mut tokens = Vec::new();
+    for (i, (_, code, _)) in f.trainees.iter().enumerate() {
+        tokens.push(app.trainee_token(code, &format!("auto-remind-{i}")).await);
+    }
+    assert_eq!(submit(&app, &tokens[0], &form_id, &class_answers("satisfied", "")).await.status(), 201);
+    let day = chrono::Duration::hours(24);
+    let sweep = |now| rollcall::evaluation::reminders::sweep(&app.state, now, day);
+    let reminders = |i: usize| {
+        let token = tokens[i].clone();
+        let app = &app;
+        async move {
+            let inbox = json(app, "/api/v1/inbox", &token).await.to_string();
+            inbox.matches("请完成教学评估").count()
+        }
+    };
+
+    // More than a day before the deadline: nothing.
+    assert!(sweep(app.clock.now_utc()).await.unwrap().is_empty());
+    assert_eq!(reminders(1).await, 0);
+    // Within the day: the two who have not answered, once, even when the job runs again (or on another instance).
+    app.clock.advance(chrono::Duration::hours(25));
+    let now = app.clock.now_utc();
+    let sent = sweep(now).await.unwrap();
+    assert_eq!(sent, [(form_id.parse().unwrap(), 2)]);
+    assert!(sweep(now).await.unwrap().is_empty(), "once");
+    assert_eq!((reminders(0).await, reminders(1).await, reminders(2).await), (0, 1, 1));
+    let (_, admin) = app.admin().await;
+    let audit =
+        json(&app, &format!("/api/v1/audit?entity=evaluation_form&entity_id={form_id}"), &admin).await.to_string();
+    assert!(audit.contains(r#""automatic":true"#) && audit.contains("evaluation-reminder"), "{audit}");
+    // A closed form is never reminded.
+    app.clock.advance(day);
+    assert!(sweep(app.clock.now_utc()).await.unwrap().is_empty());
 }

@@ -217,9 +217,12 @@ pub async fn world(server: &Server, admin_user: &str, admin_password: &str, n: u
 }
 
 async fn trainee_token(client: &reqwest::Client, server: &Server, code: &str, device: &str) -> String {
+    // The notice the binding page shows, as a phone would read it.
+    let notice = client.get(server.url("/api/v1/privacy/notice")).send().await.unwrap();
+    let version = json_ok(notice, "privacy notice").await["version"].as_str().unwrap().to_owned();
     let response = client
         .post(server.url("/api/v1/auth/invite"))
-        .json(&json!({"invite_code": code, "device_id": device}))
+        .json(&json!({"invite_code": code, "device_id": device, "notice_version": version}))
         .send()
         .await
         .unwrap();
@@ -364,7 +367,7 @@ fn assert_log_holds_none_of(log: &Path, secrets: &[(&str, &str)]) {
 }
 
 #[tokio::test]
-async fn logs_hold_no_bearer_token_invite_code_screen_key_or_secret() {
+async fn logs_hold_no_bearer_token_invite_code_screen_key_secret_or_position() {
     let fake = crate::fake_wechat::FakeWechat::start();
     let deployment = Deployment::new(&[
         ("ROLLCALL__WECHAT__BASE_URL", &fake.base_url),
@@ -393,6 +396,16 @@ async fn logs_hold_no_bearer_token_invite_code_screen_key_or_secret() {
     };
     assert_eq!(scan(trainee.clone(), qr_token.clone()).await.unwrap().status(), 201);
     assert_eq!(scan(trainee.clone(), format!("{qr_token}x")).await.unwrap().status(), 400);
+    // A refused scan with a position: the coordinates are not logged either.
+    let placed = client
+        .post(server.url("/api/v1/checkins"))
+        .bearer_auth(&trainee)
+        .json(&json!({"qr_token": format!("{qr_token}y"), "nonce": crate::helpers::nonce(), "kind": "in",
+            "location": {"lat": 31.234_567, "lng": 121.476_543, "accuracy_m": 20, "coord": "gcj02"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(placed.status(), 400);
     // Wrong codes and tokens, in bodies, headers and queries.
     let other_code = w.trainees[1].0.clone();
     for bad in [other_code.clone(), "ZZZZ-ZZZZ".to_owned()] {
@@ -458,6 +471,8 @@ async fn logs_hold_no_bearer_token_invite_code_screen_key_or_secret() {
         ("WeChat app secret", crate::fake_wechat::SECRET),
         ("WeChat session key", crate::fake_wechat::SESSION_KEY),
         ("admin password", &password),
+        ("check-in latitude", "31.234567"),
+        ("check-in longitude", "121.476543"),
     ];
     for (code, _) in &w.trainees {
         secrets.push(("invite code", code));

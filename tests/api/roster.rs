@@ -267,7 +267,8 @@ async fn a_class_binding_its_phones_all_at_once_gets_every_one_bound() {
     let binds = codes.iter().enumerate().map(|(i, (_, code))| {
         let app = &app;
         async move {
-            let body = serde_json::json!({"invite_code": code, "device_id": format!("opening-phone-{i:03}")});
+            let body = serde_json::json!({"invite_code": code, "device_id": format!("opening-phone-{i:03}"),
+                "notice_version": app.state.settings.privacy.notice_version});
             app.post_json("/api/v1/auth/invite", None, &body).await.status().as_u16()
         }
     });

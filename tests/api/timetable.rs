@@ -103,9 +103,9 @@ async fn a_timetable_imports_from_csv_after_a_dry_run() {
         "import_rejected"
     );
 
-    let good = "日期,开始时间,结束时间,课程名称,类型,学时,地点,纬度,经度,半径,坐标系\n\
-                2026-11-27,08:30,11:30,专题讲授,讲授,3,301 教室,,,,\n\
-                2026年11月27日,14:30,17:30,现场教学,现场教学,3,纪念馆,30.6721,104.0812,500,GCJ-02\n";
+    let good = "日期,开始时间,结束时间,课程名称,类型,学时,地点,主讲人,纬度,经度,半径,坐标系\n\
+                2026-11-27,08:30,11:30,专题讲授,讲授,3,301 教室,王教授,,,,\n\
+                2026年11月27日,14:30,17:30,现场教学,现场教学,3,纪念馆,,30.6721,104.0812,500,GCJ-02\n";
     let report: Value = app.upload(&path, &fixture.admin_token, "课表.csv", good.into()).await.json().await.unwrap();
     assert_eq!(report["imported"], true, "{report}");
     let sessions: Vec<Value> = app
@@ -117,6 +117,7 @@ async fn a_timetable_imports_from_csv_after_a_dry_run() {
     assert_eq!(sessions.len(), 2);
     assert_eq!(sessions[1]["kind"], "onsite");
     assert_eq!(sessions[1]["geofence"]["radius_m"], 500);
+    assert_eq!((sessions[0]["teacher"].as_str(), sessions[1]["teacher"].as_str()), (Some("王教授"), None), "主讲人");
 }
 
 #[tokio::test]

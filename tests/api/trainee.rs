@@ -15,7 +15,13 @@ async fn class_with_roster(app: &TestApp) -> (String, String, Vec<(String, Strin
 }
 
 async fn invite_login(app: &TestApp, code: &str, device: &str) -> reqwest::Response {
-    app.post_json("/api/v1/auth/invite", None, &json!({"invite_code": code, "device_id": device})).await
+    let notice = &app.state.settings.privacy.notice_version;
+    app.post_json(
+        "/api/v1/auth/invite",
+        None,
+        &json!({"invite_code": code, "device_id": device, "notice_version": notice}),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -147,9 +153,16 @@ async fn a_new_wechat_user_binds_with_an_invite_code_then_logs_straight_in() {
     assert_eq!(first["status"], "binding_required");
     let ticket = first["binding_ticket"].as_str().unwrap();
     assert!(first.get("token").is_none());
+    // The answer carries the personal-information notice to show; binding without saying it was shown is refused.
+    let version = &app.state.settings.privacy.notice_version;
+    assert_eq!(&first["notice"]["version"], version.as_str());
+    assert!(first["notice"]["paragraphs"].to_string().contains("病假条"), "{first}");
+    let unread = json!({"binding_ticket": ticket, "invite_code": codes[1].1});
+    let (status, code, _) = error_body(app.post_json("/api/v1/auth/bind", None, &unread).await).await;
+    assert_eq!((status, code.as_str()), (400, "notice_not_acknowledged"));
 
     let bound =
-        app.post_json("/api/v1/auth/bind", None, &json!({"binding_ticket": ticket, "invite_code": codes[1].1})).await;
+        app.post_json("/api/v1/auth/bind", None, &json!({"binding_ticket": ticket, "invite_code": codes[1].1, "notice_version": app.state.settings.privacy.notice_version})).await;
     assert_eq!(bound.status(), 200);
     assert_eq!(bound.json::<Value>().await.unwrap()["trainee"]["name"], codes[1].0.as_str());
 
@@ -165,14 +178,14 @@ async fn a_new_wechat_user_binds_with_an_invite_code_then_logs_straight_in() {
         .post_json(
             "/api/v1/auth/bind",
             None,
-            &json!({"binding_ticket": stranger["binding_ticket"], "invite_code": codes[1].1}),
+            &json!({"binding_ticket": stranger["binding_ticket"], "invite_code": codes[1].1, "notice_version": app.state.settings.privacy.notice_version}),
         )
         .await;
     assert_eq!(error_body(response).await.1, "wechat_already_bound");
     let (ticket2, _) =
         rollcall::trainee::ticket::issue(&app.state.master_secret, "o-new-user", app.clock.now_utc()).unwrap();
     let response =
-        app.post_json("/api/v1/auth/bind", None, &json!({"binding_ticket": ticket2, "invite_code": codes[2].1})).await;
+        app.post_json("/api/v1/auth/bind", None, &json!({"binding_ticket": ticket2, "invite_code": codes[2].1, "notice_version": app.state.settings.privacy.notice_version})).await;
     let (status, code, _) = error_body(response).await;
     assert_eq!((status, code.as_str()), (409, "wechat_already_bound"), "one WeChat account per class");
 }

@@ -3,14 +3,16 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, put, web};
 use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::class::access::class_scope;
 use crate::error::AppResult;
+use crate::evaluation::defaults::{self, DefaultForm, DefaultFormInput};
 use crate::evaluation::service::{self, FormInput, FormView, MyForm, Progress, Results};
+use crate::evaluation::teachers::{self as teacher_results, TeacherDetail, TeacherReport};
 use crate::http::error::ErrorBody;
 use crate::http::extract::{Admin, Staff, Trainee};
 use crate::state::AppState;
@@ -199,7 +201,7 @@ pub async fn remind(
     path: web::Path<Uuid>,
 ) -> AppResult<web::Json<Reminded>> {
     let form = scoped_form(&state, &who, path.into_inner()).await?;
-    let reminded = service::remind(state.at_now(), &who.actor(), &form).await?;
+    let reminded = service::remind(state.at_now(), &who.actor(), &form, service::Reminder::Staff).await?;
     Ok(web::Json(Reminded { reminded }))
 }
 
@@ -257,6 +259,161 @@ pub async fn answer(
     Ok(HttpResponse::Created().finish())
 }
 
+/// The base's default evaluation form: the questions a new class form starts from (administrators).
+#[utoipa::path(
+    tag = "evaluation",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = DefaultForm),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: not an administrator"),
+    )
+)]
+#[get("/evaluation/default-form")]
+pub async fn default_form(state: web::Data<AppState>, Admin(_who): Admin) -> AppResult<web::Json<DefaultForm>> {
+    Ok(web::Json(defaults::get(&state.db).await?))
+}
+
+/// Replaces the base's default evaluation form (administrators), audited; forms already created keep theirs.
+#[utoipa::path(
+    tag = "evaluation",
+    security(("bearer" = [])),
+    request_body = DefaultFormInput,
+    responses(
+        (status = 200, body = DefaultForm),
+        (status = 400, body = ErrorBody, description = "`validation_failed`: the questions do not make a form; `invalid_json`"),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: not an administrator"),
+    )
+)]
+#[put("/evaluation/default-form")]
+pub async fn save_default_form(
+    state: web::Data<AppState>,
+    Admin(who): Admin,
+    body: web::Json<DefaultFormInput>,
+) -> AppResult<web::Json<DefaultForm>> {
+    Ok(web::Json(defaults::save(state.at_now(), &who.actor(), body.into_inner()).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TeacherQuery {
+    /// The year (China time) whose courses count; default this year.
+    #[param(minimum = 2000, maximum = 2100)]
+    pub year: Option<i32>,
+    /// One teacher, by the name on the timetable (`/evaluation/teachers/detail` only).
+    #[param(max_length = 64)]
+    pub teacher: Option<String>,
+    /// `xlsx` (default) or `pdf` (`/evaluation/teachers/file` only).
+    #[param(schema_with = export_formats)]
+    pub format: Option<String>,
+}
+
+impl TeacherQuery {
+    fn year(&self, state: &AppState) -> AppResult<i32> {
+        use chrono::Datelike;
+        match self.year {
+            None => Ok(crate::clock::local_date(state.now()).year()),
+            Some(y) if (2000..=2100).contains(&y) => Ok(y),
+            Some(_) => Err(crate::error::AppError::validation("年份应在 2000 到 2100 之间").on_field("year")),
+        }
+    }
+}
+
+/// Results per teacher across the year's classes (administrators): courses, sheets, the score on 100 points, the
+/// satisfaction and each indicator; a teacher with fewer than 3 sheets shows no figures.
+#[utoipa::path(
+    tag = "evaluation",
+    security(("bearer" = [])),
+    params(TeacherQuery),
+    responses(
+        (status = 200, body = TeacherReport),
+        (status = 400, body = ErrorBody, description = "`invalid_query`, `validation_failed`: year out of range"),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: not an administrator"),
+    )
+)]
+#[get("/evaluation/teachers")]
+pub async fn teachers(
+    state: web::Data<AppState>,
+    Admin(_who): Admin,
+    query: web::Query<TeacherQuery>,
+) -> AppResult<web::Json<TeacherReport>> {
+    let year = query.year(&state)?;
+    Ok(web::Json(teacher_results::report(&state.db, year).await?))
+}
+
+/// One teacher's year (administrators): the summary and each course with its class.
+#[utoipa::path(
+    tag = "evaluation",
+    security(("bearer" = [])),
+    params(TeacherQuery),
+    responses(
+        (status = 200, body = TeacherDetail),
+        (status = 400, body = ErrorBody, description = "`invalid_query`, `validation_failed`: no teacher, year out of range"),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: not an administrator"),
+        (status = 404, body = ErrorBody, description = "`not_found`: no evaluated course of this teacher that year"),
+    )
+)]
+#[get("/evaluation/teachers/detail")]
+pub async fn teacher(
+    state: web::Data<AppState>,
+    Admin(_who): Admin,
+    query: web::Query<TeacherQuery>,
+) -> AppResult<web::Json<TeacherDetail>> {
+    let year = query.year(&state)?;
+    let name = query.teacher.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    let name = name.ok_or_else(|| crate::error::AppError::validation("请填写授课教师").on_field("teacher"))?;
+    let found = teacher_results::detail(&state.db, year, name).await?;
+    Ok(web::Json(found.ok_or_else(|| crate::error::AppError::new(crate::error::ErrorCode::NotFound))?))
+}
+
+/// The year's results per teacher as a file (administrators): XLSX (教师汇总, 课程明细) or PDF.
+#[utoipa::path(
+    tag = "evaluation",
+    security(("bearer" = [])),
+    params(TeacherQuery),
+    responses(
+        (status = 200, description = "XLSX or PDF", content(("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("application/pdf"))),
+        (status = 400, body = ErrorBody, description = "`invalid_query`, `validation_failed`: unknown format, year out of range"),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: not an administrator"),
+        (status = 503, body = ErrorBody, description = "`service_unavailable`: no CJK font for the PDF (`report.cjk_font_path`)"),
+    )
+)]
+#[get("/evaluation/teachers/file")]
+pub async fn teachers_file(
+    state: web::Data<AppState>,
+    Admin(_who): Admin,
+    query: web::Query<TeacherQuery>,
+) -> AppResult<HttpResponse> {
+    let year = query.year(&state)?;
+    teacher_file(&state, year, query.format.as_deref()).await
+}
+
+/// The file of `/evaluation/teachers/file`, for the console too.
+pub async fn teacher_file(state: &AppState, year: i32, format: Option<&str>) -> AppResult<HttpResponse> {
+    let name = format!("{year}年授课教师教学评估");
+    match format.unwrap_or("xlsx") {
+        "xlsx" => {
+            let (report, courses) = teacher_results::report_with_courses(&state.db, year).await?;
+            let bytes = crate::evaluation::export::teachers_xlsx(&report, &courses)?;
+            Ok(super::download(bytes, crate::tabular::XLSX_TYPE, format!("{name}.xlsx")))
+        }
+        "pdf" => {
+            let report = teacher_results::report(&state.db, year).await?;
+            let font = crate::pdf::font(&state.settings.report)?;
+            let bytes = tokio::task::spawn_blocking(move || crate::evaluation::export::teachers_pdf(&font, &report))
+                .await
+                .map_err(crate::error::AppError::internal)?;
+            Ok(super::download(bytes, "application/pdf", format!("{name}.pdf")))
+        }
+        _ => Err(crate::error::AppError::validation("格式须为 xlsx 或 pdf")),
+    }
+}
+
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create)
         .service(list)
@@ -265,5 +422,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(results_file)
         .service(remind)
         .service(mine)
-        .service(answer);
+        .service(answer)
+        .service(default_form)
+        .service(save_default_form)
+        .service(teachers)
+        .service(teacher)
+        .service(teachers_file);
 }

@@ -29,6 +29,9 @@ pub struct CreateSessionRequest {
     pub credit_hours: f64,
     #[schema(max_length = 128)]
     pub venue: Option<String>,
+    /// 授课教师: evaluation results are added up per teacher.
+    #[schema(max_length = 64)]
+    pub teacher: Option<String>,
     pub geofence: Option<Geofence>,
     /// Default: opens 30 min before, late after 5 min, closes 30 min after the start.
     pub window: Option<CheckWindow>,
@@ -50,6 +53,7 @@ impl From<CreateSessionRequest> for SessionInput {
             ends_at: Some(b.ends_at),
             credit_hours: Some(b.credit_hours),
             venue: Some(b.venue),
+            teacher: Some(b.teacher),
             geofence: Some(b.geofence),
             window: b.window,
             checkout_required: Some(b.checkout_required),
@@ -100,6 +104,8 @@ pub struct SlotRequest {
     pub credit_hours: f64,
     #[schema(max_length = 128)]
     pub venue: Option<String>,
+    #[schema(max_length = 64)]
+    pub teacher: Option<String>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -167,6 +173,7 @@ pub async fn create_batch(
                     kind: Some(s.kind),
                     credit_hours: Some(s.credit_hours),
                     venue: Some(s.venue),
+                    teacher: Some(s.teacher),
                     geofence: Some(b.geofence),
                     window: b.window,
                     checkout_required: Some(b.checkout_required),
@@ -293,6 +300,10 @@ pub struct UpdateSessionRequest {
     #[serde(default, with = "::serde_with::rust::double_option")]
     #[schema(value_type = Option<String>, max_length = 128)]
     pub venue: Option<Option<String>>,
+    /// 授课教师; `null` removes it.
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[schema(value_type = Option<String>, max_length = 64)]
+    pub teacher: Option<Option<String>>,
     /// `null` removes the geofence.
     #[serde(default, with = "::serde_with::rust::double_option")]
     #[schema(value_type = Option<Geofence>)]
@@ -338,6 +349,7 @@ pub async fn update(
         ends_at: b.ends_at,
         credit_hours: b.credit_hours,
         venue: b.venue,
+        teacher: b.teacher,
         geofence: b.geofence,
         window: b.window,
         checkout_required: b.checkout_required,

@@ -6,6 +6,7 @@ use crate::clock::local_date;
 use crate::error::AppResult;
 use crate::http::error::ErrorBody;
 use crate::http::extract::{Trainee, client_addr};
+use crate::privacy::notice::PrivacyNotice;
 use crate::state::AppState;
 use crate::timetable::SessionView;
 use crate::trainee::service::{self, LoginContext};
@@ -20,6 +21,7 @@ fn context<'a>(state: &'a AppState, client_addr: &'a str) -> LoginContext<'a> {
         invite_quota: state.settings.rate_limits.invite_per_address.into(),
         client_addr,
         token_ttl: chrono::Duration::days(state.settings.security.trainee_token_ttl_days),
+        privacy: &state.settings.privacy,
         now: state.clock.now(),
     }
 }
@@ -49,6 +51,10 @@ pub struct InviteLoginRequest {
     /// A stable id the phone page keeps in local storage.
     #[schema(pattern = r"^[A-Za-z0-9_:.-]{8,128}$")]
     pub device_id: String,
+    /// The version of the personal-information notice (`GET /privacy/notice`) shown before binding. Required when
+    /// this login binds the phone; recorded with the binding.
+    #[schema(max_length = 32)]
+    pub notice_version: Option<String>,
 }
 
 /// H5 login (any phone browser): the invite code binds this device on first use.
@@ -57,9 +63,9 @@ pub struct InviteLoginRequest {
     request_body = InviteLoginRequest,
     responses(
         (status = 200, body = TraineeLoginResponse),
-        (status = 400, body = ErrorBody, description = "`validation_failed`: bad device id; `invalid_json`"),
+        (status = 400, body = ErrorBody, description = "`validation_failed`: bad device id; `invalid_json`; `notice_not_acknowledged`: binding without `notice_version`"),
         (status = 401, body = ErrorBody, description = "`invite_code_invalid`"),
-        (status = 409, body = ErrorBody, description = "`device_already_bound`: the code is bound to another phone until staff reset it"),
+        (status = 409, body = ErrorBody, description = "`device_already_bound`: the code is bound to another phone until staff reset it; `notice_outdated`: the notice shown is not the current one"),
         (status = 429, body = ErrorBody, description = "`rate_limited`: too many codes tried from this address"),
     )
 )]
@@ -70,7 +76,8 @@ pub async fn invite_login(
     body: web::Json<InviteLoginRequest>,
 ) -> AppResult<web::Json<TraineeLoginResponse>> {
     let addr = client_addr(&req, &state);
-    let login = service::login_with_invite(&context(&state, &addr), &body.invite_code, &body.device_id).await?;
+    let notice = body.notice_version.as_deref();
+    let login = service::login_with_invite(&context(&state, &addr), &body.invite_code, &body.device_id, notice).await?;
     Ok(web::Json(login.into()))
 }
 
@@ -96,6 +103,10 @@ pub struct WechatLoginResponse {
     pub binding_ticket: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub binding_expires_at: Option<DateTime<Utc>>,
+    /// With `binding_required`: the personal-information notice to show before binding; send its `version` to
+    /// `/auth/bind`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<PrivacyNotice>,
 }
 
 /// WeChat mini program login (`wx.login` code → `jscode2session`).
@@ -126,6 +137,7 @@ pub async fn wechat_login(
             trainee: Some(l.trainee),
             binding_ticket: None,
             binding_expires_at: None,
+            notice: None,
         },
         WechatOutcome::BindingRequired { ticket, expires_at } => WechatLoginResponse {
             status: "binding_required",
@@ -134,6 +146,7 @@ pub async fn wechat_login(
             trainee: None,
             binding_ticket: Some(ticket),
             binding_expires_at: Some(expires_at),
+            notice: Some(crate::privacy::notice::current(&state.settings.privacy)),
         },
     }))
 }
@@ -144,6 +157,9 @@ pub struct BindRequest {
     pub binding_ticket: String,
     #[schema(pattern = r"^[2-9A-HJKMNP-Z]{10}$", example = "7KQ2M9XHRT")]
     pub invite_code: String,
+    /// The version of the personal-information notice shown (from `/auth/wechat`'s answer); recorded.
+    #[schema(max_length = 32)]
+    pub notice_version: Option<String>,
 }
 
 /// Binds the WeChat account of a binding ticket to the enrolment of an invite code, and logs in.
@@ -152,9 +168,9 @@ pub struct BindRequest {
     request_body = BindRequest,
     responses(
         (status = 200, body = TraineeLoginResponse),
-        (status = 400, body = ErrorBody, description = "`binding_ticket_invalid`: expired or altered"),
+        (status = 400, body = ErrorBody, description = "`binding_ticket_invalid`: expired or altered; `notice_not_acknowledged`: no `notice_version`"),
         (status = 401, body = ErrorBody, description = "`invite_code_invalid`"),
-        (status = 409, body = ErrorBody, description = "`wechat_already_bound`"),
+        (status = 409, body = ErrorBody, description = "`wechat_already_bound`; `notice_outdated`: the notice shown is not the current one"),
         (status = 429, body = ErrorBody, description = "`rate_limited`"),
     )
 )]
@@ -165,7 +181,8 @@ pub async fn bind(
     body: web::Json<BindRequest>,
 ) -> AppResult<web::Json<TraineeLoginResponse>> {
     let addr = client_addr(&req, &state);
-    let login = service::bind_wechat(&context(&state, &addr), &body.binding_ticket, &body.invite_code).await?;
+    let notice = body.notice_version.as_deref();
+    let login = service::bind_wechat(&context(&state, &addr), &body.binding_ticket, &body.invite_code, notice).await?;
     Ok(web::Json(login.into()))
 }
 
@@ -199,7 +216,21 @@ pub async fn my_sessions(
     Ok(web::Json(service::my_sessions(&state.db, t.person_id, date).await?))
 }
 
+/// The personal-information notice (个人信息处理告知) to show before a phone or WeChat account is bound: what is
+/// collected, why, for how long, and who sees it. Public; its `version` goes with the binding request.
+#[utoipa::path(
+    tag = "trainee",
+    responses(
+        (status = 200, body = PrivacyNotice),
+        (status = 405, body = ErrorBody, description = "`method_not_allowed`: anything but GET"),
+    )
+)]
+#[get("/privacy/notice")]
+pub async fn privacy_notice(state: web::Data<AppState>) -> web::Json<PrivacyNotice> {
+    web::Json(crate::privacy::notice::current(&state.settings.privacy))
+}
+
 /// This area's routes, in the order they are matched.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(invite_login).service(wechat_login).service(bind).service(my_sessions);
+    cfg.service(invite_login).service(wechat_login).service(bind).service(privacy_notice).service(my_sessions);
 }

@@ -39,7 +39,7 @@ const PER_PAGE: u64 = 50;
 const CSV_CAP: u64 = 50_000;
 
 /// The signed-in administrator, or the page to answer instead (sign-in, or 403 for staff).
-async fn admin(req: &HttpRequest, state: &AppState) -> AppResult<Result<Session, HttpResponse>> {
+pub(super) async fn admin(req: &HttpRequest, state: &AppState) -> AppResult<Result<Session, HttpResponse>> {
     let Some(session) = session(req, state).await? else { return Ok(Err(to_login(req))) };
     if !session.staff.is_admin() {
         return admins_only(&session, ADMIN_ONLY).map(Err);
@@ -48,7 +48,7 @@ async fn admin(req: &HttpRequest, state: &AppState) -> AppResult<Result<Session,
 }
 
 /// [`admin`] for a state-changing request (with the page's CSRF token).
-async fn admin_posting(
+pub(super) async fn admin_posting(
     req: &HttpRequest,
     state: &AppState,
     token: Option<&str>,

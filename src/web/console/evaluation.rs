@@ -1,9 +1,10 @@
 //! 教学评估: a class's evaluation forms with their response rates, and for administrators the form to create one
-//! (the base's default questions about the courses ticked and the class as a whole); a form's page with how many
-//! answered each part, who has not answered the class part (with a reminder to them), and the results: the class's
-//! overall satisfaction, per part and question the average, satisfaction and grades, and the comments. Groups under
-//! 3 answers stay hidden, and nothing links a trainee to answers (the service keeps nothing that could). Everything
-//! goes through `evaluation::service`, the same functions as the API.
+//! (the base's default questions about the courses ticked and the class as a whole, summarised, and adjustable for
+//! this class in the builder of `evaluation_builder`, whose buttons show the form again as typed); a form's page with
+//! how many answered each part, who has not answered the class part (with a reminder to them), and the results: the
+//! class's overall satisfaction, per part and question the average, satisfaction and grades, and the comments.
+//! Groups under 3 answers stay hidden, and nothing links a trainee to answers (the service keeps nothing that could).
+//! Everything goes through `evaluation::service`, the same functions as the API.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -12,16 +13,21 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::evaluation_builder::{self as builder, Builder, Op, Row};
 use super::*;
 use crate::clock::{china, from_local, local_date, local_hhmm};
 use crate::entity::evaluation_form;
+use crate::evaluation::defaults;
 use crate::evaluation::form::GRADES;
 use crate::evaluation::service::{self as evaluations, FormInput, FormView, NonRespondent, PartResult};
 use crate::evaluation::{QuestionKind, QuestionResult};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::resource("/console/classes/{id}/evaluations").route(web::get().to(list)).route(web::post().to(create)),
+        web::resource("/console/classes/{id}/evaluations")
+            .app_data(builder::form_limit())
+            .route(web::get().to(list))
+            .route(web::post().to(create)),
     )
     .service(web::resource("/console/evaluations/{fid}").route(web::get().to(show)))
     .service(web::resource("/console/evaluations/{fid}/remind").route(web::post().to(remind)))
@@ -103,6 +109,10 @@ struct CreateForm {
     closes_time: String,
     /// The ticked sessions; `None` before the form was sent (every counting session ticked).
     sessions: Option<Vec<String>>,
+    /// The questions in the builder; `None` before it was sent (the base's default form).
+    questions: Option<Vec<Row>>,
+    /// Whether a builder button was pressed (the builder is shown open).
+    edited: bool,
 }
 
 impl CreateForm {
@@ -119,6 +129,8 @@ impl CreateForm {
             closes_date: last.to_string(),
             closes_time: "18:00".to_owned(),
             sessions: None,
+            questions: None,
+            edited: false,
         }
     }
 
@@ -131,6 +143,8 @@ impl CreateForm {
             closes_date: field("closes_date"),
             closes_time: field("closes_time"),
             sessions: Some(fields.iter().filter(|(k, _)| k == "session").map(|(_, v)| v.clone()).collect()),
+            questions: builder::read(fields),
+            edited: false,
         }
     }
 
@@ -148,7 +162,7 @@ impl CreateForm {
             title: typed(&self.title),
             opens_at,
             closes_at,
-            questions: None,
+            questions: self.questions.as_deref().map(builder::questions_of),
             session_ids: Some(session_ids),
         })
     }
@@ -164,9 +178,17 @@ struct ListPage {
     courses: Vec<CourseChoice>,
     default_title: String,
     error: Option<(Option<&'static str>, String)>,
+    /// The questions the form will ask (administrators): the builder, and in words per group.
+    builder: Builder,
+    course_summary: String,
+    class_summary: String,
+    /// Whether they differ from the base's default form.
+    adjusted: bool,
+    /// Whether the builder is shown open (after a builder button or a refusal of the questions).
+    builder_open: bool,
 }
 
-const CREATE_FIELDS: [&str; 4] = ["title", "opens_at", "closes_at", "sessions"];
+const CREATE_FIELDS: [&str; 5] = ["title", "opens_at", "closes_at", "sessions", "questions"];
 
 impl ListPage {
     fn error_for(&self, field: &str) -> Option<&str> {
@@ -192,6 +214,21 @@ async fn list_page(
 ) -> AppResult<HttpResponse> {
     let now = state.now();
     let forms = evaluations::list(&state.db, scope).await?.iter().rev().map(|v| FormRow::of(v, now)).collect();
+    let path = format!("/console/classes/{}/evaluations", scope.class.id);
+    let mut questions = Builder::new(Vec::new(), path);
+    let mut adjusted = false;
+    if session.staff.is_admin() {
+        let base = defaults::questions(&state.db).await?;
+        questions.rows = form.questions.clone().unwrap_or_else(|| builder::rows_of(&base));
+        adjusted = builder::questions_of(&questions.rows) != base;
+        if form.edited {
+            questions.notice = Some("问题已调整，点击「发起评估」后用于本次评估；本基地默认问卷不变。");
+        }
+    }
+    let error = error.and_then(shown_error);
+    if let Some((Some("questions"), m)) = &error {
+        questions.refuse(m.clone());
+    }
     let courses = if session.staff.is_admin() {
         crate::timetable::service::rows(&state.db, &[scope.class.id], None)
             .await?
@@ -221,13 +258,18 @@ async fn list_page(
         Vec::new()
     };
     let shown = ListPage {
+        builder_open: form.edited || questions.error.is_some(),
         frame: Frame::of(session, "classes"),
         head: ClassHead::of(scope, "/evaluations"),
         forms,
         form,
         courses,
         default_title: format!("{}教学评估", scope.class.name),
-        error: error.and_then(shown_error),
+        course_summary: builder::summary(&questions.rows, true),
+        class_summary: builder::summary(&questions.rows, false),
+        adjusted,
+        builder: questions,
+        error,
     };
     page(status, &shown)
 }
@@ -255,7 +297,18 @@ async fn create(
         Ok(scope) => scope,
         Err(answer) => return Ok(answer),
     };
-    let typed_form = CreateForm::read(&form);
+    let mut typed_form = CreateForm::read(&form);
+    let op = builder::op_of(&form);
+    if op != Op::Main {
+        let rows = match (op, typed_form.questions.take()) {
+            (Op::Reset, _) | (_, None) => builder::rows_of(&defaults::questions(&state.db).await?),
+            (_, Some(rows)) => rows,
+        };
+        typed_form.questions = Some(builder::apply(rows, op));
+        typed_form.edited = true;
+        return list_page(&state, &session, &scope, typed_form, None, StatusCode::OK).await;
+    }
+    typed_form.questions = typed_form.questions.map(|rows| builder::apply(rows, Op::Refresh));
     let created = match typed_form.input() {
         Ok(input) => evaluations::create(state.at_now(), &session.staff.actor(), &scope, input).await,
         Err(e) => Err(e),
@@ -519,7 +572,7 @@ async fn remind(
         Ok(found) => found,
         Err(answer) => return Ok(answer),
     };
-    match evaluations::remind(state.at_now(), &session.staff.actor(), &found).await {
+    match evaluations::remind(state.at_now(), &session.staff.actor(), &found, evaluations::Reminder::Staff).await {
         Ok(n) => Ok(see_other(&format!("/console/evaluations/{}?done=reminded&n={n}", found.id))),
         Err(e) => match correctable(&e) {
             Some(status) => {

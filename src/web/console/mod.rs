@@ -12,6 +12,8 @@ mod classes;
 mod completion;
 mod discipline;
 mod evaluation;
+mod evaluation_builder;
+mod evaluation_teachers;
 mod import;
 mod inbox;
 mod leave;
@@ -58,6 +60,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     completion::configure(cfg);
     online::configure(cfg);
     evaluation::configure(cfg);
+    evaluation_builder::configure(cfg);
+    evaluation_teachers::configure(cfg);
     reports::configure(cfg);
 }
 

@@ -74,6 +74,7 @@ struct Row {
     kind: &'static str,
     credit: String,
     venue: String,
+    teacher: String,
     state: &'static str,
     state_class: &'static str,
     /// Check-in has not opened: the session may still be deleted.
@@ -99,6 +100,7 @@ fn row(s: &class_session::Model, now: chrono::DateTime<Utc>) -> Row {
         kind: s.kind.label(),
         credit: trim_centi(i64::from(s.credit_centi)),
         venue: s.venue.clone().unwrap_or_default(),
+        teacher: s.teacher.clone().unwrap_or_default(),
         state: label,
         state_class: badge,
         deletable: !timetable::window_opened(s, now),
@@ -195,6 +197,8 @@ pub struct SessionForm {
     #[serde(default)]
     venue: String,
     #[serde(default)]
+    teacher: String,
+    #[serde(default)]
     open_before_min: String,
     #[serde(default)]
     late_after_min: String,
@@ -251,6 +255,7 @@ impl SessionForm {
             end: local_hhmm(s.ends_at),
             credit_hours: trim_centi(i64::from(s.credit_centi)),
             venue: view.venue.unwrap_or_default(),
+            teacher: view.teacher.unwrap_or_default(),
             open_before_min: s.open_before_min.to_string(),
             late_after_min: s.late_after_min.to_string(),
             close_after_min: s.close_after_min.to_string(),
@@ -294,6 +299,7 @@ impl SessionForm {
             ends_at: Some(from_local(day, end)),
             credit_hours: Some(number(&self.credit_hours, "credit_hours", "学时")?),
             venue: Some(typed(&self.venue)),
+            teacher: Some(typed(&self.teacher)),
             geofence: Some(geofence),
             window: Some(window),
             checkout_required: Some(self.checkout_required.is_some()),
@@ -317,8 +323,19 @@ struct FormPage {
     error: Option<(Option<&'static str>, String)>,
 }
 
-const SESSION_FIELDS: [&str; 10] =
-    ["title", "date", "start", "end", "credit_hours", "venue", "window", "rotation_seconds", "geofence", "reason"];
+const SESSION_FIELDS: [&str; 11] = [
+    "title",
+    "date",
+    "start",
+    "end",
+    "credit_hours",
+    "venue",
+    "teacher",
+    "window",
+    "rotation_seconds",
+    "geofence",
+    "reason",
+];
 
 impl FormPage {
     fn new(

@@ -124,6 +124,9 @@ pub async fn call_for(w: &World, op: &str, template: &str, actor: Actor, ids: &H
         "PUT /api/v1/classes/{class_id}/online-rule" => json!({"rule": null}),
         "POST /api/v1/classes/{class_id}/evaluations" => json!({"opens_at": "2026-11-01T00:00:00Z",
             "closes_at": "2027-01-01T00:00:00Z", "session_ids": []}),
+        "PUT /api/v1/evaluation/default-form" => {
+            json!({"questions": rollcall::evaluation::form::default_questions()})
+        }
         "POST /api/v1/me/evaluations/{form_id}/answers" => json!({"target": "class", "answers": {
             "organisation": "satisfied", "logistics": "fair", "overall": "very_satisfied"}}),
         "POST /api/v1/classes/{class_id}/roster/import" => {
@@ -196,6 +199,7 @@ pub fn witness(op: &str, ids: &HashMap<&'static str, String>) -> Option<(Actor, 
         "POST /api/v1/classes/{class_id}/evaluations"
         | "POST /api/v1/evaluations/{form_id}/remind"
         | "POST /api/v1/me/evaluations/{form_id}/answers" => format!("{class}/evaluations"),
+        "PUT /api/v1/evaluation/default-form" => "/api/v1/evaluation/default-form".to_owned(),
         "PUT /api/v1/classes/{class_id}/completion/{enrollment_id}" => format!("{class}/completion"),
         "POST /api/v1/classes/{class_id}/certificates"
         | "POST /api/v1/certificates/{certificate_id}/revoke"

@@ -117,6 +117,8 @@ pub fn test_settings(db: &TestDb) -> Settings {
     settings.database.max_connections = 5;
     settings.jobs.absent_scan_seconds = 0;
     settings.jobs.outbox_poll_ms = 0;
+    settings.jobs.evaluation_reminder_seconds = 0;
+    settings.jobs.retention_scan_seconds = 0;
     settings.security.master_secret = Some(MASTER_SECRET.to_owned().into());
     if backend() == Backend::Postgres {
         settings.redis.url = redis_url();

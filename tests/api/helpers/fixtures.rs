@@ -89,7 +89,12 @@ impl TestApp {
     /// Logs a trainee in on an H5 device with their invite code; returns the token.
     pub async fn trainee_token(&self, invite_code: &str, device_id: &str) -> String {
         let response = self
-            .post_json("/api/v1/auth/invite", None, &json!({"invite_code": invite_code, "device_id": device_id}))
+            .post_json(
+                "/api/v1/auth/invite",
+                None,
+                &json!({"invite_code": invite_code, "device_id": device_id,
+                    "notice_version": self.state.settings.privacy.notice_version}),
+            )
             .await;
         assert_eq!(response.status(), 200, "invite login");
         response.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()

@@ -1,0 +1,7 @@
+//! Trainees' personal information as the Personal Information Protection Law (个人信息保护法) expects: a notice shown
+//! and recorded before a phone is bound, and retention rules that remove what is no longer needed (raw positions,
+//! browser details and addresses of check-in attempts, device ids once a class has ended, sick-note and evidence
+//! images a year after the class, dead tokens), each purge counted in the audit trail.
+
+pub mod notice;
+pub mod retention;

@@ -1,0 +1,165 @@
+//! Trainees' personal information: the notice shown and recorded at binding, the least position kept at check-in,
+//! and each retention rule purging exactly what it should (with the clock moved) and nothing else, counted in the
+//! audit trail.
+
+use rollcall::entity::{attachment, attendance, auth_token, checkin_attempt, enrollment, leave_request};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+
+use crate::helpers::{ClockExt, TestApp, error_body, nonce, spawn_app_with};
+
+fn png() -> Vec<u8> {
+    let img = image::GrayImage::from_pixel(8, 8, image::Luma([200u8]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+async fn invite(app: &TestApp, code: &str, device: &str, notice: Option<&str>) -> reqwest::Response {
+    let mut body = json!({"invite_code": code, "device_id": device});
+    if let Some(v) = notice {
+        body["notice_version"] = json!(v);
+    }
+    app.post_json("/api/v1/auth/invite", None, &body).await
+}
+
+#[tokio::test]
+async fn the_notice_is_shown_before_binding_and_its_version_recorded_with_the_binding() {
+    let app = spawn_app_with(|s| s.rate_limits.invite_per_address.burst = 1_000).await;
+    let f = app.checkin_fixture(1, None).await;
+    let notice: Value = app.get("/api/v1/privacy/notice", None).await.json().await.unwrap();
+    let version = notice["version"].as_str().unwrap().to_owned();
+    let text = notice["paragraphs"].to_string();
+    for said in ["签到时的位置", "病假条", "30 天后删除", "培训班结束一年后删除", "选派单位"]
+    {
+        assert!(text.contains(said), "the notice says {said}: {text}");
+    }
+    let (status, code, _) = error_body(app.post_json("/api/v1/privacy/notice", None, &json!({})).await).await;
+    assert_eq!((status, code.as_str()), (405, "method_not_allowed"), "read-only");
+    // The binding pages show it, with the version the page sends back.
+    for page in ["/h5/bind", "/h5/me", "/c/anything"] {
+        let html = app.get(page, None).await.text().await.unwrap();
+        assert!(html.contains(&format!(r#"data-version="{version}""#)) && html.contains("个人信息处理告知"), "{page}");
+    }
+
+    let code = &f.trainees[0].1;
+    let (status, error, _) = error_body(invite(&app, code, "privacy-phone-1", None).await).await;
+    assert_eq!((status, error.as_str()), (400, "notice_not_acknowledged"));
+    let (status, error, message) = error_body(invite(&app, code, "privacy-phone-1", Some("2020-01")).await).await;
+    assert_eq!((status, error.as_str()), (409, "notice_outdated"));
+    assert!(message.contains("重新阅读"), "{message}");
+    let row = || enrollment::Entity::find().filter(enrollment::Column::PersonId.is_not_null()).all(&app.state.db);
+    assert!(row().await.unwrap().iter().all(|e| e.device_id.is_none() && e.notice_version.is_none()), "not bound");
+
+    assert_eq!(invite(&app, code, "privacy-phone-1", Some(&version)).await.status(), 200);
+    let bound = row().await.unwrap().into_iter().find(|e| e.device_id.is_some()).unwrap();
+    assert_eq!(bound.notice_version.as_deref(), Some(version.as_str()));
+    assert_eq!(bound.notice_shown_at, Some(app.clock.now_utc()));
+    // Logging in again on the bound phone is not a binding: no notice needed.
+    assert_eq!(invite(&app, code, "privacy-phone-1", None).await.status(), 200);
+    let audit: Value = app
+        .get(&format!("/api/v1/audit?entity=enrollment&entity_id={}", bound.id), Some(&f.admin_token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let entry = audit["items"].as_array().unwrap().iter().find(|e| e["action"] == "enrollment.bind_device").unwrap();
+    assert_eq!(entry["after"]["notice_version"], version.as_str(), "{entry}");
+}
+
+#[tokio::test]
+async fn retention_purges_exactly_what_each_rule_says_and_counts_it_in_the_audit_trail() {
+    let app = spawn_app_with(|s| s.rate_limits.invite_per_address.burst = 1_000).await;
+    let fence = json!({"lat": 30.657_34, "lng": 104.065_73, "radius_m": 300, "coord": "gcj02"});
+    let f = app.checkin_fixture(3, Some(fence)).await;
+    let db = &app.state.db;
+    let tokens: Vec<String> = {
+        let mut t = Vec::new();
+        for (i, (_, code, _)) in f.trainees.iter().enumerate() {
+            t.push(app.trainee_token(code, &format!("retention-phone-{i}")).await);
+        }
+        t
+    };
+    let qr = app.qr_token(&f.admin_token, &f.session_id).await;
+    let near = json!({"lat": 30.657_34, "lng": 104.065_73, "accuracy_m": 12, "coord": "gcj02"});
+    let far = json!({"lat": 30.707_34, "lng": 104.065_73, "accuracy_m": 15, "coord": "gcj02"});
+    assert_eq!(app.scan(&tokens[0], &qr, &nonce(), Some(near)).await.status(), 201);
+    assert_eq!(error_body(app.scan(&tokens[1], &qr, &nonce(), Some(far)).await).await.1, "outside_geofence");
+    let upload: Value = app.upload("/api/v1/attachments", &tokens[2], "note.png", png()).await.json().await.unwrap();
+    let leave = json!({"class_id": f.class_id, "kind": "sick", "reason": "发烧就医", "session_ids": [f.session_id],
+        "attachment_id": upload["id"]});
+    let asked = app.post_json("/api/v1/me/leave-requests", Some(&tokens[2]), &leave).await;
+    assert_eq!(asked.status(), 201);
+    for _ in 0..100 {
+        if checkin_attempt::Entity::find().count(db).await.unwrap() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await; // the failed-attempt writer is asynchronous
+    }
+
+    // Least data at check-in: the successful attempt keeps the distance and accuracy, not the position; the
+    // failed one keeps the position for staff to review.
+    let attempts = checkin_attempt::Entity::find().all(db).await.unwrap();
+    let ok = attempts.iter().find(|a| a.result == "ok").unwrap();
+    assert!(ok.lat.is_none() && ok.lng.is_none(), "{ok:?}");
+    assert!(ok.distance_m.is_some() && ok.accuracy_m == Some(12.0), "{ok:?}");
+    let failed = attempts.iter().find(|a| a.result == "outside_geofence").unwrap();
+    assert!(failed.lat.is_some() && failed.lng.is_some() && failed.client_addr.is_some(), "{failed:?}");
+
+    let state = &app.state;
+    let start = app.clock.now_utc();
+    let run = |days: i64| async move {
+        rollcall::privacy::retention::run_once(state, start + chrono::Duration::days(days)).await.unwrap()
+    };
+    let audits = || async {
+        let (_, admin) = app.admin().await;
+        let audit: Value = app.get("/api/v1/audit?entity=retention", Some(&admin)).await.json().await.unwrap();
+        audit["items"].as_array().unwrap().clone()
+    };
+
+    // Today: nothing is due (the class runs until 2026-12-04, the attempts are fresh, every token is live).
+    let today = run(0).await;
+    assert_eq!(today, Default::default(), "nothing due today");
+    assert!(audits().await.is_empty(), "a run that removes nothing leaves no entry");
+
+    // 31 days on: attempt details (both attempts' address and browser, the failed one's position), the device ids
+    // of the ended class's records (one attendance record, two attempts), every token (all expired); the image
+    // stays for a year.
+    let expired = auth_token::Entity::find()
+        .filter(auth_token::Column::ExpiresAt.lt(app.clock.now_utc() + chrono::Duration::days(31)))
+        .count(db)
+        .await
+        .unwrap();
+    assert!(expired >= 4, "three trainees' and the admins' tokens");
+    let month = run(31).await;
+    assert_eq!((month.attempt_details, month.device_ids, month.images, month.tokens), (2, 3, 0, expired), "{month:?}");
+    let attempts = checkin_attempt::Entity::find().all(db).await.unwrap();
+    assert!(attempts.iter().all(|a| a.lat.is_none()
+        && a.lng.is_none()
+        && a.user_agent.is_none()
+        && a.client_addr.is_none()
+        && a.device.is_none()));
+    let failed = attempts.iter().find(|a| a.result == "outside_geofence").unwrap();
+    assert!(failed.distance_m.is_some() && failed.accuracy_m == Some(15.0), "the decision's figures stay");
+    let record = attendance::Entity::find().one(db).await.unwrap().unwrap();
+    assert!(record.device.is_none() && record.checked_in_at.is_some(), "{record:?}");
+    let binding = enrollment::Entity::find().all(db).await.unwrap();
+    assert_eq!(binding.iter().filter(|e| e.device_id.is_some()).count(), 3, "the login binding stays");
+    assert_eq!(attachment::Entity::find().count(db).await.unwrap(), 1);
+    assert_eq!(run(31).await, Default::default(), "again: nothing more");
+
+    // A year after the class ended (2026-12-04 + 365 days): the sick note goes, the request and its reason stay.
+    assert_eq!(run(372).await.images, 0, "2027-12-03: not yet a year");
+    let year = run(375).await;
+    assert_eq!((year.images, year.attempt_details, year.device_ids), (1, 0, 0), "{year:?}");
+    assert_eq!(attachment::Entity::find().count(db).await.unwrap(), 0);
+    let request = leave_request::Entity::find().one(db).await.unwrap().unwrap();
+    assert!(request.attachment_id.is_none() && request.reason == "发烧就医", "{request:?}");
+
+    let entries = audits().await;
+    assert_eq!(entries.len(), 2, "one entry per run that removed something: {entries:?}");
+    let counts: Vec<&Value> = entries.iter().map(|e| &e["after"]).collect();
+    assert!(counts.contains(&&json!({"attempt_details": 2, "device_ids": 3, "images": 0, "tokens": expired})));
+    assert!(counts.contains(&&json!({"attempt_details": 0, "device_ids": 0, "images": 1, "tokens": 0})));
+    assert!(entries.iter().all(|e| e["actor_name"] == "retention" && e["action"] == "privacy.retention"));
+}

@@ -1214,6 +1214,34 @@
       show(tab);
     }
   });
+  // The trainee's copy of their own data, saved as a file (the API answers JSON; the browser names the file).
+  $('my-data').onclick = function () {
+    var btn = this;
+    btn.disabled = true;
+    message('my-data-error', '');
+    api('GET', '/me/data')
+      .then(function (res) {
+        btn.disabled = false;
+        if (!res.ok) {
+          message('my-data-error', failed(res));
+          return;
+        }
+        var blob = new Blob([JSON.stringify(res.body, null, 2)], { type: 'application/json' });
+        var link = document.createElement('a');
+        link.href = URL.createObjectURL(blob);
+        link.download = '我的个人信息-' + res.body.exported_at.slice(0, 10) + '.json';
+        document.body.appendChild(link);
+        link.click();
+        link.remove();
+        window.setTimeout(function () {
+          URL.revokeObjectURL(link.href);
+        }, 1000);
+      })
+      .catch(function () {
+        btn.disabled = false;
+        message('my-data-error', '网络异常，请重试');
+      });
+  };
   $('bind-btn').onclick = function () {
     var btn = this;
     btn.disabled = true;

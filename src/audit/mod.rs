@@ -2,6 +2,7 @@
 //! here in the same transaction as the change itself, with the class it belongs to (if any). Append-only: no API
 //! updates or deletes a row, and database triggers refuse UPDATE and DELETE on `audit_log`.
 
+pub mod downloads;
 pub mod export;
 
 use chrono::{DateTime, Utc};

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::attachment::{self, Owner};
 use crate::audit::{self, Change};
-use crate::auth::{StaffPrincipal, TraineePrincipal};
+use crate::auth::StaffPrincipal;
 use crate::class::ClassScope;
 use crate::class::access::class_scope;
 use crate::class::model::{optional_text, required_text};
@@ -196,8 +196,8 @@ pub async fn list_for_class(
 }
 
 /// The trainee's own records across classes.
-pub async fn mine(db: &DatabaseConnection, who: &TraineePrincipal) -> AppResult<Vec<DisciplineView>> {
-    let ids = crate::roster::service::enrollment_ids_of(db, who.person_id).await?;
+pub async fn mine(db: &DatabaseConnection, person_id: Uuid) -> AppResult<Vec<DisciplineView>> {
+    let ids = crate::roster::service::enrollment_ids_of(db, person_id).await?;
     let rows = discipline_record::Entity::find()
         .filter(discipline_record::Column::EnrollmentId.is_in(ids))
         .order_by_desc(discipline_record::Column::OccurredAt)

@@ -501,13 +501,22 @@ pub struct InviteView {
     pub bound: bool,
 }
 
-/// The roster as a file to download, Excel (`xlsx`) or CSV: the bytes, their content type and the file name.
+/// The roster as a file to download, Excel (`xlsx`) or CSV: the bytes, their content type and the file name. It
+/// carries phone numbers, so the download is recorded in the audit trail first (who, when, how many rows).
 pub async fn export_file(
     db: &DatabaseConnection,
+    actor: &Actor,
     scope: &ClassScope,
     xlsx: bool,
+    now: DateTime<Utc>,
 ) -> AppResult<(Vec<u8>, &'static str, String)> {
     let rows = export_rows(db, scope).await?;
+    let download = crate::audit::downloads::Download {
+        file: if xlsx { "roster.xlsx" } else { "roster.csv" },
+        class_id: Some(scope.class.id),
+        rows: Some(rows.len()),
+    };
+    crate::audit::downloads::record(db, now, actor, download).await?;
     Ok(if xlsx {
         let bytes = tabular::write_xlsx("学员名单", EXPORT_HEADERS, &rows)?;
         (bytes, tabular::XLSX_TYPE, format!("{}-学员名单.xlsx", scope.class.code))

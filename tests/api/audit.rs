@@ -176,7 +176,12 @@ async fn a_class_export_longer_than_a_page_has_every_row_once_oldest_first() {
     let got: Vec<(&str, &str)> = rows.iter().map(|r| (r[5].as_str(), r[8].as_str())).collect();
     let want: Vec<(&str, &str)> =
         want.iter().map(|m| (m.entity_id.as_str(), m.reason.as_deref().unwrap_or(""))).collect();
-    assert_eq!(got.len(), 1100 + 3, "class created, roster imported, session added, and the 1100 rows");
+    assert_eq!(
+        got.len(),
+        1100 + 4,
+        "class created, roster imported, session added, the 1100 rows, and this download (recorded before it began)"
+    );
+    assert!(rows.iter().any(|r| r[3] == "privacy.download"), "the file records its own download");
     assert_eq!(got, want, "every row once, oldest first, ties by id, across pages");
     assert!(!rows.iter().any(|r| r[8] == "导出之后"), "rows recorded after the export began are not in it");
     assert_eq!(body.windows(3).filter(|w| *w == b"\xEF\xBB\xBF").count(), 1, "one BOM, at the start");

@@ -211,6 +211,8 @@ const TABLE: &[(&str, Who)] = &[
     ("GET /api/v1/classes/{class_id}/reports/summary", CLASS_STAFF),
     ("GET /api/v1/people/{person_id}/hours", ADMIN),
     ("GET /api/v1/archive/hours", ADMIN),
+    ("GET /api/v1/me/data", TRAINEES),
+    ("GET /api/v1/people/{person_id}/data", ADMIN),
     ("GET /api/v1/audit", ADMIN),
     ("GET /api/v1/classes/{class_id}/audit.csv", ADMIN),
 ];

@@ -163,3 +163,123 @@ async fn retention_purges_exactly_what_each_rule_says_and_counts_it_in_the_audit
     assert!(counts.contains(&&json!({"attempt_details": 0, "device_ids": 0, "images": 1, "tokens": 0})));
     assert!(entries.iter().all(|e| e["actor_name"] == "retention" && e["action"] == "privacy.retention"));
 }
+
+#[tokio::test]
+async fn every_download_of_a_file_with_phone_numbers_is_recorded_with_who_took_it() {
+    let app = spawn_app_with(|_| {}).await;
+    let f = app.checkin_fixture(4, None).await;
+    let (teacher, teacher_token) = app.assigned_staff(&f.admin_token, &f.class_id).await;
+    let roster = app.get(&format!("/api/v1/classes/{}/roster.xlsx", f.class_id), Some(&teacher_token)).await;
+    assert_eq!(roster.status(), 200);
+    let csv = app.get(&format!("/api/v1/classes/{}/roster.csv", f.class_id), Some(&f.admin_token)).await;
+    assert!(csv.text().await.unwrap().contains(&f.phone_prefix), "the file does carry phone numbers");
+    assert_eq!(app.get(&format!("/api/v1/classes/{}/audit.csv", f.class_id), Some(&f.admin_token)).await.status(), 200);
+    // The console's download is the same file, recorded the same way.
+    let cookie = crate::console::session_cookie(&app, &teacher).await;
+    let (status, _, _) =
+        crate::console::page(&app, &format!("/console/classes/{}/roster.csv", f.class_id), Some(&cookie)).await;
+    assert_eq!(status, 200);
+    // Someone who may not download gets nothing, and nothing is recorded for them.
+    let (_, stranger) = app.assigned_staff(&f.admin_token, &app.create_class(&f.admin_token, "PRIV-OTHER").await).await;
+    assert_eq!(app.get(&format!("/api/v1/classes/{}/roster.csv", f.class_id), Some(&stranger)).await.status(), 404);
+
+    let me: Value = app.get("/api/v1/me", Some(&f.admin_token)).await.json().await.unwrap();
+    let admin_id = me["user"]["id"].as_str().unwrap().to_owned();
+    let teacher_id = teacher.id.to_string();
+    let audit: Value =
+        app.get("/api/v1/audit?entity=download&per_page=50", Some(&f.admin_token)).await.json().await.unwrap();
+    let items = audit["items"].as_array().unwrap();
+    let mut seen: Vec<(&str, &str, Value)> = items
+        .iter()
+        .map(|e| (e["entity_id"].as_str().unwrap(), e["actor_id"].as_str().unwrap(), e["after"]["rows"].clone()))
+        .collect();
+    seen.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    let mut expected = vec![
+        ("audit.csv", admin_id.as_str(), Value::Null),
+        ("roster.csv", admin_id.as_str(), json!(4)),
+        ("roster.csv", teacher_id.as_str(), json!(4)),
+        ("roster.xlsx", teacher_id.as_str(), json!(4)),
+    ];
+    expected.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    assert_eq!(seen, expected, "one entry per download, with who took it: {audit}");
+    assert!(items.iter().all(|e| e["class_id"] == f.class_id.as_str() && e["after"]["contains"] == "手机号"));
+}
+
+#[tokio::test]
+async fn a_trainees_copy_holds_all_their_data_and_nobody_elses() {
+    let app = spawn_app_with(|s| s.rate_limits.invite_per_address.burst = 1_000).await;
+    let fence = json!({"lat": 30.657_34, "lng": 104.065_73, "radius_m": 300, "coord": "gcj02"});
+    let f = app.checkin_fixture(2, Some(fence)).await;
+    let (me_token, other_token) = (
+        app.trainee_token(&f.trainees[0].1, "copy-phone-0").await,
+        app.trainee_token(&f.trainees[1].1, "copy-phone-1").await,
+    );
+    let qr = app.qr_token(&f.admin_token, &f.session_id).await;
+    let near = json!({"lat": 30.657_34, "lng": 104.065_73, "accuracy_m": 12, "coord": "gcj02"});
+    let far = json!({"lat": 30.707_34, "lng": 104.065_73, "accuracy_m": 15, "coord": "gcj02"});
+    assert_eq!(error_body(app.scan(&me_token, &qr, &nonce(), Some(far.clone())).await).await.1, "outside_geofence");
+    assert_eq!(app.scan(&me_token, &qr, &nonce(), Some(near)).await.status(), 201);
+    assert_eq!(error_body(app.scan(&other_token, &qr, &nonce(), Some(far)).await).await.1, "outside_geofence");
+    let afternoon = json!({"title": "下午研讨", "kind": "discussion", "starts_at": "2026-11-26T06:00:00Z",
+        "ends_at": "2026-11-26T08:00:00Z", "credit_hours": 2});
+    let afternoon: Value = app
+        .post_json(&format!("/api/v1/classes/{}/sessions", f.class_id), Some(&f.admin_token), &afternoon)
+        .await
+        .json()
+        .await
+        .unwrap();
+    for (token, reason) in [(&me_token, "本人因公出差"), (&other_token, "另一位学员就医")] {
+        let leave =
+            json!({"class_id": f.class_id, "kind": "personal", "reason": reason, "session_ids": [afternoon["id"]]});
+        assert_eq!(app.post_json("/api/v1/me/leave-requests", Some(token), &leave).await.status(), 201);
+    }
+    let form = json!({"opens_at": "2026-11-26T00:00:00Z", "closes_at": "2026-11-30T00:00:00Z"});
+    let created: Value = app
+        .post_json(&format!("/api/v1/classes/{}/evaluations", f.class_id), Some(&f.admin_token), &form)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let answers = json!({"target": "class", "answers": {"organisation": "satisfied", "logistics": "fair",
+        "overall": "very_satisfied", "comment": "食堂很好"}});
+    let path = format!("/api/v1/me/evaluations/{}/answers", created["id"].as_str().unwrap());
+    assert_eq!(app.post_json(&path, Some(&me_token), &answers).await.status(), 201);
+    for _ in 0..100 {
+        if checkin_attempt::Entity::find().count(&app.state.db).await.unwrap() == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await; // the failed-attempt writer is asynchronous
+    }
+
+    let copy = app.get("/api/v1/me/data", Some(&me_token)).await;
+    assert_eq!(copy.status(), 200);
+    let copy: Value = copy.json().await.unwrap();
+    let (mine, theirs) = (&f.trainees[0], &f.trainees[1]);
+    assert_eq!(copy["person"]["name"], mine.0.as_str());
+    assert_eq!(copy["person"]["phone"], format!("{}0000", f.phone_prefix));
+    let enrolment = &copy["enrolments"][0];
+    assert_eq!((enrolment["phone_bound"].as_bool(), enrolment["status"].as_str()), (Some(true), Some("active")));
+    assert_eq!(enrolment["notice_version"], app.state.settings.privacy.notice_version.as_str());
+    assert_eq!(copy["attendance"]["sessions"].as_array().unwrap().len(), 1, "{copy}");
+    let attempts = copy["checkin_attempts"].as_array().unwrap();
+    let results: Vec<&str> = attempts.iter().map(|a| a["result"].as_str().unwrap()).collect();
+    assert_eq!(results, ["outside_geofence", "ok"], "both of mine, oldest first");
+    assert!(attempts[0]["lat"].is_number() && attempts[1]["lat"].is_null(), "positions as kept: {attempts:?}");
+    let leave = copy["leave_requests"].to_string();
+    assert!(leave.contains("本人因公出差"), "{leave}");
+    assert_eq!(copy["evaluations_answered"][0]["part"], "class");
+    assert!(!copy.to_string().contains("食堂很好"), "the answers are anonymous, not in the copy");
+    assert!(copy["hours"].is_object() && copy["completion"].is_array() && copy["certificates"].is_array());
+    let text = copy.to_string();
+    assert!(!text.contains(theirs.0.as_str()) && !text.contains(&format!("{}0001", f.phone_prefix)), "{text}");
+    assert!(!text.contains("另一位学员就医") && !text.contains("copy-phone-1"), "nobody else's records");
+
+    // An administrator gets the same copy of one person, and taking it is recorded.
+    let me: Value = app.get("/api/v1/me", Some(&me_token)).await.json().await.unwrap();
+    let person = me["trainee"]["person_id"].as_str().unwrap();
+    let admin_copy: Value =
+        app.get(&format!("/api/v1/people/{person}/data"), Some(&f.admin_token)).await.json().await.unwrap();
+    assert_eq!((&admin_copy["person"], &admin_copy["enrolments"]), (&copy["person"], &copy["enrolments"]));
+    let audit: Value = app.get("/api/v1/audit?entity=download", Some(&f.admin_token)).await.json().await.unwrap();
+    assert!(audit["items"].as_array().unwrap().iter().any(|e| e["entity_id"] == "person-data"), "{audit}");
+}

@@ -74,8 +74,11 @@ pub async fn list(
     )
 )]
 #[get("/classes/{class_id}/audit.csv")]
-pub async fn export_class(state: web::Data<AppState>, _admin: Admin, path: web::Path<Uuid>) -> AppResult<HttpResponse> {
+pub async fn export_class(state: web::Data<AppState>, admin: Admin, path: web::Path<Uuid>) -> AppResult<HttpResponse> {
     let class = get_class(&state.db, path.into_inner()).await?;
+    // Roster entries in the trail carry phone numbers: the download is recorded first.
+    let download = crate::audit::downloads::Download { file: "audit.csv", class_id: Some(class.id), rows: None };
+    crate::audit::downloads::record(&state.db, state.clock.now(), &admin.0.actor(), download).await?;
     let body = audit::export::class_csv(state.db.clone(), class.id, state.clock.now());
     Ok(download_stream(body, "text/csv; charset=utf-8", format!("{}-操作记录.csv", class.code)))
 }

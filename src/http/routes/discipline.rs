@@ -129,7 +129,7 @@ pub async fn attachment(state: web::Data<AppState>, Auth(who): Auth, path: web::
 )]
 #[get("/me/discipline")]
 pub async fn mine(state: web::Data<AppState>, Trainee(who): Trainee) -> AppResult<web::Json<Vec<DisciplineView>>> {
-    Ok(web::Json(discipline::mine(&state.db, &who).await?))
+    Ok(web::Json(discipline::mine(&state.db, who.person_id).await?))
 }
 
 /// This area's routes, in the order they are matched.

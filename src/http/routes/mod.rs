@@ -14,6 +14,7 @@ pub mod leave;
 pub mod notice;
 pub mod notifications;
 pub mod online;
+pub mod privacy;
 pub mod reports;
 pub mod roster;
 pub mod rules;
@@ -80,6 +81,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     certificates::configure(cfg);
     reports::configure(cfg);
     archive::configure(cfg);
+    privacy::configure(cfg);
     audit::configure(cfg);
 }
 

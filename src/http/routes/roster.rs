@@ -213,7 +213,7 @@ pub async fn export_xlsx(
     path: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
     let scope = class_scope(&state.db, &who, path.into_inner()).await?;
-    let (bytes, content_type, name) = service::export_file(&state.db, &scope, true).await?;
+    let (bytes, content_type, name) = service::export_file(&state.db, &who.actor(), &scope, true, state.now()).await?;
     Ok(download(bytes, content_type, name))
 }
 
@@ -236,7 +236,7 @@ pub async fn export_csv(
     path: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
     let scope = class_scope(&state.db, &who, path.into_inner()).await?;
-    let (bytes, content_type, name) = service::export_file(&state.db, &scope, false).await?;
+    let (bytes, content_type, name) = service::export_file(&state.db, &who.actor(), &scope, false, state.now()).await?;
     Ok(download(bytes, content_type, name))
 }
 

@@ -530,12 +530,17 @@ async fn audit_log(req: HttpRequest, state: web::Data<AppState>, q: web::Query<A
 
 /// The filtered audit log as CSV (newest first, at most 50,000 rows).
 async fn audit_csv(req: HttpRequest, state: web::Data<AppState>, q: web::Query<AuditQuery>) -> AppResult<HttpResponse> {
-    if let Err(answer) = admin(&req, &state).await? {
-        return Ok(answer);
-    }
+    let session = match admin(&req, &state).await? {
+        Ok(session) => session,
+        Err(answer) => return Ok(answer),
+    };
     let parsed = q.parsed(&state).await?;
+    let class_id = parsed.filter.class_id;
     let rows: Vec<Vec<String>> =
         audit::newest(&state.db, parsed.filter, CSV_CAP).await?.iter().map(audit::export::row).collect();
+    // Roster entries in the trail carry phone numbers: the download is recorded before it is answered.
+    let download = crate::audit::downloads::Download { file: "audit.csv", class_id, rows: Some(rows.len()) };
+    crate::audit::downloads::record(&state.db, state.now(), &session.staff.actor(), download).await?;
     let bytes = crate::tabular::write_csv(audit::export::HEADERS, &rows)?;
     let name = format!("操作日志-{}.csv", state.now().with_timezone(&china()).format("%Y%m%d-%H%M"));
     Ok(crate::http::routes::download(bytes, crate::tabular::CSV_TYPE, name))

@@ -349,7 +349,8 @@ async fn export(
 ) -> AppResult<HttpResponse> {
     let Some(session) = session(&req, &state).await? else { return Ok(to_login(&req)) };
     let Some(scope) = scoped(&state, &session, &path).await? else { return class_not_found(&session) };
-    let (bytes, content_type, name) = roster::export_file(&state.db, &scope, xlsx).await?;
+    let actor = session.staff.actor();
+    let (bytes, content_type, name) = roster::export_file(&state.db, &actor, &scope, xlsx, state.now()).await?;
     Ok(crate::http::routes::download(bytes, content_type, name))
 }
 

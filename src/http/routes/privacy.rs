@@ -1,0 +1,61 @@
+//! A person's own data (个人信息副本): the trainee's copy of everything rollcall holds about them, and an
+//! administrator's copy of one person's (audited, as the copy carries the phone number).
+
+use actix_web::{get, web};
+use uuid::Uuid;
+
+use crate::audit::downloads::{self, Download};
+use crate::error::AppResult;
+use crate::http::error::ErrorBody;
+use crate::http::extract::{Admin, Trainee};
+use crate::privacy::export::{self, PersonData};
+use crate::state::AppState;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// The trainee's copy of their own data: who they are, enrolments with the notice shown at binding, attendance,
+/// check-in attempts still kept, leave, discipline, completion, certificates, 学时, and the evaluation parts they
+/// answered (not the answers, which are anonymous). Nobody else's records.
+#[utoipa::path(
+    tag = "trainee",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = PersonData),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: staff"),
+    )
+)]
+#[get("/me/data")]
+pub async fn mine(state: web::Data<AppState>, Trainee(who): Trainee) -> AppResult<web::Json<PersonData>> {
+    let reqs = &state.settings.archive.requirements;
+    Ok(web::Json(export::person_data(&state.db, reqs, &state.base_url(), who.person_id, state.now()).await?))
+}
+
+/// One person's data, as their own copy has it (administrators, e.g. to answer a request by letter); the download
+/// is recorded in the audit trail with who took it.
+#[utoipa::path(
+    tag = "archive",
+    security(("bearer" = [])),
+    params(("person_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = PersonData),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: not an admin"),
+        (status = 404, body = ErrorBody, description = "`not_found`"),
+    )
+)]
+#[get("/people/{person_id}/data")]
+pub async fn person(
+    state: web::Data<AppState>,
+    Admin(who): Admin,
+    path: web::Path<Uuid>,
+) -> AppResult<web::Json<PersonData>> {
+    let reqs = &state.settings.archive.requirements;
+    let data = export::person_data(&state.db, reqs, &state.base_url(), path.into_inner(), state.now()).await?;
+    let download = Download { file: "person-data", class_id: None, rows: None };
+    downloads::record(&state.db, state.now(), &who.actor(), download).await?;
+    Ok(web::Json(data))
+}
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(mine).service(person);
+}

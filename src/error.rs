@@ -69,6 +69,8 @@ pub enum ErrorCode {
     EvaluationClosed,
     NoticeNotAcknowledged,
     NoticeOutdated,
+    PersonInOpenClass,
+    AlreadyErased,
 }
 
 impl ErrorCode {
@@ -134,6 +136,8 @@ impl ErrorCode {
         ErrorCode::EvaluationClosed,
         ErrorCode::NoticeNotAcknowledged,
         ErrorCode::NoticeOutdated,
+        ErrorCode::PersonInOpenClass,
+        ErrorCode::AlreadyErased,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -198,6 +202,8 @@ impl ErrorCode {
             ErrorCode::EvaluationClosed => "evaluation_closed",
             ErrorCode::NoticeNotAcknowledged => "notice_not_acknowledged",
             ErrorCode::NoticeOutdated => "notice_outdated",
+            ErrorCode::PersonInOpenClass => "person_in_open_class",
+            ErrorCode::AlreadyErased => "already_erased",
         }
     }
 
@@ -266,6 +272,8 @@ impl ErrorCode {
             ErrorCode::EvaluationClosed => "这部分评估现在不开放（课程尚未结束，或评估已截止）",
             ErrorCode::NoticeNotAcknowledged => "请先阅读个人信息处理告知，再进行绑定",
             ErrorCode::NoticeOutdated => "个人信息处理告知已更新，请重新阅读后再绑定",
+            ErrorCode::PersonInOpenClass => "该学员仍在未结业的培训班中，请先办理退学或待培训班结业后再删除其个人信息",
+            ErrorCode::AlreadyErased => "该学员的个人信息已删除",
         }
     }
 }

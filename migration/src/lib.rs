@@ -24,6 +24,7 @@ mod m20261203_000001_create_online_tables;
 mod m20261203_000002_create_evaluation_tables;
 mod m20261204_000001_evaluation_teachers_and_defaults;
 mod m20261204_000002_enrollment_privacy_notice;
+mod m20261204_000003_person_erased_at;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000002_create_evaluation_tables::Migration),
             Box::new(m20261204_000001_evaluation_teachers_and_defaults::Migration),
             Box::new(m20261204_000002_enrollment_privacy_notice::Migration),
+            Box::new(m20261204_000003_person_erased_at::Migration),
         ]
     }
 }

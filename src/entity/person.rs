@@ -12,6 +12,8 @@ pub struct Model {
     pub unit: String,
     pub post: Option<String>,
     pub rank: Option<String>,
+    /// Set when an administrator erased the person: the phone is a placeholder from then on.
+    pub erased_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

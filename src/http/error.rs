@@ -71,7 +71,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::CertificateRevoked => StatusCode::GONE,
         ErrorCode::AlreadyRevoked | ErrorCode::AlreadyAnswered | ErrorCode::EvaluationClosed => StatusCode::CONFLICT,
         ErrorCode::NoticeNotAcknowledged => StatusCode::BAD_REQUEST,
-        ErrorCode::NoticeOutdated => StatusCode::CONFLICT,
+        ErrorCode::NoticeOutdated | ErrorCode::PersonInOpenClass | ErrorCode::AlreadyErased => StatusCode::CONFLICT,
     }
 }
 

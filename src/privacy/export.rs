@@ -26,6 +26,8 @@ pub struct PersonRecord {
     pub unit: String,
     pub post: Option<String>,
     pub rank: Option<String>,
+    /// When an administrator erased the person's personal information (the phone then reads 已删除).
+    pub erased_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -151,12 +153,14 @@ pub async fn person_data(
         .map(|r| EvaluationRecord { form_id: r.form_id, part: r.target, submitted_on: r.submitted_on })
         .collect();
     use chrono::Datelike;
+    let phone = crate::roster::model::shown_phone(&p);
     Ok(PersonData {
         exported_at: now,
         person: PersonRecord {
             name: p.name,
             gender: p.gender,
-            phone: p.phone,
+            phone,
+            erased_at: p.erased_at,
             unit: p.unit,
             post: p.post,
             rank: p.rank,

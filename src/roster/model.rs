@@ -116,6 +116,26 @@ pub struct RosterEntry {
     pub bound_at: Option<DateTime<Utc>>,
 }
 
+/// The phone number as pages and files show it: 已删除 once an administrator erased the person (the stored value
+/// is then a placeholder).
+pub fn shown_phone(p: &person::Model) -> String {
+    if p.erased_at.is_some() { ERASED_PHONE.into() } else { p.phone.clone() }
+}
+
+/// A phone number as the append-only audit trail quotes it (138****8000): enough to tell two entries apart, not
+/// enough to call, so erasing a person never needs to rewrite history.
+pub fn masked_phone(phone: &str) -> String {
+    let chars: Vec<char> = phone.chars().collect();
+    if chars.len() < 8 {
+        return "*".repeat(chars.len());
+    }
+    let (head, tail) = (&chars[..3], &chars[chars.len() - 4..]);
+    format!("{}{}{}", head.iter().collect::<String>(), "*".repeat(chars.len() - 7), tail.iter().collect::<String>())
+}
+
+/// What an erased person's phone number reads.
+pub const ERASED_PHONE: &str = "（已删除）";
+
 impl RosterEntry {
     pub fn new(e: &enrollment::Model, p: &person::Model) -> Self {
         Self {
@@ -123,7 +143,7 @@ impl RosterEntry {
             person_id: p.id,
             name: p.name.clone(),
             gender: p.gender.clone(),
-            phone: p.phone.clone(),
+            phone: shown_phone(p),
             unit: p.unit.clone(),
             post: p.post.clone(),
             rank: p.rank.clone(),
@@ -159,6 +179,12 @@ mod tests {
         for (raw, want) in cases {
             assert_eq!(Phone::parse(raw).ok().map(|p| p.0), want.map(str::to_owned), "{raw:?}");
         }
+    }
+
+    #[test]
+    fn phones_in_the_audit_trail_are_masked_in_the_middle() {
+        assert_eq!(masked_phone("13800138000"), "138****8000");
+        assert_eq!(masked_phone("123"), "***");
     }
 
     #[test]

@@ -100,6 +100,7 @@ fn new_person(f: &PersonFields, now: DateTime<Utc>) -> person::ActiveModel {
         unit: Set(f.unit.clone()),
         post: Set(f.post.clone()),
         rank: Set(f.rank.clone()),
+        erased_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -313,7 +314,7 @@ pub async fn add_one(
                     entity_id: enrollment_id.to_string(),
                     class_id: Some(class_id),
                     before: None,
-                    after: Some(json!({ "class_id": class_id, "name": fields.name, "phone": fields.phone.as_ref(), "unit": fields.unit })),
+                    after: Some(json!({ "class_id": class_id, "name": fields.name, "phone": super::model::masked_phone(fields.phone.as_ref()), "unit": fields.unit })),
                     reason: None,
                 };
                 audit::record(txn, now, &actor, change).await?;
@@ -478,7 +479,7 @@ pub async fn export_rows(db: &DatabaseConnection, scope: &ClassScope) -> AppResu
                 (i + 1).to_string(),
                 p.name.clone(),
                 p.gender.clone().unwrap_or_default(),
-                p.phone.clone(),
+                super::model::shown_phone(p),
                 p.unit.clone(),
                 p.post.clone().unwrap_or_default(),
                 p.rank.clone().unwrap_or_default(),

@@ -213,6 +213,7 @@ const TABLE: &[(&str, Who)] = &[
     ("GET /api/v1/archive/hours", ADMIN),
     ("GET /api/v1/me/data", TRAINEES),
     ("GET /api/v1/people/{person_id}/data", ADMIN),
+    ("POST /api/v1/people/{person_id}/erase", ADMIN),
     ("GET /api/v1/audit", ADMIN),
     ("GET /api/v1/classes/{class_id}/audit.csv", ADMIN),
 ];

@@ -283,3 +283,137 @@ async fn a_trainees_copy_holds_all_their_data_and_nobody_elses() {
     let audit: Value = app.get("/api/v1/audit?entity=download", Some(&f.admin_token)).await.json().await.unwrap();
     assert!(audit["items"].as_array().unwrap().iter().any(|e| e["entity_id"] == "person-data"), "{audit}");
 }
+
+#[tokio::test]
+async fn erasure_keeps_the_certificate_verifiable_while_the_phone_and_device_are_gone() {
+    use crate::certificates::{attendance, class, finish};
+    let app = spawn_app_with(|s| s.rate_limits.invite_per_address.burst = 1_000).await;
+    let db = &app.state.db;
+    let c = class(&app).await;
+    attendance(&app, &c).await;
+    // A trainee added by hand: the audit entry of the addition quotes the phone number.
+    let sun_phone = format!("139{:08}", uuid::Uuid::new_v4().as_u128() % 100_000_000);
+    let added = json!({"name": "孙丽", "gender": "女", "phone": sun_phone, "unit": "某县民政局", "post": "科员"});
+    let added = app.post_json(&format!("/api/v1/classes/{}/roster", c.id), Some(&c.admin), &added).await;
+    assert_eq!(added.status(), 201);
+    let sun: Value = added.json().await.unwrap();
+    // 李明华 binds a phone, tries a stale QR (a failed attempt is logged) and uploads a sick note.
+    let li = app.trainee_token(&c.invite("李明华"), "erase-phone-li").await;
+    let wang = app.trainee_token(&c.invite("王建国"), "erase-phone-wang").await;
+    assert_eq!(error_body(app.scan(&li, "not-a-qr-token", &nonce(), None).await).await.0, 400);
+    let upload = app.upload("/api/v1/attachments", &li, "note.png", png()).await;
+    assert_eq!(upload.status(), 201);
+    let me: Value = app.get("/api/v1/me", Some(&li)).await.json().await.unwrap();
+    let li_person = me["trainee"]["person_id"].as_str().unwrap().to_owned();
+    let li_uuid: uuid::Uuid = li_person.parse().unwrap();
+    for _ in 0..100 {
+        let logged = checkin_attempt::Entity::find()
+            .filter(checkin_attempt::Column::PersonId.eq(li_uuid))
+            .count(db)
+            .await
+            .unwrap();
+        if logged > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await; // the failed-attempt writer is asynchronous
+    }
+    let before: Value =
+        app.get(&format!("/api/v1/people/{li_person}/data"), Some(&c.admin)).await.json().await.unwrap();
+    let li_phone = before["person"]["phone"].as_str().unwrap().to_owned();
+    assert!(!before["checkin_attempts"].as_array().unwrap().is_empty(), "{before}");
+
+    // Not while the class runs: withdraw or finish first.
+    let erase = format!("/api/v1/people/{li_person}/erase");
+    let (status, code, message) =
+        error_body(app.post_json(&erase, Some(&c.admin), &json!({"reason": "本人申请"})).await).await;
+    assert_eq!((status, code.as_str()), (409, "person_in_open_class"));
+    assert!(message.contains("培训班"), "{message}");
+    finish(&app, &c).await;
+    let issued: Value = app
+        .post_json(&format!("/api/v1/classes/{}/certificates", c.id), Some(&c.admin), &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let cert = issued["certificates"].as_array().unwrap().iter().find(|x| x["holder_name"] == "李明华").unwrap();
+    let verify = format!("/api/v1/public/certificates/{}", cert["verification_code"].as_str().unwrap());
+    let verified_before: Value = app.get(&verify, None).await.json().await.unwrap();
+    let (status, code, _) = error_body(app.post_json(&erase, Some(&c.admin), &json!({"reason": "  "})).await).await;
+    assert_eq!((status, code.as_str()), (400, "reason_required"));
+    let (_, staff) = app.assigned_staff(&c.admin, &c.id).await;
+    assert_eq!(app.post_json(&erase, Some(&staff), &json!({"reason": "本人申请"})).await.status(), 403);
+
+    let done = app.post_json(&erase, Some(&c.admin), &json!({"reason": "本人书面申请删除个人信息"})).await;
+    assert_eq!(done.status(), 200);
+    let done: Value = done.json().await.unwrap();
+    assert_eq!(done["erased"]["bindings"], 1, "{done}");
+    assert!(done["erased"]["attempts"].as_u64().unwrap() >= 1 && done["erased"]["images"] == 1, "{done}");
+    assert!(done["erased"]["tokens"].as_u64().unwrap() >= 1, "{done}");
+
+    // The certificate verifies exactly as before.
+    assert_eq!(app.get(&verify, None).await.json::<Value>().await.unwrap(), verified_before);
+    // The phone, the device and every login are gone; the printed invite code is dead.
+    assert_eq!(error_body(app.get("/api/v1/me", Some(&li)).await).await.1, "invalid_token");
+    let (_, code, _) = error_body(invite(&app, &c.invite("李明华"), "erase-phone-li", None).await).await;
+    assert_eq!(code, "invite_code_invalid", "the old code no longer logs in");
+    let person = rollcall::entity::person::Entity::find_by_id(li_uuid).one(db).await.unwrap().unwrap();
+    assert!(person.phone != li_phone && person.erased_at.is_some() && person.name == "李明华", "{person:?}");
+    let theirs = enrollment::Entity::find().filter(enrollment::Column::PersonId.eq(li_uuid)).all(db).await.unwrap();
+    assert!(theirs.iter().all(|e| e.device_id.is_none() && e.wechat_openid.is_none()), "{theirs:?}");
+    assert_eq!(
+        checkin_attempt::Entity::find().filter(checkin_attempt::Column::PersonId.eq(li_uuid)).count(db).await.unwrap(),
+        0
+    );
+    assert_eq!(attachment::Entity::find().count(db).await.unwrap(), 0);
+    let ids: Vec<uuid::Uuid> = theirs.iter().map(|e| e.id).collect();
+    let records = attendance::Entity::find().filter(attendance::Column::EnrollmentId.is_in(ids)).all(db).await.unwrap();
+    assert_eq!(records.len(), 7, "the attendance the archive needs stays");
+    assert!(records.iter().all(|r| r.device.is_none()));
+    let after: Value = app.get(&format!("/api/v1/people/{li_person}/data"), Some(&c.admin)).await.json().await.unwrap();
+    assert_eq!(after["person"]["phone"], "（已删除）");
+    assert_eq!(
+        (after["person"]["name"].as_str(), &after["hours"]["five_years"], &after["certificates"][0]["serial"]),
+        (Some("李明华"), &before["hours"]["five_years"], &cert["serial"])
+    );
+    assert!(!after.to_string().contains(&li_phone) && !after.to_string().contains("erase-phone-li"), "{after}");
+    let roster: Value =
+        app.get(&format!("/api/v1/classes/{}/roster", c.id), Some(&c.admin)).await.json().await.unwrap();
+    let row = |name: &str| roster["items"].as_array().unwrap().iter().find(|r| r["name"] == name).unwrap().clone();
+    assert_eq!(row("李明华")["phone"], "（已删除）");
+    // Nobody else is touched.
+    assert!(row("王建国")["phone"].as_str().unwrap().starts_with("137"));
+    assert_eq!(app.get("/api/v1/me", Some(&wang)).await.status(), 200);
+
+    // The audit trail is append-only and is never rewritten, so it never held the full number: the hand-added
+    // trainee's entry quotes it masked, and erasing them leaves every entry of the class as it was.
+    let sun_person = sun["person_id"].as_str().unwrap();
+    let trail = || async {
+        let path = format!("/api/v1/audit?per_page=200&class_id={}", c.id);
+        let audit: Value = app.get(&path, Some(&c.admin)).await.json().await.unwrap();
+        audit["items"].as_array().unwrap().clone()
+    };
+    let entries_before = trail().await;
+    let masked = format!("{}****{}", &sun_phone[..3], &sun_phone[7..]);
+    let addition = entries_before.iter().find(|e| e["action"] == "roster.add").unwrap();
+    assert_eq!(addition["after"]["phone"], masked.as_str(), "{addition}");
+    let everything = app.get("/api/v1/audit?per_page=200", Some(&c.admin)).await.text().await.unwrap();
+    assert!(!everything.contains(&sun_phone) && !everything.contains(&li_phone), "no full number in the trail");
+    let done = app
+        .post_json(&format!("/api/v1/people/{sun_person}/erase"), Some(&c.admin), &json!({"reason": "超过保存期限"}))
+        .await;
+    assert_eq!(done.status(), 200);
+    assert_eq!(trail().await, entries_before, "the class's entries are untouched");
+    let (status, code, _) =
+        error_body(app.post_json(&erase, Some(&c.admin), &json!({"reason": "再次申请"})).await).await;
+    assert_eq!((status, code.as_str()), (409, "already_erased"));
+
+    // Each erasure is one entry with who, why and how much, and without the phone it removed.
+    let audit: Value = app.get("/api/v1/audit?entity=person", Some(&c.admin)).await.json().await.unwrap();
+    let erasures: Vec<&Value> =
+        audit["items"].as_array().unwrap().iter().filter(|e| e["action"] == "privacy.erase").collect();
+    assert_eq!(erasures.len(), 2, "{audit}");
+    let li_entry = erasures.iter().find(|e| e["entity_id"] == li_person.as_str()).unwrap();
+    assert_eq!(li_entry["reason"], "本人书面申请删除个人信息");
+    assert_eq!(li_entry["before"]["name"], "李明华");
+    assert!(!li_entry.to_string().contains(&li_phone), "{li_entry}");
+}

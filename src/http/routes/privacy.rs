@@ -1,13 +1,15 @@
 //! A person's own data (个人信息副本): the trainee's copy of everything rollcall holds about them, and an
 //! administrator's copy of one person's (audited, as the copy carries the phone number).
 
-use actix_web::{get, web};
+use actix_web::{get, post, web};
+use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::audit::downloads::{self, Download};
 use crate::error::AppResult;
 use crate::http::error::ErrorBody;
 use crate::http::extract::{Admin, Trainee};
+use crate::privacy::erasure::{self, Erasure};
 use crate::privacy::export::{self, PersonData};
 use crate::state::AppState;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -56,6 +58,43 @@ pub async fn person(
     Ok(web::Json(data))
 }
 
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErasureRequest {
+    /// Why (本人申请, 超过保存期限, …); kept in the audit trail.
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
+    pub reason: String,
+}
+
+/// Erases a person's personal information (administrators; audited with the reason): phone number, gender, post
+/// and rank, phone and WeChat bindings, logins, check-in attempts, device ids, leave reasons, images, inbox and
+/// WeChat messages, and the phone and device ids quoted in the audit trail. Name, unit, enrolments, attendance,
+/// leave decisions, discipline, completion and certificates stay for the archive: issued certificates still
+/// verify. Refused while the person is active in a class that has not ended.
+#[utoipa::path(
+    tag = "archive",
+    security(("bearer" = [])),
+    params(("person_id" = Uuid, Path)),
+    request_body = ErasureRequest,
+    responses(
+        (status = 200, body = Erasure),
+        (status = 400, body = ErrorBody, description = "`reason_required`, `validation_failed`, `invalid_json`"),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: not an admin"),
+        (status = 404, body = ErrorBody, description = "`not_found`"),
+        (status = 409, body = ErrorBody, description = "`person_in_open_class`: withdraw them or wait for 结业; `already_erased`"),
+    )
+)]
+#[post("/people/{person_id}/erase")]
+pub async fn erase(
+    state: web::Data<AppState>,
+    Admin(who): Admin,
+    path: web::Path<Uuid>,
+    body: web::Json<ErasureRequest>,
+) -> AppResult<web::Json<Erasure>> {
+    Ok(web::Json(erasure::erase(state.at_now(), &who.actor(), path.into_inner(), &body.reason).await?))
+}
+
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(mine).service(person);
+    cfg.service(mine).service(person).service(erase);
 }

@@ -201,7 +201,8 @@ async fn entries(
     missing_only: bool,
 ) -> AppResult<List> {
     let roster = crate::roster::service::all_active(&state.db, scope.class.id).await?;
-    let phones: HashMap<Uuid, String> = roster.iter().map(|(e, p)| (e.id, p.phone.clone())).collect();
+    let phones: HashMap<Uuid, String> =
+        roster.iter().map(|(e, p)| (e.id, crate::roster::model::shown_phone(p))).collect();
     let mut entries: Vec<Entry> = record
         .entries
         .into_iter()

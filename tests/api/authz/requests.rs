@@ -154,6 +154,8 @@ pub async fn call_for(w: &World, op: &str, template: &str, actor: Actor, ids: &H
         "POST /api/v1/certificates/{certificate_id}/revoke" | "POST /api/v1/certificates/{certificate_id}/reissue" => {
             json!({"reason": "姓名有误"})
         }
+        // Trainee A is active in class A, which has not ended: an admin is answered 409 after the checks.
+        "POST /api/v1/people/{person_id}/erase" => json!({"reason": "本人申请删除"}),
         "GET /api/v1/classes/{class_id}/reports/unit" => {
             query.push(("unit", ids["unit"].clone()));
             Value::Null
@@ -210,6 +212,7 @@ pub fn witness(op: &str, ids: &HashMap<&'static str, String>) -> Option<(Actor, 
         | "PUT /api/v1/staff/{staff_id}/password" => format!("/api/v1/staff/{}", ids["staff_id"]),
         "POST /api/v1/classes" => "/api/v1/classes?per_page=100".to_owned(),
         "POST /api/v1/inbox/{message_id}/read" => return Some((Actor::TraineeA, "/api/v1/inbox".to_owned())),
+        "POST /api/v1/people/{person_id}/erase" => format!("/api/v1/people/{}/data", ids["person_id"]),
         _ => return None,
     };
     Some((Actor::Admin, path))

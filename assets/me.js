@@ -452,11 +452,15 @@
       return e.class.id === classId && e.class.status === 'finished';
     });
   }
-  // The PDF is an authenticated download: fetched with the token, handed to the phone as a file.
+  // A PDF is an authenticated download: fetched with the token, handed to the phone as a file.
   function downloadCert(c, btn, err) {
+    var name = c.serial + '_' + (c.holder_name || (me && me.name) || '结业证书') + '.pdf';
+    downloadFile('/me/certificates/' + c.id + '/pdf', name, '证书', btn, err);
+  }
+  function downloadFile(path, name, what, btn, err) {
     btn.disabled = true;
     err.classList.add('hidden');
-    fetch('/api/v1/me/certificates/' + c.id + '/pdf', {
+    fetch('/api/v1' + path, {
       headers: { Authorization: 'Bearer ' + token },
       cache: 'no-store',
     })
@@ -472,7 +476,7 @@
               return {};
             })
             .then(function (b) {
-              throw { shown: b.message || '证书下载失败（' + r.status + '）' };
+              throw { shown: b.message || what + '下载失败（' + r.status + '）' };
             });
         }
         return r.blob();
@@ -481,7 +485,7 @@
         var url = URL.createObjectURL(b);
         var a = el('a');
         a.href = url;
-        a.download = c.serial + '_' + (c.holder_name || (me && me.name) || '结业证书') + '.pdf';
+        a.download = name;
         a.className = 'hidden';
         document.body.appendChild(a);
         a.click();
@@ -496,7 +500,7 @@
         if (e && e.message === 'auth') {
           return;
         }
-        err.textContent = (e && e.shown) || '网络异常，证书下载失败，请稍后重试';
+        err.textContent = (e && e.shown) || '网络异常，' + what + '下载失败，请稍后重试';
         err.classList.remove('hidden');
       });
   }
@@ -1214,7 +1218,11 @@
       show(tab);
     }
   });
-  // The trainee's copy of their own data, saved as a file (the API answers JSON; the browser names the file).
+  // The trainee's copy of their own data: a readable PDF, or the JSON the API answers (the browser names the file).
+  $('my-data-pdf').onclick = function () {
+    var name = '我的个人信息-' + ((me && me.name) || '') + '.pdf';
+    downloadFile('/me/data.pdf', name, '个人信息副本', this, $('my-data-error'));
+  };
   $('my-data').onclick = function () {
     var btn = this;
     btn.disabled = true;

@@ -94,12 +94,13 @@ pub async fn erase(at: At<'_>, actor: &Actor, person_id: Uuid, reason: &str) -> 
     }
     let enrollments = enrollment::Entity::find().filter(enrollment::Column::PersonId.eq(person_id)).all(db).await?;
     let today = crate::clock::local_date(now);
-    let open = training_class::Entity::find()
+    let open: Vec<training_class::Model> = training_class::Entity::find()
         .filter(training_class::Column::Id.is_in(active_class_ids(&enrollments)))
-        .filter(training_class::Column::EndDate.gte(today))
-        .filter(training_class::Column::Status.ne(crate::entity::vocab::ClassStatus::Finished))
         .all(db)
-        .await?;
+        .await?
+        .into_iter()
+        .filter(|c| super::people::is_open(c, today))
+        .collect();
     if let Some(c) = open.first() {
         return Err(AppError::with_message(
             ErrorCode::PersonInOpenClass,

@@ -181,3 +181,12 @@ pub async fn person_data(
         ],
     })
 }
+
+/// The copy as a readable A4 PDF, and its file name (个人信息副本_姓名.pdf).
+pub async fn person_pdf(report: &crate::config::ReportSettings, data: PersonData) -> AppResult<(String, Vec<u8>)> {
+    let font = crate::pdf::font(report)?;
+    let name = format!("个人信息副本_{}.pdf", data.person.name);
+    let bytes =
+        tokio::task::spawn_blocking(move || super::copy_pdf::pdf(&font, &data)).await.map_err(AppError::internal)?;
+    Ok((name, bytes))
+}

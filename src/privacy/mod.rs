@@ -4,7 +4,9 @@
 //! images a year after the class, dead tokens), each purge counted in the audit trail; a person's own copy of
 //! their data, and an administrator's erasure of a person (keeping what the archive needs). (Downloads of files carrying phone numbers are recorded by `audit::downloads`.)
 
+pub mod copy_pdf;
 pub mod erasure;
 pub mod export;
 pub mod notice;
+pub mod people;
 pub mod retention;

@@ -9,7 +9,7 @@
 //! A new operation needs a row in `TABLE`; if it takes a body, a valid one in `requests::call_for`; if it uses up
 //! what it acts on, a throwaway in `requests::ids_for`; if it changes state, a witness in `requests::witness`.
 
-mod requests;
+pub(crate) mod requests;
 pub(crate) mod world;
 
 use std::collections::BTreeSet;
@@ -70,7 +70,7 @@ impl Who {
         Who(self.0 | other.0)
     }
 
-    fn has(self, actor: Actor) -> bool {
+    pub(crate) fn has(self, actor: Actor) -> bool {
         self.0 & (1 << actor as u8) != 0
     }
 }
@@ -94,7 +94,7 @@ const ADMIN: Who = Who::of(&[Admin]);
 const CLASS_STAFF_OR_TRAINEE_A: Who = CLASS_STAFF.and(TRAINEE_A);
 
 /// Who may call each operation. One line per operation of the OpenAPI document, `METHOD /path/template`.
-const TABLE: &[(&str, Who)] = &[
+pub(crate) const TABLE: &[(&str, Who)] = &[
     ("GET /api/v1/health", PUBLIC),
     ("GET /api/v1/ready", PUBLIC),
     ("POST /api/v1/auth/login", PUBLIC),
@@ -212,7 +212,9 @@ const TABLE: &[(&str, Who)] = &[
     ("GET /api/v1/people/{person_id}/hours", ADMIN),
     ("GET /api/v1/archive/hours", ADMIN),
     ("GET /api/v1/me/data", TRAINEES),
+    ("GET /api/v1/me/data.pdf", TRAINEES),
     ("GET /api/v1/people/{person_id}/data", ADMIN),
+    ("GET /api/v1/people/{person_id}/data.pdf", ADMIN),
     ("POST /api/v1/people/{person_id}/erase", ADMIN),
     ("GET /api/v1/audit", ADMIN),
     ("GET /api/v1/classes/{class_id}/audit.csv", ADMIN),

@@ -54,7 +54,7 @@ async fn the_me_page_has_a_completion_tab_with_the_certificate_actions() {
     {
         assert!(page.contains(part), "the page has {part}");
     }
-    for path in ["'/me/completion'", "'/me/certificates'", "'/api/v1/me/certificates/' + c.id + '/pdf'"] {
+    for path in ["'/me/completion'", "'/me/certificates'", "'/me/certificates/' + c.id + '/pdf'", "'/me/data.pdf'"] {
         assert!(page.contains(path), "the page fetches {path}");
     }
 }

@@ -21,6 +21,7 @@ async fn staff_neither_see_nor_reach_system_administration() {
         "/console/admin/audit",
         "/console/admin/audit.csv",
         "/console/admin/outbox",
+        "/console/admin/people",
     ] {
         let (status, body, _) = page(&app, path, Some(&cookie)).await;
         assert_eq!(status, 403, "{path}");

@@ -417,3 +417,82 @@ async fn erasure_keeps_the_certificate_verifiable_while_the_phone_and_device_are
     assert_eq!(li_entry["before"]["name"], "李明华");
     assert!(!li_entry.to_string().contains(&li_phone), "{li_entry}");
 }
+
+#[tokio::test]
+async fn the_readable_copy_and_the_console_find_copy_and_erase_a_person() {
+    use crate::certificates::{attendance, class, finish, read_pdf};
+    use crate::console::{csrf_of, page, post_form, session_cookie};
+    let app = spawn_app_with(|s| s.rate_limits.invite_per_address.burst = 1_000).await;
+    let c = class(&app).await;
+    attendance(&app, &c).await;
+    let li = app.trainee_token(&c.invite("李明华"), "copy-pdf-li").await;
+    let me: Value = app.get("/api/v1/me", Some(&li)).await.json().await.unwrap();
+    let person = me["trainee"]["person_id"].as_str().unwrap().to_owned();
+    let copy: Value = app.get("/api/v1/me/data", Some(&li)).await.json().await.unwrap();
+    let phone = copy["person"]["phone"].as_str().unwrap().to_owned();
+
+    // The trainee's readable copy: the same content as the JSON, as a PDF, with nobody else in it.
+    let pdf = app.get("/api/v1/me/data.pdf", Some(&li)).await;
+    assert_eq!(pdf.status(), 200);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let bytes = pdf.bytes().await.unwrap();
+    if let Some((text, _)) = read_pdf(&bytes, "person-copy.pdf") {
+        for said in ["个人信息副本", "李明华", phone.as_str(), "某县发展和改革局", "参加的培训班", "考勤", "学时档案"]
+        {
+            assert!(text.contains(said), "the copy says {said}: {text}");
+        }
+        assert!(!text.contains("王建国") && !text.contains("张晓燕"), "nobody else: {text}");
+    }
+
+    // The console: 个人信息 finds the person by phone or name; staff cannot reach it.
+    let (admin, _) = app.admin().await;
+    let cookie = session_cookie(&app, &admin).await;
+    let (status, body, _) = page(&app, &format!("/console/admin/people?q={}", &phone[..7]), Some(&cookie)).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("李明华") && body.contains(&format!("/console/admin/people/{person}")), "{body}");
+    let (_, body, _) = page(&app, "/console/admin/people?q=%E6%9D%8E%E6%98%8E%E5%8D%8E", Some(&cookie)).await;
+    assert!(body.contains(&phone), "found by name too: {body}");
+    let staff = app.create_account(rollcall::auth::Role::Staff).await;
+    let staff_cookie = session_cookie(&app, &staff).await;
+    let (status, _, _) = page(&app, &format!("/console/admin/people/{person}"), Some(&staff_cookie)).await;
+    assert_eq!(status, 403);
+
+    // While the class runs the page says why erasure must wait, and offers no form.
+    let detail = format!("/console/admin/people/{person}");
+    let (_, body, _) = page(&app, &detail, Some(&cookie)).await;
+    assert!(body.contains("仍在未结业的培训班") && !body.contains("/erase"), "{body}");
+    let (status, _, _) = page(&app, &format!("{detail}/data.pdf"), Some(&cookie)).await;
+    assert_eq!(status, 200);
+    finish(&app, &c).await;
+    let (_, body, _) = page(&app, &detail, Some(&cookie)).await;
+    let csrf = csrf_of(&body);
+    let erase = format!("{detail}/erase");
+    let (status, _, body) = post_form(&app, &erase, &cookie, &[("csrf", &csrf), ("reason", "本人申请")]).await;
+    assert_eq!(status, 400, "the box must be ticked");
+    assert!(body.contains("请勾选确认"), "{body}");
+    let (status, _, body) = post_form(&app, &erase, &cookie, &[("csrf", &csrf), ("confirm", "yes")]).await;
+    assert_eq!(status, 400, "a reason is required");
+    assert!(body.contains("删除个人信息必须填写原因"), "{body}");
+    let form = [("csrf", csrf.as_str()), ("reason", "本人书面申请"), ("confirm", "yes")];
+    let (status, location, _) = post_form(&app, &erase, &cookie, &form).await;
+    assert_eq!((status, location.as_str()), (303, format!("{detail}?done=erased").as_str()));
+    let (_, body, _) = page(&app, &location, Some(&cookie)).await;
+    assert!(
+        body.contains("已删除 李明华 的个人信息") && body.contains("（已删除）") && !body.contains(&phone),
+        "{body}"
+    );
+    let (_, body, _) = page(&app, &format!("/console/admin/people?q={}", &phone[..7]), Some(&cookie)).await;
+    assert!(!body.contains(&format!("/console/admin/people/{person}")), "no longer found by the phone: {body}");
+
+    // Both console downloads and the erasure are in the audit trail with who did them.
+    let (_, token) = app.admin().await;
+    let audit: Value = app.get("/api/v1/audit?per_page=50", Some(&token)).await.json().await.unwrap();
+    let items = audit["items"].as_array().unwrap();
+    let by_admin = |action: &str, entity_id: &str| {
+        items.iter().any(|e| {
+            e["action"] == action && e["entity_id"] == entity_id && e["actor_id"] == admin.id.to_string().as_str()
+        })
+    };
+    assert!(by_admin("privacy.download", "person-data.pdf"), "{audit}");
+    assert!(by_admin("privacy.erase", &person), "{audit}");
+}

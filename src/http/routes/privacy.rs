@@ -1,7 +1,7 @@
 //! A person's own data (个人信息副本): the trainee's copy of everything rollcall holds about them, and an
 //! administrator's copy of one person's (audited, as the copy carries the phone number).
 
-use actix_web::{get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -30,6 +30,52 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub async fn mine(state: web::Data<AppState>, Trainee(who): Trainee) -> AppResult<web::Json<PersonData>> {
     let reqs = &state.settings.archive.requirements;
     Ok(web::Json(export::person_data(&state.db, reqs, &state.base_url(), who.person_id, state.now()).await?))
+}
+
+/// The trainee's copy as a readable A4 PDF (个人信息副本), the same content as `/me/data`.
+#[utoipa::path(
+    tag = "trainee",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "PDF", content_type = "application/pdf"),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: staff"),
+        (status = 503, body = ErrorBody, description = "`service_unavailable`: no CJK font for the PDF (`report.cjk_font_path`)"),
+    )
+)]
+#[get("/me/data.pdf")]
+pub async fn mine_pdf(state: web::Data<AppState>, Trainee(who): Trainee) -> AppResult<HttpResponse> {
+    let reqs = &state.settings.archive.requirements;
+    let data = export::person_data(&state.db, reqs, &state.base_url(), who.person_id, state.now()).await?;
+    let (name, bytes) = export::person_pdf(&state.settings.report, data).await?;
+    Ok(crate::http::routes::download(bytes, "application/pdf", name))
+}
+
+/// One person's copy as a readable A4 PDF (administrators; recorded in the audit trail like the JSON copy).
+#[utoipa::path(
+    tag = "archive",
+    security(("bearer" = [])),
+    params(("person_id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "PDF", content_type = "application/pdf"),
+        (status = 401, body = ErrorBody, description = "`auth_required`, `invalid_token`"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: not an admin"),
+        (status = 404, body = ErrorBody, description = "`not_found`"),
+        (status = 503, body = ErrorBody, description = "`service_unavailable`: no CJK font for the PDF (`report.cjk_font_path`)"),
+    )
+)]
+#[get("/people/{person_id}/data.pdf")]
+pub async fn person_pdf(
+    state: web::Data<AppState>,
+    Admin(who): Admin,
+    path: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
+    let reqs = &state.settings.archive.requirements;
+    let data = export::person_data(&state.db, reqs, &state.base_url(), path.into_inner(), state.now()).await?;
+    let (name, bytes) = export::person_pdf(&state.settings.report, data).await?;
+    let download = Download { file: "person-data.pdf", class_id: None, rows: None };
+    downloads::record(&state.db, state.now(), &who.actor(), download).await?;
+    Ok(crate::http::routes::download(bytes, "application/pdf", name))
 }
 
 /// One person's data, as their own copy has it (administrators, e.g. to answer a request by letter); the download
@@ -96,5 +142,5 @@ pub async fn erase(
 }
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(mine).service(person).service(erase);
+    cfg.service(mine).service(mine_pdf).service(person).service(person_pdf).service(erase);
 }

@@ -18,6 +18,7 @@ mod import;
 mod inbox;
 mod leave;
 mod online;
+mod people;
 mod policy;
 mod reports;
 mod roster;
@@ -59,6 +60,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     discipline::configure(cfg);
     completion::configure(cfg);
     online::configure(cfg);
+    people::configure(cfg);
     evaluation::configure(cfg);
     evaluation_builder::configure(cfg);
     evaluation_teachers::configure(cfg);

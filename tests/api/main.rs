@@ -45,6 +45,7 @@ mod online;
 mod openapi;
 mod outage;
 mod outbox;
+mod phones;
 mod privacy;
 mod process;
 mod reports;

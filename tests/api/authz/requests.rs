@@ -226,6 +226,17 @@ pub async fn read(w: &World, (actor, path): &(Actor, String)) -> String {
 
 /// The status and error code of an answer (the body is read only for errors: live streams never end).
 pub async fn send(w: &World, method: &Method, actor: Actor, call: Call) -> (u16, String) {
+    let response = request(w, method, actor, call).send().await.expect("request");
+    let status = response.status().as_u16();
+    if status < 400 {
+        return (status, String::new());
+    }
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    (status, body["code"].as_str().unwrap_or("").to_owned())
+}
+
+/// The request for a call, with the actor's token.
+pub fn request(w: &World, method: &Method, actor: Actor, call: Call) -> reqwest::RequestBuilder {
     let mut request = w.app.client.request(method.clone(), w.app.url(&call.path)).query(&call.query);
     if let Some(token) = w.tokens.get(&actor) {
         request = request.bearer_auth(token);
@@ -241,11 +252,5 @@ pub async fn send(w: &World, method: &Method, actor: Actor, call: Call) -> (u16,
             request.multipart(reqwest::multipart::Form::new().part("file", part))
         }
     };
-    let response = request.send().await.expect("request");
-    let status = response.status().as_u16();
-    if status < 400 {
-        return (status, String::new());
-    }
-    let body: Value = response.json().await.unwrap_or(Value::Null);
-    (status, body["code"].as_str().unwrap_or("").to_owned())
+    request
 }

@@ -11,7 +11,7 @@ use rollcall::auth::Role;
 use serde_json::{Value, json};
 
 use super::Actor;
-use crate::helpers::{ClockExt, TestApp, error_body};
+use crate::helpers::{Account, ClockExt, TestApp, error_body};
 
 pub struct World {
     pub app: TestApp,
@@ -22,6 +22,12 @@ pub struct World {
     pub policy: Value,
     /// When the expired token expired.
     pub expires_at: chrono::DateTime<Utc>,
+    /// Name and phone number of every trainee: class A's four (甲, 乙, 丙, 丁), then class B's one (戊).
+    pub trainee_phones: Vec<(String, String)>,
+    /// Whose invite code each trainee token was bound with (by name).
+    pub trainee_names: HashMap<Actor, String>,
+    /// The accounts of the 班主任 of class A and of class B, to sign in to the console.
+    pub accounts: HashMap<Actor, Account>,
     phones: u64,
     counter: AtomicU32,
     sessions: AtomicU32,
@@ -76,8 +82,11 @@ impl World {
         app.import_roster_csv(&admin, &class_a, &roster_a).await;
         app.import_roster_csv(&admin, &class_b, &format!("姓名,手机号,单位\n戊学员,{},丙单位\n", phones + 4)).await;
 
-        let (_, staff_a) = app.assigned_staff(&admin, &class_a).await;
-        let (_, staff_b) = app.assigned_staff(&admin, &class_b).await;
+        let names = ["甲学员", "乙学员", "丙学员", "丁学员", "戊学员"];
+        let trainee_phones = (0..).zip(names).map(|(i, name)| (name.to_owned(), (phones + i).to_string())).collect();
+
+        let (staff_a_account, staff_a) = app.assigned_staff(&admin, &class_a).await;
+        let (staff_b_account, staff_b) = app.assigned_staff(&admin, &class_b).await;
         let (disabled_account, disabled) = app.assigned_staff(&admin, &class_a).await;
         let class_path = format!("/api/v1/classes/{class_a}");
         assert_eq!(app.get(&class_path, Some(&disabled)).await.status(), 200, "arrange: staff of A before disabling");
@@ -92,6 +101,9 @@ impl World {
         let codes_b = app.invite_codes(&admin, &class_b).await;
         let trainee_a = app.trainee_token(&codes_a[0].1, "authz-phone-a").await;
         let trainee_b = app.trainee_token(&codes_b[0].1, "authz-phone-b").await;
+        let trainee_names =
+            HashMap::from([(Actor::TraineeA, codes_a[0].0.clone()), (Actor::TraineeB, codes_b[0].0.clone())]);
+        let accounts = HashMap::from([(Actor::StaffA, staff_a_account), (Actor::StaffB, staff_b_account)]);
         let roster: Value = json_of(app.get(&format!("{class_path}/roster"), Some(&admin)).await, 200, "roster").await;
         let entries = roster["items"].as_array().unwrap().clone();
         let entry = |name: &str| entries.iter().find(|e| e["name"] == name).unwrap().clone();
@@ -123,6 +135,9 @@ impl World {
             ids,
             policy,
             expires_at,
+            trainee_phones,
+            trainee_names,
+            accounts,
             phones,
             counter: AtomicU32::new(0),
             sessions: AtomicU32::new(0),

@@ -45,8 +45,13 @@ pub async fn mine(state: web::Data<AppState>, Trainee(who): Trainee) -> AppResul
 )]
 #[get("/me/data.pdf")]
 pub async fn mine_pdf(state: web::Data<AppState>, Trainee(who): Trainee) -> AppResult<HttpResponse> {
+    copy_pdf(&state, who.person_id).await
+}
+
+/// A person's copy as a PDF download.
+async fn copy_pdf(state: &AppState, person_id: Uuid) -> AppResult<HttpResponse> {
     let reqs = &state.settings.archive.requirements;
-    let data = export::person_data(&state.db, reqs, &state.base_url(), who.person_id, state.now()).await?;
+    let data = export::person_data(&state.db, reqs, &state.base_url(), person_id, state.now()).await?;
     let (name, bytes) = export::person_pdf(&state.settings.report, data).await?;
     Ok(crate::http::routes::download(bytes, "application/pdf", name))
 }
@@ -70,12 +75,10 @@ pub async fn person_pdf(
     Admin(who): Admin,
     path: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
-    let reqs = &state.settings.archive.requirements;
-    let data = export::person_data(&state.db, reqs, &state.base_url(), path.into_inner(), state.now()).await?;
-    let (name, bytes) = export::person_pdf(&state.settings.report, data).await?;
+    let answer = copy_pdf(&state, path.into_inner()).await?;
     let download = Download { file: "person-data.pdf", class_id: None, rows: None };
     downloads::record(&state.db, state.now(), &who.actor(), download).await?;
-    Ok(crate::http::routes::download(bytes, "application/pdf", name))
+    Ok(answer)
 }
 
 /// One person's data, as their own copy has it (administrators, e.g. to answer a request by letter); the download

@@ -11,6 +11,9 @@ use rollcall::config::Settings;
 use rollcall::startup::{self, Application};
 use rollcall::{demo, http, telemetry};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "rollcall", version, about = "Attendance for cadre training bases")]
 struct Cli {

@@ -62,6 +62,11 @@ pub fn from_local(date: chrono::NaiveDate, time: chrono::NaiveTime) -> DateTime<
     }
 }
 
+/// An instant as China-time `YYYY-MM-DD HH:MM`, as pages, files and messages show it.
+pub fn local_minute(at: DateTime<Utc>) -> String {
+    at.with_timezone(&china()).format("%Y-%m-%d %H:%M").to_string()
+}
+
 /// An instant as China-time `HH:MM`, as printed on notices.
 pub fn local_hhmm(at: DateTime<Utc>) -> String {
     at.with_timezone(&china()).format("%H:%M").to_string()

@@ -62,5 +62,5 @@ pub async fn send<C: ConnectionTrait>(
 
 /// China time as WeChat's `time` fields want it: `2026-11-26 14:30`.
 pub fn wechat_time(at: DateTime<Utc>) -> String {
-    at.with_timezone(&crate::clock::china()).format("%Y-%m-%d %H:%M").to_string()
+    crate::clock::local_minute(at)
 }

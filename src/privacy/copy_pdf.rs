@@ -1,21 +1,16 @@
 //! The person's copy (个人信息副本) as an A4 PDF a trainee can read, print or hand on: the same document as the
 //! JSON copy, section by section, in Chinese, with times in China time.
 
-use chrono::{DateTime, Utc};
 use printpdf::{ParsedFont, PdfDocument};
 
 use super::export::PersonData;
-use crate::clock::china;
+use crate::clock::local_minute as when;
 use crate::error::ErrorCode;
 use crate::pdf::{LEFT, Writer};
 
 /// Usable width of the page, mm.
 const WIDTH: f32 = 178.0;
 const SIZE: f32 = 9.0;
-
-fn when(t: DateTime<Utc>) -> String {
-    t.with_timezone(&china()).format("%Y-%m-%d %H:%M").to_string()
-}
 
 fn or_dash(v: Option<String>) -> String {
     v.filter(|s| !s.is_empty()).unwrap_or_else(|| "—".into())

@@ -34,13 +34,11 @@ use crate::ctx::{At, Committed};
 use crate::entity::vocab::PartyKind;
 use crate::entity::{
     attachment, attendance, auth_token, checkin_attempt, discipline_record, enrollment, inbox_message, leave_request,
-    online_alias, online_viewer, outbox, person, training_class,
+    online_alias, online_viewer, outbox, person,
 };
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::roster::invite;
 
-/// What a leave request's reason reads after erasure.
-pub const ERASED_TEXT: &str = "（已删除）";
 /// The prefix of the placeholder that takes an erased person's phone number (unique, 20 characters).
 const PLACEHOLDER_PREFIX: &str = "erased:";
 
@@ -92,21 +90,14 @@ pub async fn erase(at: At<'_>, actor: &Actor, person_id: Uuid, reason: &str) -> 
     if p.erased_at.is_some() {
         return Err(AppError::new(ErrorCode::AlreadyErased));
     }
-    let enrollments = enrollment::Entity::find().filter(enrollment::Column::PersonId.eq(person_id)).all(db).await?;
     let today = crate::clock::local_date(now);
-    let open: Vec<training_class::Model> = training_class::Entity::find()
-        .filter(training_class::Column::Id.is_in(active_class_ids(&enrollments)))
-        .all(db)
-        .await?
-        .into_iter()
-        .filter(|c| super::people::is_open(c, today))
-        .collect();
-    if let Some(c) = open.first() {
+    if let Some(c) = super::people::summary(db, p.clone(), today).await?.blocking_class() {
         return Err(AppError::with_message(
             ErrorCode::PersonInOpenClass,
             format!("该学员仍在未结业的培训班“{}”中，请先办理退学或待培训班结业后再删除其个人信息", c.name),
         ));
     }
+    let enrollments = enrollment::Entity::find().filter(enrollment::Column::PersonId.eq(person_id)).all(db).await?;
     let salts = enrollments.iter().map(|_| invite::new_salt()).collect::<Vec<_>>();
     let mut hashes = Vec::with_capacity(salts.len());
     for salt in &salts {
@@ -134,10 +125,6 @@ pub async fn erase(at: At<'_>, actor: &Actor, person_id: Uuid, reason: &str) -> 
     at.after_commit(Committed { revoked_logins: vec![person_id], ..Committed::default() }).await;
     tracing::info!(%person_id, ?erased, "a person's personal information was erased");
     Ok(Erasure { person_id, erased_at: now, kept: kept(), erased })
-}
-
-fn active_class_ids(enrollments: &[enrollment::Model]) -> Vec<Uuid> {
-    enrollments.iter().filter(|e| e.status == crate::roster::model::STATUS_ACTIVE).map(|e| e.class_id).collect()
 }
 
 async fn erase_in<C: ConnectionTrait>(
@@ -209,7 +196,7 @@ async fn erase_in<C: ConnectionTrait>(
     let mut images: HashSet<Uuid> = leave.iter().filter_map(|l| l.attachment_id).collect();
     images.extend(discipline_images.into_iter().flatten());
     erased.leave_reasons = leave_request::Entity::update_many()
-        .col_expr(leave_request::Column::Reason, Expr::value(ERASED_TEXT))
+        .col_expr(leave_request::Column::Reason, Expr::value(crate::roster::model::ERASED))
         .col_expr(leave_request::Column::AttachmentId, Expr::value(Option::<Uuid>::None))
         .filter(leave_request::Column::EnrollmentId.is_in(ids.clone()))
         .exec(conn)

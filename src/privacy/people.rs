@@ -66,6 +66,11 @@ pub async fn search(db: &DatabaseConnection, q: &str, today: NaiveDate) -> AppRe
 /// One person, with their classes.
 pub async fn find(db: &DatabaseConnection, id: Uuid, today: NaiveDate) -> AppResult<PersonSummary> {
     let p = person::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
+    summary(db, p, today).await
+}
+
+/// A person already loaded, with their classes.
+pub async fn summary(db: &DatabaseConnection, p: person::Model, today: NaiveDate) -> AppResult<PersonSummary> {
     Ok(summaries(db, vec![p], today).await?.remove(0))
 }
 
@@ -112,6 +117,6 @@ async fn summaries(
 }
 
 /// A class has not ended: neither past its end date nor marked 结业.
-pub fn is_open(c: &training_class::Model, today: NaiveDate) -> bool {
+fn is_open(c: &training_class::Model, today: NaiveDate) -> bool {
     c.end_date >= today && c.status != ClassStatus::Finished
 }

@@ -119,7 +119,7 @@ pub struct RosterEntry {
 /// The phone number as pages and files show it: 已删除 once an administrator erased the person (the stored value
 /// is then a placeholder).
 pub fn shown_phone(p: &person::Model) -> String {
-    if p.erased_at.is_some() { ERASED_PHONE.into() } else { p.phone.clone() }
+    if p.erased_at.is_some() { ERASED.into() } else { p.phone.clone() }
 }
 
 /// A phone number as the append-only audit trail quotes it (138****8000): enough to tell two entries apart, not
@@ -133,8 +133,8 @@ pub fn masked_phone(phone: &str) -> String {
     format!("{}{}{}", head.iter().collect::<String>(), "*".repeat(chars.len() - 7), tail.iter().collect::<String>())
 }
 
-/// What an erased person's phone number reads.
-pub const ERASED_PHONE: &str = "（已删除）";
+/// What an erased person's phone number reads, and the texts erased with them (leave reasons).
+pub const ERASED: &str = "（已删除）";
 
 impl RosterEntry {
     pub fn new(e: &enrollment::Model, p: &person::Model) -> Self {

@@ -6,7 +6,6 @@ use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::Utc;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -111,13 +110,12 @@ async fn list_page(
     error: Option<String>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
-    let stamp = |t: chrono::DateTime<Utc>| t.with_timezone(&china()).format("%Y-%m-%d %H:%M").to_string();
     let rows = discipline::list_for_class(&state.db, scope, None)
         .await?
         .into_iter()
         .map(|d| Row {
             id: d.id,
-            when: stamp(d.occurred_at),
+            when: crate::clock::local_minute(d.occurred_at),
             category: d.category_label,
             severity: d.severity_label,
             description: d.description,

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::evaluation_builder::{self as builder, Builder, Op, Row};
 use super::*;
-use crate::clock::{china, from_local, local_date, local_hhmm};
+use crate::clock::{china, from_local, local_date, local_hhmm, local_minute as stamp};
 use crate::entity::evaluation_form;
 use crate::evaluation::defaults;
 use crate::evaluation::form::GRADES;
@@ -32,11 +32,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/console/evaluations/{fid}").route(web::get().to(show)))
     .service(web::resource("/console/evaluations/{fid}/remind").route(web::post().to(remind)))
     .service(web::resource("/console/evaluations/{fid}/results/file").route(web::get().to(results_file)));
-}
-
-/// 2026-11-26 08:00 (China time).
-fn stamp(at: DateTime<Utc>) -> String {
-    format!("{} {}", local_date(at), local_hhmm(at))
 }
 
 /// 83.3%, 80%.

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::admin::{admin, admin_posting};
 use super::*;
 use crate::audit::downloads::{self, Download};
-use crate::clock::{china, local_date};
+use crate::clock::{local_date, local_minute};
 use crate::privacy::people::{self, PersonSummary};
 use crate::privacy::{erasure, export};
 
@@ -21,10 +21,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/console/admin/people/{id}/data.pdf").route(web::get().to(copy_pdf)))
         .service(web::resource("/console/admin/people/{id}/data.json").route(web::get().to(copy_json)))
         .service(web::resource("/console/admin/people/{id}/erase").route(web::post().to(erase)));
-}
-
-fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.with_timezone(&china()).format("%Y-%m-%d %H:%M").to_string()
 }
 
 #[derive(Deserialize)]
@@ -95,7 +91,7 @@ async fn person_page(
     };
     let shown = PersonPage {
         frame: Frame::of(session, "admin"),
-        erased_at: p.erased_at.map(stamp),
+        erased_at: p.erased_at.map(local_minute),
         blocking: p.blocking_class().map(|c| format!("{}（{}）", c.name, c.code)),
         p,
         done,

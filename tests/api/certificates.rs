@@ -241,7 +241,7 @@ pub fn read_pdf(bytes: &[u8], name: &str) -> Option<(String, PathBuf)> {
     let out = artifacts().join(name);
     let stem = out.with_extension("");
     let ppm = Command::new("pdftoppm")
-        .args(["-png", "-r", "110", "-singlefile", "-f", "1", "-l", "1"])
+        .args(["-png", "-r", "200", "-singlefile", "-f", "1", "-l", "1"])
         .arg(&pdf)
         .arg(&stem)
         .output()

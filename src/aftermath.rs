@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-use crate::ctx::{AfterCommit, Committed, Ctx};
+use crate::ctx::{AfterCommit, CACHE_TOPIC, Caches, Committed, Ctx, StaleEntries};
 
 pub struct Aftermath;
 
@@ -25,11 +25,14 @@ impl crate::ctx::RecordGuard for CertificateGuard {
 #[async_trait::async_trait]
 impl AfterCommit for Aftermath {
     async fn run(&self, ctx: &Ctx, committed: Committed) {
-        for session_id in &committed.stale_sessions {
-            ctx.caches.sessions.remove(session_id);
-        }
-        for person_id in &committed.revoked_logins {
-            ctx.caches.forget_person(*person_id);
+        let stale = committed.stale_entries();
+        if !stale.is_empty() {
+            ctx.caches.apply(&stale);
+            if let Ok(json) = serde_json::to_string(&stale)
+                && let Err(err) = ctx.infra.events.publish(CACHE_TOPIC, &json).await
+            {
+                crate::kv::log_degraded(&err, "could not tell the other instances which cached entries are stale");
+            }
         }
         let kv = ctx.infra.kv.as_ref();
         crate::checkin::service::forget(&ctx.db, kv, &committed.stale_records).await;
@@ -52,4 +55,23 @@ async fn evaluate(ctx: &Ctx, standing: Vec<(Uuid, Option<Vec<Uuid>>)>) {
     for (class_id, only) in standing {
         crate::warning::evaluate_after(ctx, class_id, only.as_deref()).await;
     }
+}
+
+/// Applies the stale entries the other instances announce (and this one's own, again: harmless). A listener that
+/// fell behind may have missed some, so it drops everything.
+pub fn listen_for_stale_entries(caches: std::sync::Arc<Caches>, events: &dyn crate::kv::events::EventBus) {
+    let mut rx = events.subscribe(CACHE_TOPIC);
+    tokio::spawn(async move {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            match rx.recv().await {
+                Ok(payload) => match serde_json::from_str::<StaleEntries>(&payload) {
+                    Ok(stale) => caches.apply(&stale),
+                    Err(err) => tracing::warn!(error = %err, "unreadable stale-entries message"),
+                },
+                Err(RecvError::Lagged(_)) => caches.clear(),
+                Err(RecvError::Closed) => return,
+            }
+        }
+    });
 }

@@ -139,6 +139,9 @@ pub struct CheckinSettings {
     pub writers: usize,
     /// Most check-ins in one transaction.
     pub max_batch: usize,
+    /// How long a class's enrolments held in memory serve check-ins before they are read again in the background
+    /// (`checkin::enrolments`); 0 turns the index off, so every scan reads its enrolment from the database.
+    pub enrolment_cache_seconds: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -356,6 +359,7 @@ mask_names = true
 write_mode = "group"
 writers = 2
 max_batch = 256
+enrolment_cache_seconds = 60
 
 [import]
 roster_max_rows = 5000

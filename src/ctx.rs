@@ -12,11 +12,11 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use secrecy::SecretString;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::auth::TraineePrincipal;
-use crate::cache::TtlCache;
+use crate::cache::{EnrolmentIndex, TtlCache};
 use crate::clock::Clock;
 use crate::config::{Settings, TemplateSettings};
 use crate::entity::attendance::AttendanceStatus;
@@ -45,7 +45,8 @@ impl Ctx {
         master_secret: SecretString,
         (after, guard): (Arc<dyn AfterCommit>, Arc<dyn RecordGuard>),
     ) -> Self {
-        Self { db, infra, clock, settings, master_secret, caches: Arc::default(), after, guard }
+        let caches = Arc::new(Caches::new(&settings.checkin));
+        Self { db, infra, clock, settings, master_secret, caches, after, guard }
     }
 
     /// The check a change to a trainee's records runs inside its transaction, before committing (see
@@ -156,6 +157,8 @@ pub struct Committed {
     pub standing_in_background: bool,
     /// Trainees (person ids) whose logins were revoked (invite reset): their cached logins go at once.
     pub revoked_logins: Vec<Uuid>,
+    /// (class, person) pairs whose permission to check in was narrowed (withdrawn, phone unbound).
+    pub stale_enrolments: Vec<(Uuid, Uuid)>,
 }
 
 impl Committed {
@@ -165,6 +168,25 @@ impl Committed {
             && self.stale_sessions.is_empty()
             && self.standing.is_empty()
             && self.revoked_logins.is_empty()
+            && self.stale_enrolments.is_empty()
+    }
+
+    /// The in-process cache entries this change made stale, on every instance.
+    pub fn stale_entries(&self) -> StaleEntries {
+        StaleEntries {
+            sessions: self.stale_sessions.clone(),
+            logins: self.revoked_logins.clone(),
+            enrolments: self.stale_enrolments.clone(),
+        }
+    }
+
+    /// A trainee's permission to check in for a class was taken away, and their logins with it.
+    pub fn unbound(class_id: Uuid, person_id: Uuid) -> Self {
+        Committed {
+            revoked_logins: vec![person_id],
+            stale_enrolments: vec![(class_id, person_id)],
+            ..Committed::default()
+        }
     }
 
     /// One trainee's record in a session changed: its cached answer goes, the change is announced, and the
@@ -267,25 +289,64 @@ impl AttendanceEvent {
     }
 }
 
-/// In-process caches on the check-in path. A change on this instance drops its entries at once; other instances
-/// see it within the TTL.
+/// In-process cache entries a committed change made stale. Each instance drops its own at once and sends this to
+/// the others over the event bus ([`CACHE_TOPIC`]).
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StaleEntries {
+    pub sessions: Vec<Uuid>,
+    pub logins: Vec<Uuid>,
+    pub enrolments: Vec<(Uuid, Uuid)>,
+}
+
+impl StaleEntries {
+    pub fn is_empty(&self) -> bool {
+        self.sessions.is_empty() && self.logins.is_empty() && self.enrolments.is_empty()
+    }
+}
+
+/// The event-bus topic that carries [`StaleEntries`] between instances.
+pub const CACHE_TOPIC: &str = "caches";
+
+/// In-process caches on the check-in path. A change drops its entries at once on this instance and, through the
+/// event bus, on the others; the TTLs bound what an instance that missed the message keeps.
 pub struct Caches {
     /// Trainee token hash → who, and until when the token is valid.
     pub trainee_tokens: TtlCache<String, (TraineePrincipal, DateTime<Utc>)>,
     /// Session id → its row.
     pub sessions: TtlCache<Uuid, class_session::Model>,
-}
-
-impl Default for Caches {
-    fn default() -> Self {
-        Self {
-            trainee_tokens: TtlCache::new(std::time::Duration::from_secs(5), 100_000),
-            sessions: TtlCache::new(std::time::Duration::from_secs(2), 10_000),
-        }
-    }
+    /// Class id → who may check in.
+    pub enrolments: EnrolmentIndex,
 }
 
 impl Caches {
+    pub fn new(checkin: &crate::config::CheckinSettings) -> Self {
+        Self {
+            trainee_tokens: TtlCache::new(std::time::Duration::from_secs(5), 100_000),
+            sessions: TtlCache::new(std::time::Duration::from_secs(2), 10_000),
+            enrolments: EnrolmentIndex::new(std::time::Duration::from_secs(checkin.enrolment_cache_seconds)),
+        }
+    }
+
+    /// Drops what a committed change made stale, on this instance.
+    pub fn apply(&self, stale: &StaleEntries) {
+        for session_id in &stale.sessions {
+            self.sessions.remove(session_id);
+        }
+        for person_id in &stale.logins {
+            self.forget_person(*person_id);
+        }
+        for (class_id, person_id) in &stale.enrolments {
+            self.enrolments.drop_person(*class_id, *person_id);
+        }
+    }
+
+    /// Drops everything (an instance that may have missed a change).
+    pub fn clear(&self) {
+        self.trainee_tokens.retain(|_, _| false);
+        self.sessions.retain(|_, _| false);
+        self.enrolments.clear();
+    }
+
     pub fn forget_token(&self, token_id: Uuid) {
         self.trainee_tokens.retain(|_, (p, _)| p.token_id != token_id);
     }

@@ -112,6 +112,7 @@ pub async fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::R
     let wiring: (Arc<dyn crate::ctx::AfterCommit>, Arc<dyn crate::ctx::RecordGuard>) =
         (Arc::new(Aftermath), Arc::new(crate::aftermath::CertificateGuard));
     let ctx = Ctx::new(db.clone(), infra.clone(), clock.clone(), settings.clone(), master_secret, wiring);
+    crate::aftermath::listen_for_stale_entries(ctx.caches.clone(), infra.events.as_ref());
     if settings.jobs.absent_scan_seconds > 0 {
         crate::attendance::close::spawn(ctx.clone(), Duration::from_secs(settings.jobs.absent_scan_seconds));
     }

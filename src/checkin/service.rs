@@ -14,6 +14,7 @@ use crate::attendance::model::{
     AttendanceStatus, WindowState, checkout_open, is_early_leave, status_for_check_in, window_state,
 };
 use crate::auth::TraineePrincipal;
+use crate::cache::Enrolled;
 use crate::ctx::{AttendanceEvent, Committed, Ctx, EventKind};
 use crate::entity::attendance::AttendanceSource;
 use crate::entity::{attendance, checkin_attempt, class_session, enrollment};
@@ -306,11 +307,7 @@ async fn run(
         check_location(&session, req.location, trace)?;
         return answer_for_existing(&session, &row.into_model(session.id), req);
     }
-    let enrollment = deps
-        .writer
-        .enrollment(session.class_id, caller.trainee.person_id)
-        .await?
-        .ok_or_else(|| AppError::new(ErrorCode::NotEnrolled))?;
+    let enrollment = enrolment(deps, session.class_id, caller.trainee).await?;
     trace.enrollment_id = Some(enrollment.id);
     match req.kind {
         CheckinKind::In => match window_state(&session, caller.now) {
@@ -334,8 +331,22 @@ async fn run(
     }
 }
 
+/// The trainee's active enrolment in the class: from the in-process index when it allows the scan (no database
+/// read); a scan it would refuse is asked of the database first, and the answer kept for the next one.
+async fn enrolment(deps: &Scan<'_>, class_id: Uuid, trainee: &TraineePrincipal) -> AppResult<Enrolled> {
+    let index = &deps.ctx.caches.enrolments;
+    if let Some(held) = index.get(&deps.ctx.db, class_id, trainee.person_id).await?
+        && check_device(trainee, &held).is_ok()
+    {
+        return Ok(held);
+    }
+    let fresh = deps.writer.enrollment(class_id, trainee.person_id).await?.map(Enrolled::from);
+    index.put(class_id, trainee.person_id, fresh.clone());
+    fresh.ok_or_else(|| AppError::new(ErrorCode::NotEnrolled))
+}
+
 /// The phone must be the one bound to this enrolment (by invite code, or the bound WeChat account).
-fn check_device(trainee: &TraineePrincipal, e: &enrollment::Model) -> AppResult<String> {
+fn check_device(trainee: &TraineePrincipal, e: &Enrolled) -> AppResult<String> {
     let device = trainee.device.clone().ok_or_else(|| AppError::new(ErrorCode::DeviceMismatch))?;
     let bound_h5 = e.device_id.as_deref() == Some(device.as_str());
     let bound_wx = e.wechat_openid.as_deref().is_some_and(|o| wechat_device(o) == device);
@@ -404,7 +415,7 @@ async fn record_check_in(
     caller: &Caller<'_>,
     req: &CheckinRequest,
     session: &class_session::Model,
-    e: &enrollment::Model,
+    e: &Enrolled,
     device: String,
     trace: &mut Trace,
 ) -> AppResult<CheckinAnswer> {
@@ -446,7 +457,7 @@ async fn record_check_out(
     caller: &Caller<'_>,
     req: &CheckinRequest,
     session: &class_session::Model,
-    e: &enrollment::Model,
+    e: &Enrolled,
     trace: &Trace,
 ) -> AppResult<CheckinAnswer> {
     let existing = find(&deps.ctx.db, session.id, e.id).await?.filter(|r| r.checked_in_at.is_some());

@@ -98,6 +98,7 @@ pub async fn erase(at: At<'_>, actor: &Actor, person_id: Uuid, reason: &str) -> 
         ));
     }
     let enrollments = enrollment::Entity::find().filter(enrollment::Column::PersonId.eq(person_id)).all(db).await?;
+    let classes: Vec<Uuid> = enrollments.iter().map(|e| e.class_id).collect();
     let salts = enrollments.iter().map(|_| invite::new_salt()).collect::<Vec<_>>();
     let mut hashes = Vec::with_capacity(salts.len());
     for salt in &salts {
@@ -122,7 +123,8 @@ pub async fn erase(at: At<'_>, actor: &Actor, person_id: Uuid, reason: &str) -> 
             })
         })
         .await?;
-    at.after_commit(Committed { revoked_logins: vec![person_id], ..Committed::default() }).await;
+    let stale_enrolments = classes.into_iter().map(|class_id| (class_id, person_id)).collect();
+    at.after_commit(Committed { revoked_logins: vec![person_id], stale_enrolments, ..Committed::default() }).await;
     tracing::info!(%person_id, ?erased, "a person's personal information was erased");
     Ok(Erasure { person_id, erased_at: now, kept: kept(), erased })
 }

@@ -348,13 +348,13 @@ pub async fn enrollment_in_class<C: ConnectionTrait>(
 
 /// Takes a trainee off the class (退学/移出). The enrolment is kept, marked withdrawn, for the record.
 pub async fn withdraw(
-    db: &DatabaseConnection,
+    at: At<'_>,
     actor: &Actor,
     scope: &ClassScope,
     enrollment_id: Uuid,
     reason: Option<String>,
-    now: DateTime<Utc>,
 ) -> AppResult<RosterEntry> {
+    let (db, now) = (&at.db, at.now);
     let (e, p) = enrollment_in_class(db, scope, enrollment_id).await?;
     if e.status == STATUS_WITHDRAWN {
         return Ok(RosterEntry::new(&e, &p));
@@ -381,6 +381,9 @@ pub async fn withdraw(
             })
         })
         .await?;
+    // Withdrawn: no more check-ins for this class, on any instance.
+    let stale_enrolments = vec![(updated.class_id, updated.person_id)];
+    at.after_commit(Committed { stale_enrolments, ..Committed::default() }).await;
     Ok(RosterEntry::new(&updated, &p))
 }
 
@@ -608,7 +611,7 @@ pub async fn reset_invite(
             })
         })
         .await?;
-    at.after_commit(Committed { revoked_logins: vec![person_id], ..Committed::default() }).await;
+    at.after_commit(Committed::unbound(updated.class_id, person_id)).await;
     invite_view(&at.master_secret, &at.base_url(), &updated, &p)
 }
 

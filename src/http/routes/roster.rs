@@ -191,7 +191,7 @@ pub async fn withdraw(
     let (class_id, enrollment_id) = path.into_inner();
     let scope = class_scope(&state.db, &who, class_id).await?;
     let reason = ReasonBody::reason(body.0)?;
-    Ok(web::Json(service::withdraw(&state.db, &who.actor(), &scope, enrollment_id, reason, state.clock.now()).await?))
+    Ok(web::Json(service::withdraw(state.at_now(), &who.actor(), &scope, enrollment_id, reason).await?))
 }
 
 /// The roster as an Excel workbook.

@@ -644,7 +644,7 @@ async fn withdraw(
         Ok(found) => found,
         Err(answer) => return Ok(answer),
     };
-    roster::withdraw(&state.db, &session.staff.actor(), &scope, e.id, typed(&form.reason), state.now()).await?;
+    roster::withdraw(state.at_now(), &session.staff.actor(), &scope, e.id, typed(&form.reason)).await?;
     Ok(see_other(&format!("/console/classes/{}/roster/{}?saved=1", scope.class.id, e.id)))
 }
 

@@ -2,6 +2,10 @@
 //! belongs to, a session's settings). Each instance invalidates its own entries on change; other instances see the
 //! change when the entry expires, so the TTL is the bound on staleness across instances.
 
+pub mod enrolments;
+
+pub use enrolments::{Enrolled, EnrolmentIndex};
+
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::time::{Duration, Instant};

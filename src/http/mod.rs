@@ -25,7 +25,15 @@ use crate::error::{AppError, ErrorCode};
 /// route took.
 #[derive(Debug, Clone, Default)]
 pub struct RouteTable {
-    routes: Arc<Vec<(Vec<String>, Vec<Method>)>>,
+    routes: Arc<Vec<Route>>,
+}
+
+/// A documented path template: its segments, which of them are literal (not `{param}`), and its methods.
+#[derive(Debug)]
+struct Route {
+    segments: Vec<String>,
+    literals: Vec<bool>,
+    methods: Vec<Method>,
 }
 
 impl RouteTable {
@@ -35,7 +43,8 @@ impl RouteTable {
             .paths
             .iter()
             .map(|(path, item)| {
-                let segments = path.trim_matches('/').split('/').map(str::to_owned).collect();
+                let segments: Vec<String> = path.trim_matches('/').split('/').map(str::to_owned).collect();
+                let literals = segments.iter().map(|t| !t.starts_with('{')).collect();
                 let methods = [
                     (Method::GET, item.get.is_some()),
                     (Method::POST, item.post.is_some()),
@@ -46,7 +55,7 @@ impl RouteTable {
                 .into_iter()
                 .filter_map(|(m, present)| present.then_some(m))
                 .collect();
-                (segments, methods)
+                Route { segments, literals, methods }
             })
             .collect();
         Self { routes: Arc::new(routes) }
@@ -57,26 +66,28 @@ impl RouteTable {
     /// `/roster/{enrollment_id}`), leftmost first, as a reader of the document would expect.
     pub fn allowed(&self, path: &str) -> Option<Vec<Method>> {
         // Only the leading slash: `/staff/` and `//staff` are other paths (404 whatever the method), as the router
-        // sees them.
-        let parts: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
-        let mut best: Option<(Vec<bool>, Vec<Method>)> = None;
-        for (template, methods) in self.routes.iter() {
-            if template.len() != parts.len() {
+        // sees them. Every request passes here, so nothing is allocated until a template matches.
+        let path = path.strip_prefix('/').unwrap_or(path);
+        let parts = path.split('/').count();
+        let mut best: Option<(&[bool], Vec<Method>)> = None;
+        for route in self.routes.iter() {
+            if route.segments.len() != parts {
                 continue;
             }
-            let literals: Vec<bool> = template.iter().map(|t| !t.starts_with('{')).collect();
-            let matches = template
+            let matches = route
+                .segments
                 .iter()
-                .zip(&parts)
-                .zip(&literals)
+                .zip(path.split('/'))
+                .zip(&route.literals)
                 .all(|((t, p), lit)| if *lit { t == p } else { !p.is_empty() });
             if !matches {
                 continue;
             }
+            let literals = route.literals.as_slice();
             match &mut best {
-                Some((seen, allowed)) if *seen == literals => allowed.extend(methods.iter().cloned()),
+                Some((seen, allowed)) if *seen == literals => allowed.extend(route.methods.iter().cloned()),
                 Some((seen, _)) if *seen > literals => {}
-                _ => best = Some((literals, methods.clone())),
+                _ => best = Some((literals, route.methods.clone())),
             }
         }
         best.map(|(_, allowed)| allowed)

@@ -478,4 +478,9 @@ async fn logs_hold_no_bearer_token_invite_code_screen_key_secret_or_position() {
         secrets.push(("invite code", code));
     }
     assert_log_holds_none_of(&deployment.dir.path().join("server.log"), &secrets);
+    // What a request's log lines do carry: the route template and the path of the request they belong to.
+    let log = std::fs::read_to_string(deployment.dir.path().join("server.log")).unwrap();
+    let routed =
+        log.lines().filter(|l| l.contains(r#""http.route":"/api/v1/"#) && l.contains(r#""http.target":"/api/v1/"#));
+    assert!(routed.count() > 0, "log lines name their request's route and path:\n{log}");
 }

@@ -82,10 +82,19 @@ async function notOpen(context) {
       wanted,
     );
     check(!(await page.locator('#qr-box').isVisible()), `a QR is shown before check-in opens\n  ${await describe(page)}`);
+    // The test server's clock stands still and each poll (every 2 s) sets the page's offset from it again, so the
+    // countdown moves for about a second after each poll and then starts over: wait for a move, not a fixed time.
     const first = (await page.locator('#opens-in').innerText()).trim();
-    await page.waitForTimeout(1300);
+    await waitUntil(
+      page,
+      `the countdown to move from ${JSON.stringify(first)}`,
+      (f) => {
+        const now = document.getElementById('opens-in').innerText.trim();
+        return /^还有 \d/.test(now) && now !== f;
+      },
+      first,
+    );
     const second = (await page.locator('#opens-in').innerText()).trim();
-    check(first !== second, `the countdown should move: ${JSON.stringify(first)} then ${JSON.stringify(second)}`);
     const file = await screenshot(page, 'screen-not-open.png');
     check(seen.errors.length === 0, `the page logged errors:\n  ${seen.errors.join('\n  ')}`);
     return { countdown: second, shot: file };

@@ -36,8 +36,14 @@ impl AfterCommit for Aftermath {
         }
         let kv = ctx.infra.kv.as_ref();
         crate::checkin::service::forget(&ctx.db, kv, &committed.stale_records).await;
+        let mut remember = committed.remember;
         for change in committed.events {
-            crate::live::publish(kv, ctx.infra.events.as_ref(), change).await;
+            crate::live::publish(kv, ctx.infra.events.as_ref(), change, &std::mem::take(&mut remember)).await;
+        }
+        if !remember.is_empty()
+            && let Err(err) = kv.set_many(&remember).await
+        {
+            crate::kv::log_degraded(&err, "could not remember a change's answers");
         }
         if committed.standing.is_empty() {
             return;

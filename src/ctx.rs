@@ -159,6 +159,8 @@ pub struct Committed {
     pub revoked_logins: Vec<Uuid>,
     /// (class, person) pairs whose permission to check in was narrowed (withdrawn, phone unbound).
     pub stale_enrolments: Vec<(Uuid, Uuid)>,
+    /// Entries for the shared store (a scan's remembered answers), sent in the same round trip as the first event.
+    pub remember: Vec<crate::kv::Entry>,
 }
 
 impl Committed {
@@ -169,6 +171,7 @@ impl Committed {
             && self.standing.is_empty()
             && self.revoked_logins.is_empty()
             && self.stale_enrolments.is_empty()
+            && self.remember.is_empty()
     }
 
     /// The in-process cache entries this change made stale, on every instance.
@@ -342,8 +345,8 @@ impl Caches {
 
     /// Drops everything (an instance that may have missed a change).
     pub fn clear(&self) {
-        self.trainee_tokens.retain(|_, _| false);
-        self.sessions.retain(|_, _| false);
+        self.trainee_tokens.clear();
+        self.sessions.clear();
         self.enrolments.clear();
     }
 

@@ -44,6 +44,11 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
         self.entries.lock().remove(key);
     }
 
+    /// Drops every entry.
+    pub fn clear(&self) {
+        self.entries.lock().clear();
+    }
+
     /// Drops every entry for which `f` says false.
     pub fn retain(&self, mut f: impl FnMut(&K, &V) -> bool) {
         self.entries.lock().retain(|k, (v, _)| f(k, v));

@@ -118,7 +118,7 @@ struct Trace {
     distance_m: Option<f64>,
     /// The QR token was well-formed but its MAC did not match: `session_id` is only what it claims.
     forged: bool,
-    /// The answer to cache for the (session, trainee), written with the nonce's answer in one round trip.
+    /// The answer to cache for the (session, trainee), remembered with the nonce's answer.
     answer_cache: Option<(String, String)>,
 }
 
@@ -132,24 +132,40 @@ fn check_nonce(nonce: &str) -> AppResult<()> {
     }
 }
 
-/// Handles one scan. Failures are logged as attempts and remembered by nonce like successes.
+/// A scan's answer, and whether it is new.
+enum Answered {
+    /// The same nonce again (its first answer), or refused at the gate: nothing to store or announce.
+    Before(AppResult<CheckinAnswer>),
+    /// Decided now; `remember` holds what the shared store keeps of it (the nonce's answer, the trainee's cached
+    /// answer).
+    Now { outcome: AppResult<CheckinAnswer>, remember: Vec<crate::kv::Entry> },
+}
+
+/// Handles one scan, answered once it is stored (failures are logged as attempts and remembered by nonce like
+/// successes); then announced to live views (and, for 迟到/早退, the trainee's warnings are evaluated off the
+/// answer's path; the sweep at close catches up if this instance stops first). What the shared store remembers of
+/// the answer goes in the same Redis round trip as the live event.
 #[tracing::instrument(skip_all, fields(person_id = %caller.trainee.person_id))]
-/// A scan, answered once it is stored; then announced to live views (and, for 迟到/早退, the trainee's warnings are
-/// evaluated off the answer's path; the sweep at close catches up if this instance stops first).
 pub async fn check_in(
     ctx: &Ctx,
     (attempts, writer): (&AttemptLog, &CheckinWriter),
     caller: &Caller<'_>,
     req: &CheckinRequest,
 ) -> AppResult<CheckinAnswer> {
-    let answer = answer(&Scan { ctx, attempts, writer }, caller, req).await?;
-    if answer.created && !answer.result.already_checked_in {
+    let (outcome, remember) = match answer(&Scan { ctx, attempts, writer }, caller, req).await {
+        Answered::Before(outcome) => return outcome,
+        Answered::Now { outcome, remember } => (outcome, remember),
+    };
+    let mut after = Committed { remember, ..Committed::default() };
+    if let Ok(answer) = &outcome
+        && answer.created
+        && !answer.result.already_checked_in
+    {
         let r = &answer.result;
         let kind = match r.kind {
             CheckinKind::In => EventKind::CheckedIn,
             CheckinKind::Out => EventKind::CheckedOut,
         };
-        let mut after = Committed::default();
         after.events.push(AttendanceEvent {
             id: 0,
             kind,
@@ -165,13 +181,15 @@ pub async fn check_in(
             after.add_standing(r.class_id, Some(r.enrollment_id));
             after.standing_in_background = true;
         }
-        ctx.after_commit(after).await;
     }
-    Ok(answer)
+    ctx.after_commit(after).await;
+    outcome
 }
 
-async fn answer(deps: &Scan<'_>, caller: &Caller<'_>, req: &CheckinRequest) -> AppResult<CheckinAnswer> {
-    check_nonce(&req.nonce)?;
+async fn answer(deps: &Scan<'_>, caller: &Caller<'_>, req: &CheckinRequest) -> Answered {
+    if let Err(e) = check_nonce(&req.nonce) {
+        return Answered::Before(Err(e));
+    }
     let nonce_key = format!("nonce:{}:{}", caller.trainee.person_id, req.nonce);
     // Reading the token is arithmetic; what it says is acted on after the gate (a retry gets its first answer, and
     // the limits apply to bad tokens too).
@@ -197,11 +215,11 @@ async fn answer(deps: &Scan<'_>, caller: &Caller<'_>, req: &CheckinRequest) -> A
     let gate = Gate { remembered: &nonce_key, cached: cached_key.as_deref(), checks: &checks };
     let cached = match deps.ctx.infra.limiter.gate(deps.ctx.infra.kv.as_ref(), &gate).await {
         Gated::Remembered(stored) => match serde_json::from_str::<Remembered>(&stored) {
-            Ok(Remembered::Ok(answer)) => return Ok(answer),
-            Ok(Remembered::Err(code)) => return Err(AppError::new(code)),
+            Ok(Remembered::Ok(answer)) => return Answered::Before(Ok(answer)),
+            Ok(Remembered::Err(code)) => return Answered::Before(Err(AppError::new(code))),
             Err(_) => None,
         },
-        Gated::Limited { retry_after } => return Err(AppError::rate_limited(retry_after)),
+        Gated::Limited { retry_after } => return Answered::Before(Err(AppError::rate_limited(retry_after))),
         Gated::Passed { cached } => cached.and_then(|c| serde_json::from_str::<CachedRow>(&c).ok()),
     };
     let mut trace = Trace::default();
@@ -216,26 +234,20 @@ async fn answer(deps: &Scan<'_>, caller: &Caller<'_>, req: &CheckinRequest) -> A
         }
         Err(e) => Some(Remembered::Err(e.code)),
     };
-    // The nonce's answer and the (session, trainee)'s cached answer, in one round trip.
-    let mut entries: Vec<(String, String, Duration)> = Vec::with_capacity(2);
+    let mut remember = Vec::with_capacity(2);
     if let Some(remembered) = remembered
         && let Ok(json) = serde_json::to_string(&remembered)
     {
-        entries.push((nonce_key, json, NONCE_TTL));
+        remember.push((nonce_key, json, NONCE_TTL));
     }
     if let Some((key, json)) = trace.answer_cache.take() {
-        entries.push((key, json, ANSWER_TTL));
-    }
-    if !entries.is_empty()
-        && let Err(err) = deps.ctx.infra.kv.as_ref().set_many(&entries).await
-    {
-        crate::kv::log_degraded(&err, "could not remember a scan's answer");
+        remember.push((key, json, ANSWER_TTL));
     }
     if let Err(e) = &outcome {
         let result = if trace.forged { FORGED } else { e.code.as_str() };
         deps.attempts.record_failure(attempt_row(caller, req, &trace, result));
     }
-    outcome
+    Answered::Now { outcome, remember }
 }
 
 /// The attempt as stored. A successful check-in keeps how far from the classroom and how accurate the position was,

@@ -27,16 +27,20 @@ pub trait EventBus: Send + Sync + 'static {
     /// The same payload to several topics, in one round trip.
     async fn publish_to(&self, topics: &[&str], payload: &str) -> KvResult<()>;
 
-    /// Takes the next number from the shared counter `seq_key` (expiring `ttl` after its last use) and publishes
-    /// `before` + number + `after` to the topics; returns the number. One round trip on Redis (a script); here, the
-    /// counter and then the publish.
+    /// Stores the `remember` entries (key, value, time to live), takes the next number from the shared counter
+    /// `seq_key` (expiring `ttl` after its last use) and publishes `before` + number + `after` to the topics; returns
+    /// the number. One round trip on Redis (a script); here, the sets, the counter and then the publish.
     async fn publish_numbered(
         &self,
         kv: &dyn crate::kv::Kv,
         (seq_key, ttl): (&str, Duration),
         topics: &[&str],
         (before, after): (&str, &str),
+        remember: &[super::Entry],
     ) -> KvResult<u64> {
+        if !remember.is_empty() {
+            kv.set_many(remember).await?;
+        }
         let id = kv.incr(seq_key, ttl).await?;
         self.publish_to(topics, &format!("{before}{id}{after}")).await?;
         Ok(id)
@@ -92,13 +96,20 @@ pub struct RedisEventBus {
     numbered: redis::Script,
 }
 
-/// `publish_numbered` on Redis: the counter, its expiry and the publishes in one round trip.
-/// KEYS[1] the counter; ARGV: time to live (ms), the payload before and after the number, then the channels.
+/// `publish_numbered` on Redis: the sets, the counter, its expiry and the publishes in one round trip.
+/// KEYS[1] the counter, KEYS[2..] the keys to set; ARGV: time to live (ms), the payload before and after the
+/// number, the number of channels, the channels, then a value and a time to live (ms) per key to set.
 const PUBLISH_NUMBERED_LUA: &str = r#"
+local channels = tonumber(ARGV[4])
+local values = 4 + channels
+for k = 2, #KEYS do
+  local at = values + 2 * (k - 2)
+  redis.call('SET', KEYS[k], ARGV[at + 1], 'PX', ARGV[at + 2])
+end
 local id = redis.call('INCR', KEYS[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 local payload = ARGV[2] .. id .. ARGV[3]
-for i = 4, #ARGV do
+for i = 5, 4 + channels do
   redis.call('PUBLISH', ARGV[i], payload)
 end
 return id
@@ -181,11 +192,15 @@ impl EventBus for RedisEventBus {
         (seq_key, ttl): (&str, Duration),
         topics: &[&str],
         (before, after): (&str, &str),
+        remember: &[super::Entry],
     ) -> KvResult<u64> {
         let mut call = self.numbered.prepare_invoke();
-        call.key(self.handle.key(seq_key)).arg(ttl.as_millis().max(1) as u64).arg(before).arg(after);
+        call.key(self.handle.key(seq_key)).arg(super::redis::ttl_ms(ttl)).arg(before).arg(after).arg(topics.len());
         for topic in topics {
             call.arg(self.handle.key(&format!("ev:{topic}")));
+        }
+        for (key, value, ttl) in remember {
+            call.key(self.handle.key(key)).arg(value).arg(super::redis::ttl_ms(*ttl));
         }
         let call = &call;
         self.handle.run(|mut c| async move { call.invoke_async::<u64>(&mut c).await }).await

@@ -27,6 +27,9 @@ pub enum KvError {
 
 pub type KvResult<T> = Result<T, KvError>;
 
+/// A key, its value and its time to live, for [`Kv::set_many`] and what travels with a live event.
+pub type Entry = (String, String, Duration);
+
 /// Logs a Redis call that a caller worked around. While the breaker is open every call is skipped; the breaker
 /// itself logs the outage once, so the skips go to debug instead of flooding the log.
 pub fn log_degraded(err: &KvError, what: &'static str) {
@@ -42,7 +45,7 @@ pub trait Kv: Send + Sync + 'static {
     async fn get(&self, key: &str) -> KvResult<Option<String>>;
     async fn set(&self, key: &str, value: &str, ttl: Duration) -> KvResult<()>;
     /// Several `set`s in one round trip (key, value, time to live).
-    async fn set_many(&self, entries: &[(String, String, Duration)]) -> KvResult<()> {
+    async fn set_many(&self, entries: &[Entry]) -> KvResult<()> {
         for (key, value, ttl) in entries {
             self.set(key, value, *ttl).await?;
         }
@@ -64,6 +67,8 @@ pub struct Infra {
     pub kv: Arc<dyn Kv>,
     pub limiter: Arc<dyn RateLimiter>,
     pub events: Arc<dyn EventBus>,
+    /// Calls this instance sent to Redis (each one round trip); stays 0 with the in-process twins.
+    pub redis_round_trips: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Infra {
@@ -72,6 +77,7 @@ impl Infra {
             kv: Arc::new(memory::MemoryKv::new(clock.clone())),
             limiter: Arc::new(rate_limit::MemoryRateLimiter::new(clock)),
             events: Arc::new(events::MemoryEventBus::default()),
+            redis_round_trips: Arc::default(),
         }
     }
 
@@ -82,6 +88,7 @@ impl Infra {
         let handle = redis::RedisHandle::connect(settings).await?;
         let events = events::RedisEventBus::start(handle.clone(), settings).await?;
         Ok(Self {
+            redis_round_trips: handle.round_trips.clone(),
             kv: Arc::new(redis::RedisKv::new(handle.clone())),
             limiter: Arc::new(rate_limit::RedisRateLimiter::new(handle, clock)),
             events: Arc::new(events),

@@ -5,6 +5,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -21,6 +22,8 @@ pub struct RedisHandle {
     pub(crate) prefix: String,
     pub(crate) timeout: Duration,
     breaker: Arc<Breaker>,
+    /// Calls sent to Redis by this instance (each one round trip), for tests and diagnostics.
+    pub(crate) round_trips: Arc<AtomicU64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,7 +95,8 @@ impl RedisHandle {
             .context("timed out connecting to Redis")?
             .context("cannot connect to Redis")?;
         let breaker = Arc::new(Breaker::new(Duration::from_millis(settings.breaker_ms)));
-        Ok(Self { client, conn, prefix: settings.key_prefix.clone(), timeout, breaker })
+        let round_trips = Arc::new(AtomicU64::new(0));
+        Ok(Self { client, conn, prefix: settings.key_prefix.clone(), timeout, breaker, round_trips })
     }
 
     pub fn key(&self, key: &str) -> String {
@@ -108,6 +112,7 @@ impl RedisHandle {
         if !self.breaker.allow(Instant::now()) {
             return Err(KvError::Skipped);
         }
+        self.round_trips.fetch_add(1, Ordering::Relaxed);
         match tokio::time::timeout(self.timeout, call(self.conn.clone())).await {
             Ok(Ok(value)) => {
                 self.breaker.reached();
@@ -139,7 +144,7 @@ impl RedisKv {
     }
 }
 
-fn ttl_ms(ttl: Duration) -> u64 {
+pub(crate) fn ttl_ms(ttl: Duration) -> u64 {
     u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 
@@ -156,7 +161,7 @@ impl Kv for RedisKv {
         self.handle.run(|mut c| async move { c.pset_ex(key, value, ttl_ms(ttl)).await }).await
     }
 
-    async fn set_many(&self, entries: &[(String, String, Duration)]) -> KvResult<()> {
+    async fn set_many(&self, entries: &[super::Entry]) -> KvResult<()> {
         let mut pipe = redis::pipe();
         for (key, value, ttl) in entries {
             pipe.pset_ex(self.handle.key(key), value, ttl_ms(*ttl)).ignore();

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::attendance::model::Tally;
 use crate::attendance::service::{SessionAttendance, for_session};
-use crate::kv::{EventBus, Kv};
+use crate::kv::{Entry, EventBus, Kv};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 pub use crate::ctx::{AttendanceEvent, EventKind};
@@ -33,9 +33,10 @@ fn seq_key(session_id: Uuid) -> String {
 /// Used when the shared counter cannot be reached: ids stay increasing on this instance.
 static LOCAL_SEQ: AtomicU64 = AtomicU64::new(1 << 40);
 
-/// Publishes a committed change to every instance. Never fails the caller: a change that was stored is stored,
-/// whatever happens to its announcement.
-pub async fn publish(kv: &dyn Kv, events: &dyn EventBus, mut event: AttendanceEvent) {
+/// Publishes a committed change to every instance, and stores `remember` (what a scan's answer leaves in the shared
+/// store) in the same round trip. Never fails the caller: a change that was stored is stored, whatever happens to
+/// its announcement.
+pub async fn publish(kv: &dyn Kv, events: &dyn EventBus, mut event: AttendanceEvent, remember: &[Entry]) {
     const SEQ_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
     let (session, class) = (session_topic(event.session_id), class_topic(event.class_id));
     // Numbered and published in one round trip: the payload is the event with its id left out, the id put in by
@@ -46,10 +47,15 @@ pub async fn publish(kv: &dyn Kv, events: &dyn EventBus, mut event: AttendanceEv
     {
         let seq = seq_key(event.session_id);
         let topics = [session.as_str(), class.as_str()];
-        match events.publish_numbered(kv, (&seq, SEQ_TTL), &topics, (r#"{"id":"#, rest)).await {
+        match events.publish_numbered(kv, (&seq, SEQ_TTL), &topics, (r#"{"id":"#, rest), remember).await {
             Ok(_) => return,
             Err(err) => crate::kv::log_degraded(&err, "live event not numbered by the shared counter; retrying apart"),
         }
+    }
+    if !remember.is_empty()
+        && let Err(err) = kv.set_many(remember).await
+    {
+        crate::kv::log_degraded(&err, "could not remember what came with a live event");
     }
     let id = match kv.incr(&seq_key(event.session_id), SEQ_TTL).await {
         Ok(id) => id,

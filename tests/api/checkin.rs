@@ -673,6 +673,54 @@ async fn a_warm_check_in_reads_its_enrolment_from_memory() {
     assert_eq!(statements[1] + 1, statements[0], "the index saves the enrolment read and nothing else changes");
 }
 
+/// A warm check-in makes two Redis round trips: the gate before the database (nonce, limits, cached answer) and one
+/// after it (the nonce's answer, the trainee's cached answer, the event counter and the live event). A retry with the
+/// same nonce gets the first answer from the gate alone and announces nothing again. (Embedded: no Redis, so no round
+/// trips; the events are checked the same.)
+#[tokio::test]
+async fn a_warm_check_in_makes_one_redis_round_trip_before_the_database_and_one_after() {
+    use crate::helpers::{Backend, backend};
+    use std::sync::atomic::Ordering;
+
+    let app = spawn_app().await;
+    let f = app.checkin_fixture(3, None).await;
+    let qr = app.qr_token(&f.admin_token, &f.session_id).await;
+    let first = login(&app, &f.trainees[0].1, 0).await;
+    let token = login(&app, &f.trainees[1].1, 1).await;
+    assert_eq!(app.scan(&first, &qr, &nonce(), None).await.status(), 201, "the class's first scan");
+    assert_eq!(app.get("/api/v1/me", Some(&token)).await.status(), 200, "the login is held");
+    let mut events = app.state.infra.events.subscribe(&format!("session:{}", f.session_id));
+    let trips = || app.state.infra.redis_round_trips.load(Ordering::Relaxed);
+
+    let before = trips();
+    let same = nonce();
+    let answer = app.scan(&token, &qr, &same, None).await;
+    let scan_trips = trips() - before;
+    assert_eq!(answer.status(), 201);
+    let answer: Value = answer.json().await.unwrap();
+    let event = tokio::time::timeout(std::time::Duration::from_secs(2), events.recv()).await.expect("an event");
+    let event: Value = serde_json::from_str(&event.unwrap()).unwrap();
+    assert_eq!(
+        (event["type"].as_str(), event["enrollment_id"].as_str()),
+        (Some("checked_in"), Some(f.trainees[1].2.as_str()))
+    );
+
+    let before = trips();
+    let retry = app.scan(&token, &qr, &same, None).await;
+    let retry_trips = trips() - before;
+    assert_eq!(retry.status(), 201, "the same nonce gets the first answer");
+    assert_eq!(retry.json::<Value>().await.unwrap(), answer);
+    let again = tokio::time::timeout(std::time::Duration::from_millis(300), events.recv()).await;
+    assert!(again.is_err(), "a retry announces nothing: {again:?}");
+
+    println!("Redis round trips: a warm scan {scan_trips}, its retry {retry_trips}");
+    if backend() == Backend::Postgres {
+        assert_eq!((scan_trips, retry_trips), (2, 1), "gate + one after; the retry: the gate only");
+    } else {
+        assert_eq!((scan_trips, retry_trips), (0, 0), "no Redis");
+    }
+}
+
 /// The index only ever says yes: a trainee added to the roster after the class was read checks in at once, and a
 /// withdrawal or an invite reset stops the next scan, on this instance and (with Redis) on every other one.
 #[tokio::test]

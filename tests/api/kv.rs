@@ -103,7 +103,8 @@ async fn several_limits_are_checked_together_and_charged_only_when_all_allow() {
 }
 
 /// A numbered publish takes the next number of the shared counter and delivers the payload with it to every topic,
-/// on both buses (one Redis script; the counter then the publish in process), and `set_many` sets every key.
+/// on both buses (one Redis script; the counter then the publish in process), storing what travels with it, and
+/// `set_many` sets every key.
 #[tokio::test]
 async fn a_numbered_event_reaches_every_topic_with_the_next_number_and_set_many_sets_all() {
     let clock = clock();
@@ -113,11 +114,15 @@ async fn a_numbered_event_reaches_every_topic_with_the_next_number_and_set_many_
     let (mut session, mut class) = (b.events.subscribe("session:7"), b.events.subscribe("class:7"));
     let ttl = Duration::from_secs(60);
     let topics = ["session:7", "class:7"];
-    let first = a.events.publish_numbered(a.kv.as_ref(), ("evseq:7", ttl), &topics, (r#"{"id":"#, r#","x":1}"#));
+    let first = a.events.publish_numbered(a.kv.as_ref(), ("evseq:7", ttl), &topics, (r#"{"id":"#, r#","x":1}"#), &[]);
     let first = first.await.unwrap();
-    let second = a.events.publish_numbered(a.kv.as_ref(), ("evseq:7", ttl), &topics, (r#"{"id":"#, r#","x":2}"#));
+    let remember = [("r:a".to_owned(), "first".to_owned(), ttl), ("r:b".to_owned(), "second".to_owned(), ttl)];
+    let second =
+        a.events.publish_numbered(a.kv.as_ref(), ("evseq:7", ttl), &topics, (r#"{"id":"#, r#","x":2}"#), &remember);
     assert_eq!(second.await.unwrap(), first + 1, "numbers follow each other");
     assert_eq!(b.kv.get("evseq:7").await.unwrap().as_deref(), Some((first + 1).to_string().as_str()), "one counter");
+    assert_eq!(b.kv.get("r:a").await.unwrap().as_deref(), Some("first"), "what travels with the event is stored");
+    assert_eq!(b.kv.get("r:b").await.unwrap().as_deref(), Some("second"));
     for rx in [&mut session, &mut class] {
         for (n, x) in [(first, 1), (first + 1, 2)] {
             let got = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await.expect("event within 2 s").unwrap();

@@ -194,6 +194,9 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             })
             .wrap(TracingLogger::<http::request_span::RequestSpan>::new())
     })
+    // Small write buffers: a live board's connection holds a piece of a snapshot at a time (`http::sse`), and a
+    // thousand boards must not each keep a buffer sized for the largest event they were sent.
+    .h1_write_buffer_size(http::sse::PIECE)
     .listen(listener)?
     .shutdown_timeout(10);
     if workers > 0 {

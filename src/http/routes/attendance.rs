@@ -346,7 +346,7 @@ pub async fn live_stream(
     let last_event_id =
         req.headers().get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
     let stream = crate::http::sse::session_stream(state.get_ref().clone(), scope, session, last_event_id);
-    Ok(actix_web_lab::sse::Sse::from_stream(stream).with_keep_alive(crate::http::sse::KEEP_ALIVE))
+    Ok(crate::http::sse::respond(stream))
 }
 
 /// Server-Sent Events for a class: a `snapshot` of the day's sessions with their counts, then every event of any
@@ -370,7 +370,7 @@ pub async fn class_live_stream(
 ) -> AppResult<impl actix_web::Responder> {
     let scope = crate::class::access::class_scope(&state.db, &who, path.into_inner()).await?;
     let stream = crate::http::sse::class_stream(state.get_ref().clone(), scope);
-    Ok(actix_web_lab::sse::Sse::from_stream(stream).with_keep_alive(crate::http::sse::KEEP_ALIVE))
+    Ok(crate::http::sse::respond(stream))
 }
 
 /// This area's routes, in the order they are matched.

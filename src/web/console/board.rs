@@ -339,7 +339,7 @@ async fn live(req: HttpRequest, state: web::Data<AppState>, path: web::Path<Stri
         Ok(found) => found,
         Err(answer) => return Ok(answer),
     };
-    Ok(nudges(&req, &state, vec![crate::live::session_topic(found.id)]))
+    Ok(nudges(&state, vec![crate::live::session_topic(found.id)]))
 }
 
 /// Sets the ticked trainees (repeated `e` fields) to one status with one reason: one correction, and one audit row,

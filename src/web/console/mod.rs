@@ -353,11 +353,6 @@ fn window_badge(state: crate::timetable::window::WindowState) -> (&'static str, 
 
 /// A page's live nudges (`data-live` in `console.js`): the events of `topics` as server-sent events, which make the
 /// page fetch its changed parts. Without a session the answer is 401 and the page keeps its slow poll.
-fn nudges(req: &HttpRequest, state: &AppState, topics: Vec<String>) -> HttpResponse {
-    use actix_web::Responder;
-    let stream = crate::http::sse::nudge_stream(state.clone(), topics);
-    actix_web_lab::sse::Sse::from_stream(stream)
-        .with_keep_alive(crate::http::sse::KEEP_ALIVE)
-        .respond_to(req)
-        .map_into_boxed_body()
+fn nudges(state: &AppState, topics: Vec<String>) -> HttpResponse {
+    crate::http::sse::respond(crate::http::sse::nudge_stream(state.clone(), topics))
 }

@@ -110,5 +110,5 @@ async fn running(state: &AppState, session: &Session) -> AppResult<Vec<crate::cl
 async fn live(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let Some(session) = session(&req, &state).await? else { return Ok(HttpResponse::Unauthorized().finish()) };
     let topics = running(&state, &session).await?.iter().map(|c| crate::live::class_topic(c.id)).collect();
-    Ok(nudges(&req, &state, topics))
+    Ok(nudges(&state, topics))
 }

@@ -29,7 +29,7 @@ use crate::state::AppState;
 
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
-/// The most a stream hands its connection at once. The server's write buffer (`server.rs`:
+/// The most a stream hands its connection at once. The server's write buffer (`startup.rs`:
 /// `h1_write_buffer_size`) is the same size, so a connection never holds more than two pieces.
 pub const PIECE: usize = 8 * 1024;
 
@@ -59,7 +59,8 @@ impl Event {
         if !data.iter().any(|b| *b == b'\n' || *b == b'\r') {
             return Self { head: head.freeze(), data };
         }
-        let text = String::from_utf8_lossy(&data);
+        // A line ends at CR LF, LF or a lone CR (the format's three line ends).
+        let text = String::from_utf8_lossy(&data).replace("\r\n", "\n").replace('\r', "\n");
         let mut lines = text.lines();
         head.extend_from_slice(lines.next().unwrap_or_default().as_bytes());
         for line in lines {
@@ -332,10 +333,15 @@ mod tests {
         let out = pieces(vec![
             Event::new("checked_in", Some(3), Bytes::from_static(br#"{"id":3}"#)),
             Event::new("refresh", None, Bytes::from_static(b"a\nb")),
+            Event::new("refresh", None, Bytes::from_static(b"c\r\nd\re")),
         ])
         .await;
         let text = String::from_utf8(out.concat()).unwrap();
-        assert_eq!(text, "id: 3\nevent: checked_in\ndata: {\"id\":3}\n\nevent: refresh\ndata: a\ndata: b\n\n");
+        assert_eq!(
+            text,
+            "id: 3\nevent: checked_in\ndata: {\"id\":3}\n\nevent: refresh\ndata: a\ndata: b\n\n\
+             event: refresh\ndata: c\ndata: d\ndata: e\n\n"
+        );
     }
 
     #[tokio::test]

@@ -647,6 +647,19 @@ async fn a_repeat_scan_is_answered_without_the_database_and_a_correction_shows_a
     assert_eq!(after["status"], "late", "the correction shows to the next scan: {after}");
 }
 
+/// A class of 3 whose first trainee has checked in (the class's enrolments are read) and whose second trainee's
+/// login is held (looked up once, kept a few seconds): that trainee's next scan is a warm one, so what a test counts
+/// is the scan's own work. Returns the fixture, the session's QR token and the second trainee's token.
+async fn warmed(app: &TestApp) -> (crate::helpers::CheckinFixture, String, String) {
+    let f = app.checkin_fixture(3, None).await;
+    let qr = app.qr_token(&f.admin_token, &f.session_id).await;
+    let first = login(app, &f.trainees[0].1, 0).await;
+    let token = login(app, &f.trainees[1].1, 1).await;
+    assert_eq!(app.scan(&first, &qr, &nonce(), None).await.status(), 201, "the class's first scan");
+    assert_eq!(app.get("/api/v1/me", Some(&token)).await.status(), 200, "the login is held");
+    (f, qr, token)
+}
+
 /// A warm check-in takes the trainee's enrolment from the in-process index: with the index on, a scan makes one
 /// database statement fewer than with it off (the enrolment read), and the answer is the same.
 #[tokio::test]
@@ -654,13 +667,7 @@ async fn a_warm_check_in_reads_its_enrolment_from_memory() {
     let mut statements = Vec::new();
     for seconds in [0, 60] {
         let app = spawn_app_with(|s| s.checkin.enrolment_cache_seconds = seconds).await;
-        let f = app.checkin_fixture(3, None).await;
-        let qr = app.qr_token(&f.admin_token, &f.session_id).await;
-        let first = login(&app, &f.trainees[0].1, 0).await;
-        let token = login(&app, &f.trainees[1].1, 1).await;
-        assert_eq!(app.scan(&first, &qr, &nonce(), None).await.status(), 201, "the class's first scan");
-        // The login is looked up once (and held for a few seconds), so what is counted is the scan's own work.
-        assert_eq!(app.get("/api/v1/me", Some(&token)).await.status(), 200);
+        let (f, qr, token) = warmed(&app).await;
         let queries = || app.state.queries.load(std::sync::atomic::Ordering::Relaxed);
         let before = queries();
         let answer = app.scan(&token, &qr, &nonce(), None).await;
@@ -683,12 +690,7 @@ async fn a_warm_check_in_makes_one_redis_round_trip_before_the_database_and_one_
     use std::sync::atomic::Ordering;
 
     let app = spawn_app().await;
-    let f = app.checkin_fixture(3, None).await;
-    let qr = app.qr_token(&f.admin_token, &f.session_id).await;
-    let first = login(&app, &f.trainees[0].1, 0).await;
-    let token = login(&app, &f.trainees[1].1, 1).await;
-    assert_eq!(app.scan(&first, &qr, &nonce(), None).await.status(), 201, "the class's first scan");
-    assert_eq!(app.get("/api/v1/me", Some(&token)).await.status(), 200, "the login is held");
+    let (f, qr, token) = warmed(&app).await;
     let mut events = app.state.infra.events.subscribe(&format!("session:{}", f.session_id));
     let trips = || app.state.infra.redis_round_trips.load(Ordering::Relaxed);
 

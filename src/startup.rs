@@ -197,6 +197,9 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     // Small write buffers: a live board's connection holds a piece of a snapshot at a time (`http::sse`), and a
     // thousand boards must not each keep a buffer sized for the largest event they were sent.
     .h1_write_buffer_size(http::sse::PIECE)
+    // A response leaves when written (a streamed one in several writes): Nagle's algorithm would hold a piece back
+    // until the phone's ACK of the one before.
+    .tcp_nodelay(true)
     .listen(listener)?
     .shutdown_timeout(10);
     if workers > 0 {

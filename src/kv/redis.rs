@@ -82,9 +82,17 @@ fn unreachable(err: &redis::RedisError) -> bool {
     err.is_io_error() || err.is_timeout() || err.is_connection_dropped() || err.is_connection_refusal()
 }
 
+/// The client for `url`, with TCP_NODELAY: redis-rs leaves Nagle's algorithm on, and a command written in two
+/// pieces would then wait for Redis's delayed ACK (up to 40 ms) before its second piece leaves.
+fn client(url: &str) -> anyhow::Result<redis::Client> {
+    let info = redis::IntoConnectionInfo::into_connection_info(url).context("invalid REDIS_URL")?;
+    let nodelay = info.tcp_settings().clone().set_nodelay(true);
+    redis::Client::open(info.set_tcp_settings(nodelay)).context("invalid REDIS_URL")
+}
+
 impl RedisHandle {
     pub async fn connect(settings: &RedisSettings) -> anyhow::Result<Self> {
-        let client = redis::Client::open(settings.url.as_str()).context("invalid REDIS_URL")?;
+        let client = client(&settings.url)?;
         let timeout = Duration::from_millis(settings.timeout_ms.max(1));
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(timeout * 4))
@@ -221,6 +229,13 @@ impl Kv for RedisKv {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_client_turns_nagles_algorithm_off() {
+        let made = client("redis://127.0.0.1:6379/0").unwrap();
+        assert!(made.get_connection_info().tcp_settings().nodelay());
+        assert!(client("not a url").is_err());
+    }
 
     #[test]
     fn after_a_failure_calls_skip_redis_until_one_probe_succeeds() {

@@ -5,6 +5,8 @@
 
 use std::future::Future;
 
+use sea_orm::sea_query::{Expr, SimpleExpr};
+use sea_orm::{ColumnTrait, DbBackend, EntityName};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -80,6 +82,43 @@ impl<Q: Send + 'static, A: Send + 'static> Batcher<Q, A> {
     }
 }
 
+/// `column IN (values)` for a batch, as text that does not change with the batch's size on PostgreSQL: there it is
+/// `column = ANY($1::<pg_type>[])` with the values as one array parameter, so the statement stays prepared on every
+/// connection (an `IN` list is new text for each count, parsed and planned again once the connection's statement
+/// cache has cycled). Elsewhere (SQLite) the plain `IN` list.
+pub fn one_of<C, V>(backend: DbBackend, column: C, pg_type: &str, values: impl IntoIterator<Item = V>) -> SimpleExpr
+where
+    C: ColumnTrait,
+    V: std::fmt::Display + Into<sea_orm::Value>,
+{
+    if backend != DbBackend::Postgres {
+        return column.is_in(values);
+    }
+    let table = <C::EntityName as Default>::default().table_name();
+    let sql = format!(r#""{table}"."{}" = ANY($1::{pg_type}[])"#, column.as_str());
+    Expr::cust_with_values(sql, [pg_array(values)])
+}
+
+/// A PostgreSQL array literal of the values, each quoted (`{"a","b"}`), for a `$n::type[]` parameter.
+fn pg_array<V: std::fmt::Display>(values: impl IntoIterator<Item = V>) -> String {
+    let mut out = String::from("{");
+    for (i, v) in values.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('"');
+        for c in v.to_string().chars() {
+            if c == '"' || c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push('"');
+    }
+    out.push('}');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -114,5 +153,11 @@ mod tests {
         assert_eq!(b.unwrap_err().code, ErrorCode::ServiceUnavailable);
         // Too few answers is a bug, not a silent success.
         assert_eq!(failing.ask(3).await.unwrap_err().code, ErrorCode::ServiceUnavailable);
+    }
+
+    #[test]
+    fn an_array_literal_quotes_every_value() {
+        assert_eq!(pg_array(["ab", "c\"d", "e\\f"]), r#"{"ab","c\"d","e\\f"}"#);
+        assert_eq!(pg_array(Vec::<String>::new()), "{}");
     }
 }

@@ -127,7 +127,12 @@ pub async fn find_tokens_and_people<C: ConnectionTrait>(
     token_hashes: &[String],
 ) -> AppResult<Vec<TokenAndPerson>> {
     Ok(unrevoked_with_person()
-        .filter(auth_token::Column::TokenHash.is_in(token_hashes.iter().map(String::as_str)))
+        .filter(crate::batch::one_of(
+            conn.get_database_backend(),
+            auth_token::Column::TokenHash,
+            "text",
+            token_hashes.iter().map(String::as_str),
+        ))
         .all(conn)
         .await?)
 }

@@ -507,7 +507,9 @@ async fn one_batch_stores_each_row_that_does_not_conflict_and_only_their_attempt
     let app = spawn_app().await;
     let f = app.checkin_fixture(4, None).await;
     let session: uuid::Uuid = f.session_id.parse().unwrap();
-    let now = rollcall::clock::Clock::now(&*app.clock);
+    // Nanoseconds past a whole microsecond that would round up: the stored time must be the one answered, cut to
+    // microseconds as a bound parameter is, not rounded (the PostgreSQL batch sends times as text).
+    let now = chrono::Timelike::with_nanosecond(&rollcall::clock::Clock::now(&*app.clock), 123_456_789).unwrap();
     let scan = |i: usize, device: &str| {
         let enrollment: uuid::Uuid = f.trainees[i].2.parse().unwrap();
         let row = attendance::Model {
@@ -561,6 +563,12 @@ async fn one_batch_stores_each_row_that_does_not_conflict_and_only_their_attempt
 
     let rows = attendance::Entity::find().filter(attendance::Column::SessionId.eq(session)).count(&app.state.db);
     assert_eq!(rows.await.unwrap(), 3, "trainees 3, 0 and 1");
+    let stored_row = attendance::Entity::find_by_id(ids[0]).one(&app.state.db).await.unwrap().unwrap();
+    if sea_orm::ConnectionTrait::get_database_backend(&app.state.db) == sea_orm::DbBackend::Postgres {
+        let at = stored_row.checked_in_at.unwrap();
+        assert_eq!(chrono::Timelike::nanosecond(&at), 123_456_000, "cut to microseconds, not rounded");
+    }
+    assert_eq!(stored_row.created_at.timestamp(), now.timestamp());
     let attempts = checkin_attempt::Entity::find()
         .filter(checkin_attempt::Column::SessionId.eq(session))
         .filter(checkin_attempt::Column::Result.eq("ok"));

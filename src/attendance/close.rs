@@ -55,35 +55,44 @@ const CATCH_UP_LOOKBACK: chrono::Duration = chrono::Duration::hours(6);
 /// A trainee enrolled (or restored) after a session's absences were marked has no record for it, and would finish
 /// the class with those sessions neither attended nor missed. They are marked absent too; staff set 不计考勤 (with a
 /// reason) for sessions not required of a late joiner. Returns the sessions that got absences this way.
+///
+/// The database pairs each swept session with the active enrolments of its class changed after the sweep (one
+/// statement; usually no rows): the job must not read every enrolment changed in the look-back window, which after
+/// a morning's roster imports is thousands of rows decoded every run on the thread that also drives Redis.
 async fn catch_up(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<Vec<Closed>> {
-    let changed = enrollment::Entity::find()
+    use sea_orm::sea_query::ExprTrait;
+    use sea_orm::{JoinType, QuerySelect};
+    let to_sessions: sea_orm::RelationDef = enrollment::Entity::belongs_to(class_session::Entity)
+        .from(enrollment::Column::ClassId)
+        .to(class_session::Column::ClassId)
+        .into();
+    let late: Vec<(Uuid, Uuid)> = enrollment::Entity::find()
+        .select_only()
+        .column(class_session::Column::Id)
+        .column(enrollment::Column::Id)
+        .join(JoinType::InnerJoin, to_sessions)
         .filter(enrollment::Column::Status.eq(enrollment::EnrollmentStatus::Active))
         .filter(enrollment::Column::UpdatedAt.gt(now - CATCH_UP_LOOKBACK))
+        .filter(class_session::Column::AbsencesMarkedAt.is_not_null())
+        .filter(class_session::Column::CountsTowardAttendance.eq(true))
+        .filter(
+            Expr::col((enrollment::Entity, enrollment::Column::UpdatedAt))
+                .gt(Expr::col((class_session::Entity, class_session::Column::AbsencesMarkedAt))),
+        )
+        .into_tuple()
         .all(db)
         .await?;
-    let mut by_class: std::collections::HashMap<Uuid, Vec<enrollment::Model>> = std::collections::HashMap::new();
-    for e in changed {
-        by_class.entry(e.class_id).or_default().push(e);
+    let mut by_session: std::collections::BTreeMap<Uuid, Vec<Uuid>> = std::collections::BTreeMap::new();
+    for (session_id, enrollment_id) in late {
+        by_session.entry(session_id).or_default().push(enrollment_id);
     }
     let mut handled = Vec::new();
-    for (class_id, enrolled) in by_class {
-        let swept = class_session::Entity::find()
-            .filter(class_session::Column::ClassId.eq(class_id))
-            .filter(class_session::Column::AbsencesMarkedAt.is_not_null())
-            .filter(class_session::Column::CountsTowardAttendance.eq(true))
-            .all(db)
-            .await?;
-        for session in swept {
-            let marked = session.absences_marked_at.unwrap_or(now);
-            let late: Vec<Uuid> = enrolled.iter().filter(|e| e.updated_at > marked).map(|e| e.id).collect();
-            if late.is_empty() {
-                continue;
-            }
-            let marked_absent = insert_absent(db, &session, &late, now).await?;
-            if marked_absent > 0 {
-                tracing::info!(session_id = %session.id, marked_absent, "late enrolments marked absent");
-                handled.push(Closed { session_id: session.id, class_id, marked_absent });
-            }
+    for (session_id, late) in by_session {
+        let Some(session) = class_session::Entity::find_by_id(session_id).one(db).await? else { continue };
+        let marked_absent = insert_absent(db, &session, &late, now).await?;
+        if marked_absent > 0 {
+            tracing::info!(session_id = %session.id, marked_absent, "late enrolments marked absent");
+            handled.push(Closed { session_id: session.id, class_id: session.class_id, marked_absent });
         }
     }
     Ok(handled)

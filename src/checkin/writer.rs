@@ -25,7 +25,7 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::batch::{Batcher, one_of};
+use crate::batch::Batcher;
 pub use crate::config::{CheckinSettings, WriteMode};
 use crate::entity::{attendance, checkin_attempt, enrollment};
 use crate::error::{AppResult, is_unique_violation};
@@ -111,10 +111,11 @@ async fn look_up(
 ) -> anyhow::Result<Vec<Option<enrollment::Model>>> {
     let classes: HashSet<Uuid> = questions.iter().map(|q| q.0).collect();
     let people: HashSet<Uuid> = questions.iter().map(|q| q.1).collect();
-    let backend = db.get_database_backend();
+    // Plain IN lists: `class_id = ANY($1) AND person_id = ANY($2)` gets a generic plan that reads the whole class
+    // (the benchmark's index-off run fell from about 2,000 to 309 scans/s with it).
     let rows = enrollment::active()
-        .filter(one_of(backend, enrollment::Column::ClassId, "uuid", classes))
-        .filter(one_of(backend, enrollment::Column::PersonId, "uuid", people))
+        .filter(enrollment::Column::ClassId.is_in(classes))
+        .filter(enrollment::Column::PersonId.is_in(people))
         .all(db)
         .await?;
     Ok(questions

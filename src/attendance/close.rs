@@ -66,9 +66,10 @@ async fn catch_up(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<Vec<
         .from(enrollment::Column::ClassId)
         .to(class_session::Column::ClassId)
         .into();
-    let late: Vec<(Uuid, Uuid)> = enrollment::Entity::find()
+    let late: Vec<(Uuid, Uuid, Uuid)> = enrollment::Entity::find()
         .select_only()
         .column(class_session::Column::Id)
+        .column(class_session::Column::ClassId)
         .column(enrollment::Column::Id)
         .join(JoinType::InnerJoin, to_sessions)
         .filter(enrollment::Column::Status.eq(enrollment::EnrollmentStatus::Active))
@@ -82,17 +83,16 @@ async fn catch_up(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<Vec<
         .into_tuple()
         .all(db)
         .await?;
-    let mut by_session: std::collections::BTreeMap<Uuid, Vec<Uuid>> = std::collections::BTreeMap::new();
-    for (session_id, enrollment_id) in late {
-        by_session.entry(session_id).or_default().push(enrollment_id);
+    let mut by_session: std::collections::BTreeMap<(Uuid, Uuid), Vec<Uuid>> = std::collections::BTreeMap::new();
+    for (session_id, class_id, enrollment_id) in late {
+        by_session.entry((session_id, class_id)).or_default().push(enrollment_id);
     }
     let mut handled = Vec::new();
-    for (session_id, late) in by_session {
-        let Some(session) = class_session::Entity::find_by_id(session_id).one(db).await? else { continue };
-        let marked_absent = insert_absent(db, &session, &late, now).await?;
+    for ((session_id, class_id), late) in by_session {
+        let marked_absent = insert_absent(db, session_id, &late, now).await?;
         if marked_absent > 0 {
-            tracing::info!(session_id = %session.id, marked_absent, "late enrolments marked absent");
-            handled.push(Closed { session_id: session.id, class_id: session.class_id, marked_absent });
+            tracing::info!(%session_id, marked_absent, "late enrolments marked absent");
+            handled.push(Closed { session_id, class_id, marked_absent });
         }
     }
     Ok(handled)
@@ -101,7 +101,7 @@ async fn catch_up(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<Vec<
 async fn mark_absent(db: &DatabaseConnection, session: &class_session::Model, now: DateTime<Utc>) -> AppResult<u64> {
     let enrolled: Vec<Uuid> =
         enrollment::active_in_class(session.class_id).all(db).await?.into_iter().map(|e| e.id).collect();
-    let inserted = insert_absent(db, session, &enrolled, now).await?;
+    let inserted = insert_absent(db, session.id, &enrolled, now).await?;
     if inserted > 0 {
         tracing::info!(session_id = %session.id, inserted, "marked absent at close");
     }
@@ -111,12 +111,12 @@ async fn mark_absent(db: &DatabaseConnection, session: &class_session::Model, no
 /// 旷课 for each of `enrolled` without a record in the session; returns how many were inserted.
 async fn insert_absent(
     db: &DatabaseConnection,
-    session: &class_session::Model,
+    session_id: Uuid,
     enrolled: &[Uuid],
     now: DateTime<Utc>,
 ) -> AppResult<u64> {
     let recorded: std::collections::HashSet<Uuid> = attendance::Entity::find()
-        .filter(attendance::Column::SessionId.eq(session.id))
+        .filter(attendance::Column::SessionId.eq(session_id))
         .filter(attendance::Column::EnrollmentId.is_in(enrolled.to_vec()))
         .all(db)
         .await?
@@ -129,7 +129,7 @@ async fn insert_absent(
         .filter(|id| !recorded.contains(id))
         .map(|enrollment_id| attendance::ActiveModel {
             id: Set(Uuid::now_v7()),
-            session_id: Set(session.id),
+            session_id: Set(session_id),
             enrollment_id: Set(enrollment_id),
             status: Set(AttendanceStatus::Absent),
             checked_in_at: Set(None),

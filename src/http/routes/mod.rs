@@ -61,6 +61,10 @@ pub fn optional_reason(raw: Option<String>) -> AppResult<Option<String>> {
 /// Everything under `/api/v1`.
 /// Every route, area by area; each file lists its own. The order is the order routes are matched in.
 pub fn configure(cfg: &mut ServiceConfig) {
+    // The check-in first: actix tries each route in turn, and every route with a `{param}` costs a regex match
+    // with its captures (allocated) before it is passed over. Checked in the check-in profile: about 3% of the
+    // server's CPU per scan went to the routes registered before this one.
+    checkin::configure(cfg);
     health::configure(cfg);
     auth::configure(cfg);
     trainee::configure(cfg);
@@ -68,7 +72,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
     classes::configure(cfg);
     sessions::configure(cfg);
     roster::configure(cfg);
-    checkin::configure(cfg);
     attendance::configure(cfg);
     online::configure(cfg);
     evaluation::configure(cfg);

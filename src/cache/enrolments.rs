@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures_util::StreamExt;
 use parking_lot::Mutex;
 use sea_orm::{DatabaseConnection, QuerySelect};
 use uuid::Uuid;
@@ -157,9 +158,17 @@ fn begin_read(class: &Class) {
     state.dropped_during_refresh.clear();
 }
 
+/// Rows decoded between two yields of a class read: about a millisecond of work.
+const ROWS_PER_YIELD: usize = 1024;
+
 /// Reads the class's active enrolments (one statement) and puts them in place of the held ones.
+///
+/// The read runs on the thread of the scan that found the class stale, and decoding and indexing a large class (the
+/// benchmark's has 60,000) is a burst of work: the rows are streamed and the task yields every [`ROWS_PER_YIELD`],
+/// so the other scans on that thread are not held up behind it. The held map is swapped under the lock, which every
+/// scan of the class takes, and the old one is dropped after it is released, off the runtime's thread.
 async fn read_into(db: &DatabaseConnection, class_id: Uuid, class: &Class) -> AppResult<()> {
-    let rows: Vec<(Uuid, Uuid, Option<String>, Option<String>)> = enrollment::active_in_class(class_id)
+    let mut rows = enrollment::active_in_class(class_id)
         .select_only()
         .columns([
             enrollment::Column::PersonId,
@@ -167,19 +176,31 @@ async fn read_into(db: &DatabaseConnection, class_id: Uuid, class: &Class) -> Ap
             enrollment::Column::DeviceId,
             enrollment::Column::WechatOpenid,
         ])
-        .into_tuple()
-        .all(db)
+        .into_tuple::<(Uuid, Uuid, Option<String>, Option<String>)>()
+        .stream(db)
         .await?;
-    let mut people: HashMap<Uuid, Enrolled> = rows
-        .into_iter()
-        .map(|(person_id, id, device_id, wechat_openid)| (person_id, Enrolled { id, device_id, wechat_openid }))
-        .collect();
-    let mut state = class.state.lock();
-    for person_id in state.dropped_during_refresh.drain(..) {
-        people.remove(&person_id);
+    let mut people: HashMap<Uuid, Enrolled> = HashMap::new();
+    let mut read = 0usize;
+    while let Some(row) = rows.next().await {
+        let (person_id, id, device_id, wechat_openid) = row?;
+        people.insert(person_id, Enrolled { id, device_id, wechat_openid });
+        read += 1;
+        if read.is_multiple_of(ROWS_PER_YIELD) {
+            tokio::task::yield_now().await;
+        }
     }
-    state.people = people;
-    state.read_at = Some(Instant::now());
-    state.refreshing = false;
+    drop(rows);
+    let old = {
+        let mut state = class.state.lock();
+        for person_id in state.dropped_during_refresh.drain(..) {
+            people.remove(&person_id);
+        }
+        state.read_at = Some(Instant::now());
+        state.refreshing = false;
+        std::mem::replace(&mut state.people, people)
+    };
+    if old.len() >= ROWS_PER_YIELD {
+        tokio::task::spawn_blocking(move || drop(old));
+    }
     Ok(())
 }

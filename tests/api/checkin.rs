@@ -655,6 +655,83 @@ async fn a_repeat_scan_is_answered_without_the_database_and_a_correction_shows_a
     assert_eq!(after["status"], "late", "the correction shows to the next scan: {after}");
 }
 
+/// The in-process enrolment index reads a class in slices and lets the other scans on its thread run between them:
+/// a class larger than several slices is still held whole, on the first read and on a read again after the TTL, and a
+/// trainee withdrawn while a read is under way is not brought back by it.
+#[tokio::test]
+async fn a_class_larger_than_one_read_slice_is_held_whole_by_the_enrolment_index() {
+    use rollcall::entity::{enrollment, person};
+    use sea_orm::{ActiveValue::Set, EntityTrait, IntoActiveModel};
+
+    let app = spawn_app_with(|s| s.checkin.enrolment_cache_seconds = 1).await;
+    let f = app.checkin_fixture(1, None).await;
+    let class_id: uuid::Uuid = f.class_id.parse().unwrap();
+    let now = rollcall::clock::Clock::now(&*app.clock);
+    // 2,600 more active enrolments (between two and three slices of 1,024), written directly.
+    let people: Vec<(uuid::Uuid, uuid::Uuid)> =
+        (0..2600).map(|_| (uuid::Uuid::now_v7(), uuid::Uuid::now_v7())).collect();
+    for (chunk_no, chunk) in people.chunks(200).enumerate() {
+        let persons = chunk.iter().enumerate().map(|(i, (pid, _))| {
+            person::Model {
+                id: *pid,
+                name: format!("学员{chunk_no}-{i}"),
+                gender: None,
+                phone: format!("139{:08}", chunk_no * 200 + i),
+                unit: "某单位".to_owned(),
+                post: None,
+                rank: None,
+                erased_at: None,
+                created_at: now,
+                updated_at: now,
+            }
+            .into_active_model()
+        });
+        person::Entity::insert_many(persons).exec(&app.state.db).await.unwrap();
+        let enrolments = chunk.iter().map(|(pid, eid)| enrollment::ActiveModel {
+            id: Set(*eid),
+            class_id: Set(class_id),
+            person_id: Set(*pid),
+            student_no: Set(None),
+            status: Set(enrollment::EnrollmentStatus::Active),
+            invite_salt: Set(eid.simple().to_string()),
+            invite_code_hash: Set(eid.simple().to_string()),
+            device_id: Set(Some(format!("phone-{eid}"))),
+            wechat_openid: Set(None),
+            bound_at: Set(Some(now)),
+            notice_version: Set(None),
+            notice_shown_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        });
+        enrollment::Entity::insert_many(enrolments).exec(&app.state.db).await.unwrap();
+    }
+    let (index, db, people) = (&app.state.caches.enrolments, &app.state.db, &people);
+    let held = |at: usize| async move {
+        let (pid, eid) = people[at];
+        index.get(db, class_id, pid).await.unwrap().map(|e| (e.id == eid, e.device_id))
+    };
+    for at in [0, 1023, 1024, 2047, 2048, 2599] {
+        let expected = Some((true, Some(format!("phone-{}", people[at].1))));
+        assert_eq!(held(at).await, expected, "trainee {at} on the first read");
+    }
+    // After the TTL the next lookup starts a read again in the background; one trainee is withdrawn meanwhile.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert!(held(5).await.is_some(), "the held entry serves while the class is read again");
+    index.drop_person(class_id, people[7].0);
+    let mut refreshed = false;
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        // The lookup that found the class stale started the read; a later one that finds it fresh again means it
+        // landed (a lookup of a stale class would start another).
+        if held(2599).await.is_some() && held(7).await.is_none() {
+            refreshed = true;
+            break;
+        }
+    }
+    assert!(refreshed, "the class read again holds every trainee but the one dropped during the read");
+    assert_eq!(held(1500).await, Some((true, Some(format!("phone-{}", people[1500].1)))));
+}
+
 /// A class of 3 whose first trainee has checked in (the class's enrolments are read) and whose second trainee's
 /// login is held (looked up once, kept a few seconds): that trainee's next scan is a warm one, so what a test counts
 /// is the scan's own work. Returns the fixture, the session's QR token and the second trainee's token.

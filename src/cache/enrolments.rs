@@ -158,7 +158,7 @@ fn begin_read(class: &Class) {
     state.dropped_during_refresh.clear();
 }
 
-/// Rows decoded between two yields of a class read: about a millisecond of work.
+/// Rows decoded between two yields of a class read.
 const ROWS_PER_YIELD: usize = 1024;
 
 /// Reads the class's active enrolments (one statement) and puts them in place of the held ones.

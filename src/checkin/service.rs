@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, TransactionTrait,
+};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -245,7 +247,7 @@ async fn answer(deps: &Scan<'_>, caller: &Caller<'_>, req: &CheckinRequest) -> A
     }
     if let Err(e) = &outcome {
         let result = if trace.forged { FORGED } else { e.code.as_str() };
-        deps.attempts.record_failure(attempt_row(caller, req, &trace, result));
+        deps.attempts.record_failure(attempt_row(caller, req, &trace, result).into_active_model());
     }
     Answered::Now { outcome, remember }
 }
@@ -253,27 +255,27 @@ async fn answer(deps: &Scan<'_>, caller: &Caller<'_>, req: &CheckinRequest) -> A
 /// The attempt as stored. A successful check-in keeps how far from the classroom and how accurate the position was,
 /// not the position itself (the decision needs no more); a failed one keeps the position for staff to review, until
 /// the retention job clears it (`privacy::retention`).
-fn attempt_row(caller: &Caller<'_>, req: &CheckinRequest, trace: &Trace, result: &str) -> checkin_attempt::ActiveModel {
+fn attempt_row(caller: &Caller<'_>, req: &CheckinRequest, trace: &Trace, result: &str) -> checkin_attempt::Model {
     let loc = req.location;
     let raw = if result == "ok" { None } else { loc };
-    checkin_attempt::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        at: Set(caller.now),
-        session_id: Set(trace.session_id),
-        enrollment_id: Set(trace.enrollment_id),
-        person_id: Set(Some(caller.trainee.person_id)),
-        kind: Set(req.kind),
-        result: Set(result.to_owned()),
-        client_addr: Set(Some(caller.client_addr.chars().take(64).collect())),
-        user_agent: Set(caller.user_agent.map(|u| u.chars().take(256).collect())),
-        device: Set(caller.trainee.device.clone()),
-        lat: Set(raw.map(|l| l.lat)),
-        lng: Set(raw.map(|l| l.lng)),
-        accuracy_m: Set(loc.and_then(|l| l.accuracy_m)),
-        coord: Set(loc.map(|l| l.coord.as_str().to_owned())),
-        distance_m: Set(trace.distance_m),
-        token_step: Set(trace.token_step),
-        nonce: Set(Some(req.nonce.clone())),
+    checkin_attempt::Model {
+        id: Uuid::now_v7(),
+        at: caller.now,
+        session_id: trace.session_id,
+        enrollment_id: trace.enrollment_id,
+        person_id: Some(caller.trainee.person_id),
+        kind: req.kind,
+        result: result.to_owned(),
+        client_addr: Some(caller.client_addr.chars().take(64).collect()),
+        user_agent: caller.user_agent.map(|u| u.chars().take(256).collect()),
+        device: caller.trainee.device.clone(),
+        lat: raw.map(|l| l.lat),
+        lng: raw.map(|l| l.lng),
+        accuracy_m: loc.and_then(|l| l.accuracy_m),
+        coord: loc.map(|l| l.coord.as_str().to_owned()),
+        distance_m: trace.distance_m,
+        token_step: trace.token_step,
+        nonce: Some(req.nonce.clone()),
     }
 }
 
@@ -495,7 +497,9 @@ async fn record_check_out(
         .exec(&txn)
         .await?;
     if updated.rows_affected == 1 {
-        checkin_attempt::Entity::insert(attempt_row(caller, req, trace, "ok")).exec_without_returning(&txn).await?;
+        checkin_attempt::Entity::insert(attempt_row(caller, req, trace, "ok").into_active_model())
+            .exec_without_returning(&txn)
+            .await?;
     }
     txn.commit().await?;
     let stored = find(&deps.ctx.db, session.id, e.id)

@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, Statement, TransactionTrait, TryIntoModel,
+    QueryFilter, Statement, TransactionTrait,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -47,7 +47,7 @@ pub struct CheckinWriter {
 }
 
 /// One check-in to store: its attendance row and its success attempt.
-pub type Scan = (attendance::Model, checkin_attempt::ActiveModel);
+pub type Scan = (attendance::Model, checkin_attempt::Model);
 
 impl CheckinWriter {
     /// Starts this instance's writers (none in `single` mode).
@@ -94,7 +94,7 @@ impl CheckinWriter {
     }
 
     /// Stores one check-in's row and its success attempt; returns once they are committed (or were not stored).
-    pub async fn write(&self, row: attendance::Model, attempt: checkin_attempt::ActiveModel) -> AppResult<Written> {
+    pub async fn write(&self, row: attendance::Model, attempt: checkin_attempt::Model) -> AppResult<Written> {
         if self.writers.is_empty() {
             return write_one(&self.db, row, attempt).await;
         }
@@ -142,7 +142,8 @@ pub async fn write_batch(db: &DatabaseConnection, scans: &[Scan]) -> Result<Hash
         .or_else(|e| if matches!(e, DbErr::RecordNotInserted) { Ok(Vec::new()) } else { Err(e) })?
         .into_iter()
         .collect();
-    let attempts: Vec<_> = scans.iter().filter(|(r, _)| inserted.contains(&r.id)).map(|(_, a)| a.clone()).collect();
+    let attempts: Vec<_> =
+        scans.iter().filter(|(r, _)| inserted.contains(&r.id)).map(|(_, a)| a.clone().into_active_model()).collect();
     if !attempts.is_empty() {
         checkin_attempt::Entity::insert_many(attempts).exec_without_returning(&txn).await?;
     }
@@ -200,17 +201,17 @@ struct PgRow<'a> {
     a_enrollment_id: Option<Uuid>,
     a_person_id: Option<Uuid>,
     a_kind: &'static str,
-    a_result: String,
-    a_client_addr: Option<String>,
-    a_user_agent: Option<String>,
-    a_device: Option<String>,
+    a_result: &'a str,
+    a_client_addr: Option<&'a str>,
+    a_user_agent: Option<&'a str>,
+    a_device: Option<&'a str>,
     a_lat: Option<f64>,
     a_lng: Option<f64>,
     a_accuracy_m: Option<f64>,
-    a_coord: Option<String>,
+    a_coord: Option<&'a str>,
     a_distance_m: Option<f64>,
     a_token_step: Option<i64>,
-    a_nonce: Option<String>,
+    a_nonce: Option<&'a str>,
 }
 
 /// A time as PostgreSQL reads it, cut to microseconds as a bound parameter would be (PostgreSQL rounds extra
@@ -221,8 +222,7 @@ fn pg_time(t: DateTime<Utc>) -> String {
 
 async fn write_batch_pg(db: &DatabaseConnection, scans: &[Scan]) -> Result<HashSet<Uuid>, DbErr> {
     let mut rows = Vec::with_capacity(scans.len());
-    for (r, attempt) in scans {
-        let a = attempt.clone().try_into_model()?;
+    for (r, a) in scans {
         rows.push(PgRow {
             id: r.id,
             session_id: r.session_id,
@@ -242,17 +242,17 @@ async fn write_batch_pg(db: &DatabaseConnection, scans: &[Scan]) -> Result<HashS
             a_enrollment_id: a.enrollment_id,
             a_person_id: a.person_id,
             a_kind: a.kind.as_str(),
-            a_result: a.result,
-            a_client_addr: a.client_addr,
-            a_user_agent: a.user_agent,
-            a_device: a.device,
+            a_result: &a.result,
+            a_client_addr: a.client_addr.as_deref(),
+            a_user_agent: a.user_agent.as_deref(),
+            a_device: a.device.as_deref(),
             a_lat: a.lat,
             a_lng: a.lng,
             a_accuracy_m: a.accuracy_m,
-            a_coord: a.coord,
+            a_coord: a.coord.as_deref(),
             a_distance_m: a.distance_m,
             a_token_step: a.token_step,
-            a_nonce: a.nonce,
+            a_nonce: a.nonce.as_deref(),
         });
     }
     let json = serde_json::to_string(&rows).map_err(|e| DbErr::Custom(format!("check-in batch as JSON: {e}")))?;
@@ -265,7 +265,7 @@ async fn write_batch_pg(db: &DatabaseConnection, scans: &[Scan]) -> Result<HashS
 async fn write_one(
     db: &DatabaseConnection,
     row: attendance::Model,
-    attempt: checkin_attempt::ActiveModel,
+    attempt: checkin_attempt::Model,
 ) -> AppResult<Written> {
     let txn = db.begin().await?;
     let inserted = attendance::Entity::insert(row.into_active_model().reset_all())
@@ -283,7 +283,7 @@ async fn write_one(
         Err(err) if is_unique_violation(&err) => return Ok(Written::Conflict),
         Err(err) => return Err(err.into()),
     }
-    checkin_attempt::Entity::insert(attempt).exec_without_returning(&txn).await?;
+    checkin_attempt::Entity::insert(attempt.into_active_model()).exec_without_returning(&txn).await?;
     txn.commit().await?;
     Ok(Written::Inserted)
 }

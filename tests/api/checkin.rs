@@ -502,7 +502,7 @@ async fn my_attendance_is_per_class_with_the_running_class_first() {
 async fn one_batch_stores_each_row_that_does_not_conflict_and_only_their_attempts() {
     use rollcall::entity::attendance::AttendanceSource;
     use rollcall::entity::{attendance, checkin_attempt};
-    use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
     let app = spawn_app().await;
     let f = app.checkin_fixture(4, None).await;
@@ -526,24 +526,24 @@ async fn one_batch_stores_each_row_that_does_not_conflict_and_only_their_attempt
             created_at: now,
             updated_at: now,
         };
-        let attempt = checkin_attempt::ActiveModel {
-            id: Set(uuid::Uuid::now_v7()),
-            at: Set(now),
-            session_id: Set(Some(session)),
-            enrollment_id: Set(Some(enrollment)),
-            person_id: Set(None),
-            kind: Set(checkin_attempt::CheckinKind::In),
-            result: Set("ok".to_owned()),
-            client_addr: Set(None),
-            user_agent: Set(None),
-            device: Set(Some(device.to_owned())),
-            lat: Set(None),
-            lng: Set(None),
-            accuracy_m: Set(None),
-            coord: Set(None),
-            distance_m: Set(None),
-            token_step: Set(None),
-            nonce: Set(None),
+        let attempt = checkin_attempt::Model {
+            id: uuid::Uuid::now_v7(),
+            at: now,
+            session_id: Some(session),
+            enrollment_id: Some(enrollment),
+            person_id: None,
+            kind: checkin_attempt::CheckinKind::In,
+            result: "ok".to_owned(),
+            client_addr: None,
+            user_agent: None,
+            device: Some(device.to_owned()),
+            lat: None,
+            lng: None,
+            accuracy_m: None,
+            coord: None,
+            distance_m: None,
+            token_step: None,
+            nonce: None,
         };
         (row, attempt)
     };

@@ -72,6 +72,9 @@ pub struct RedisSettings {
     pub timeout_ms: u64,
     /// After a call cannot reach Redis, skip it for this long (in-process paths only), then try again.
     pub breaker_ms: u64,
+    /// Each thread that calls Redis (each HTTP worker) opens its own connection, so a call is written and answered
+    /// on the thread that made it instead of being handed to the one connection's task on another thread and back.
+    pub connection_per_thread: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -286,6 +289,7 @@ url = ""
 key_prefix = "rollcall:"
 timeout_ms = 250
 breaker_ms = 5000
+connection_per_thread = true
 
 [security]
 staff_token_ttl_hours = 12

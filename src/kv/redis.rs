@@ -3,9 +3,10 @@
 //! reach Redis, calls are refused at once (callers take their in-process paths) until the cool-down ends; then one
 //! call probes, and its success closes the breaker.
 
+use std::cell::RefCell;
 use std::future::Future;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -18,7 +19,12 @@ use crate::config::RedisSettings;
 #[derive(Clone)]
 pub struct RedisHandle {
     pub(crate) client: redis::Client,
+    /// The connection of calls made on threads without their own (or while theirs is being opened).
     pub(crate) conn: ConnectionManager,
+    config: ConnectionManagerConfig,
+    /// Tells this handle's per-thread connections from other handles' (tests run many in one process); 0 when
+    /// every call uses `conn`.
+    id: u64,
     pub(crate) prefix: String,
     pub(crate) timeout: Duration,
     breaker: Arc<Breaker>,
@@ -34,6 +40,24 @@ enum BreakerState {
     },
     /// One call is trying Redis again; the others keep skipping it until that call ends.
     Probing,
+}
+
+/// Numbers the handles of this process for their per-thread connections.
+static NEXT_HANDLE: AtomicU64 = AtomicU64::new(1);
+
+/// A thread's own connection for one handle: filled by the task that opens it.
+#[derive(Default)]
+struct OwnConn {
+    conn: OnceLock<ConnectionManager>,
+    failed: AtomicBool,
+}
+
+thread_local! {
+    /// This thread's own connections, by handle. A call through the shared connection hands its command to the
+    /// task driving that connection, which runs on the thread that opened it, and waits to be woken with the
+    /// answer: two thread switches per call, on every check-in's two Redis calls. A connection opened on an HTTP
+    /// worker is driven by that worker's runtime, so its calls stay on the worker.
+    static OWN: RefCell<Vec<(u64, Arc<OwnConn>)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Shared by every clone of the handle (one per instance).
@@ -98,13 +122,50 @@ impl RedisHandle {
             .set_connection_timeout(Some(timeout * 4))
             .set_response_timeout(Some(timeout))
             .set_number_of_retries(1);
-        let conn = tokio::time::timeout(timeout * 8, ConnectionManager::new_with_config(client.clone(), config))
-            .await
-            .context("timed out connecting to Redis")?
-            .context("cannot connect to Redis")?;
+        let conn =
+            tokio::time::timeout(timeout * 8, ConnectionManager::new_with_config(client.clone(), config.clone()))
+                .await
+                .context("timed out connecting to Redis")?
+                .context("cannot connect to Redis")?;
         let breaker = Arc::new(Breaker::new(Duration::from_millis(settings.breaker_ms)));
         let round_trips = Arc::new(AtomicU64::new(0));
-        Ok(Self { client, conn, prefix: settings.key_prefix.clone(), timeout, breaker, round_trips })
+        let id = if settings.connection_per_thread { NEXT_HANDLE.fetch_add(1, Ordering::Relaxed) } else { 0 };
+        Ok(Self { client, conn, config, id, prefix: settings.key_prefix.clone(), timeout, breaker, round_trips })
+    }
+
+    /// The connection for a call made on this thread: its own once open, else the shared one (and the first call
+    /// without one starts opening it, in a task on this thread's runtime).
+    fn connection(&self) -> ConnectionManager {
+        if self.id == 0 {
+            return self.conn.clone();
+        }
+        let own = OWN.with_borrow_mut(|own| {
+            if let Some(at) = own.iter().position(|(id, _)| *id == self.id) {
+                if !own[at].1.failed.load(Ordering::Relaxed) {
+                    return own[at].1.conn.get().cloned();
+                }
+                // Opening it failed (Redis was away): try again from this call on.
+                own.swap_remove(at);
+            }
+            let Ok(runtime) = tokio::runtime::Handle::try_current() else { return None };
+            let slot = Arc::new(OwnConn::default());
+            own.push((self.id, slot.clone()));
+            let (client, config, timeout) = (self.client.clone(), self.config.clone(), self.timeout);
+            runtime.spawn(async move {
+                match tokio::time::timeout(timeout * 8, ConnectionManager::new_with_config(client, config)).await {
+                    Ok(Ok(conn)) => {
+                        let _ = slot.conn.set(conn);
+                    }
+                    Ok(Err(err)) => {
+                        tracing::debug!(error = %err, "could not open this thread's Redis connection");
+                        slot.failed.store(true, Ordering::Relaxed);
+                    }
+                    Err(_) => slot.failed.store(true, Ordering::Relaxed),
+                }
+            });
+            None
+        });
+        own.unwrap_or_else(|| self.conn.clone())
     }
 
     pub fn key(&self, key: &str) -> String {
@@ -121,7 +182,7 @@ impl RedisHandle {
             return Err(KvError::Skipped);
         }
         self.round_trips.fetch_add(1, Ordering::Relaxed);
-        match tokio::time::timeout(self.timeout, call(self.conn.clone())).await {
+        match tokio::time::timeout(self.timeout, call(self.connection())).await {
             Ok(Ok(value)) => {
                 self.breaker.reached();
                 Ok(value)
@@ -235,6 +296,93 @@ mod tests {
         let made = client("redis://127.0.0.1:6379/0").unwrap();
         assert!(made.get_connection_info().tcp_settings().nodelay());
         assert!(client("not a url").is_err());
+    }
+
+    /// The test Redis (`scripts/test` sets `ROLLCALL_TEST_REDIS_URL`), or None to skip.
+    fn test_settings(per_thread: bool) -> Option<RedisSettings> {
+        let Ok(url) = std::env::var("ROLLCALL_TEST_REDIS_URL") else {
+            assert!(std::env::var("ROLLCALL_TEST_REQUIRE_ALL").is_err(), "ROLLCALL_TEST_REDIS_URL is required");
+            eprintln!("SKIPPED: ROLLCALL_TEST_REDIS_URL is not set");
+            return None;
+        };
+        let mut settings = crate::config::Settings::defaults().unwrap().redis;
+        settings.url = url;
+        settings.key_prefix = format!("t:{}:", uuid::Uuid::new_v4().simple());
+        settings.connection_per_thread = per_thread;
+        Some(settings)
+    }
+
+    /// The id Redis gives the connection this call went over.
+    async fn connection_id(handle: &RedisHandle) -> i64 {
+        handle
+            .run(|mut c| async move { redis::cmd("CLIENT").arg("ID").query_async::<i64>(&mut c).await })
+            .await
+            .unwrap()
+    }
+
+    /// Calls on the current thread until one goes over a connection other than `shared`; that connection's id.
+    async fn own_connection(handle: &RedisHandle, shared: i64) -> i64 {
+        let started = Instant::now();
+        loop {
+            let id = connection_id(handle).await;
+            if id != shared {
+                return id;
+            }
+            assert!(started.elapsed() < Duration::from_secs(5), "this thread's connection never opened");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    }
+
+    #[test]
+    fn each_thread_calls_redis_over_its_own_connection_once_it_is_open() {
+        let Some(settings) = test_settings(true) else { return };
+        // The shared connection is driven by the runtime that opened it, which must keep running (as the server's
+        // main runtime does) while the other thread below uses it.
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        let handle = rt.block_on(RedisHandle::connect(&settings)).unwrap();
+        let shared = rt.block_on(async {
+            let mut c = handle.conn.clone();
+            redis::cmd("CLIENT").arg("ID").query_async::<i64>(&mut c).await.unwrap()
+        });
+        let mine = rt.block_on(async {
+            let mine = own_connection(&handle, shared).await;
+            for _ in 0..20 {
+                assert_eq!(connection_id(&handle).await, mine, "once open, every call of this thread uses it");
+            }
+            mine
+        });
+        let other = std::thread::scope(|s| {
+            s.spawn(|| {
+                let rt = runtime();
+                rt.block_on(async {
+                    let other = own_connection(&handle, shared).await;
+                    assert_eq!(connection_id(&handle).await, other);
+                    other
+                })
+            })
+            .join()
+            .unwrap()
+        });
+        assert_ne!(other, mine, "another thread opens its own");
+        assert!(handle.round_trips.load(Ordering::Relaxed) >= 23, "calls over own connections are counted too");
+    }
+
+    #[test]
+    fn with_connection_per_thread_off_every_call_uses_the_shared_connection() {
+        let Some(settings) = test_settings(false) else { return };
+        let rt = runtime();
+        let handle = rt.block_on(RedisHandle::connect(&settings)).unwrap();
+        rt.block_on(async {
+            let first = connection_id(&handle).await;
+            for _ in 0..20 {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+                assert_eq!(connection_id(&handle).await, first);
+            }
+        });
     }
 
     #[test]

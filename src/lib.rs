@@ -6,6 +6,7 @@ pub mod attachment;
 pub mod attendance;
 pub mod audit;
 pub mod auth;
+pub mod background;
 pub mod batch;
 pub mod cache;
 pub mod certificate;

@@ -18,7 +18,7 @@ use sea_orm::{DatabaseConnection, QuerySelect};
 use uuid::Uuid;
 
 use crate::entity::enrollment;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// Classes held at most; past this, classes not read again within `ttl` are dropped first.
 const MAX_CLASSES: usize = 512;
@@ -78,7 +78,10 @@ impl EnrolmentIndex {
             .loaded
             .get_or_try_init(|| async {
                 begin_read(&class);
-                let read = read_into(db, class_id, &class).await;
+                let (db, reading) = (db.clone(), class.clone());
+                let read = crate::background::off_request_path(async move { read_into(&db, class_id, &reading).await })
+                    .await
+                    .unwrap_or_else(|e| Err(AppError::internal(anyhow::anyhow!("reading a class's enrolments: {e}"))));
                 if read.is_err() {
                     class.state.lock().refreshing = false;
                 }
@@ -96,7 +99,7 @@ impl EnrolmentIndex {
         };
         if stale {
             let (db, class) = (db.clone(), class.clone());
-            tokio::spawn(async move {
+            crate::background::off_request_path(async move {
                 if let Err(err) = read_into(&db, class_id, &class).await {
                     tracing::warn!(error = %err, "could not read a class's enrolments again; keeping the held ones");
                     class.state.lock().refreshing = false;
@@ -163,10 +166,10 @@ const ROWS_PER_YIELD: usize = 1024;
 
 /// Reads the class's active enrolments (one statement) and puts them in place of the held ones.
 ///
-/// The read runs on the thread of the scan that found the class stale, and decoding and indexing a large class (the
-/// benchmark's has 60,000) is a burst of work: the rows are streamed and the task yields every [`ROWS_PER_YIELD`],
-/// so the other scans on that thread are not held up behind it. The held map is swapped under the lock, which every
-/// scan of the class takes, and the old one is dropped after it is released, off the runtime's thread.
+/// Decoding and indexing a large class (the benchmark's has 60,000) is a burst of work, so the read runs off the
+/// request path (`background::off_request_path`); the rows are streamed and the task yields every
+/// [`ROWS_PER_YIELD`] to the other background work. The held map is swapped under the lock, which every scan of the class takes, and the old
+/// one is dropped after it is released, on the blocking pool.
 async fn read_into(db: &DatabaseConnection, class_id: Uuid, class: &Class) -> AppResult<()> {
     let mut rows = enrollment::active_in_class(class_id)
         .select_only()

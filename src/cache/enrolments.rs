@@ -168,8 +168,8 @@ const ROWS_PER_YIELD: usize = 1024;
 ///
 /// Decoding and indexing a large class (the benchmark's has 60,000) is a burst of work, so the read runs off the
 /// request path (`background::off_request_path`); the rows are streamed and the task yields every
-/// [`ROWS_PER_YIELD`] to the other background work. The held map is swapped under the lock, which every scan of the class takes, and the old
-/// one is dropped after it is released, on the blocking pool.
+/// [`ROWS_PER_YIELD`] to the other background work. The held map is swapped under the lock, which every scan of the
+/// class takes, and the old one is dropped after it is released (on the background thread too).
 async fn read_into(db: &DatabaseConnection, class_id: Uuid, class: &Class) -> AppResult<()> {
     let mut rows = enrollment::active_in_class(class_id)
         .select_only()
@@ -202,8 +202,6 @@ async fn read_into(db: &DatabaseConnection, class_id: Uuid, class: &Class) -> Ap
         state.refreshing = false;
         std::mem::replace(&mut state.people, people)
     };
-    if old.len() >= ROWS_PER_YIELD {
-        tokio::task::spawn_blocking(move || drop(old));
-    }
+    drop(old);
     Ok(())
 }

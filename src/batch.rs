@@ -4,17 +4,20 @@
 //! so a burst of scans costs the database a few round trips instead of a few per scan.
 
 use std::future::Future;
+use std::time::Instant;
 
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{ColumnTrait, DbBackend, EntityName};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::stage_timing;
 
 /// Questions waiting for one task; a full queue answers 503 (the phone retries with the same nonce).
 const QUEUE: usize = 4096;
 
-type Reply<A> = oneshot::Sender<Result<A, ErrorCode>>;
+/// The answer, and when its batch started and ended (for [`crate::stage_timing`]).
+type Reply<A> = oneshot::Sender<(Result<A, ErrorCode>, Instant, Instant)>;
 
 /// A handle to one batching task.
 pub struct Batcher<Q, A> {
@@ -41,14 +44,17 @@ impl<Q: Send + 'static, A: Send + 'static> Batcher<Q, A> {
         tokio::spawn(async move {
             let mut batch = Vec::with_capacity(max);
             while rx.recv_many(&mut batch, max).await > 0 {
+                let started = Instant::now();
                 let (questions, replies): (Vec<Q>, Vec<Reply<A>>) = batch.drain(..).unzip();
                 let n = questions.len();
-                match answer(questions).await {
+                let result = answer(questions).await;
+                let ended = Instant::now();
+                match result {
                     Ok(answers) if answers.len() == n => {
                         // A question whose asker gave up waiting still had its effect (a check-in stored): the retry
                         // with the same nonce finds it.
                         for (a, reply) in answers.into_iter().zip(replies) {
-                            let _ = reply.send(Ok(a));
+                            let _ = reply.send((Ok(a), started, ended));
                         }
                     }
                     result => {
@@ -59,7 +65,7 @@ impl<Q: Send + 'static, A: Send + 'static> Batcher<Q, A> {
                             }
                         }
                         for reply in replies {
-                            let _ = reply.send(Err(ErrorCode::ServiceUnavailable));
+                            let _ = reply.send((Err(ErrorCode::ServiceUnavailable), started, ended));
                         }
                     }
                 }
@@ -68,17 +74,22 @@ impl<Q: Send + 'static, A: Send + 'static> Batcher<Q, A> {
         Self { what, queue }
     }
 
-    /// Asks one question and waits for its answer.
+    /// Asks one question and waits for its answer. With [`crate::stage_timing`] on, records how long the question
+    /// waited for its batch to start, how long the batch ran and how long this task took to wake after it.
     pub async fn ask(&self, question: Q) -> AppResult<A> {
+        let asked = Instant::now();
         let (reply, answer) = oneshot::channel();
         self.queue.try_send((question, reply)).map_err(|_| {
             AppError::new(ErrorCode::ServiceUnavailable).caused_by(anyhow::anyhow!("{} queue full", self.what))
         })?;
-        match answer.await {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(code)) => Err(AppError::new(code)),
-            Err(_) => Err(AppError::internal(anyhow::anyhow!("{} stopped", self.what))),
+        let (answer, started, ended) =
+            answer.await.map_err(|_| AppError::internal(anyhow::anyhow!("{} stopped", self.what)))?;
+        if stage_timing::enabled() {
+            stage_timing::record((self.what, "queued"), started.saturating_duration_since(asked));
+            stage_timing::record((self.what, "ran"), ended.saturating_duration_since(started));
+            stage_timing::record((self.what, "woke"), ended.elapsed());
         }
+        answer.map_err(AppError::new)
     }
 }
 

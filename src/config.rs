@@ -145,6 +145,9 @@ pub struct CheckinSettings {
     /// How long a class's enrolments held in memory serve check-ins before they are read again in the background
     /// (`checkin::enrolments`); 0 turns the index off, so every scan reads its enrolment from the database.
     pub enrolment_cache_seconds: u64,
+    /// Time every check-in stage by stage and log a summary after each burst (`stage_timing`); the summary breaks
+    /// down the scans at least this slow. 0: off.
+    pub stage_timing_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -364,6 +367,9 @@ write_mode = "group"
 writers = 2
 max_batch = 256
 enrolment_cache_seconds = 60
+# Time check-ins stage by stage and log a summary (target stage_timing, INFO) after each burst, breaking down the
+# scans at least this many milliseconds slow; 0: off.
+stage_timing_ms = 0
 
 [import]
 roster_max_rows = 5000

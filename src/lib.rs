@@ -40,6 +40,7 @@ pub mod privacy;
 pub mod qr;
 pub mod report;
 pub mod roster;
+pub mod stage_timing;
 pub mod startup;
 pub mod state;
 pub mod tabular;

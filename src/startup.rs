@@ -106,6 +106,7 @@ pub async fn build_state(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::R
     let wechat = WechatClient::new(&settings.wechat)?;
     let attempts = AttemptLog::start(db.clone());
     let checkin_writer = crate::checkin::CheckinWriter::start(db.clone(), &settings.checkin);
+    crate::stage_timing::enable(Duration::from_millis(settings.checkin.stage_timing_ms));
     let token_lookups = (settings.checkin.write_mode == crate::config::WriteMode::Group)
         .then(|| crate::auth::service::token_lookups(db.clone(), settings.checkin.max_batch));
     let settings = Arc::new(settings);

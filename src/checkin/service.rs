@@ -25,6 +25,7 @@ use crate::geo;
 use crate::kv::{Check, Gate, Gated, Kv, Quota};
 use crate::qr::{Freshness, QrToken};
 use crate::roster::service::wechat_device;
+use crate::stage_timing;
 use crate::timetable::CoordSystem;
 
 /// Reported accuracy is allowed for up to this much: a phone claiming ±2 km does not get a 2 km fence.
@@ -184,7 +185,7 @@ pub async fn check_in(
             after.standing_in_background = true;
         }
     }
-    ctx.after_commit(after).await;
+    stage_timing::timed((stage_timing::SCAN, "after commit"), ctx.after_commit(after)).await;
     outcome
 }
 
@@ -215,7 +216,12 @@ async fn answer(deps: &Scan<'_>, caller: &Caller<'_>, req: &CheckinRequest) -> A
         },
     ];
     let gate = Gate { remembered: &nonce_key, cached: cached_key.as_deref(), checks: &checks };
-    let cached = match deps.ctx.infra.limiter.gate(deps.ctx.infra.kv.as_ref(), &gate).await {
+    let gated = stage_timing::timed(
+        (stage_timing::SCAN, "gate"),
+        deps.ctx.infra.limiter.gate(deps.ctx.infra.kv.as_ref(), &gate),
+    )
+    .await;
+    let cached = match gated {
         Gated::Remembered(stored) => match serde_json::from_str::<Remembered>(&stored) {
             Ok(Remembered::Ok(answer)) => return Answered::Before(Ok(answer)),
             Ok(Remembered::Err(code)) => return Answered::Before(Err(AppError::new(code))),
@@ -321,7 +327,9 @@ async fn run(
         check_location(&session, req.location, trace)?;
         return answer_for_existing(&session, &row.into_model(session.id), req);
     }
-    let enrollment = enrolment(deps, session.class_id, caller.trainee).await?;
+    let enrollment =
+        stage_timing::timed((stage_timing::SCAN, "enrolment"), enrolment(deps, session.class_id, caller.trainee))
+            .await?;
     trace.enrollment_id = Some(enrollment.id);
     match req.kind {
         CheckinKind::In => match window_state(&session, caller.now) {
@@ -449,7 +457,8 @@ async fn record_check_in(
         created_at: caller.now,
         updated_at: caller.now,
     };
-    match deps.writer.write(new_row.clone(), attempt_row(caller, req, trace, "ok")).await? {
+    let written = deps.writer.write(new_row.clone(), attempt_row(caller, req, trace, "ok"));
+    match stage_timing::timed((stage_timing::SCAN, "write"), written).await? {
         Written::Inserted => {
             trace.answer_cache = cached(&new_row).map(|json| (key, json));
             Ok(CheckinAnswer { created: true, result: result_of(session, &new_row, CheckinKind::In, false) })

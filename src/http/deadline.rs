@@ -28,7 +28,9 @@ pub async fn enforce<B: MessageBody>(
 ) -> Result<ServiceResponse<B>, actix_web::Error> {
     let checkin = req.method() == Method::POST && req.path() == "/api/v1/checkins";
     let limit = if checkin { deadlines.checkin } else { deadlines.other };
-    match tokio::time::timeout(limit, next.call(req)).await {
+    let answered = tokio::time::timeout(limit, next.call(req));
+    let answered = if checkin { crate::stage_timing::scan(answered).await } else { answered.await };
+    match answered {
         Ok(result) => result,
         Err(_) => {
             tracing::warn!(checkin, limit_ms = limit.as_millis() as u64, "request deadline passed");

@@ -116,7 +116,8 @@ impl FromRequest for Trainee {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            match principal_of(req).await? {
+            let principal = principal_of(req);
+            match crate::stage_timing::timed((crate::stage_timing::SCAN, "authentication"), principal).await? {
                 Principal::Trainee(trainee) => Ok(Trainee(trainee)),
                 Principal::Staff(_) => Err(AppError::with_message(ErrorCode::Forbidden, "此功能仅供学员使用")),
             }

@@ -7,6 +7,11 @@
 //! erasure) drop the trainee's entry on every instance as soon as they commit (`Committed::stale_enrolments`, carried
 //! between instances by the event bus). The whole class is read again in the background after `ttl`, a bound on
 //! staleness if an instance missed a message (Redis restarted); the scans meanwhile use what is held.
+//!
+//! No scan waits for a whole class to be read. The first scan of a class starts its first read in the background and,
+//! like every scan until that read lands, asks the database for its own enrolment (batched with the other scans
+//! waiting). Reading a class of 60,000 took about 200 ms on the benchmark's machine: scans that waited for it were the
+//! paced run's slowest 1% on a freshly started server (BENCHMARKS.md, 2026-12-05, sixth sitting).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,7 +23,7 @@ use sea_orm::{DatabaseConnection, QuerySelect};
 use uuid::Uuid;
 
 use crate::entity::enrollment;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 /// Classes held at most; past this, classes not read again within `ttl` are dropped first.
 const MAX_CLASSES: usize = 512;
@@ -43,15 +48,15 @@ pub struct EnrolmentIndex {
 }
 
 struct Class {
-    /// Filled by the first scan of the class (the others wait for it); empty again if that read failed.
-    loaded: tokio::sync::OnceCell<()>,
     state: Mutex<State>,
 }
 
 #[derive(Default)]
 struct State {
     people: HashMap<Uuid, Enrolled>,
+    /// When the last read landed; `None` until the first one has.
     read_at: Option<Instant>,
+    /// A read is under way (the first, or one again after `ttl`).
     refreshing: bool,
     /// People dropped while a background read was under way: that read may predate the change.
     dropped_during_refresh: Vec<Uuid>,
@@ -67,27 +72,14 @@ impl EnrolmentIndex {
         !self.ttl.is_zero()
     }
 
-    /// The person's active enrolment in the class as held, reading the class first if it is not held. `None` means
-    /// "not known here", never "not enrolled": ask the database before refusing.
-    pub async fn get(&self, db: &DatabaseConnection, class_id: Uuid, person_id: Uuid) -> AppResult<Option<Enrolled>> {
+    /// The person's active enrolment in the class as held. `None` means "not known here", never "not enrolled": ask
+    /// the database before refusing. A class not held yet, or held longer than `ttl`, is read in the background (one
+    /// read at a time); this lookup does not wait for it.
+    pub fn get(&self, db: &DatabaseConnection, class_id: Uuid, person_id: Uuid) -> Option<Enrolled> {
         if !self.enabled() {
-            return Ok(None);
+            return None;
         }
         let class = self.class(class_id);
-        class
-            .loaded
-            .get_or_try_init(|| async {
-                begin_read(&class);
-                let (db, reading) = (db.clone(), class.clone());
-                let read = crate::background::off_request_path(async move { read_into(&db, class_id, &reading).await })
-                    .await
-                    .unwrap_or_else(|e| Err(AppError::internal(anyhow::anyhow!("reading a class's enrolments: {e}"))));
-                if read.is_err() {
-                    class.state.lock().refreshing = false;
-                }
-                read
-            })
-            .await?;
         let (found, stale) = {
             let mut state = class.state.lock();
             let stale = !state.refreshing && state.read_at.is_none_or(|at| at.elapsed() >= self.ttl);
@@ -101,12 +93,17 @@ impl EnrolmentIndex {
             let (db, class) = (db.clone(), class.clone());
             crate::background::off_request_path(async move {
                 if let Err(err) = read_into(&db, class_id, &class).await {
-                    tracing::warn!(error = %err, "could not read a class's enrolments again; keeping the held ones");
+                    tracing::warn!(error = %err, "could not read a class's enrolments; scans ask the database meanwhile");
                     class.state.lock().refreshing = false;
                 }
             });
         }
-        Ok(found)
+        found
+    }
+
+    /// Whether a read of the class has landed (a class's first scans ask the database until it has).
+    pub fn holds(&self, class_id: Uuid) -> bool {
+        self.classes.lock().get(&class_id).is_some_and(|c| c.state.lock().read_at.is_some())
     }
 
     /// What the database said about one person, kept for the next scan (only for a class already held).
@@ -148,17 +145,10 @@ impl EnrolmentIndex {
                 classes.clear();
             }
         }
-        let class = Arc::new(Class { loaded: tokio::sync::OnceCell::new(), state: Mutex::new(State::default()) });
+        let class = Arc::new(Class { state: Mutex::new(State::default()) });
         classes.insert(class_id, class.clone());
         class
     }
-}
-
-/// Marks a read under way: people dropped from now on stay dropped when it lands.
-fn begin_read(class: &Class) {
-    let mut state = class.state.lock();
-    state.refreshing = true;
-    state.dropped_during_refresh.clear();
 }
 
 /// Rows decoded between two yields of a class read.

@@ -354,10 +354,11 @@ async fn run(
 }
 
 /// The trainee's active enrolment in the class: from the in-process index when it allows the scan (no database
-/// read); a scan it would refuse is asked of the database first, and the answer kept for the next one.
+/// read); a scan it would refuse, or one of a class the index is still reading, is asked of the database first, and
+/// the answer kept for the next one.
 async fn enrolment(deps: &Scan<'_>, class_id: Uuid, trainee: &TraineePrincipal) -> AppResult<Enrolled> {
     let index = &deps.ctx.caches.enrolments;
-    if let Some(held) = index.get(&deps.ctx.db, class_id, trainee.person_id).await?
+    if let Some(held) = index.get(&deps.ctx.db, class_id, trainee.person_id)
         && check_device(trainee, &held).is_ok()
     {
         return Ok(held);

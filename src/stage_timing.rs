@@ -1,15 +1,15 @@
 //! Where a check-in's time goes, stage by stage: an operator's (and the benchmark's) answer to "the p99 is 6 ms:
 //! of what?". Off by default (`[checkin] stage_timing_ms = 0`); when on, every `POST /api/v1/checkins` is timed from
-//! its request deadline's start (`http::deadline`) to the moment its answer is ready, each stage it passes through is timed
-//! inside that, and once the check-ins stop for a second the instance logs one summary (target `stage_timing`, level
-//! INFO) and starts afresh: per stage, how many scans passed it and its p50/p99/p99.9/max; then, for the scans that
-//! took at least the setting's milliseconds, what their time was made of on average.
+//! its request deadline's start (`http::deadline`) to the moment its answer is ready, each stage it passes through
+//! is timed inside that, and once the check-ins stop for a second the instance logs one summary (target
+//! `stage_timing`, level INFO) and starts afresh: per stage, how many scans passed it and its p50/p99/p99.9/max;
+//! then, for the scans that took at least the setting's milliseconds, what their time was made of on average.
 //!
 //! Stages are named `(group, part)`. Group `scan` holds the steps of the check-in itself (authentication, the Redis
 //! gate, the enrolment, the write, the Redis round trip after the commit); their sum and the total leave "the rest"
-//! (reading and parsing the body, building the answer, waiting for the worker thread). A [`crate::batch::Batcher`]
-//! reports, under its own name, how long a question waited for its batch to start (`queued`: behind the batch in
-//! flight, plus the crossing to the batch's thread), how long the batch ran (`ran`: the statement and its commit),
+//! (reading and parsing the body, building the answer, waiting for the worker thread). A `Batcher` (the batch
+//! module) reports, under its own name, how long a question waited for its batch to start (`queued`: behind the batch
+//! in flight, plus the crossing to the batch's thread), how long the batch ran (`ran`: the statement and its commit),
 //! and how long the asker took to wake after that (`woke`: the crossing back).
 
 use std::cell::RefCell;

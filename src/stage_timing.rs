@@ -53,8 +53,9 @@ pub fn enable(slow: Duration) {
                 seen = scans;
                 quiet_since = Instant::now();
             } else if scans > 0 && quiet_since.elapsed() >= Duration::from_secs(1) {
+                // The count is the summary's own (its `total` line): scans may have landed since `scans` was read.
                 if let Some(summary) = take_summary() {
-                    tracing::info!(target: "stage_timing", "check-in stages, {scans} scans\n{summary}");
+                    tracing::info!(target: "stage_timing", "check-in stages\n{summary}");
                 }
                 seen = 0;
             }

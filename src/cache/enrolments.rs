@@ -106,7 +106,8 @@ impl EnrolmentIndex {
         self.classes.lock().get(&class_id).is_some_and(|c| c.state.lock().read_at.is_some())
     }
 
-    /// What the database said about one person, kept for the next scan (only for a class already held).
+    /// What the database said about one person, kept for the next scan (only for a class a scan has asked about; a
+    /// read under way replaces it with what it read, less anyone dropped meanwhile).
     pub fn put(&self, class_id: Uuid, person_id: Uuid, enrolled: Option<Enrolled>) {
         match enrolled {
             Some(e) => {
